@@ -1,0 +1,1 @@
+"""ScanPosture's domain and its adapters. Never imports azure.functions, FastAPI or `functions`."""

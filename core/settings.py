@@ -1,0 +1,50 @@
+"""The one settings model. Every key here is an app setting in Azure (Bicep) and a key in
+`local.settings.example.json`; `tests/unit/test_settings.py` keeps the three in step."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    environment: Literal["local", "azure"] = Field(
+        default="local",
+        description="'local' uses connection strings and keys; 'azure' uses managed identity.",
+    )
+
+    # Cosmos DB for NoSQL.
+    cosmos_endpoint: str = Field(
+        default="", description="Account endpoint, https://….documents.azure.com:443/"
+    )
+    cosmos_key: SecretStr | None = Field(
+        default=None, description="Local stand-in only; Azure uses managed identity."
+    )
+    cosmos_database: str = "scanposture"
+    cosmos_ca_cert: str | None = Field(
+        default=None, description="CA bundle that signed the local stand-in's TLS certificate."
+    )
+
+    # Blob and Queue storage. The queue trigger's `connection` names this setting too, so in Azure
+    # it is given as the identity-based pair STORAGE_CONNECTION__blobServiceUri/__queueServiceUri.
+    storage_connection: SecretStr | None = Field(default=None, description="Connection string (local only).")
+    storage_blob_url: str | None = Field(default=None, description="Blob service URL (managed identity).")
+    storage_queue_url: str | None = Field(default=None, description="Queue service URL (managed identity).")
+    scan_queue_name: str = "scan-requests"
+    reports_container: str = "reports"
+    logos_container: str = "logos"
+    report_link_minutes: int = Field(default=15, ge=1, le=60)
+
+    # The public address of the API and portal (links in mail, consent redirect).
+    public_base_url: str = "http://127.0.0.1:7071"
+    health_timeout_seconds: float = Field(default=3.0, gt=0)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

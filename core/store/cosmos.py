@@ -1,0 +1,63 @@
+"""The Cosmos DB account: one database, two containers, and the repositories built over them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.cosmos import PartitionKey
+from azure.cosmos.aio import ContainerProxy, CosmosClient
+
+from core.settings import Settings
+from core.store.repository import OrgRepository, TenantRepository
+
+ORGS_CONTAINER = "orgs"
+TENANTS_CONTAINER = "tenants"
+CONTAINERS: dict[str, str] = {ORGS_CONTAINER: "/orgId", TENANTS_CONTAINER: "/tenantId"}
+
+
+def _client_from_settings(settings: Settings) -> CosmosClient:
+    if not settings.cosmos_endpoint:
+        raise ValueError("COSMOS_ENDPOINT is not set")
+    kwargs: dict[str, Any] = {}
+    if settings.cosmos_ca_cert:
+        kwargs["connection_verify"] = settings.cosmos_ca_cert
+    if settings.cosmos_key is not None:
+        credential: Any = settings.cosmos_key.get_secret_value()
+    else:
+        from azure.identity.aio import DefaultAzureCredential
+
+        credential = DefaultAzureCredential()
+    return CosmosClient(settings.cosmos_endpoint, credential=credential, **kwargs)
+
+
+class CosmosStore:
+    """Owns the client; hands out repositories that are each bound to one partition."""
+
+    def __init__(self, client: CosmosClient, database_name: str) -> None:
+        self._client = client
+        self._database = client.get_database_client(database_name)
+        self._orgs: ContainerProxy = self._database.get_container_client(ORGS_CONTAINER)
+        self._tenants: ContainerProxy = self._database.get_container_client(TENANTS_CONTAINER)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CosmosStore:
+        return cls(_client_from_settings(settings), settings.cosmos_database)
+
+    async def ensure_containers(self) -> None:
+        """Create the database and containers when missing (local only; Bicep owns them in Azure)."""
+        database = await self._client.create_database_if_not_exists(self._database.id)
+        for name, path in CONTAINERS.items():
+            await database.create_container_if_not_exists(name, partition_key=PartitionKey(path=path))
+
+    def org(self, org_id: str) -> OrgRepository:
+        return OrgRepository(self._orgs, org_id)
+
+    def tenant(self, tenant_id: str) -> TenantRepository:
+        return TenantRepository(self._tenants, tenant_id)
+
+    async def ping(self) -> None:
+        """Raise if the account cannot be read."""
+        await self._database.read()
+
+    async def close(self) -> None:
+        await self._client.close()

@@ -1,0 +1,33 @@
+"""Storage errors the service layer understands, independent of the SDK that raised them."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base for every storage failure a caller may want to handle."""
+
+
+class NotFound(StoreError):
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"{kind} '{key}' was not found")
+        self.kind = kind
+        self.key = key
+
+
+class AlreadyExists(StoreError):
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"{kind} '{key}' already exists")
+        self.kind = kind
+        self.key = key
+
+
+class Conflict(StoreError):
+    """An optimistic-concurrency check failed: someone else wrote the item since it was read."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"item '{key}' was changed by another writer; read it again and retry")
+        self.key = key
+
+
+class Unavailable(StoreError):
+    """The backing service could not be reached or answered with a server error."""

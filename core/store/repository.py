@@ -1,0 +1,241 @@
+"""Partition-scoped repositories over the async Cosmos DB client.
+
+A repository is bound to exactly one partition value when it is built, and every call it makes
+passes that partition key. Queries get the partition filter written into their text as well, so a
+caller cannot widen a query to other partitions by forgetting a parameter (and the local stand-in,
+which ignores the partition header on queries, sees the same filter Cosmos DB would apply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    AzureError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
+from azure.cosmos.aio import ContainerProxy
+from azure.cosmos.exceptions import CosmosHttpResponseError
+
+from core.store.errors import AlreadyExists, Conflict, NotFound, Unavailable
+
+Document = dict[str, Any]
+
+# Cosmos adds these to every stored item; they never leave the repository inside a document.
+_SYSTEM_FIELDS = ("_rid", "_self", "_etag", "_attachments", "_ts")
+_PARTITION_PARAM = "@partition"
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    body: Document
+    etag: str
+
+    @property
+    def id(self) -> str:
+        return str(self.body["id"])
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Document]
+    continuation: str | None
+
+
+def _stored(raw: Mapping[str, Any]) -> StoredItem:
+    body = {k: v for k, v in raw.items() if k not in _SYSTEM_FIELDS}
+    return StoredItem(body=body, etag=str(raw.get("_etag", "")))
+
+
+def _strip(raw: Mapping[str, Any]) -> Document:
+    return {k: v for k, v in raw.items() if k not in _SYSTEM_FIELDS}
+
+
+def _status(error: CosmosHttpResponseError) -> int | None:
+    return getattr(error, "status_code", None)
+
+
+class PartitionRepository:
+    """All reads and writes of one partition (one org or one tenant) of one container."""
+
+    kind = "item"
+
+    def __init__(self, container: ContainerProxy, partition_field: str, partition_value: str) -> None:
+        if not partition_value or not partition_value.strip():
+            raise ValueError(f"a {type(self).__name__} needs a non-empty {partition_field}")
+        self._container = container
+        self.partition_field = partition_field
+        self.partition_value = partition_value
+
+    def _with_partition(self, item: Mapping[str, Any]) -> Document:
+        if "id" not in item or not str(item["id"]):
+            raise ValueError("an item needs a non-empty 'id'")
+        current = item.get(self.partition_field)
+        if current is not None and current != self.partition_value:
+            # A write that names another partition is a bug in the caller, never a silent move.
+            raise ValueError(
+                f"item {item['id']!r} belongs to {self.partition_field}={current!r}, "
+                f"not {self.partition_value!r}"
+            )
+        return {**item, self.partition_field: self.partition_value}
+
+    async def create(self, item: Mapping[str, Any]) -> StoredItem:
+        body = self._with_partition(item)
+        try:
+            return _stored(await self._container.create_item(body))
+        except ResourceExistsError as exc:
+            raise AlreadyExists(self.kind, body["id"]) from exc
+        except AzureError as exc:
+            raise self._translate(exc, body["id"]) from exc
+
+    async def get(self, item_id: str) -> StoredItem:
+        try:
+            raw = await self._container.read_item(item_id, partition_key=self.partition_value)
+        except ResourceNotFoundError as exc:
+            raise NotFound(self.kind, item_id) from exc
+        except AzureError as exc:
+            raise self._translate(exc, item_id) from exc
+        return _stored(raw)
+
+    async def find(self, item_id: str) -> StoredItem | None:
+        try:
+            return await self.get(item_id)
+        except NotFound:
+            return None
+
+    async def replace(self, item: Mapping[str, Any], etag: str) -> StoredItem:
+        """Write `item` only if the stored copy still has `etag` (optimistic concurrency)."""
+        body = self._with_partition(item)
+        try:
+            raw = await self._container.replace_item(
+                body["id"], body, etag=etag, match_condition=MatchConditions.IfNotModified
+            )
+        except ResourceModifiedError as exc:
+            raise Conflict(body["id"]) from exc
+        except ResourceNotFoundError as exc:
+            raise NotFound(self.kind, body["id"]) from exc
+        except AzureError as exc:
+            raise self._translate(exc, body["id"]) from exc
+        return _stored(raw)
+
+    async def upsert(self, item: Mapping[str, Any]) -> StoredItem:
+        """Create or overwrite. Only for items with a single writer (e.g. a scan's own findings)."""
+        body = self._with_partition(item)
+        try:
+            return _stored(await self._container.upsert_item(body))
+        except AzureError as exc:
+            raise self._translate(exc, body["id"]) from exc
+
+    async def delete(self, item_id: str, etag: str | None = None) -> None:
+        kwargs: dict[str, Any] = {}
+        if etag is not None:
+            kwargs = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+        try:
+            await self._container.delete_item(item_id, partition_key=self.partition_value, **kwargs)
+        except ResourceNotFoundError as exc:
+            raise NotFound(self.kind, item_id) from exc
+        except ResourceModifiedError as exc:
+            raise Conflict(item_id) from exc
+        except AzureError as exc:
+            raise self._translate(exc, item_id) from exc
+
+    def _scoped_query(self, where: str | None, order_by: str | None) -> str:
+        # Only code-owned fragments are spliced in; every value travels as a query parameter.
+        query = f"SELECT * FROM c WHERE c.{self.partition_field} = {_PARTITION_PARAM}"  # noqa: S608
+        if where:
+            query += f" AND ({where})"
+        if order_by:
+            query += f" ORDER BY {order_by}"
+        return query
+
+    def _parameters(self, parameters: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+        params = [{"name": _PARTITION_PARAM, "value": self.partition_value}]
+        for name, value in (parameters or {}).items():
+            if name == _PARTITION_PARAM:
+                raise ValueError(f"{_PARTITION_PARAM} is reserved for the partition filter")
+            params.append({"name": name, "value": value})
+        return params
+
+    async def query_page(
+        self,
+        where: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        order_by: str | None = None,
+        page_size: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        """One page of matching items; pass `Page.continuation` back in for the next one."""
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        try:
+            pager = self._container.query_items(
+                self._scoped_query(where, order_by),
+                parameters=self._parameters(parameters),
+                partition_key=self.partition_value,
+                max_item_count=page_size,
+            ).by_page(continuation)
+            try:
+                page = await pager.__anext__()
+            except StopAsyncIteration:
+                return Page(items=[], continuation=None)
+            items = [_strip(raw) async for raw in page]
+            return Page(items=items, continuation=pager.continuation_token or None)
+        except AzureError as exc:
+            raise self._translate(exc, "query") from exc
+
+    async def query_all(
+        self,
+        where: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        order_by: str | None = None,
+    ) -> list[Document]:
+        try:
+            return [
+                _strip(raw)
+                async for raw in self._container.query_items(
+                    self._scoped_query(where, order_by),
+                    parameters=self._parameters(parameters),
+                    partition_key=self.partition_value,
+                )
+            ]
+        except AzureError as exc:
+            raise self._translate(exc, "query") from exc
+
+    def _translate(self, exc: AzureError, key: str) -> Exception:
+        if isinstance(exc, CosmosHttpResponseError) and _status(exc) == 412:
+            return Conflict(key)
+        return Unavailable(f"Cosmos DB failed on {self.kind} '{key}': {type(exc).__name__}")
+
+
+class OrgRepository(PartitionRepository):
+    """Org-level data (an MSP or a direct customer), partition key `/orgId`."""
+
+    kind = "org item"
+
+    def __init__(self, container: ContainerProxy, org_id: str) -> None:
+        super().__init__(container, "orgId", org_id)
+
+    @property
+    def org_id(self) -> str:
+        return self.partition_value
+
+
+class TenantRepository(PartitionRepository):
+    """Tenant-level data (one customer tenant), partition key `/tenantId`."""
+
+    kind = "tenant item"
+
+    def __init__(self, container: ContainerProxy, tenant_id: str) -> None:
+        super().__init__(container, "tenantId", tenant_id)
+
+    @property
+    def tenant_id(self) -> str:
+        return self.partition_value

@@ -1,0 +1,93 @@
+// Runs the Cosmos DB stand-in (@vercel/cosmosdb-server) over TLS with our certificate, with two
+// fixes the Python SDK needs (see DESIGN.md):
+//  1. reading a missing document answers 404, not the 500 the stand-in throws;
+//  2. a transactional batch carries the partition key on each operation; the Python SDK sends it
+//     only in the x-ms-documentdb-partitionkey header, so we copy it onto operations lacking one.
+// Usage: node server.js --cert CERT --key KEY [--host 127.0.0.1] [--port 0]
+// Prints "listening <port>" on stdout once it accepts connections.
+"use strict";
+
+const fs = require("fs");
+const { PassThrough } = require("stream");
+
+const PARTITION_HEADER = "x-ms-documentdb-partitionkey";
+const handlers = "@vercel/cosmosdb-server/lib/handler/";
+// Patch the handler modules before the router captures them.
+const readDocument = require(handlers + "read-document");
+const batchDocuments = require(handlers + "batch-documents");
+const { parsePartitionKey } = require("@vercel/cosmosdb-server/lib/utils/get-partition-from-header");
+
+const notFound = { code: "NotFound", message: "Entity with the specified id does not exist in the system." };
+
+const originalRead = readDocument.default;
+readDocument.default = (account, req, res, params) => {
+  const collection = account.database(params.dbId).collection(params.collId);
+  const header = req.headers[PARTITION_HEADER];
+  if (collection.read() && header) {
+    const key = parsePartitionKey(Array.isArray(header) ? header[0] : header, params.docId);
+    if (!collection.document(params.docId, key).read()) {
+      res.statusCode = 404;
+      return notFound;
+    }
+  }
+  return originalRead(account, req, res, params);
+};
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on("data", c => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+const originalBatch = batchDocuments.default;
+batchDocuments.default = async (account, req, res, params) => {
+  const raw = await readBody(req);
+  let body = raw;
+  const header = req.headers[PARTITION_HEADER];
+  try {
+    const operations = JSON.parse(raw.toString());
+    if (Array.isArray(operations) && header) {
+      for (const op of operations) {
+        if (op && op.partitionKey === undefined) op.partitionKey = header;
+      }
+      body = Buffer.from(JSON.stringify(operations));
+    }
+  } catch (_) {
+    // Not JSON: let the stand-in answer it as it would.
+  }
+  const replay = new PassThrough();
+  replay.headers = { ...req.headers, "content-length": String(body.length) };
+  replay.method = req.method;
+  replay.url = req.url;
+  replay.end(body);
+  return originalBatch(account, replay, res, params);
+};
+
+const { createHttpsServer } = require("@vercel/cosmosdb-server");
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const server = createHttpsServer({
+  cert: fs.readFileSync(arg("cert")),
+  key: fs.readFileSync(arg("key")),
+  keepAlive: true,
+});
+server.keepAliveTimeout = 60000;
+server.listen(Number(arg("port", "0")), arg("host", "127.0.0.1"), () => {
+  process.stdout.write(`listening ${server.address().port}\n`);
+});
+
+function stop() {
+  server.close(() => process.exit(0));
+  // Keep-alive sockets would hold close() open; end them so shutdown is prompt.
+  if (server.closeAllConnections) server.closeAllConnections();
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);

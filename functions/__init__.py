@@ -1,0 +1,1 @@
+"""Entry points only: HTTP routes, timer and queue triggers, the CLI. No business rules here."""

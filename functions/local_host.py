@@ -1,0 +1,99 @@
+"""Stands in for the Functions host on a developer machine: serves the same ASGI app under uvicorn
+(with the static portal on the same origin) and drains the scan queue with the same handler the
+queue trigger calls, retrying and poisoning as host.json configures the real host to."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.bootstrap import LazyServices, Services, prepare_local_resources
+from core.scheduling import handle_scan_request
+from core.settings import Settings
+from core.store.errors import Unavailable
+from core.store.queues import ReceivedMessage
+from functions.api import create_api
+
+log = logging.getLogger("scanposture.local_host")
+HOST_JSON = Path(__file__).resolve().parent.parent / "host.json"
+PORTAL_DIR = Path(__file__).resolve().parent.parent / "portal"
+
+
+# While a message is being handled it stays invisible for this long (the host renews its lease).
+PROCESSING_LEASE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class QueueOptions:
+    batch_size: int
+    max_dequeue_count: int
+    retry_delay_seconds: int
+
+    @classmethod
+    def from_host_json(cls, path: Path = HOST_JSON) -> QueueOptions:
+        queues = json.loads(path.read_text())["extensions"]["queues"]
+        hours, minutes, seconds = (int(p) for p in queues["visibilityTimeout"].split(":"))
+        return cls(
+            batch_size=int(queues["batchSize"]),
+            max_dequeue_count=int(queues["maxDequeueCount"]),
+            retry_delay_seconds=hours * 3600 + minutes * 60 + seconds,
+        )
+
+
+async def drain_scan_queue_once(services: Services, options: QueueOptions) -> int:
+    """Handle one batch of scan requests; returns how many messages were taken."""
+    queue = services.scan_queue
+    messages = await queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
+
+    async def handle(message: ReceivedMessage) -> None:
+        try:
+            outcome = await handle_scan_request(services, message.text)
+        except Exception:
+            log.exception("scan request %s failed (attempt %d)", message.id, message.dequeue_count)
+            if message.dequeue_count >= options.max_dequeue_count:
+                await queue.poison(message, f"failed {message.dequeue_count} times")
+            else:
+                await queue.release(message, options.retry_delay_seconds)
+            return
+        log.info("scan request %s: %s", message.id, outcome)
+        await queue.delete(message)
+
+    await asyncio.gather(*(handle(m) for m in messages))
+    return len(messages)
+
+
+async def run_worker(services: Services, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
+    options = QueueOptions.from_host_json()
+    while not stop.is_set():
+        try:
+            taken = await drain_scan_queue_once(services, options)
+        except Unavailable as exc:
+            log.warning("queue unavailable: %s", exc)
+            taken = 0
+        if not taken:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), idle_seconds)
+
+
+async def serve(settings: Settings, host: str, port: int, *, worker: bool = True) -> None:
+    import uvicorn
+    from fastapi.staticfiles import StaticFiles
+
+    services = LazyServices(settings)
+    await prepare_local_resources(await services.get())
+    app = create_api(services)
+    app.mount("/", StaticFiles(directory=PORTAL_DIR, html=True), name="portal")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off"))
+    stop = asyncio.Event()
+    worker_task = asyncio.create_task(run_worker(await services.get(), stop)) if worker else None
+    try:
+        await server.serve()
+    finally:
+        stop.set()
+        if worker_task is not None:
+            await worker_task
+        await services.close()

@@ -1,0 +1,20 @@
+"""Queue triggers."""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from functions.runtime import services
+
+bp = func.Blueprint()
+log = logging.getLogger(__name__)
+
+
+@bp.queue_trigger(arg_name="message", queue_name="%SCAN_QUEUE_NAME%", connection="STORAGE_CONNECTION")
+async def scan_request_trigger(message: func.QueueMessage) -> None:
+    from core.scheduling import handle_scan_request
+
+    outcome = await handle_scan_request(await services.get(), message.get_body().decode("utf-8"))
+    log.info("scan request %s: %s", message.id, outcome)

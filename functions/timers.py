@@ -1,0 +1,22 @@
+"""Timer triggers."""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from functions.runtime import services
+
+bp = func.Blueprint()
+log = logging.getLogger(__name__)
+
+HOURLY = "0 0 * * * *"
+
+
+@bp.timer_trigger(arg_name="timer", schedule=HOURLY, run_on_startup=False, use_monitor=True)
+async def hourly_scan_timer(timer: func.TimerRequest) -> None:
+    from core.scheduling import enqueue_due_scans
+
+    result = await enqueue_due_scans(await services.get())
+    log.info("hourly scan timer: %s", result)

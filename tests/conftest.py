@@ -1,0 +1,51 @@
+"""Fixtures over the real local stack: one Azurite and one Cosmos stand-in per test session,
+started and stopped by the same launcher `make demo` uses."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from core.bootstrap import LazyServices, Services, build_services, prepare_local_resources
+from core.settings import Settings
+from devtools.stack import LocalStack
+from functions.api import create_api
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with LocalStack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def settings(stack: LocalStack) -> Settings:
+    return stack.settings()
+
+
+@pytest.fixture(scope="session")
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    built = build_services(settings)
+    await prepare_local_resources(built)
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+def unique_id() -> str:
+    """A fresh partition value, so tests never see each other's data."""
+    return f"t-{uuid.uuid4()}"
+
+
+def asgi_client(settings: Settings) -> httpx.AsyncClient:
+    api = create_api(LazyServices(settings))
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://testserver")
+
+
+@pytest.fixture
+async def api(settings: Settings, services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(settings) as client:
+        yield client

@@ -1,0 +1,83 @@
+"""The app served over real HTTP, as `make demo` runs it."""
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from devtools.processes import ManagedProcess, free_port, spawn, wait_until
+from devtools.stack import LocalStack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def served_app(stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    app: ManagedProcess = spawn(
+        "app",
+        [sys.executable, "-m", "functions.cli", "serve", "--port", str(port)],
+        tmp_path_factory.mktemp("app") / "app.log",
+        env=stack.env(),
+    )
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{base}/api/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(up, "the app", 60, app)
+        yield base
+    finally:
+        app.stop()
+
+
+def test_health_and_openapi_over_http(served_app: str) -> None:
+    health = httpx.get(f"{served_app}/api/health")
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    spec = httpx.get(f"{served_app}/api/openapi.json").json()
+    assert spec["info"]["title"] == "ScanPosture API"
+    assert "/api/health" in spec["paths"]
+
+
+def test_portal_is_served_on_the_same_origin(served_app: str) -> None:
+    page = httpx.get(f"{served_app}/")
+    assert page.status_code == 200
+    assert "<title>ScanPosture</title>" in page.text
+
+
+def test_cli_health_reports_each_dependency(stack: LocalStack) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "functions.cli", "health"],
+        env={**stack.env(), "PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert [line.split()[:2] for line in out.stdout.splitlines()] == [
+        ["cosmos", "up"],
+        ["blob", "up"],
+        ["queue", "up"],
+    ]
+
+
+@pytest.mark.slow
+def test_make_demo_once_exits_zero() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "devtools.demo", "--once"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "health        ok" in out.stdout
+    assert "stopped the app and the local stack" in out.stdout
