@@ -1,0 +1,1 @@
+"""The check catalogue: metadata plus a pure evaluation function per check."""

@@ -1,0 +1,1 @@
+"""Collecting a tenant's configuration: Graph, the Exchange admin API and DNS."""

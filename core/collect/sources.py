@@ -1,0 +1,119 @@
+"""What a scan reads from a tenant: every Graph endpoint, Exchange cmdlet and DNS lookup, once.
+
+This list is the contract between the collector (which fetches each source once per scan, all of
+them concurrently), the Graph simulator (which serves exactly these, in Graph's documented JSON
+shapes) and the check catalogue (whose checks name the sources they read).
+
+Licences are Microsoft service-plan names as they appear in `subscribedSkus.servicePlans`:
+`AAD_PREMIUM` is Entra ID P1, `AAD_PREMIUM_P2` is Entra ID P2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+P1 = "AAD_PREMIUM"
+P2 = "AAD_PREMIUM_P2"
+
+# Microsoft Graph's own application id; its service principal holds the app-role grants.
+MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+
+
+@dataclass(frozen=True)
+class GraphSource:
+    """One Graph v1.0 request (and its `@odata.nextLink` pages)."""
+
+    name: str
+    path: str  # relative to the Graph base URL, with the query string the scanner sends
+    kind: Literal["collection", "object"]
+    permission: str  # the application permission it needs
+    licence: str | None = None  # service plan needed; without it Graph answers 403
+
+
+@dataclass(frozen=True)
+class ExchangeSource:
+    """One Exchange Online admin API `InvokeCommand` call (a read-only Get- cmdlet)."""
+
+    name: str
+    cmdlet: str
+    parameters: dict[str, object] = field(default_factory=dict)
+    permission: str = "Exchange.ManageAsApp"
+
+
+USER_FIELDS = (
+    "id,displayName,userPrincipalName,mail,accountEnabled,userType,onPremisesSyncEnabled,"
+    "createdDateTime,passwordPolicies,lastPasswordChangeDateTime,externalUserState"
+)
+
+GRAPH_SOURCES: tuple[GraphSource, ...] = (
+    GraphSource("organization", "/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled",
+                "collection", "Organization.Read.All"),
+    GraphSource("subscribed_skus", "/subscribedSkus?$select=skuId,skuPartNumber,capabilityStatus,servicePlans",
+                "collection", "Organization.Read.All"),
+    GraphSource("domains", "/domains", "collection", "Domain.Read.All"),
+    GraphSource("users", f"/users?$select={USER_FIELDS}&$top=999", "collection", "User.Read.All"),
+    # Graph caps pages that select signInActivity at 120 users, and needs Entra ID P1 for it.
+    GraphSource("user_sign_ins", "/users?$select=id,userType,accountEnabled,signInActivity&$top=120",
+                "collection", "AuditLog.Read.All", P1),
+    GraphSource("user_registration_details",
+                "/reports/authenticationMethods/userRegistrationDetails?$top=999",
+                "collection", "AuditLog.Read.All", P1),
+    GraphSource("security_defaults", "/policies/identitySecurityDefaultsEnforcementPolicy",
+                "object", "Policy.Read.All"),
+    GraphSource("conditional_access_policies", "/identity/conditionalAccess/policies",
+                "collection", "Policy.Read.All", P1),
+    GraphSource("authentication_methods_policy", "/policies/authenticationMethodsPolicy",
+                "object", "Policy.Read.All"),
+    GraphSource("authorization_policy", "/policies/authorizationPolicy", "object", "Policy.Read.All"),
+    GraphSource("admin_consent_request_policy", "/policies/adminConsentRequestPolicy",
+                "object", "Policy.Read.All"),
+    GraphSource("directory_settings", "/groupSettings", "collection", "Directory.Read.All"),
+    GraphSource("role_assignments", "/roleManagement/directory/roleAssignments?$expand=principal",
+                "collection", "RoleManagement.Read.Directory"),
+    GraphSource("role_assignment_schedules",
+                "/roleManagement/directory/roleAssignmentSchedules?$expand=principal",
+                "collection", "RoleManagement.Read.Directory", P2),
+    GraphSource("role_eligibility_schedules",
+                "/roleManagement/directory/roleEligibilitySchedules?$expand=principal",
+                "collection", "RoleManagement.Read.Directory", P2),
+    GraphSource("applications",
+                "/applications?$select=id,appId,displayName,createdDateTime,passwordCredentials,"
+                "keyCredentials,requiredResourceAccess&$top=999",
+                "collection", "Application.Read.All"),
+    GraphSource("graph_app_role_grants",
+                f"/servicePrincipals(appId='{MICROSOFT_GRAPH_APP_ID}')/appRoleAssignedTo?$top=999",
+                "collection", "Application.Read.All"),
+    GraphSource("secure_scores", "/security/secureScores?$top=1", "collection", "SecurityEvents.Read.All"),
+    GraphSource("sharepoint_settings", "/admin/sharepoint/settings", "object",
+                "SharePointTenantSettings.Read.All"),
+)
+
+EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
+    ExchangeSource("exo_transport_config", "Get-TransportConfig"),
+    ExchangeSource("exo_cas_mailboxes", "Get-CASMailbox", {"ResultSize": "Unlimited"}),
+    ExchangeSource("exo_organization_config", "Get-OrganizationConfig"),
+    ExchangeSource("exo_admin_audit_log_config", "Get-AdminAuditLogConfig"),
+    ExchangeSource("exo_outbound_spam_policies", "Get-HostedOutboundSpamFilterPolicy"),
+    ExchangeSource("exo_remote_domains", "Get-RemoteDomain"),
+    ExchangeSource("exo_external_in_outlook", "Get-ExternalInOutlook"),
+    ExchangeSource("exo_dkim_signing_config", "Get-DkimSigningConfig"),
+    ExchangeSource("exo_mailboxes", "Get-Mailbox", {"ResultSize": "Unlimited"}),
+)
+
+# DNS: for every verified domain that is not *.onmicrosoft.com, the collector stores under
+# source "dns" a mapping  domain -> {"spf": [TXT strings starting "v=spf1"],
+# "dmarc": [TXT strings at _dmarc.<domain>], "dkim": {"selector1": CNAME target or None,
+# "selector2": CNAME target or None}}  (lookups that fail with NXDOMAIN/no answer give [] / None).
+DNS_SOURCE = "dns"
+
+ALL_SOURCE_NAMES: frozenset[str] = frozenset(
+    [s.name for s in GRAPH_SOURCES] + [s.name for s in EXCHANGE_SOURCES] + [DNS_SOURCE]
+)
+
+
+def graph_source(name: str) -> GraphSource:
+    for source in GRAPH_SOURCES:
+        if source.name == name:
+            return source
+    raise KeyError(name)
