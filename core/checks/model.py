@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 
 class Status(StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a check status, not a password
     FAIL = "fail"
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"

@@ -47,46 +47,93 @@ USER_FIELDS = (
 )
 
 GRAPH_SOURCES: tuple[GraphSource, ...] = (
-    GraphSource("organization", "/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled",
-                "collection", "Organization.Read.All"),
-    GraphSource("subscribed_skus", "/subscribedSkus?$select=skuId,skuPartNumber,capabilityStatus,servicePlans",
-                "collection", "Organization.Read.All"),
+    GraphSource(
+        "organization",
+        "/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled",
+        "collection",
+        "Organization.Read.All",
+    ),
+    GraphSource(
+        "subscribed_skus",
+        "/subscribedSkus?$select=skuId,skuPartNumber,capabilityStatus,servicePlans",
+        "collection",
+        "Organization.Read.All",
+    ),
     GraphSource("domains", "/domains", "collection", "Domain.Read.All"),
     GraphSource("users", f"/users?$select={USER_FIELDS}&$top=999", "collection", "User.Read.All"),
     # Graph caps pages that select signInActivity at 120 users, and needs Entra ID P1 for it.
-    GraphSource("user_sign_ins", "/users?$select=id,userType,accountEnabled,signInActivity&$top=120",
-                "collection", "AuditLog.Read.All", P1),
-    GraphSource("user_registration_details",
-                "/reports/authenticationMethods/userRegistrationDetails?$top=999",
-                "collection", "AuditLog.Read.All", P1),
-    GraphSource("security_defaults", "/policies/identitySecurityDefaultsEnforcementPolicy",
-                "object", "Policy.Read.All"),
-    GraphSource("conditional_access_policies", "/identity/conditionalAccess/policies",
-                "collection", "Policy.Read.All", P1),
-    GraphSource("authentication_methods_policy", "/policies/authenticationMethodsPolicy",
-                "object", "Policy.Read.All"),
+    GraphSource(
+        "user_sign_ins",
+        "/users?$select=id,userType,accountEnabled,signInActivity&$top=120",
+        "collection",
+        "AuditLog.Read.All",
+        P1,
+    ),
+    GraphSource(
+        "user_registration_details",
+        "/reports/authenticationMethods/userRegistrationDetails?$top=999",
+        "collection",
+        "AuditLog.Read.All",
+        P1,
+    ),
+    GraphSource(
+        "security_defaults",
+        "/policies/identitySecurityDefaultsEnforcementPolicy",
+        "object",
+        "Policy.Read.All",
+    ),
+    GraphSource(
+        "conditional_access_policies",
+        "/identity/conditionalAccess/policies",
+        "collection",
+        "Policy.Read.All",
+        P1,
+    ),
+    GraphSource(
+        "authentication_methods_policy", "/policies/authenticationMethodsPolicy", "object", "Policy.Read.All"
+    ),
     GraphSource("authorization_policy", "/policies/authorizationPolicy", "object", "Policy.Read.All"),
-    GraphSource("admin_consent_request_policy", "/policies/adminConsentRequestPolicy",
-                "object", "Policy.Read.All"),
+    GraphSource(
+        "admin_consent_request_policy", "/policies/adminConsentRequestPolicy", "object", "Policy.Read.All"
+    ),
     GraphSource("directory_settings", "/groupSettings", "collection", "Directory.Read.All"),
-    GraphSource("role_assignments", "/roleManagement/directory/roleAssignments?$expand=principal",
-                "collection", "RoleManagement.Read.Directory"),
-    GraphSource("role_assignment_schedules",
-                "/roleManagement/directory/roleAssignmentSchedules?$expand=principal",
-                "collection", "RoleManagement.Read.Directory", P2),
-    GraphSource("role_eligibility_schedules",
-                "/roleManagement/directory/roleEligibilitySchedules?$expand=principal",
-                "collection", "RoleManagement.Read.Directory", P2),
-    GraphSource("applications",
-                "/applications?$select=id,appId,displayName,createdDateTime,passwordCredentials,"
-                "keyCredentials,requiredResourceAccess&$top=999",
-                "collection", "Application.Read.All"),
-    GraphSource("graph_app_role_grants",
-                f"/servicePrincipals(appId='{MICROSOFT_GRAPH_APP_ID}')/appRoleAssignedTo?$top=999",
-                "collection", "Application.Read.All"),
+    GraphSource(
+        "role_assignments",
+        "/roleManagement/directory/roleAssignments?$expand=principal",
+        "collection",
+        "RoleManagement.Read.Directory",
+    ),
+    GraphSource(
+        "role_assignment_schedules",
+        "/roleManagement/directory/roleAssignmentSchedules?$expand=principal",
+        "collection",
+        "RoleManagement.Read.Directory",
+        P2,
+    ),
+    GraphSource(
+        "role_eligibility_schedules",
+        "/roleManagement/directory/roleEligibilitySchedules?$expand=principal",
+        "collection",
+        "RoleManagement.Read.Directory",
+        P2,
+    ),
+    GraphSource(
+        "applications",
+        "/applications?$select=id,appId,displayName,createdDateTime,passwordCredentials,"
+        "keyCredentials,requiredResourceAccess&$top=999",
+        "collection",
+        "Application.Read.All",
+    ),
+    GraphSource(
+        "graph_app_role_grants",
+        f"/servicePrincipals(appId='{MICROSOFT_GRAPH_APP_ID}')/appRoleAssignedTo?$top=999",
+        "collection",
+        "Application.Read.All",
+    ),
     GraphSource("secure_scores", "/security/secureScores?$top=1", "collection", "SecurityEvents.Read.All"),
-    GraphSource("sharepoint_settings", "/admin/sharepoint/settings", "object",
-                "SharePointTenantSettings.Read.All"),
+    GraphSource(
+        "sharepoint_settings", "/admin/sharepoint/settings", "object", "SharePointTenantSettings.Read.All"
+    ),
 )
 
 EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
