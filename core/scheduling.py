@@ -1,54 +1,85 @@
-"""Scan scheduling: which tenants are due, and handling one scan request from the queue."""
+"""Scan scheduling: the hourly fan-out of due tenants, and handling one request from the queue."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from datetime import UTC, datetime
 
 from core.bootstrap import Services
+from core.collect.connection import TenantUnreachable, open_connection
+from core.customers import Customer, mark_connection_lost
+from core.scan.requests import ScanRequest, parse_scan_request, scheduled_request_id
+from core.scan.service import Connector, scan_tenant
 
 log = logging.getLogger(__name__)
-
-
-class ScanRequest(BaseModel):
-    """The body of a message on the scan queue."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    org_id: str = Field(alias="orgId", min_length=1)
-    tenant_id: str = Field(alias="tenantId", min_length=1)
-    reason: str = "schedule"
+PROBE_CONCURRENCY = 16
 
 
 @dataclass(frozen=True)
 class EnqueueResult:
+    connected: int
     due: int
     enqueued: int
+    lost: int
 
 
-def parse_scan_request(text: str) -> ScanRequest:
-    """Raise ValueError naming what is wrong with a malformed message."""
+async def _probe_consent(services: Services, customer: Customer, connect: Connector) -> bool:
+    """Ask Entra for a token (no Graph call). Returns False, and marks the customer, when the
+    tenant has revoked consent, so a revocation shows within the hour, not at the next scan."""
+    connection = connect(services.settings, customer.tenant_id)
     try:
-        return ScanRequest.model_validate_json(text)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
-        raise ValueError(problems) from exc
+        await connection.probe_token()
+    except TenantUnreachable as exc:
+        if not exc.consent_revoked:
+            log.warning("token probe for %s failed, will retry next hour: %s", customer.tenant_id, exc)
+            return True
+
+        org = services.store.org(customer.org_id)
+        await mark_connection_lost(org, customer.tenant_id, exc.code, str(exc))
+        return False
+    finally:
+        await connection.close()
+    return True
 
 
-async def enqueue_due_scans(services: Services) -> EnqueueResult:
-    """Enqueue one scan request per connected tenant that is due. Customers arrive with the
-    onboarding issue; until then there is nothing due."""
-    return EnqueueResult(due=0, enqueued=0)
+async def enqueue_due_scans(
+    services: Services, now: datetime | None = None, *, connect: Connector = open_connection
+) -> EnqueueResult:
+    """The hourly job: probe every connected tenant's consent and enqueue a scan for each that
+    is due by its cadence. One of the few places a cross-partition query is allowed."""
+    now = now or datetime.now(UTC)
+    connected = [c async for c in services.store.connected_customers()]
+    limiter = asyncio.Semaphore(PROBE_CONCURRENCY)
+
+    async def probe(customer: Customer) -> bool:
+        async with limiter:
+            return await _probe_consent(services, customer, connect)
+
+    still_connected = await asyncio.gather(*(probe(c) for c in connected))
+    due = [c for c, ok in zip(connected, still_connected, strict=True) if ok and c.is_due(now)]
+    for customer in due:
+        request = ScanRequest(
+            org_id=customer.org_id,
+            tenant_id=customer.tenant_id,
+            request_id=scheduled_request_id(now),
+            reason="schedule",
+        )
+        await services.scan_queue.send(request.to_message())
+    return EnqueueResult(
+        connected=len(connected), due=len(due), enqueued=len(due), lost=still_connected.count(False)
+    )
 
 
-async def handle_scan_request(services: Services, text: str) -> str:
+async def handle_scan_request(services: Services, text: str, *, connect: Connector = open_connection) -> str:
+    """The queue trigger's work. Malformed messages are parked in the poison queue at once;
+    transient failures raise so the host retries the message."""
     try:
         request = parse_scan_request(text)
     except ValueError as exc:
-        # Retrying cannot fix a malformed message: park it at once instead of failing five times.
         log.warning("malformed scan request sent to the poison queue: %s", exc)
         await services.scan_queue.send_to_poison(text, f"malformed scan request: {exc}")
         return f"rejected: {exc}"
-    return f"accepted tenant {request.tenant_id}"
+    outcome = await scan_tenant(services, request, connect=connect)
+    return f"{outcome.status}: {outcome.detail}"

@@ -40,6 +40,22 @@ class Settings(BaseSettings):
     logos_container: str = "logos"
     report_link_minutes: int = Field(default=15, ge=1, le=60)
 
+    # Microsoft Graph, the Exchange Online admin API and Entra sign-in. The very same code scans the
+    # real cloud or the local simulator; only these addresses (and the CA bundle) differ.
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    exchange_base_url: str = "https://outlook.office365.com"
+    authority_host: str = "https://login.microsoftonline.com"
+    graph_ca_cert: str | None = Field(default=None, description="CA bundle for a local Graph simulator.")
+    app_client_id: str = Field(default="", description="The multi-tenant scanner app's client id.")
+    app_client_secret: SecretStr | None = Field(default=None, description="Local development only.")
+    app_certificate_path: str | None = Field(
+        default=None, description="PEM with the app's certificate and private key (from Key Vault in Azure)."
+    )
+    dns_nameservers: str = Field(
+        default="", description="Comma-separated ip[:port] resolvers for SPF/DMARC/DKIM; empty = system."
+    )
+    scan_request_concurrency: int = Field(default=16, ge=1, le=64)
+
     # The public address of the API and portal (links in mail, consent redirect).
     public_base_url: str = "http://127.0.0.1:7071"
     health_timeout_seconds: float = Field(default=3.0, gt=0)

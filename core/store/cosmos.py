@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from azure.cosmos import PartitionKey
 from azure.cosmos.aio import ContainerProxy, CosmosClient
 
 from core.settings import Settings
 from core.store.repository import OrgRepository, TenantRepository
+
+if TYPE_CHECKING:
+    from core.customers import Customer
 
 ORGS_CONTAINER = "orgs"
 TENANTS_CONTAINER = "tenants"
@@ -54,6 +58,19 @@ class CosmosStore:
 
     def tenant(self, tenant_id: str) -> TenantRepository:
         return TenantRepository(self._tenants, tenant_id)
+
+    async def connected_customers(self) -> AsyncIterator[Customer]:
+        """Every connected customer of every org. Cross-partition: for scheduling jobs only,
+        never on a request path (DESIGN.md)."""
+        from core.customers import CUSTOMER_TYPE, ConnectionState, Customer
+
+        query = "SELECT * FROM c WHERE c.type = @type AND c.connection.state = @state"
+        parameters: list[dict[str, object]] = [
+            {"name": "@type", "value": CUSTOMER_TYPE},
+            {"name": "@state", "value": ConnectionState.CONNECTED.value},
+        ]
+        async for raw in self._orgs.query_items(query, parameters=parameters):
+            yield Customer.model_validate(raw)
 
     async def ping(self) -> None:
         """Raise if the account cannot be read."""

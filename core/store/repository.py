@@ -30,6 +30,7 @@ Document = dict[str, Any]
 _SYSTEM_FIELDS = ("_rid", "_self", "_etag", "_attachments", "_ts")
 _PARTITION_PARAM = "@partition"
 MAX_PAGE_SIZE = 500
+BATCH_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,23 @@ class PartitionRepository:
             return _stored(await self._container.upsert_item(body))
         except AzureError as exc:
             raise self._translate(exc, body["id"]) from exc
+
+    async def upsert_many(self, items: list[Mapping[str, Any]]) -> None:
+        """Upsert many items of this partition in batches of 100 (Cosmos's batch limit). Batches
+        are not relied on for atomicity (the local stand-in cannot roll back): callers write
+        items whose re-write is harmless, and a failed batch raises so the caller retries."""
+        bodies = [self._with_partition(item) for item in items]
+        for start in range(0, len(bodies), BATCH_LIMIT):
+            chunk = bodies[start : start + BATCH_LIMIT]
+            try:
+                results = await self._container.execute_item_batch(
+                    [("upsert", (body,)) for body in chunk], partition_key=self.partition_value
+                )
+            except AzureError as exc:
+                raise self._translate(exc, "batch") from exc
+            failed = [r for r in results if int(r.get("statusCode", 500)) >= 400]
+            if failed:
+                raise Unavailable(f"{len(failed)} of {len(chunk)} batched upserts failed")
 
     async def delete(self, item_id: str, etag: str | None = None) -> None:
         kwargs: dict[str, Any] = {}

@@ -1,10 +1,10 @@
 import pytest
 
-from core.scheduling import parse_scan_request
+from core.scan.requests import parse_scan_request
 
 
 def test_parses_a_valid_request() -> None:
-    request = parse_scan_request('{"orgId": "o1", "tenantId": "t1", "reason": "manual"}')
+    request = parse_scan_request('{"orgId": "o1", "tenantId": "t1", "requestId": "r-1", "reason": "manual"}')
     assert (request.org_id, request.tenant_id, request.reason) == ("o1", "t1", "manual")
 
 
@@ -12,9 +12,12 @@ def test_parses_a_valid_request() -> None:
     ("text", "named"),
     [
         ("not json", "body"),
-        ('{"orgId": "o1"}', "tenantId"),
-        ('{"orgId": "o1", "tenantId": ""}', "tenantId"),
-        ('{"orgId": "o1", "tenantId": "t1", "extra": 1}', "extra"),
+        ('{"orgId": "o1", "requestId": "r"}', "tenantId"),
+        ('{"orgId": "o1", "tenantId": "", "requestId": "r"}', "tenantId"),
+        ('{"orgId": "o1", "tenantId": "t1"}', "requestId"),
+        ('{"orgId": "o1", "tenantId": "t1", "requestId": "../../x"}', "requestId"),
+        ('{"orgId": "o1", "tenantId": "t1", "requestId": "r", "reason": "bogus"}', "reason"),
+        ('{"orgId": "o1", "tenantId": "t1", "requestId": "r", "extra": 1}', "extra"),
     ],
 )
 def test_malformed_requests_name_the_problem(text: str, named: str) -> None:

@@ -1,0 +1,75 @@
+"""Collect one tenant: every source once, the independent ones concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from azure.core.exceptions import ClientAuthenticationError
+
+from core.checks.model import SourceFailure, TenantSnapshot
+from core.collect.connection import (
+    EXCHANGE_SCOPE,
+    GRAPH_SCOPE,
+    TenantConnection,
+    TenantUnreachable,
+    entra_error_code,
+)
+from core.collect.dns_records import DnsUnavailable, collect_dns, custom_domains, make_resolver
+from core.collect.readers import SourceError, read_exchange_source, read_graph_source
+from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES, GRAPH_SOURCES
+from core.settings import Settings
+
+
+async def collect_tenant(connection: TenantConnection, settings: Settings) -> TenantSnapshot:
+    """Read everything the catalogue needs. A token failure raises `TenantUnreachable` (the scan
+    cannot start); any other failure is recorded against its source and the rest completes."""
+    snapshot = TenantSnapshot(tenant_id=connection.tenant_id, collected_at=datetime.now(UTC))
+    # Fail fast, once, when Entra refuses the tenant, rather than once per source.
+    await connection.probe_token(GRAPH_SCOPE, EXCHANGE_SCOPE)
+    limiter = asyncio.Semaphore(settings.scan_request_concurrency)
+
+    async def fetch(name: str, read: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            async with limiter:
+                snapshot.data[name] = await read()
+        except SourceError as exc:
+            snapshot.failures[name] = exc.failure
+        except ClientAuthenticationError as exc:
+            raise TenantUnreachable(
+                connection.tenant_id, entra_error_code(str(exc)), str(exc).splitlines()[0][:300]
+            ) from exc
+
+    def graph(source: Any) -> Callable[[], Awaitable[Any]]:
+        return lambda: read_graph_source(connection.graph, connection.graph_base_url, source)
+
+    def exchange(source: Any) -> Callable[[], Awaitable[Any]]:
+        return lambda: read_exchange_source(
+            connection.exchange, connection.exchange_base_url, connection.tenant_id, source
+        )
+
+    async def dns_after_domains() -> None:
+        # The only dependent chain besides paging: DNS needs the domain list first.
+        await fetch("domains", graph(next(s for s in GRAPH_SOURCES if s.name == "domains")))
+        if "domains" not in snapshot.data:
+            failure = snapshot.failures["domains"]
+            snapshot.failures[DNS_SOURCE] = SourceFailure(
+                failure.kind, f"domains unreadable: {failure.reason}"
+            )
+            return
+        resolver = make_resolver(settings.dns_nameservers)
+        try:
+            snapshot.data[DNS_SOURCE] = await collect_dns(resolver, custom_domains(snapshot.data["domains"]))
+        except DnsUnavailable as exc:
+            snapshot.failures[DNS_SOURCE] = SourceFailure("unavailable", f"DNS lookup failed: {exc}")
+
+    tasks = [fetch(s.name, graph(s)) for s in GRAPH_SOURCES if s.name != "domains"]
+    tasks += [fetch(s.name, exchange(s)) for s in EXCHANGE_SOURCES]
+    tasks.append(dns_after_domains())
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return snapshot

@@ -1,0 +1,139 @@
+"""An app-only connection to one customer tenant: the credential, and Graph and Exchange request
+adapters from msgraph-sdk / Kiota with their retry middleware (429/503/504 honour Retry-After).
+
+msgraph is imported here and only here (and only when a scan runs), so HTTP cold starts never
+pay for it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from azure.core.credentials_async import AsyncTokenCredential
+    from kiota_http.httpx_request_adapter import HttpxRequestAdapter
+
+# Entra error codes that mean "this tenant no longer lets the app in": the service principal was
+# deleted (app removed from the tenant) or the app is unknown there. Anything else is transient
+# or our own misconfiguration and must not mark the customer disconnected.
+REVOKED_CONSENT_CODES = frozenset({"AADSTS7000229", "AADSTS700016", "AADSTS65001", "AADSTS500011"})
+_AADSTS = re.compile(r"AADSTS\d+")
+
+
+class TenantUnreachable(Exception):
+    """The token request for a tenant failed."""
+
+    def __init__(self, tenant_id: str, code: str | None, message: str) -> None:
+        super().__init__(f"tenant {tenant_id}: {code or 'token request failed'}: {message}")
+        self.tenant_id = tenant_id
+        self.code = code
+
+    @property
+    def consent_revoked(self) -> bool:
+        return self.code in REVOKED_CONSENT_CODES
+
+
+def entra_error_code(message: str) -> str | None:
+    match = _AADSTS.search(message)
+    return match.group(0) if match else None
+
+
+def build_credential(settings: Settings, tenant_id: str) -> AsyncTokenCredential:
+    """The multi-tenant app's credential for one customer tenant (certificate preferred)."""
+    from azure.identity.aio import CertificateCredential, ClientSecretCredential
+
+    if not settings.app_client_id:
+        raise ValueError("APP_CLIENT_ID is not set")
+    kwargs: dict[str, Any] = {"authority": settings.authority_host, "disable_instance_discovery": True}
+    if settings.graph_ca_cert:
+        kwargs["connection_verify"] = settings.graph_ca_cert
+    if settings.app_certificate_path:
+        return CertificateCredential(
+            tenant_id, settings.app_client_id, certificate_path=settings.app_certificate_path, **kwargs
+        )
+    if settings.app_client_secret is None:
+        raise ValueError("set APP_CERTIFICATE_PATH (or APP_CLIENT_SECRET for local development)")
+    return ClientSecretCredential(
+        tenant_id, settings.app_client_id, settings.app_client_secret.get_secret_value(), **kwargs
+    )
+
+
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+EXCHANGE_SCOPE = "https://outlook.office365.com/.default"
+
+
+@dataclass
+class TenantConnection:
+    tenant_id: str
+    credential: AsyncTokenCredential
+    graph: HttpxRequestAdapter
+    exchange: HttpxRequestAdapter
+    graph_base_url: str
+    exchange_base_url: str
+
+    async def probe_token(self, *scopes: str) -> None:
+        """Ask Entra for tokens (Graph by default) and nothing else: cheap, and it fails at once
+        when consent is gone. The credential caches what it gets, so a scan that probes first
+        makes one token request per resource instead of one per concurrent request."""
+        import asyncio
+
+        from azure.core.exceptions import ClientAuthenticationError
+
+        try:
+            await asyncio.gather(*(self.credential.get_token(s) for s in scopes or (GRAPH_SCOPE,)))
+        except ClientAuthenticationError as exc:
+            raise TenantUnreachable(self.tenant_id, entra_error_code(str(exc)), _first_line(exc)) from exc
+
+    async def close(self) -> None:
+        await self.credential.close()
+        # The two adapters share one httpx client.
+        await self.graph._http_client.aclose()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def open_connection(settings: Settings, tenant_id: str) -> TenantConnection:
+    import httpx
+    from kiota_authentication_azure.azure_identity_authentication_provider import (
+        AzureIdentityAuthenticationProvider,
+    )
+    from kiota_http.middleware.options import RetryHandlerOption
+    from msgraph.graph_request_adapter import GraphRequestAdapter
+    from msgraph_core import GraphClientFactory
+
+    credential = build_credential(settings, tenant_id)
+    verify: Any = settings.graph_ca_cert or True
+    limits = httpx.Limits(max_connections=settings.scan_request_concurrency * 2)
+    client = GraphClientFactory.create_with_default_middleware(
+        client=httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(60.0), limits=limits),
+        # Retry-After is honoured as sent; without it the middleware backs off exponentially.
+        options={RetryHandlerOption.get_key(): RetryHandlerOption(delay=0, max_retries=5)},
+    )
+    graph_host = urlsplit(settings.graph_base_url).hostname or ""
+    exchange_host = urlsplit(settings.exchange_base_url).hostname or ""
+    graph_auth = AzureIdentityAuthenticationProvider(
+        credential, scopes=[GRAPH_SCOPE], allowed_hosts=[graph_host]
+    )
+    exchange_auth = AzureIdentityAuthenticationProvider(
+        credential, scopes=[EXCHANGE_SCOPE], allowed_hosts=[exchange_host]
+    )
+    graph = GraphRequestAdapter(graph_auth, client=client)
+    graph.base_url = settings.graph_base_url
+    exchange = GraphRequestAdapter(exchange_auth, client=client)
+    exchange.base_url = settings.exchange_base_url
+    return TenantConnection(
+        tenant_id=tenant_id,
+        credential=credential,
+        graph=graph,
+        exchange=exchange,
+        graph_base_url=settings.graph_base_url.rstrip("/"),
+        exchange_base_url=settings.exchange_base_url.rstrip("/"),
+    )

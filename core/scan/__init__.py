@@ -1,0 +1,1 @@
+"""Scanning a tenant: evaluation, scoring, finding lifecycle and the scan use case."""

@@ -1,0 +1,62 @@
+"""The posture score and finding priorities.
+
+Severity-weighted over `pass` and `fail` only: checks that could not be assessed (error,
+not_applicable, manual) and accepted risks neither help nor hurt. The method's version is stored on
+every scan so that a change of weights never silently reinterprets old scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from core.checks.model import Severity, Status
+
+SCORING_METHOD = "severity-weighted/v1"
+WEIGHTS: dict[Severity, int] = {
+    Severity.CRITICAL: 10,
+    Severity.HIGH: 5,
+    Severity.MEDIUM: 3,
+    Severity.LOW: 1,
+}
+
+Priority = Literal["P1", "P2", "P3"]
+
+
+def priority_for(severity: Severity) -> Priority:
+    """P1: fix now (critical, high); P2: plan (medium); P3: when convenient (low)."""
+    if severity in (Severity.CRITICAL, Severity.HIGH):
+        return "P1"
+    return "P2" if severity is Severity.MEDIUM else "P3"
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What the score needs to know about one check result."""
+
+    status: Status
+    severity: Severity
+    accepted: bool = False
+
+
+def posture_score(results: Iterable[Scored]) -> float | None:
+    """0 to 100, one decimal; None when nothing could be assessed (never a misleading 100)."""
+    earned = possible = 0
+    for result in results:
+        if result.accepted or result.status not in (Status.PASS, Status.FAIL):
+            continue
+        weight = WEIGHTS[result.severity]
+        possible += weight
+        if result.status is Status.PASS:
+            earned += weight
+    if possible == 0:
+        return None
+    return round(100 * earned / possible, 1)
+
+
+def open_priority_count(results: Iterable[Scored]) -> int:
+    """Open P1 findings that nobody accepted as a risk."""
+    return sum(
+        1 for r in results if r.status is Status.FAIL and not r.accepted and priority_for(r.severity) == "P1"
+    )
