@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from core.bootstrap import build_services
 from core.health import check_health
+from core.settings import Settings, get_settings
 
 
 async def _health() -> int:
@@ -23,10 +27,113 @@ async def _health() -> int:
     return 0 if report.ok else 1
 
 
+def _checks(as_json: bool) -> int:
+    from core.checks.catalogue import CATALOGUE
+
+    if as_json:
+        rows: list[dict[str, Any]] = []
+        for check in CATALOGUE:
+            meta = check.metadata
+            rows.append(
+                {
+                    "id": meta.id,
+                    "title": meta.title,
+                    "category": meta.category,
+                    "severity": meta.severity.value,
+                    "rationale": meta.rationale,
+                    "remediation": meta.remediation,
+                    "cis": meta.cis,
+                    "scuba": meta.scuba,
+                    "permissions": list(meta.permissions),
+                    "licence": meta.licence,
+                    "sources": list(meta.sources),
+                    "references": list(meta.references),
+                }
+            )
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'id':<48} {'severity':<9} {'CIS':<10} {'SCuBA':<16} title")
+    for check in CATALOGUE:
+        meta = check.metadata
+        frameworks = f"{meta.cis or '-':<10} {meta.scuba or '-':<16}"
+        print(f"{meta.id:<48} {meta.severity.value:<9} {frameworks} {meta.title}")
+    print(f"\n{len(CATALOGUE)} checks")
+    return 0
+
+
+def _print_assessment(assessment: Any, name: str) -> None:
+    counts = assessment.counts()
+    score = "n/a" if assessment.score is None else f"{assessment.score:.1f}"
+    print(
+        f"\n{name}\n  score {score}   open P1 {assessment.open_priority_count}   "
+        + "   ".join(f"{k} {v}" for k, v in counts.items())
+    )
+    failures = assessment.failures()
+    if failures:
+        print("\n  top failures")
+        for result in failures[:10]:
+            print(f"  - [{result.check.severity.value:<8}] {result.check.id}: {result.outcome.summary}")
+    errors = [r for r in assessment.results if r.outcome.status.value == "error"]
+    if errors:
+        example = f"{errors[0].check.id}: {errors[0].outcome.summary}"
+        print(f"\n  {len(errors)} checks could not be assessed, e.g. {example}")
+
+
+async def _assess(settings: Settings, tenant: str) -> tuple[str, Any]:
+    from core.collect.connection import open_connection, resolve_tenant_id
+    from core.scan.assess import assess_tenant
+
+    tenant_id = await resolve_tenant_id(settings, tenant)
+    connection = open_connection(settings, tenant_id)
+    try:
+        return tenant_id, await assess_tenant(connection, settings)
+    finally:
+        await connection.close()
+
+
+def _scan(settings: Settings, tenant: str, json_path: str | None) -> int:
+    from core.collect.connection import TenantUnreachable
+
+    try:
+        tenant_id, assessment = asyncio.run(_assess(settings, tenant))
+    except TenantUnreachable as exc:
+        print(f"cannot scan {tenant}: {exc}", file=sys.stderr)
+        return 3
+    _print_assessment(assessment, f"{tenant} ({tenant_id})")
+    if json_path:
+        Path(json_path).write_text(json.dumps(assessment.to_json(), indent=2))
+        print(f"\n  results written to {json_path}")
+    return 0
+
+
+def _scan_with_simulator(tenant: str, json_path: str | None) -> int:
+    # A developer convenience: start the local Graph simulator, scan one of its tenants, stop it.
+    # The simulator is dev tooling, so it is imported only for this flag.
+    import tempfile
+
+    from devtools.graphsim.launcher import start_graph_simulator
+
+    with tempfile.TemporaryDirectory(prefix="scanposture-sim-") as workdir:
+        simulator = start_graph_simulator(Path(workdir))
+        try:
+            settings = Settings(**{k.lower(): v for k, v in simulator.env().items()})  # type: ignore[arg-type]
+            return _scan(settings, tenant, json_path)
+        finally:
+            simulator.stop()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scanposture", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("health", help="check that Cosmos DB, Blob and Queue storage answer")
+    checks = commands.add_parser("checks", help="list the check catalogue with its metadata")
+    checks.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+    scan = commands.add_parser(
+        "scan", help="scan one tenant with the app's credentials from the environment and print a summary"
+    )
+    scan.add_argument("--tenant", required=True, help="tenant id or a verified domain")
+    scan.add_argument("--json", metavar="FILE", help="also write every result to FILE")
+    scan.add_argument("--simulator", action="store_true", help="scan the local Graph simulator")
     serve = commands.add_parser(
         "serve", help="serve the API and portal and drain the scan queue (local stand-in for the host)"
     )
@@ -40,8 +147,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "health":
         return asyncio.run(_health())
+    if args.command == "checks":
+        return _checks(args.json)
+    if args.command == "scan":
+        if args.simulator:
+            return _scan_with_simulator(args.tenant, args.json)
+        return _scan(get_settings(), args.tenant, args.json)
     if args.command == "serve":
-        from core.settings import get_settings
         from functions.local_host import serve
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -137,3 +137,25 @@ def open_connection(settings: Settings, tenant_id: str) -> TenantConnection:
         graph_base_url=settings.graph_base_url.rstrip("/"),
         exchange_base_url=settings.exchange_base_url.rstrip("/"),
     )
+
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+async def resolve_tenant_id(settings: Settings, tenant: str) -> str:
+    """A tenant id as given, or the id behind a verified domain, from Entra's public OpenID
+    configuration for that domain (no credentials needed)."""
+    if _GUID.match(tenant):
+        return tenant.lower()
+    import httpx
+
+    url = f"{settings.authority_host.rstrip('/')}/{tenant}/v2.0/.well-known/openid-configuration"
+    async with httpx.AsyncClient(verify=settings.graph_ca_cert or True, timeout=15) as client:
+        response = await client.get(url)
+    if response.status_code != 200:
+        raise TenantUnreachable(tenant, entra_error_code(response.text), f"no tenant found for '{tenant}'")
+    issuer = str(response.json().get("issuer", ""))
+    match = re.search(r"/([0-9a-fA-F-]{36})/", issuer)
+    if not match:
+        raise TenantUnreachable(tenant, None, f"unexpected issuer {issuer!r} for '{tenant}'")
+    return match.group(1).lower()

@@ -11,8 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from core.bootstrap import Services
-from core.checks.model import Status, TenantSnapshot
-from core.collect.collector import collect_tenant
+from core.checks.model import Status
 from core.collect.connection import TenantConnection, TenantUnreachable, open_connection
 from core.customers import (
     TREND_POINTS,
@@ -24,7 +23,7 @@ from core.customers import (
     mark_connection_lost,
     update_customer,
 )
-from core.scan.evaluate import evaluate_catalogue
+from core.scan.assess import Assessment, assess_tenant
 from core.scan.findings import CheckResult, next_finding
 from core.scan.requests import ScanRequest
 from core.scan.scoring import SCORING_METHOD, Scored, open_priority_count, posture_score
@@ -110,7 +109,7 @@ async def scan_tenant(
     clock = time.perf_counter()
     connection = connect(services.settings, request.tenant_id)
     try:
-        snapshot = await collect_tenant(connection, services.settings)
+        assessment = await assess_tenant(connection, services.settings)
     except TenantUnreachable as exc:
         failed = {
             **claim.body,
@@ -126,19 +125,19 @@ async def scan_tenant(
     finally:
         await connection.close()
 
-    return await _record(services, request, claim, snapshot, started, clock)
+    return await _record(services, request, claim, assessment, started, clock)
 
 
 async def _record(
     services: Services,
     request: ScanRequest,
     claim: StoredItem,
-    snapshot: TenantSnapshot,
+    assessment: Assessment,
     started: datetime,
     clock: float,
 ) -> ScanOutcome:
     tenant = services.store.tenant(request.tenant_id)
-    results = evaluate_catalogue(snapshot)
+    results, snapshot = assessment.results, assessment.snapshot
     previous = {f["checkId"]: f for f in await tenant.query_all("c.type = @t", {"@t": "finding"})}
     findings, changes = [], {"new": 0, "persisting": 0, "resolved": 0}
     for result in results:
