@@ -121,3 +121,29 @@ async def mark_connection_lost(
         )
 
     await update_customer(org, tenant_id, lose)
+
+
+async def register_customer(
+    org: OrgRepository,
+    *,
+    tenant_id: str,
+    display_name: str,
+    primary_domain: str,
+    cadence: Cadence = "weekly",
+    connected: bool = False,
+) -> Customer:
+    """Add a customer to an org. It starts pending consent; `connected=True` is for tenants
+    whose consent is already known (the demo, until onboarding runs the consent flow)."""
+    now = datetime.now(UTC)
+    customer = Customer(
+        id=customer_id(tenant_id),
+        org_id=org.org_id,
+        tenant_id=tenant_id,
+        display_name=display_name,
+        primary_domain=primary_domain,
+        cadence=cadence,
+        connection=Connection(state=ConnectionState.CONNECTED, since=now) if connected else Connection(),
+        created_at=now,
+    )
+    await save_new_customer(org, customer)
+    return customer
