@@ -11,7 +11,7 @@ from core.bootstrap import Services
 from core.collect.connection import TenantUnreachable, open_connection
 from core.customers import Customer, mark_connection_lost
 from core.scan.requests import ScanRequest, parse_scan_request, scheduled_request_id
-from core.scan.service import Connector, scan_tenant
+from core.scan.service import scan_tenant
 
 log = logging.getLogger(__name__)
 PROBE_CONCURRENCY = 16
@@ -25,10 +25,10 @@ class EnqueueResult:
     lost: int
 
 
-async def _probe_consent(services: Services, customer: Customer, connect: Connector) -> bool:
+async def _probe_consent(services: Services, customer: Customer) -> bool:
     """Ask Entra for a token (no Graph call). Returns False, and marks the customer, when the
     tenant has revoked consent, so a revocation shows within the hour, not at the next scan."""
-    connection = connect(services.settings, customer.tenant_id)
+    connection = open_connection(services.settings, customer.tenant_id, services.graph_http.client())
     try:
         await connection.probe_token()
     except TenantUnreachable as exc:
@@ -44,9 +44,7 @@ async def _probe_consent(services: Services, customer: Customer, connect: Connec
     return True
 
 
-async def enqueue_due_scans(
-    services: Services, now: datetime | None = None, *, connect: Connector = open_connection
-) -> EnqueueResult:
+async def enqueue_due_scans(services: Services, now: datetime | None = None) -> EnqueueResult:
     """The hourly job: probe every connected tenant's consent and enqueue a scan for each that
     is due by its cadence. One of the few places a cross-partition query is allowed."""
     now = now or datetime.now(UTC)
@@ -55,7 +53,7 @@ async def enqueue_due_scans(
 
     async def probe(customer: Customer) -> bool:
         async with limiter:
-            return await _probe_consent(services, customer, connect)
+            return await _probe_consent(services, customer)
 
     still_connected = await asyncio.gather(*(probe(c) for c in connected))
     due = [c for c, ok in zip(connected, still_connected, strict=True) if ok and c.is_due(now)]
@@ -72,7 +70,7 @@ async def enqueue_due_scans(
     )
 
 
-async def handle_scan_request(services: Services, text: str, *, connect: Connector = open_connection) -> str:
+async def handle_scan_request(services: Services, text: str) -> str:
     """The queue trigger's work. Malformed messages are parked in the poison queue at once;
     transient failures raise so the host retries the message."""
     try:
@@ -81,5 +79,5 @@ async def handle_scan_request(services: Services, text: str, *, connect: Connect
         log.warning("malformed scan request sent to the poison queue: %s", exc)
         await services.scan_queue.send_to_poison(text, f"malformed scan request: {exc}")
         return f"rejected: {exc}"
-    outcome = await scan_tenant(services, request, connect=connect)
+    outcome = await scan_tenant(services, request)
     return f"{outcome.status}: {outcome.detail}"

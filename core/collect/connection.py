@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from core.settings import Settings
 
 if TYPE_CHECKING:
+    import httpx
     from azure.core.credentials_async import AsyncTokenCredential
     from kiota_http.httpx_request_adapter import HttpxRequestAdapter
 
@@ -67,6 +68,22 @@ GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 EXCHANGE_SCOPE = "https://outlook.office365.com/.default"
 
 
+def graph_http_client(settings: Settings) -> httpx.AsyncClient:
+    """An httpx client with msgraph-core's middleware (retry honouring Retry-After, redirects,
+    telemetry). One is shared by every tenant a worker scans, so connections are reused."""
+    import httpx
+    from kiota_http.middleware.options import RetryHandlerOption
+    from msgraph_core import GraphClientFactory
+
+    verify: Any = settings.graph_ca_cert or True
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+    return GraphClientFactory.create_with_default_middleware(
+        client=httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(60.0), limits=limits),
+        # Retry-After is honoured as sent; without it the middleware backs off exponentially.
+        options={RetryHandlerOption.get_key(): RetryHandlerOption(delay=0, max_retries=5)},
+    )
+
+
 @dataclass
 class TenantConnection:
     tenant_id: str
@@ -75,6 +92,8 @@ class TenantConnection:
     exchange: HttpxRequestAdapter
     graph_base_url: str
     exchange_base_url: str
+    http_client: httpx.AsyncClient
+    owns_client: bool
 
     async def probe_token(self, *scopes: str) -> None:
         """Ask Entra for tokens (Graph by default) and nothing else: cheap, and it fails at once
@@ -91,8 +110,8 @@ class TenantConnection:
 
     async def close(self) -> None:
         await self.credential.close()
-        # The two adapters share one httpx client.
-        await self.graph._http_client.aclose()
+        if self.owns_client:
+            await self.http_client.aclose()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -100,23 +119,18 @@ def _first_line(exc: BaseException) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
-def open_connection(settings: Settings, tenant_id: str) -> TenantConnection:
-    import httpx
+def open_connection(
+    settings: Settings, tenant_id: str, client: httpx.AsyncClient | None = None
+) -> TenantConnection:
+    """Credential and adapters for one tenant; pass a shared `client` to reuse connections."""
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
     )
-    from kiota_http.middleware.options import RetryHandlerOption
     from msgraph.graph_request_adapter import GraphRequestAdapter
-    from msgraph_core import GraphClientFactory
 
     credential = build_credential(settings, tenant_id)
-    verify: Any = settings.graph_ca_cert or True
-    limits = httpx.Limits(max_connections=settings.scan_request_concurrency * 2)
-    client = GraphClientFactory.create_with_default_middleware(
-        client=httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(60.0), limits=limits),
-        # Retry-After is honoured as sent; without it the middleware backs off exponentially.
-        options={RetryHandlerOption.get_key(): RetryHandlerOption(delay=0, max_retries=5)},
-    )
+    owns_client = client is None
+    client = client or graph_http_client(settings)
     graph_host = urlsplit(settings.graph_base_url).hostname or ""
     exchange_host = urlsplit(settings.exchange_base_url).hostname or ""
     graph_auth = AzureIdentityAuthenticationProvider(
@@ -136,6 +150,8 @@ def open_connection(settings: Settings, tenant_id: str) -> TenantConnection:
         exchange=exchange,
         graph_base_url=settings.graph_base_url.rstrip("/"),
         exchange_base_url=settings.exchange_base_url.rstrip("/"),
+        http_client=client,
+        owns_client=owns_client,
     )
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from core.bootstrap import Services
 from core.checks.model import Status
-from core.collect.connection import TenantConnection, TenantUnreachable, open_connection
+from core.collect.connection import TenantUnreachable, open_connection
 from core.customers import (
     TREND_POINTS,
     ConnectionState,
@@ -27,7 +26,6 @@ from core.scan.assess import Assessment, assess_tenant
 from core.scan.findings import CheckResult, next_finding
 from core.scan.requests import ScanRequest
 from core.scan.scoring import SCORING_METHOD, Scored, open_priority_count, posture_score
-from core.settings import Settings
 from core.store import AlreadyExists, Conflict, NotFound, StoredItem, TenantRepository
 
 log = logging.getLogger(__name__)
@@ -35,7 +33,6 @@ log = logging.getLogger(__name__)
 # A scan still "running" after this long was abandoned (its worker died); a redelivery takes over.
 STALE_AFTER = timedelta(minutes=15)
 
-Connector = Callable[[Settings, str], TenantConnection]
 ScanStatus = Literal["completed", "duplicate", "connection_lost", "skipped"]
 
 
@@ -90,9 +87,7 @@ def _accepted(finding: dict[str, Any], at: datetime) -> bool:
     return bool(acceptance) and datetime.fromisoformat(acceptance["expiresAt"]) > at
 
 
-async def scan_tenant(
-    services: Services, request: ScanRequest, *, connect: Connector = open_connection
-) -> ScanOutcome:
+async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
     org, tenant = services.store.org(request.org_id), services.store.tenant(request.tenant_id)
     try:
         customer, _ = await get_customer(org, request.tenant_id)
@@ -107,7 +102,7 @@ async def scan_tenant(
         return ScanOutcome(request.request_id, "duplicate", "this request was already scanned or is running")
 
     clock = time.perf_counter()
-    connection = connect(services.settings, request.tenant_id)
+    connection = open_connection(services.settings, request.tenant_id, services.graph_http.client())
     try:
         assessment = await assess_tenant(connection, services.settings)
     except TenantUnreachable as exc:
