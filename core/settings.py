@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     )
     scan_request_concurrency: int = Field(default=16, ge=1, le=64)
 
+    # Sign-in: Entra ID v2 access tokens from any tenant (locally, the development sign-in
+    # provider's, validated by the very same code).
+    auth_audience: str = Field(default="", description="The API's application (client) id.")
+    auth_jwks_url: str = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
+    auth_issuer_template: str = "https://login.microsoftonline.com/{tid}/v2.0"
+    signin_url: str = Field(default="", description="Local sign-in chooser; empty in Azure (MSAL.js).")
+
     # The public address of the API and portal (links in mail, consent redirect).
     public_base_url: str = "http://127.0.0.1:7071"
     health_timeout_seconds: float = Field(default=3.0, gt=0)
