@@ -1,0 +1,177 @@
+"""Principals, their memberships, and the one authorisation decision every request goes through.
+
+A signed-in user is (tid, oid). Their memberships live in one document in the `tenants` container
+under their own home tenant's partition (`principal:{oid}`), so finding who someone is costs one
+point read on the request path and never a cross-partition query. Each org also keeps a `member`
+document per person for listing its team. Grants are written org-first then principal, and
+revocations principal-first, so access appears last and disappears first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from core.auth.roles import TENANT_ACTIONS, Action, Role, may
+from core.auth.tokens import TokenClaims
+from core.customers import customer_id
+from core.store import AlreadyExists, Conflict, NotFound
+from core.store.cosmos import CosmosStore
+
+
+class Forbidden(Exception):
+    """Authenticated, but not allowed: the message says why (returned with the 403)."""
+
+
+@dataclass(frozen=True)
+class Membership:
+    org_id: str
+    role: Role
+    tenant_id: str | None = None  # the one customer tenant, for customer roles
+
+    def to_json(self) -> dict[str, Any]:
+        return {"orgId": self.org_id, "role": self.role.value, "tenantId": self.tenant_id}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Membership:
+        return cls(org_id=data["orgId"], role=Role(data["role"]), tenant_id=data.get("tenantId"))
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: str
+    object_id: str
+    name: str | None
+    email: str | None
+    memberships: tuple[Membership, ...]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What an authorised request may touch: exactly one org and, for tenant actions, one tenant."""
+
+    principal: Principal
+    org_id: str
+    role: Role
+    tenant_id: str | None
+
+
+def principal_document_id(object_id: str) -> str:
+    return f"principal:{object_id}"
+
+
+async def load_principal(store: CosmosStore, claims: TokenClaims) -> Principal:
+    """The caller's memberships. A validly signed user with none is refused, never enrolled."""
+    stored = await store.tenant(claims.tenant_id).find(principal_document_id(claims.object_id))
+    memberships = tuple(Membership.from_json(m) for m in (stored.body["memberships"] if stored else []))
+    if not memberships:
+        raise Forbidden("you are signed in, but not a member of any organisation in ScanPosture")
+    return Principal(claims.tenant_id, claims.object_id, claims.name, claims.email, memberships)
+
+
+async def authorize(
+    store: CosmosStore,
+    principal: Principal,
+    action: Action,
+    *,
+    tenant_id: str | None = None,
+    org_id: str | None = None,
+) -> Grant:
+    """Decide one request. Tenant actions need `tenant_id`; the org that owns it comes from the
+    principal's memberships and is confirmed against that org's own customer list."""
+    if action in TENANT_ACTIONS:
+        if not tenant_id:
+            raise ValueError(f"{action} needs a tenant")
+        for m in principal.memberships:
+            if m.tenant_id == tenant_id and may(m.role, action):
+                return Grant(principal, m.org_id, m.role, tenant_id)
+        msp_orgs = [
+            m
+            for m in principal.memberships
+            if m.role.is_msp and may(m.role, action) and org_id in (None, m.org_id)
+        ]
+        for m in msp_orgs:
+            # The URL names the tenant; only the org's own records say the tenant is its customer.
+            if await store.org(m.org_id).find(customer_id(tenant_id)) is not None:
+                return Grant(principal, m.org_id, m.role, tenant_id)
+        raise Forbidden(f"you may not {action.value.replace('_', ' ')} for this tenant")
+    candidates = [m for m in principal.memberships if m.role.is_msp and may(m.role, action)]
+    if org_id is not None:
+        candidates = [m for m in candidates if m.org_id == org_id]
+    if not candidates:
+        raise Forbidden(f"you may not {action.value.replace('_', ' ')}")
+    if len({m.org_id for m in candidates}) > 1:
+        raise Forbidden("you belong to several organisations: say which one (org)")
+    return Grant(principal, candidates[0].org_id, candidates[0].role, None)
+
+
+async def grant_membership(
+    store: CosmosStore,
+    *,
+    home_tenant_id: str,
+    object_id: str,
+    membership: Membership,
+    name: str | None,
+    email: str | None,
+) -> None:
+    """Give (tid, oid) a role in an org (replacing any role they had in that same scope)."""
+    if membership.role.is_msp == (membership.tenant_id is not None):
+        raise ValueError("MSP roles span the org; customer roles need exactly one tenant")
+    member = {
+        "id": f"member:{home_tenant_id}:{object_id}:{membership.tenant_id or 'org'}",
+        "type": "member",
+        "homeTenantId": home_tenant_id,
+        "objectId": object_id,
+        "name": name,
+        "email": email,
+        **membership.to_json(),
+    }
+    await store.org(membership.org_id).upsert(member)
+    await _change_memberships(store, home_tenant_id, object_id, name, email, add=membership)
+
+
+async def revoke_membership(
+    store: CosmosStore, *, home_tenant_id: str, object_id: str, org_id: str, tenant_id: str | None
+) -> None:
+    scope = Membership(org_id, Role.CUSTOMER_VIEWER if tenant_id else Role.MSP_ANALYST, tenant_id)
+    await _change_memberships(store, home_tenant_id, object_id, None, None, remove=scope)
+    with contextlib.suppress(NotFound):
+        await store.org(org_id).delete(f"member:{home_tenant_id}:{object_id}:{tenant_id or 'org'}")
+
+
+async def _change_memberships(
+    store: CosmosStore,
+    tid: str,
+    oid: str,
+    name: str | None,
+    email: str | None,
+    *,
+    add: Membership | None = None,
+    remove: Membership | None = None,
+) -> None:
+    repo = store.tenant(tid)
+    target = add or remove
+    assert target is not None
+    for _ in range(8):
+        stored = await repo.find(principal_document_id(oid))
+        current = [Membership.from_json(m) for m in (stored.body["memberships"] if stored else [])]
+        kept = [m for m in current if (m.org_id, m.tenant_id) != (target.org_id, target.tenant_id)]
+        memberships = [*kept, add] if add else kept
+        body = {
+            "id": principal_document_id(oid),
+            "type": "principal",
+            "objectId": oid,
+            "name": name or (stored.body.get("name") if stored else None),
+            "email": email or (stored.body.get("email") if stored else None),
+            "memberships": [m.to_json() for m in memberships],
+        }
+        try:
+            if stored is None:
+                await repo.create(body)
+            else:
+                await repo.replace(body, stored.etag)
+            return
+        except (Conflict, AlreadyExists):
+            continue  # a concurrent change: read again and re-apply ours
+    raise Conflict(principal_document_id(oid))
