@@ -1,0 +1,162 @@
+"""Small shared pieces for check modules: metadata construction, evidence capping, dates, licences.
+
+Kept free of any check logic so every module reads the same way: a `CheckMetadata` built with
+`metadata(...)`, a pure function decorated with `@check(meta)`, and outcomes built from the helpers in
+`core.checks.model`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from core.checks.model import Check, CheckMetadata, Evaluate, Evidence, Severity, TenantSnapshot
+from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES, GRAPH_SOURCES
+
+# Reports stay readable and findings stay small in Cosmos; the summary always carries the full count.
+EVIDENCE_LIMIT = 100
+
+_PERMISSION_BY_SOURCE: dict[str, str | None] = {
+    **{s.name: s.permission for s in GRAPH_SOURCES},
+    **{s.name: s.permission for s in EXCHANGE_SOURCES},
+    DNS_SOURCE: None,
+}
+
+
+def permissions_for(sources: Iterable[str]) -> tuple[str, ...]:
+    """The application permissions the declared sources need, derived so they can never drift."""
+    seen: list[str] = []
+    for source in sources:
+        permission = _PERMISSION_BY_SOURCE[source]
+        if permission and permission not in seen:
+            seen.append(permission)
+    return tuple(seen)
+
+
+def steps(*lines: str) -> str:
+    return "\n".join(f"{number}. {line}" for number, line in enumerate(lines, start=1))
+
+
+def metadata(
+    *,
+    id: str,
+    title: str,
+    category: str,
+    severity: Severity,
+    sources: tuple[str, ...],
+    rationale: str,
+    remediation: str,
+    licence: str | None = None,
+    cis: str | None = None,
+    scuba: str | None = None,
+    references: tuple[str, ...] = (),
+) -> CheckMetadata:
+    return CheckMetadata(
+        id=id,
+        title=title,
+        category=category,
+        severity=severity,
+        rationale=rationale,
+        remediation=remediation,
+        sources=sources,
+        permissions=permissions_for(sources),
+        licence=licence,
+        cis=cis,
+        scuba=scuba,
+        references=references,
+    )
+
+
+def check(meta: CheckMetadata) -> Callable[[Evaluate], Check]:
+    """Pair metadata with its evaluation function; the decorated name becomes the `Check`."""
+
+    def wrap(evaluate: Evaluate) -> Check:
+        return Check(meta, evaluate)
+
+    return wrap
+
+
+def capped(items: Sequence[Evidence], limit: int = EVIDENCE_LIMIT) -> list[Evidence]:
+    return list(items[:limit])
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    word = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{count} {word}"
+
+
+def shown(count: int, limit: int = EVIDENCE_LIMIT) -> str:
+    """A suffix telling the reader the evidence list was cut."""
+    return f" (first {limit} listed)" if count > limit else ""
+
+
+def parse_time(value: object) -> datetime | None:
+    """Graph timestamps (ISO 8601, 'Z', up to 7 fractional digits) as aware UTC datetimes."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def now_of(snapshot: TenantSnapshot) -> datetime:
+    """'Now' for time-based checks is when the data was collected, so checks stay pure."""
+    collected = snapshot.collected_at
+    return collected if collected.tzinfo else collected.replace(tzinfo=UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def objects(value: Any) -> list[Mapping[str, Any]]:
+    """Exchange cmdlets return a list, or a single object for singletons; normalise to a list."""
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        return [value]
+    return [item for item in value if isinstance(item, Mapping)]
+
+
+def first_object(value: Any) -> Mapping[str, Any] | None:
+    found = objects(value)
+    return found[0] if found else None
+
+
+def is_true(value: Any) -> bool:
+    """Exchange booleans occasionally arrive as strings through the admin REST endpoint."""
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return value is True
+
+
+def is_false(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "false"
+    return value is False
+
+
+def has_service_plan(snapshot: TenantSnapshot, plan: str) -> bool | None:
+    """Whether an active subscription includes `plan`; None when subscriptions were not collected."""
+    if not snapshot.has("subscribed_skus"):
+        return None
+    for sku in snapshot.get("subscribed_skus") or []:
+        if sku.get("capabilityStatus") not in ("Enabled", "Warning"):
+            continue
+        for service_plan in sku.get("servicePlans") or []:
+            if service_plan.get("servicePlanName") == plan and service_plan.get("provisioningStatus") != (
+                "Disabled"
+            ):
+                return True
+    return False
+
+
+def users_by_id(snapshot: TenantSnapshot) -> dict[str, Mapping[str, Any]]:
+    return {user["id"]: user for user in snapshot.get("users") or [] if user.get("id")}
+
+
+def user_ref(user: Mapping[str, Any]) -> dict[str, Any]:
+    return {"userPrincipalName": user.get("userPrincipalName"), "id": user.get("id")}
