@@ -126,8 +126,13 @@ def open_connection(
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
     )
+    from kiota_abstractions.api_client_builder import register_default_deserializer
+    from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
     from msgraph.graph_request_adapter import GraphRequestAdapter
 
+    # GraphServiceClient registers this on construction; we use the adapter without the fluent
+    # client (raw JSON, not models), so register it ourselves: error bodies parse into ODataError.
+    register_default_deserializer(JsonParseNodeFactory)
     credential = build_credential(settings, tenant_id)
     owns_client = client is None
     client = client or graph_http_client(settings)

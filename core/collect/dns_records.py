@@ -29,8 +29,9 @@ def make_resolver(nameservers: str, timeout: float = 3.0) -> dns.asyncresolver.R
             ports.add(int(port) if port else 53)
         if len(ports) != 1:
             raise ValueError("DNS_NAMESERVERS must all use the same port")
-        resolver.nameservers = addresses
+        # The port first: dnspython binds it into each nameserver when the list is assigned.
         resolver.port = ports.pop()
+        resolver.nameservers = addresses
     resolver.lifetime = timeout
     return resolver
 

@@ -59,8 +59,9 @@ def classify(exc: Exception, *, permission: str, licence: str | None) -> SourceF
     if failure is None:
         return SourceFailure("unavailable", f"{type(exc).__name__}: {str(exc)[:200]}")
     described = f"HTTP {failure.status} {failure.code}: {failure.message}".strip()
-    if failure.status == 403 and (
-        failure.code in NOT_LICENSED_CODES or (licence and failure.code != "Authorization_RequestDenied")
+    # Graph says "not licensed" with 403 on some endpoints and 400 on others (PIM).
+    if failure.code in NOT_LICENSED_CODES or (
+        failure.status == 403 and licence and failure.code != "Authorization_RequestDenied"
     ):
         return SourceFailure("not_licensed", f"needs {licence or 'a premium licence'} ({described})")
     if failure.status in (401, 403):
