@@ -1,0 +1,29 @@
+"""The simulator's ASGI app: Entra token endpoint, admin consent, Graph v1.0, Exchange admin API and
+the `/_sim` test API, all on one HTTPS port."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from devtools.graphsim import admin
+from devtools.graphsim.consent import admin_consent
+from devtools.graphsim.entra import token_endpoint
+from devtools.graphsim.exchange import invoke_command
+from devtools.graphsim.graph import graph_endpoint
+from devtools.graphsim.state import SimState
+
+GRAPH_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+
+
+def create_app(state: SimState) -> Starlette:
+    routes = [
+        *admin.ROUTES,
+        Route("/v1.0/{path:path}", graph_endpoint, methods=GRAPH_METHODS),
+        Route("/adminapi/beta/{tenant}/InvokeCommand", invoke_command, methods=["POST"]),
+        Route("/{tenant}/oauth2/v2.0/token", token_endpoint, methods=["POST"]),
+        Route("/{tenant}/v2.0/adminconsent", admin_consent, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.sim = state
+    return app

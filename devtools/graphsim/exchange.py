@@ -1,0 +1,223 @@
+"""The Exchange Online admin API's `InvokeCommand`: read-only Get- cmdlets, paged like the real one.
+
+The client posts `{"CmdletInput": {"CmdletName": ..., "Parameters": {...}}}` with an app token for
+`https://outlook.office365.com` that carries `Exchange.ManageAsApp`, and posts the same body again to
+each `@odata.nextLink`. Pages hold up to 1,000 rows (`Prefer: odata.maxpagesize=N` asks for fewer).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from devtools.graphsim.catalog import EXCHANGE_MANAGE_AS_APP, EXCHANGE_RESOURCE
+from devtools.graphsim.graph_access import authenticate
+from devtools.graphsim.responses import PLAIN_JSON, dumps, exchange_error
+from devtools.graphsim.simulate import disturb
+from devtools.graphsim.state import SimState
+from devtools.graphsim.tenant import Tenant
+from devtools.graphsim.tokens import AccessToken, TokenRejected
+
+PAGE_SIZE = 1000
+DEFAULT_RESULT_SIZE = 1000  # what a Get- cmdlet returns without -ResultSize
+_MAILBOX_PARAMETERS = frozenset({"ResultSize", "Identity"})
+_CMDLETS: dict[str, tuple[Callable[[Tenant], list[dict[str, Any]]], frozenset[str]]] = {
+    "Get-TransportConfig": (lambda t: [t.data["exchange"]["transportConfig"]], frozenset()),
+    "Get-OrganizationConfig": (lambda t: [t.data["exchange"]["organizationConfig"]], frozenset()),
+    "Get-AdminAuditLogConfig": (lambda t: [t.data["exchange"]["adminAuditLogConfig"]], frozenset()),
+    "Get-HostedOutboundSpamFilterPolicy": (
+        lambda t: t.data["exchange"]["hostedOutboundSpamFilterPolicies"],
+        frozenset({"Identity"}),
+    ),
+    "Get-RemoteDomain": (lambda t: t.data["exchange"]["remoteDomains"], frozenset({"Identity"})),
+    "Get-ExternalInOutlook": (lambda t: t.data["exchange"]["externalInOutlook"], frozenset({"Identity"})),
+    "Get-DkimSigningConfig": (lambda t: t.data["exchange"]["dkimSigningConfig"], frozenset({"Identity"})),
+    "Get-CASMailbox": (lambda t: t.cas_mailboxes, _MAILBOX_PARAMETERS),
+    "Get-Mailbox": (lambda t: t.mailboxes, _MAILBOX_PARAMETERS),
+}
+_CMDLET_NAMES = {name.lower(): name for name in _CMDLETS}
+
+
+class ExchangeError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _cmdlet_input(raw: bytes) -> tuple[str, dict[str, Any]]:
+    try:
+        body = json.loads(raw or b"{}")
+        command = body["CmdletInput"]
+        return str(command["CmdletName"]), dict(command.get("Parameters") or {})
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ExchangeError(
+            400, "BadRequest", "The request body must carry CmdletInput with a CmdletName."
+        ) from exc
+
+
+def _rows(tenant: Tenant, cmdlet: str, parameters: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    name = _CMDLET_NAMES.get(cmdlet.lower())
+    if name is None:
+        raise ExchangeError(
+            400,
+            "BadRequest",
+            f"The term '{cmdlet}' is not recognized as a name of a cmdlet, function, script file, or "
+            "executable "
+            "program. Check the spelling of the name, or if a path was included, verify that the path is "
+            "correct "
+            "and try again.",
+        )
+    source, allowed = _CMDLETS[name]
+    for parameter in parameters:
+        if parameter not in allowed:
+            raise ExchangeError(
+                400, "BadRequest", f"A parameter cannot be found that matches parameter name '{parameter}'."
+            )
+    rows = source(tenant)
+    identity = parameters.get("Identity")
+    if identity is not None:
+        wanted = str(identity).lower()
+        keys = (
+            "Identity",
+            "Name",
+            "PrimarySmtpAddress",
+            "UserPrincipalName",
+            "Domain",
+            "ExternalDirectoryObjectId",
+        )
+        rows = [r for r in rows if any(str(r.get(k, "")).lower() == wanted for k in keys)]
+        if not rows:
+            raise ExchangeError(
+                404,
+                "NotFound",
+                f"The operation couldn't be performed because object '{identity}' couldn't be found.",
+            )
+    warnings: list[str] = []
+    size = parameters.get("ResultSize")
+    if name in ("Get-Mailbox", "Get-CASMailbox") and str(size).lower() != "unlimited":
+        limit = int(str(size)) if str(size).isdigit() else DEFAULT_RESULT_SIZE
+        if len(rows) > limit:
+            rows = rows[:limit]
+            warnings.append(
+                "There are more results available than are currently displayed. To view them, increase the "
+                "value "
+                "for the ResultSize parameter."
+            )
+    return rows, warnings
+
+
+def _page_size(prefer: str | None) -> int:
+    for part in (prefer or "").split(","):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "odata.maxpagesize" and value.isdigit():
+            return max(1, min(PAGE_SIZE, int(value)))
+    return PAGE_SIZE
+
+
+def _offset(query: str, tenant: Tenant) -> int:
+    token = dict(parse_qsl(query)).get("$skiptoken")
+    if token is None:
+        return 0
+    try:
+        generation, offset = base64.urlsafe_b64decode(token + "==").decode().split(":")
+        if int(generation) == tenant.generation:
+            return int(offset)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise ExchangeError(400, "BadRequest", "The skip token is not valid.")
+
+
+def invoke(
+    state: SimState,
+    tenant: Tenant,
+    token: AccessToken,
+    cmdlet: str,
+    parameters: dict[str, Any],
+    request: Request,
+) -> bytes:
+    if not (token.roles & state.permissions(tenant)) & {EXCHANGE_MANAGE_AS_APP}:
+        raise ExchangeError(401, "Unauthorized", f"User is not allowed to call {cmdlet}")
+    if not tenant.exchange_role:
+        # The app also needs a directory role (Global Reader here) before Exchange lets it in.
+        raise ExchangeError(401, "Unauthorized", f"User is not allowed to call {cmdlet}")
+    size = _page_size(request.headers.get("prefer"))
+    offset = _offset(request.url.query, tenant)
+    host = request.headers.get("host", "127.0.0.1")
+    key = (
+        "x",
+        tenant.id,
+        tenant.generation,
+        cmdlet.lower(),
+        json.dumps(parameters, sort_keys=True),
+        size,
+        offset,
+        host,
+    )
+    cached = state.cache.get(key)
+    if cached is not None:
+        return cached
+    rows, warnings = _rows(tenant, cmdlet, parameters)
+    context = f"{EXCHANGE_RESOURCE}/adminapi/beta/{tenant.id}/$metadata#Collection(Exchange.GenericHashTable)"
+    body: dict[str, Any] = {"@odata.context": context}
+    if offset + size < len(rows):
+        token_text = (
+            base64.urlsafe_b64encode(f"{tenant.generation}:{offset + size}".encode()).decode().rstrip("=")
+        )
+        body["@odata.nextLink"] = f"https://{host}{request.url.path}?$skiptoken={token_text}"
+    if warnings:
+        body["@adminapi.warnings"] = warnings
+    body["value"] = rows[offset : offset + size]
+    encoded = dumps(body)
+    state.cache.put(key, encoded)
+    return encoded
+
+
+async def invoke_command(request: Request) -> Response:
+    state: SimState = request.app.state.sim
+    tenant = state.resolve(request.path_params["tenant"])
+    raw = await request.body()
+    cmdlet: str | None = None
+    parameters: dict[str, Any] = {}
+    parse_error: ExchangeError | None = None
+    try:
+        cmdlet, parameters = _cmdlet_input(raw)
+    except ExchangeError as exc:
+        parse_error = exc
+    targets = (request.url.path, f"exchange:{cmdlet}") if cmdlet else (request.url.path,)
+    response = await disturb(state, tenant.id if tenant else None, targets, "exchange")
+    if response is None:
+        try:
+            if parse_error is not None:
+                raise parse_error
+            response = Response(
+                _answer(state, tenant, cmdlet or "", parameters, request), media_type=PLAIN_JSON
+            )
+        except ExchangeError as exc:
+            response = exchange_error(exc.status, exc.code, exc.message)
+    if tenant is not None:
+        query = request.url.query
+        path = unquote(request.url.path) + ("?" + unquote(query) if query else "")
+        state.log(tenant.id, "POST", path, response.status_code, cmdlet)
+    return response
+
+
+def _answer(
+    state: SimState, tenant: Tenant | None, cmdlet: str, parameters: dict[str, Any], request: Request
+) -> bytes:
+    try:
+        token = authenticate(state, request, EXCHANGE_RESOURCE)
+    except TokenRejected as exc:
+        raise ExchangeError(401, "Unauthorized", str(exc)) from exc
+    if tenant is None or token.tenant_id != tenant.id:
+        raise ExchangeError(401, "Unauthorized", "The token was issued for a different organization.")
+    if state.consent_error(tenant):
+        raise ExchangeError(
+            401, "Unauthorized", "The identity of the calling application could not be established."
+        )
+    return invoke(state, tenant, token, cmdlet, parameters, request)

@@ -1,0 +1,233 @@
+"""Microsoft Graph v1.0: bearer-token checks, query options, permissions, licences and paging.
+
+Pages are serialized once and kept as bytes, so serving a tenant again costs a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from devtools.graphsim.catalog import GRAPH_RESOURCE
+from devtools.graphsim.graph_access import GraphError, authenticate, check_access, check_licence
+from devtools.graphsim.graph_endpoints import COLLECTIONS, OBJECTS, OPTIONS, Endpoint, source_for
+from devtools.graphsim.mail import send_mail
+from devtools.graphsim.responses import Ids, dumps, graph_error, graph_json
+from devtools.graphsim.simulate import disturb
+from devtools.graphsim.state import SimState
+from devtools.graphsim.tenant import DEFAULT_USER_SELECT, Tenant
+from devtools.graphsim.tokens import AccessToken, TokenRejected
+
+CONTEXT = "https://graph.microsoft.com/v1.0/$metadata#"
+
+
+def _options(path: str, raw_query: str) -> dict[str, str]:
+    allowed = OPTIONS.get(path, frozenset())
+    options: dict[str, str] = {}
+    for name, value in parse_qsl(raw_query, keep_blank_values=True):
+        if name not in allowed:
+            raise GraphError(400, "Request_BadRequest", f"Unrecognized query argument specified: '{name}'.")
+        options[name] = value
+    return options
+
+
+def _select(endpoint: Endpoint, value: str | None, sample: dict[str, Any] | None) -> list[str] | None:
+    if value is None:
+        return None
+    props = [p.strip() for p in value.split(",") if p.strip()]
+    known = set(sample or {}) | ({"signInActivity"} if endpoint.path == "/users" else set())
+    for prop in props:
+        if sample is not None and prop not in known:
+            raise GraphError(
+                400,
+                "Request_BadRequest",
+                f"Could not find a property named '{prop}' on type 'microsoft.graph.{endpoint.entity}'.",
+            )
+    return (["id"] if "id" not in props else []) + props
+
+
+def _page_size(endpoint: Endpoint, top: str | None, select: list[str] | None) -> int | None:
+    size = endpoint.default_page
+    if top is not None:
+        if not top.isdigit() or not 1 <= int(top) <= endpoint.max_page:
+            raise GraphError(
+                400,
+                "Request_BadRequest",
+                f"Invalid page size specified: '{top}'. Must be between 1 and {endpoint.max_page} inclusive.",
+            )
+        size = int(top)
+    if size and select and "signInActivity" in select:
+        size = min(size, 120)  # Graph caps pages that carry signInActivity at 120 users
+    return size
+
+
+def _offset(token: str | None, tenant: Tenant) -> int:
+    if token is None:
+        return 0
+    try:
+        generation, offset = base64.urlsafe_b64decode(token + "==").decode().split(":")
+        if int(generation) == tenant.generation:
+            return int(offset)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise GraphError(
+        400,
+        "Request_BadRequest",
+        "The specified page token value has expired and can no longer be included in your request.",
+    )
+
+
+def _rows(
+    state: SimState,
+    tenant: Tenant,
+    endpoint: Endpoint,
+    items: list[Any],
+    select: list[str] | None,
+    expand: bool,
+) -> list[Any]:
+    if endpoint.path == "/users":
+        props = select or list(DEFAULT_USER_SELECT)
+        if "signInActivity" in props:
+            activity = tenant.sign_in_activity
+            return [
+                {p: activity.get(u["id"]) if p == "signInActivity" else u.get(p) for p in props}
+                for u in items
+            ]
+        return [{p: u.get(p) for p in props} for u in items]
+    if select:
+        return [{p: item.get(p) for p in select} for item in items]
+    if not expand and items and isinstance(items[0], dict) and "principal" in items[0]:
+        return [{k: v for k, v in item.items() if k != "principal"} for item in items]
+    return items
+
+
+def _collection(
+    state: SimState, tenant: Tenant, endpoint: Endpoint, options: dict[str, str], request: Request
+) -> bytes:
+    items = endpoint.items(state, tenant)
+    select = _select(endpoint, options.get("$select"), items[0] if items else None)
+    expand = options.get("$expand")
+    if expand is not None and expand != "principal":
+        raise GraphError(
+            400,
+            "Request_BadRequest",
+            f"Could not find a property named '{expand}' on type '{endpoint.context}'.",
+        )
+    size = _page_size(endpoint, options.get("$top"), select)
+    offset = _offset(options.get("$skiptoken"), tenant)
+    key = (
+        tenant.id,
+        tenant.generation,
+        state.faults.generation,
+        endpoint.path,
+        select and tuple(select),
+        expand,
+        size,
+        offset,
+        request.headers.get("host"),
+    )
+    cached = state.cache.get(key)
+    if cached is not None:
+        return cached
+    end = len(items) if not size else size if endpoint.top_is_limit else offset + size
+    page, more = items[offset:end], end < len(items) and not endpoint.top_is_limit
+    context = (
+        CONTEXT
+        + endpoint.context
+        + (f"({','.join(select)})" if select else "(principal())" if expand else "")
+    )
+    body: dict[str, Any] = {"@odata.context": context}
+    if more:
+        token = base64.urlsafe_b64encode(f"{tenant.generation}:{end}".encode()).decode().rstrip("=")
+        query = "&".join(
+            part
+            for part in request.url.query.split("&")
+            if part and unquote(part.split("=")[0]) != "$skiptoken"
+        )
+        host = request.headers.get("host", "127.0.0.1")
+        body["@odata.nextLink"] = (
+            f"https://{host}{request.url.path}?{query + '&' if query else ''}$skiptoken={token}"
+        )
+    body["value"] = _rows(state, tenant, endpoint, page, select, bool(expand))
+    encoded = dumps(body)
+    state.cache.put(key, encoded)
+    return encoded
+
+
+def serve_get(
+    state: SimState, tenant: Tenant, token: AccessToken, path: str, query: str, request: Request
+) -> bytes:
+    endpoint = COLLECTIONS.get(path) or OBJECTS.get(path)
+    if endpoint is None:
+        segment = path.strip("/").split("/")[-1] or "v1.0"
+        raise GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+    options = _options(path, query)
+    select_value = options.get("$select")
+    source = source_for(path, select_value.split(",") if select_value else None)
+    needs = [source.permission]
+    if path == "/users" and source.permission != "User.Read.All":
+        needs.append("User.Read.All")  # signInActivity needs both
+    check_access(state, tenant, token, needs, endpoint.denied_code)
+    check_licence(state, tenant, source)
+    if path in OBJECTS:
+        return dumps({"@odata.context": CONTEXT + endpoint.context, **endpoint.items(state, tenant)})
+    return _collection(state, tenant, endpoint, options, request)
+
+
+async def graph_endpoint(request: Request) -> Response:
+    state: SimState = request.app.state.sim
+    ids = Ids(request.headers.get("client-request-id"))
+    path = "/" + request.path_params["path"].lower().rstrip("/")
+    query = request.url.query
+    logged = unquote(request.url.path) + ("?" + unquote(query) if query else "")
+    tenant: Tenant | None = None
+    token: AccessToken | None = None
+    rejected = ""
+    try:
+        token = authenticate(state, request, GRAPH_RESOURCE)
+        tenant = state.tenants.get(token.tenant_id)
+    except TokenRejected as exc:
+        rejected = str(exc)
+    response = await disturb(state, tenant.id if tenant else None, (request.url.path,), "graph", ids)
+    if response is None:
+        response = await _answer(state, request, ids, tenant, token, path, query, rejected)
+    if tenant is not None:
+        state.log(tenant.id, request.method, logged, response.status_code)
+    return response
+
+
+async def _answer(
+    state: SimState,
+    request: Request,
+    ids: Ids,
+    tenant: Tenant | None,
+    token: AccessToken | None,
+    path: str,
+    query: str,
+    rejected: str,
+) -> Response:
+    if token is None or tenant is None:
+        return graph_error(
+            401, "InvalidAuthenticationToken", rejected or "Access token validation failure.", ids
+        )
+    if state.consent_error(tenant):
+        return graph_error(
+            401,
+            "Authorization_IdentityNotFound",
+            "The identity of the calling application could not be established.",
+            ids,
+        )
+    try:
+        if request.method == "POST" and path.endswith("/sendmail"):
+            return await send_mail(state, tenant, token, path, request, ids)
+        if request.method != "GET":
+            return graph_error(
+                405, "Request_BadRequest", "The requested resource does not support http method.", ids
+            )
+        return graph_json(serve_get(state, tenant, token, path, query, request), ids)
+    except GraphError as exc:
+        return graph_error(exc.status, exc.code, exc.message, ids)

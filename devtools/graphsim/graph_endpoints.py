@@ -1,0 +1,157 @@
+"""The Graph v1.0 resources the simulator serves: one entry per path a `GraphSource` uses.
+
+Each entry says how Graph pages it, which query options it takes, its `@odata.context`, and where
+its objects come from. Permissions and licences are not repeated here: they come from the sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from core.collect.sources import GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID, GraphSource
+from devtools.graphsim.state import SimState
+from devtools.graphsim.tenant import Tenant
+
+Items = Callable[[SimState, Tenant], Any]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    path: str  # lower-cased, relative to /v1.0
+    context: str  # the @odata.context fragment after $metadata#
+    items: Items
+    entity: str = ""  # the type named in "Could not find a property named ..." errors
+    default_page: int | None = None  # None: Graph returns the whole collection at once
+    max_page: int = 999
+    top_is_limit: bool = False  # $top caps the result instead of sizing pages
+    denied_code: str = "Authorization_RequestDenied"
+
+
+def _data(key: str) -> Items:
+    return lambda state, tenant: tenant.data[key]
+
+
+def _missing(state: SimState, tenant: Tenant) -> frozenset[str]:
+    return state.faults.missing_licences(tenant.id)
+
+
+_LIST: tuple[Endpoint, ...] = (
+    Endpoint("/organization", "organization", lambda s, t: [t.data["organization"]], "organization"),
+    Endpoint("/subscribedskus", "subscribedSkus", lambda s, t: t.skus(_missing(s, t)), "subscribedSku"),
+    Endpoint("/domains", "domains", _data("domains"), "domain"),
+    Endpoint("/users", "users", lambda s, t: t.graph_users, "user", default_page=100),
+    Endpoint(
+        "/reports/authenticationmethods/userregistrationdetails",
+        "reports/authenticationMethods/userRegistrationDetails",
+        lambda s, t: t.registration_details,
+        "userRegistrationDetails",
+        default_page=100,
+        denied_code="AccessDenied",
+    ),
+    Endpoint(
+        "/identity/conditionalaccess/policies",
+        "identity/conditionalAccess/policies",
+        _data("conditionalAccessPolicies"),
+        denied_code="AccessDenied",
+    ),
+    Endpoint("/groupsettings", "groupSettings", _data("groupSettings"), "groupSetting"),
+    Endpoint(
+        "/rolemanagement/directory/roleassignments",
+        "roleManagement/directory/roleAssignments",
+        lambda s, t: t.role_assignments,
+        default_page=100,
+    ),
+    Endpoint(
+        "/rolemanagement/directory/roleassignmentschedules",
+        "roleManagement/directory/roleAssignmentSchedules",
+        lambda s, t: t.role_assignment_schedules,
+        default_page=100,
+        denied_code="AccessDenied",
+    ),
+    Endpoint(
+        "/rolemanagement/directory/roleeligibilityschedules",
+        "roleManagement/directory/roleEligibilitySchedules",
+        lambda s, t: t.role_eligibility_schedules,
+        default_page=100,
+        denied_code="AccessDenied",
+    ),
+    Endpoint("/applications", "applications", _data("applications"), "application", default_page=100),
+    Endpoint(
+        f"/serviceprincipals(appid='{MICROSOFT_GRAPH_APP_ID}')/approleassignedto",
+        f"servicePrincipals(appId='{MICROSOFT_GRAPH_APP_ID}')/appRoleAssignedTo",
+        lambda s, t: t.graph_app_role_grants(s.permissions(t)),
+        default_page=100,
+    ),
+    Endpoint("/security/securescores", "security/secureScores", _data("secureScores"), top_is_limit=True),
+)
+_OBJECTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "/policies/identitysecuritydefaultsenforcementpolicy",
+        "policies/identitySecurityDefaultsEnforcementPolicy/$entity",
+        _data("securityDefaults"),
+    ),
+    Endpoint(
+        "/policies/authenticationmethodspolicy",
+        "policies/authenticationMethodsPolicy/$entity",
+        _data("authenticationMethodsPolicy"),
+    ),
+    Endpoint(
+        "/policies/authorizationpolicy", "policies/authorizationPolicy/$entity", _data("authorizationPolicy")
+    ),
+    Endpoint(
+        "/policies/adminconsentrequestpolicy",
+        "policies/adminConsentRequestPolicy/$entity",
+        _data("adminConsentRequestPolicy"),
+    ),
+    Endpoint("/admin/sharepoint/settings", "admin/sharepoint/settings/$entity", _data("sharepointSettings")),
+)
+COLLECTIONS = {e.path: e for e in _LIST}
+OBJECTS = {e.path: e for e in _OBJECTS}
+
+
+def split_source(source: GraphSource) -> tuple[str, list[tuple[str, str]]]:
+    parts = urlsplit(source.path)
+    return parts.path.lower(), parse_qsl(parts.query, keep_blank_values=True)
+
+
+def _sources_by_path() -> dict[str, list[GraphSource]]:
+    found: dict[str, list[GraphSource]] = {}
+    for source in GRAPH_SOURCES:
+        path, _ = split_source(source)
+        found.setdefault(path, []).append(source)
+    return found
+
+
+SOURCES_BY_PATH = _sources_by_path()
+# Query options each path takes: those the sources send there, plus $skiptoken on paged collections.
+OPTIONS: dict[str, frozenset[str]] = {
+    path: frozenset(
+        {name for source in sources for name, _ in split_source(source)[1]}
+        | ({"$skiptoken"} if path in COLLECTIONS and COLLECTIONS[path].default_page else set())
+    )
+    for path, sources in SOURCES_BY_PATH.items()
+}
+
+
+def source_for(path: str, select: list[str] | None) -> GraphSource:
+    """The source a request corresponds to (the users path serves two: with and without sign-ins)."""
+    sources = SOURCES_BY_PATH[path]
+    if len(sources) == 1:
+        return sources[0]
+    wants_sign_ins = bool(select) and "signinactivity" in {p.lower() for p in select or []}
+    for source in sources:
+        if ("signInActivity" in source.path) == wants_sign_ins:
+            return source
+    return sources[0]
+
+
+def unserved_sources() -> list[str]:
+    """Names of sources with no endpoint here (a test keeps this empty)."""
+    return [
+        s.name
+        for s in GRAPH_SOURCES
+        if split_source(s)[0] not in COLLECTIONS and split_source(s)[0] not in OBJECTS
+    ]

@@ -1,0 +1,284 @@
+"""A loaded tenant: the fixture plus the Graph and Exchange objects derived from its compact users.
+
+A fixture stores each person once (see `people.py`); users, sign-in activity, registration details,
+role assignments and mailboxes are derived here on first use, so loading hundreds of tenants stays
+cheap and a tenant nobody scans costs nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cached_property
+from typing import Any
+
+from core.collect.sources import P1, P2
+from devtools.graphsim import views
+from devtools.graphsim.catalog import GRAPH_APP_ROLE, PROVIDER_TENANT_ID, ROLE, SIM_APP_ID, SIM_APP_NAME
+from devtools.graphsim.views import stable_id
+
+Json = dict[str, Any]
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+_REQUIRED = (
+    "id",
+    "displayName",
+    "initialDomain",
+    "app",
+    "organization",
+    "domains",
+    "subscribedSkus",
+    "users",
+    "roleAssignments",
+    "securityDefaults",
+    "conditionalAccessPolicies",
+    "authenticationMethodsPolicy",
+    "authorizationPolicy",
+    "adminConsentRequestPolicy",
+    "groupSettings",
+    "applications",
+    "graphAppRoleGrants",
+    "secureScores",
+    "sharepointSettings",
+    "exchange",
+    "dns",
+)
+_USER_PROPS = (
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+    "accountEnabled",
+    "userType",
+    "onPremisesSyncEnabled",
+    "createdDateTime",
+    "passwordPolicies",
+    "lastPasswordChangeDateTime",
+    "externalUserState",
+    "department",
+    "usageLocation",
+)
+DEFAULT_USER_SELECT = _USER_PROPS[:11]
+
+
+class FixtureError(ValueError):
+    """A tenant fixture is missing something the simulator needs."""
+
+
+def shift_dates(value: Any, delta: dt.timedelta) -> Any:
+    """Every ISO timestamp in a fixture moved by `delta` (fixtures are written relative to asOf)."""
+    if isinstance(value, dict):
+        return {k: shift_dates(v, delta) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shift_dates(v, delta) for v in value]
+    if isinstance(value, str) and len(value) >= 20 and _DATE.match(value):
+        moved = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) + delta
+        return moved.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+
+
+class Tenant:
+    def __init__(self, fixture: Json, *, today: dt.date | None = None) -> None:
+        missing = [key for key in _REQUIRED if key not in fixture]
+        if missing:
+            raise FixtureError(f"fixture {fixture.get('id', '?')} lacks {', '.join(missing)}")
+        as_of = fixture.get("asOf")
+        if as_of:
+            start = dt.date.fromisoformat(as_of[:10])
+            fixture = shift_dates(
+                fixture, dt.timedelta(days=((today or dt.datetime.now(dt.UTC).date()) - start).days)
+            )
+        self.data = fixture
+        self.id: str = fixture["id"].lower()
+        self.display_name: str = fixture["displayName"]
+        self.initial_domain: str = fixture["initialDomain"]
+        app = fixture["app"]
+        self.consent: str = app.get("consent", "granted")
+        self.consent_error: str = app.get("consentError", "AADSTS7000229")
+        self.permissions: frozenset[str] = frozenset(app.get("permissions", []))
+        self.exchange_role: str | None = app.get("exchangeRole")
+        self.app_sp_id: str = app.get("servicePrincipalId") or stable_id(self.id, "app-sp")
+        self.generation = 0  # set by the state, so a reloaded tenant never sees the old one's pages
+
+    @property
+    def default_domain(self) -> str:
+        for domain in self.data["domains"]:
+            if domain.get("isDefault"):
+                return str(domain["id"])
+        return self.initial_domain
+
+    @cached_property
+    def domain_names(self) -> frozenset[str]:
+        return frozenset(d["id"].lower() for d in self.data["domains"]) | {self.initial_domain.lower()}
+
+    def summary(self) -> Json:
+        return {"id": self.id, "displayName": self.display_name, "defaultDomain": self.default_domain}
+
+    # -- licences -------------------------------------------------------------------------------
+
+    def skus(self, missing: frozenset[str]) -> list[Json]:
+        """subscribedSkus as Graph shows them once the `missing` service plans are switched off."""
+        if not missing:
+            return self.data["subscribedSkus"]
+        return [
+            {
+                **sku,
+                "servicePlans": [
+                    {**plan, "provisioningStatus": "Disabled"} if plan["servicePlanName"] in missing else plan
+                    for plan in sku.get("servicePlans", [])
+                ],
+            }
+            for sku in self.data["subscribedSkus"]
+        ]
+
+    def licences(self, missing: frozenset[str]) -> frozenset[str]:
+        return frozenset(
+            plan["servicePlanName"]
+            for sku in self.skus(missing)
+            if sku.get("capabilityStatus") in ("Enabled", "Warning")
+            for plan in sku.get("servicePlans", [])
+            if plan.get("provisioningStatus") == "Success"
+        )
+
+    # -- people ---------------------------------------------------------------------------------
+
+    @cached_property
+    def users_by_key(self) -> dict[str, Json]:
+        index: dict[str, Json] = {}
+        for user in self.data["users"]:
+            index[user["id"].lower()] = user
+            index[user["userPrincipalName"].lower()] = user
+        return index
+
+    @cached_property
+    def graph_users(self) -> list[Json]:
+        return [
+            {prop: user.get(prop, [] if prop == "businessPhones" else None) for prop in _USER_PROPS}
+            for user in self.data["users"]
+        ]
+
+    @cached_property
+    def sign_in_activity(self) -> dict[str, Json | None]:
+        views: dict[str, Json | None] = {}
+        for user in self.data["users"]:
+            activity = user.get("signInActivity")
+            if activity is None:
+                views[user["id"]] = None
+                continue
+            view: Json = {}
+            for name in ("lastSignIn", "lastNonInteractiveSignIn", "lastSuccessfulSignIn"):
+                when = activity.get(f"{name}DateTime")
+                view[f"{name}DateTime"] = when
+                view[f"{name}RequestId"] = stable_id(user["id"], name, str(when)) if when else None
+            views[user["id"]] = view
+        return views
+
+    @cached_property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(a["principalId"] for a in self.data["roleAssignments"])
+
+    @cached_property
+    def registration_details(self) -> list[Json]:
+        return views.registration_details(self.data, self.admin_ids)
+
+    # -- directory roles ------------------------------------------------------------------------
+
+    @property
+    def app_service_principal(self) -> Json:
+        return {
+            "id": self.app_sp_id,
+            "appId": SIM_APP_ID,
+            "displayName": SIM_APP_NAME,
+            "servicePrincipalType": "Application",
+            "appOwnerOrganizationId": PROVIDER_TENANT_ID,
+        }
+
+    @cached_property
+    def principals(self) -> dict[str, Json]:
+        return views.principals(self.data, self.app_service_principal)
+
+    @cached_property
+    def _assignments(self) -> list[Json]:
+        rows = list(self.data["roleAssignments"])
+        role = ROLE.get(self.exchange_role or "")
+        if role:  # the role the scanner's service principal holds so Exchange answers it
+            rows.append(
+                {
+                    "id": stable_id(self.id, "app-role"),
+                    "principalId": self.app_sp_id,
+                    "roleDefinitionId": role,
+                    "directoryScopeId": "/",
+                    "kind": "active",
+                    "startDateTime": self.data["organization"].get("createdDateTime"),
+                    "endDateTime": None,
+                }
+            )
+        return rows
+
+    @cached_property
+    def role_assignments(self) -> list[Json]:
+        return [
+            {
+                "id": a["id"],
+                "principalId": a["principalId"],
+                "directoryScopeId": a.get("directoryScopeId", "/"),
+                "roleDefinitionId": a["roleDefinitionId"],
+                "principal": self.principals.get(a["principalId"]),
+            }
+            for a in self._assignments
+            if a.get("kind", "active") == "active"
+        ]
+
+    @cached_property
+    def role_assignment_schedules(self) -> list[Json]:
+        return [
+            views.schedule(a, self.principals.get(a["principalId"]), active=True)
+            for a in self._assignments
+            if a.get("kind", "active") == "active"
+        ]
+
+    @cached_property
+    def role_eligibility_schedules(self) -> list[Json]:
+        return [
+            views.schedule(a, self.principals.get(a["principalId"]), active=False)
+            for a in self._assignments
+            if a.get("kind") == "eligible"
+        ]
+
+    def graph_app_role_grants(self, permissions: frozenset[str]) -> list[Json]:
+        """The fixture's grants plus the scanner app's own, as currently granted."""
+        ours = [
+            {
+                "id": stable_id(self.id, "grant", name),
+                "deletedDateTime": None,
+                "appRoleId": GRAPH_APP_ROLE[name],
+                "createdDateTime": self.data["organization"].get("createdDateTime"),
+                "principalDisplayName": SIM_APP_NAME,
+                "principalId": self.app_sp_id,
+                "principalType": "ServicePrincipal",
+                "resourceDisplayName": "Microsoft Graph",
+                "resourceId": self.data.get("graphServicePrincipalId") or stable_id(self.id, "graph-sp"),
+            }
+            for name in sorted(permissions)
+            if name in GRAPH_APP_ROLE
+        ]
+        return [*self.data["graphAppRoleGrants"], *ours]
+
+    # -- Exchange -------------------------------------------------------------------------------
+
+    @cached_property
+    def mailboxes(self) -> list[Json]:
+        return views.mailboxes([u for u in self.data["users"] if u.get("mailbox")])
+
+    @cached_property
+    def cas_mailboxes(self) -> list[Json]:
+        return views.cas_mailboxes([u for u in self.data["users"] if u.get("mailbox")])
+
+    def has_licence(self, licence: str, missing: frozenset[str]) -> bool:
+        return licence in self.licences(missing) if licence in (P1, P2) else True
