@@ -86,6 +86,11 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count} {word}"
 
 
+def verb(count: int, singular: str, plural_form: str) -> str:
+    """The verb form agreeing with `count` ("1 app holds", "2 apps hold")."""
+    return singular if count == 1 else plural_form
+
+
 def shown(count: int, limit: int = EVIDENCE_LIMIT) -> str:
     """A suffix telling the reader the evidence list was cut."""
     return f" (first {limit} listed)" if count > limit else ""

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.checks import conditional_access as ca
-from core.checks.helpers import capped, check, is_true, metadata, plural, shown, steps
+from core.checks.helpers import capped, check, is_true, metadata, plural, shown, steps, verb
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, passed
 from core.checks.well_known import ADMIN_ROLES, ENTRA_P1, role_name
 
@@ -145,7 +145,8 @@ def legacy_auth_blocked(snapshot: TenantSnapshot) -> Outcome:
     near = _near_misses(policies, _aims_at_legacy, ca.blocks, "does not block", legacy=True)
     return failed(
         "No enabled Conditional Access policy blocks legacy authentication for all users and resources "
-        f"({plural(len(near), 'blocking policy', 'blocking policies')} fall short).{shown(len(near))}",
+        f"({plural(len(near), 'blocking policy', 'blocking policies')} {verb(len(near), 'falls', 'fall')} "
+        f"short).{shown(len(near))}",
         capped(near),
     )
 
@@ -194,7 +195,8 @@ def mfa_all_users(snapshot: TenantSnapshot) -> Outcome:
     near = _near_misses(policies, _aims_at_mfa, ca.requires_mfa, MFA_OPTIONAL)
     return failed(
         "No enabled Conditional Access policy requires MFA for all users and resources "
-        f"({plural(len(near), 'MFA policy', 'MFA policies')} fall short).{shown(len(near))}",
+        f"({plural(len(near), 'MFA policy', 'MFA policies')} {verb(len(near), 'falls', 'fall')} "
+        f"short).{shown(len(near))}",
         capped(near),
     )
 
@@ -358,7 +360,8 @@ def device_code_flow_blocked(snapshot: TenantSnapshot) -> Outcome:
     ]
     return failed(
         "No enabled Conditional Access policy blocks the device code flow for all users and resources "
-        f"({plural(len(near), 'blocking policy', 'blocking policies')} fall short).{shown(len(near))}",
+        f"({plural(len(near), 'blocking policy', 'blocking policies')} {verb(len(near), 'falls', 'fall')} "
+        f"short).{shown(len(near))}",
         capped(near),
     )
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.checks import conditional_access as ca
-from core.checks.helpers import capped, check, has_service_plan, metadata, plural, steps
+from core.checks.helpers import capped, check, has_service_plan, metadata, plural, steps, verb
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, not_applicable, passed
 from core.checks.well_known import ENTRA_P2
 
@@ -58,7 +58,7 @@ def _evaluate(
     ]
     return failed(
         f"No enabled policy for all users and resources enforces {what} at {missing} {label} risk "
-        f"({plural(len(near), 'risk policy', 'risk policies')} fall short).",
+        f"({plural(len(near), 'risk policy', 'risk policies')} {verb(len(near), 'falls', 'fall')} short).",
         capped(near),
     )
 

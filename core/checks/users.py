@@ -1,0 +1,156 @@
+"""User-account hygiene: inactive members and guests (signInActivity) and tenant creation by users.
+
+Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (maester365/maester
+website/docs/tests/cis/readme.md v5.0.0 revision: 5.1.2.3 "Ensure 'Restrict non-admin users from
+creating tenants' is set to 'Yes'"). Neither CIS v5 nor SCuBA (cisagov/ScubaGear baselines/aad.md) has a
+recommendation for inactive accounts, so those checks carry no framework id.
+
+Inactivity is measured from `snapshot.collected_at`, never the wall clock. The most recent of
+`lastSignInDateTime`, `lastNonInteractiveSignInDateTime` and `lastSuccessfulSignInDateTime` counts as
+the last sign-in; an account that never signed in is inactive once it is older than the threshold
+(`createdDateTime` from the `users` source). Disabled accounts are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.checks.helpers import (
+    capped,
+    check,
+    is_false,
+    iso,
+    metadata,
+    now_of,
+    parse_time,
+    plural,
+    shown,
+    steps,
+    users_by_id,
+)
+from core.checks.model import Outcome, Severity, TenantSnapshot, failed, passed
+from core.checks.well_known import ENTRA_P1
+
+CATEGORY = "Identity"
+INACTIVE_DAYS = 90
+SIGN_IN_FIELDS = ("lastSignInDateTime", "lastNonInteractiveSignInDateTime", "lastSuccessfulSignInDateTime")
+SIGN_IN_DOCS = (
+    "https://learn.microsoft.com/en-us/entra/identity/monitoring-health/howto-manage-inactive-user-accounts"
+)
+
+
+def last_sign_in(record: Mapping[str, Any]) -> datetime | None:
+    activity = record.get("signInActivity") or {}
+    moments = [parse_time(activity.get(field)) for field in SIGN_IN_FIELDS]
+    known = [moment for moment in moments if moment]
+    return max(known) if known else None
+
+
+def inactive_accounts(snapshot: TenantSnapshot, user_type: str) -> tuple[list[dict[str, Any]], int]:
+    """Enabled accounts of `user_type` inactive for INACTIVE_DAYS, and how many enabled ones exist."""
+    now = now_of(snapshot)
+    cutoff = now - timedelta(days=INACTIVE_DAYS)
+    directory = users_by_id(snapshot)
+    stale: list[dict[str, Any]] = []
+    considered = 0
+    for record in snapshot.get("user_sign_ins") or []:
+        if str(record.get("userType") or "").lower() != user_type.lower() or is_false(
+            record.get("accountEnabled")
+        ):
+            continue
+        considered += 1
+        user = directory.get(record.get("id") or "", {})
+        last = last_sign_in(record)
+        created = parse_time(user.get("createdDateTime"))
+        reference = last or created
+        if reference is None or reference >= cutoff:
+            continue
+        stale.append(
+            {
+                "userPrincipalName": user.get("userPrincipalName"),
+                "id": record.get("id"),
+                "lastSignInDateTime": iso(last),
+                "createdDateTime": iso(created),
+            }
+        )
+    stale.sort(key=lambda entry: entry["lastSignInDateTime"] or "")
+    return stale, considered
+
+
+@check(
+    metadata(
+        id="entra.inactive_users",
+        title=f"No enabled member accounts inactive for more than {INACTIVE_DAYS} days",
+        category=CATEGORY,
+        severity=Severity.MEDIUM,
+        sources=("user_sign_ins", "users"),
+        rationale=(
+            "Dormant accounts belong to leavers or forgotten test and service identities; nobody notices "
+            "when an attacker signs in to them. Enabled member accounts with no sign-in (interactive or "
+            f"not) for {INACTIVE_DAYS} days, or never signed in and older than that, are listed."
+        ),
+        remediation=steps(
+            "Entra admin center > Entra ID > Users > All users: add the 'Last sign-in' columns and review "
+            "each listed account with its owner or manager.",
+            "Disable (Edit properties > Account enabled = off) or delete accounts that are no longer needed.",
+            "For accounts that must stay, document why; automate the review with Access reviews or "
+            "Lifecycle Workflows where licensed.",
+        ),
+        licence=ENTRA_P1,
+        references=(SIGN_IN_DOCS,),
+    )
+)
+def inactive_users(snapshot: TenantSnapshot) -> Outcome:
+    stale, considered = inactive_accounts(snapshot, "Member")
+    if not stale:
+        return passed(
+            f"All {plural(considered, 'enabled member account')} signed in within {INACTIVE_DAYS} days."
+        )
+    return failed(
+        f"{plural(len(stale), 'enabled member account')} of {considered} inactive for more than "
+        f"{INACTIVE_DAYS} days.{shown(len(stale))}",
+        capped(stale),
+    )
+
+
+@check(
+    metadata(
+        id="entra.tenant_creation_restricted",
+        title="Non-admin users cannot create tenants",
+        category=CATEGORY,
+        severity=Severity.LOW,
+        sources=("authorization_policy",),
+        rationale=(
+            "Users who create their own Entra tenants become Global Administrators of directories the "
+            "organisation does not govern, where company data and identities can drift outside its "
+            "controls. Checked via authorizationPolicy.defaultUserRolePermissions.allowedToCreateTenants."
+        ),
+        remediation=steps(
+            "Entra admin center > Entra ID > Users > User settings.",
+            "Set 'Restrict non-admin users from creating tenants' to Yes and select Save.",
+            "Grant the Tenant Creator role to the few people who legitimately need to create tenants.",
+        ),
+        cis="5.1.2.3",
+        references=(
+            "https://learn.microsoft.com/en-us/entra/fundamentals/users-default-permissions#restrict-member-users-default-permissions",
+        ),
+    )
+)
+def tenant_creation_restricted(snapshot: TenantSnapshot) -> Outcome:
+    permissions = (snapshot.get("authorization_policy") or {}).get("defaultUserRolePermissions") or {}
+    if is_false(permissions.get("allowedToCreateTenants")):
+        return passed("Non-admin users cannot create tenants.")
+    return failed(
+        "Non-admin users can create new Entra tenants (allowedToCreateTenants is not false).",
+        [
+            {
+                "setting": "defaultUserRolePermissions.allowedToCreateTenants",
+                "value": permissions.get("allowedToCreateTenants"),
+            }
+        ],
+    )
+
+
+CHECKS = (inactive_users, tenant_creation_restricted)
