@@ -18,11 +18,18 @@ from devtools.graphsim.synthetic import TenantSpec, build_tenant
 from devtools.graphsim.tenant import FixtureError
 
 TENANTS_DIR = Path(__file__).resolve().parent / "tenants"
+# The provider's own tenant (where the app is registered and reports are mailed from) is not a
+# customer, so it lives apart from the demo customers.
+PROVIDER_FIXTURE = Path(__file__).resolve().parent / "provider" / "scanposture-operations.json"
 
 
 def read_demo_fixtures() -> list[dict[str, Any]]:
-    """The demo customers (and the provider's own tenant) committed under `tenants/`."""
+    """The demo customers committed under `tenants/`."""
     return [json.loads(path.read_text()) for path in sorted(TENANTS_DIR.glob("*.json"))]
+
+
+def read_provider_fixture() -> dict[str, Any]:
+    return dict(json.loads(PROVIDER_FIXTURE.read_text()))
 
 
 def _state(request: Request) -> SimState:

@@ -1,4 +1,4 @@
-"""The demo tenants in `tenants/*.json`, and how they were made.
+"""The demo tenants in `tenants/*.json` (and the provider's in `provider/`), and how they were made.
 
 `python -m devtools.graphsim.demo` rewrites the files from the specs below (deterministically), so a
 change of posture is a reviewed change here, not a hand edit of thousands of JSON lines.
@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from devtools.graphsim.admin import TENANTS_DIR
+from devtools.graphsim.admin import PROVIDER_FIXTURE, TENANTS_DIR
 from devtools.graphsim.catalog import PROVIDER_TENANT_ID
 from devtools.graphsim.people import TenantSpec
 from devtools.graphsim.synthetic import DEFAULT_PERMISSIONS, build_tenant
@@ -109,9 +109,9 @@ def build_all() -> dict[str, dict[str, Any]]:
 
 
 def main() -> int:
-    TENANTS_DIR.mkdir(parents=True, exist_ok=True)
     for name, fixture in build_all().items():
-        path = TENANTS_DIR / f"{name}.json"
+        path = PROVIDER_FIXTURE if fixture["id"] == PROVIDER_TENANT_ID else TENANTS_DIR / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(fixture, indent=1, ensure_ascii=False) + "\n")
         print(f"wrote {path} ({len(fixture['users'])} users)")
     return 0

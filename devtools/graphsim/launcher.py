@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from devtools.graphsim.catalog import SECRET_ENV, SIM_APP_ID
+from devtools.graphsim.catalog import PROVIDER_TENANT_ID, SECRET_ENV, SIM_APP_ID
 from devtools.processes import ManagedProcess, PidFile, StackError, spawn, wait_until
 from devtools.stack import write_self_signed_certificate
 
@@ -77,6 +77,9 @@ class GraphSimulator:
     certificate_path: Path
     _pidfile: PidFile | None = field(default=None, repr=False)
     _client: httpx.Client | None = field(default=None, repr=False)
+
+    # The provider's own tenant (loaded with the demo tenants): the app may send mail there.
+    provider_tenant_id: str = PROVIDER_TENANT_ID
 
     @property
     def base_url(self) -> str:

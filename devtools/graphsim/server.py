@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from devtools.graphsim.admin import read_demo_fixtures
+from devtools.graphsim.admin import read_demo_fixtures, read_provider_fixture
 from devtools.graphsim.app import create_app
 from devtools.graphsim.catalog import SECRET_ENV, SIM_APP_ID
 from devtools.graphsim.dnsserver import DnsProtocol
@@ -33,7 +33,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--key", required=True, help="TLS private key (PEM)")
     parser.add_argument("--app-id", default=SIM_APP_ID, help="the multi-tenant app's client id")
     parser.add_argument("--app-certificate", help="the app's registered certificate (public PEM)")
-    parser.add_argument("--demo-tenants", action="store_true", help="load the fixtures in tenants/")
+    parser.add_argument(
+        "--demo-tenants", action="store_true", help="load the demo customers and the provider's tenant"
+    )
     parser.add_argument("--cache-mb", type=int, default=768, help="memory for serialized pages")
     return parser.parse_args(argv)
 
@@ -73,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cache_bytes=args.cache_mb * 1024 * 1024,
     )
     if args.demo_tenants:
-        for fixture in read_demo_fixtures():
+        for fixture in [*read_demo_fixtures(), read_provider_fixture()]:
             state.add_tenant(fixture)
     tcp = _bind(args.host, args.port, socket.SOCK_STREAM)
     udp = _bind(args.host, args.dns_port, socket.SOCK_DGRAM)
