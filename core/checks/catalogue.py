@@ -1,0 +1,47 @@
+"""The check catalogue: every check, in a stable order (by area, then as declared in its module)."""
+
+from __future__ import annotations
+
+from core.checks import (
+    applications,
+    auth_methods,
+    dns_checks,
+    exchange,
+    guests,
+    identity,
+    identity_risk,
+    mail_forwarding,
+    monitoring,
+    passwords,
+    privileged,
+    sharepoint,
+    users,
+)
+from core.checks.model import Check
+
+CATALOGUE: tuple[Check, ...] = (
+    *identity.CHECKS,
+    *identity_risk.CHECKS,
+    *users.CHECKS,
+    *auth_methods.CHECKS,
+    *privileged.CHECKS,
+    *applications.CHECKS,
+    *guests.CHECKS,
+    *passwords.CHECKS,
+    *exchange.CHECKS,
+    *mail_forwarding.CHECKS,
+    *sharepoint.CHECKS,
+    *dns_checks.CHECKS,
+    *monitoring.CHECKS,
+)
+
+_BY_ID: dict[str, Check] = {c.id: c for c in CATALOGUE}
+if len(_BY_ID) != len(CATALOGUE):  # pragma: no cover - guarded by the catalogue tests as well
+    raise RuntimeError("duplicate check ids in the catalogue")
+
+
+def get_check(check_id: str) -> Check:
+    try:
+        return _BY_ID[check_id]
+    except KeyError:
+        raise KeyError(f"unknown check id: {check_id}") from None
