@@ -209,6 +209,16 @@ def risk_levels(policy: Policy, kind: str) -> set[str]:
     return set(_list(_conditions(policy).get(kind)))
 
 
+def emergency_access_accounts(policies: Iterable[Policy]) -> set[str]:
+    """Users excluded from every enabled all-users policy: how Microsoft tells tenants to set up
+    emergency-access (break-glass) accounts, so their standing access can be recognised."""
+    tenant_wide = [p for p in policies if is_enforced(p) and targets_all_users(p)]
+    if not tenant_wide:
+        return set()
+    excluded = [set(_list(users(p).get("excludeUsers"))) for p in tenant_wide]
+    return set.intersection(*excluded)
+
+
 def describe(policy: Policy, gap: str | None = None) -> dict[str, Any]:
     """Evidence entry naming a policy (and, for near misses, why it does not count)."""
     entry: dict[str, Any] = {

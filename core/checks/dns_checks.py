@@ -36,16 +36,17 @@ def _domains(snapshot: TenantSnapshot) -> dict[str, Mapping[str, Any]]:
     return {str(k).lower(): v or {} for k, v in (snapshot.get(DNS) or {}).items()}
 
 
-def _per_domain(snapshot: TenantSnapshot, judge: Callable[[str], Problem | None], what: str) -> Outcome:
+def _per_domain(
+    snapshot: TenantSnapshot, judge: Callable[[str], Problem | None], good: str, bad: str
+) -> Outcome:
     domains = _domains(snapshot)
     if not domains:
         return not_applicable(NO_DOMAINS)
     problems = [problem for domain in sorted(domains) if (problem := judge(domain)) is not None]
     if not problems:
-        return passed(f"{what} for all {plural(len(domains), 'custom domain')}.")
+        return passed(f"{good} for all {plural(len(domains), 'custom domain')}.")
     return failed(
-        f"{plural(len(problems), 'custom domain')} of {len(domains)} fail: {what.lower()} is missing or "
-        f"wrong.{shown(len(problems))}",
+        f"{bad} for {plural(len(problems), 'custom domain')} of {len(domains)}.{shown(len(problems))}",
         capped(problems),
     )
 
@@ -97,7 +98,7 @@ def spf_published(snapshot: TenantSnapshot) -> Outcome:
         problem = "no SPF record" if not records else f"{len(records)} SPF records (permanent error)"
         return {"domain": domain, "problem": problem, "records": records}
 
-    return _per_domain(snapshot, judge, "An SPF record is published")
+    return _per_domain(snapshot, judge, "One SPF record is published", "No single SPF record is published")
 
 
 @check(
@@ -136,7 +137,7 @@ def spf_fails_unauthorised(snapshot: TenantSnapshot) -> Outcome:
         )
         return {"domain": domain, "problem": problem, "record": records[0]}
 
-    return _per_domain(snapshot, judge, "SPF fails unlisted senders")
+    return _per_domain(snapshot, judge, "SPF fails unlisted senders", "SPF does not fail unlisted senders")
 
 
 def parse_dmarc(record: str) -> dict[str, str]:
@@ -216,9 +217,8 @@ def _dmarc_judge(
     )
 )
 def dmarc_published(snapshot: TenantSnapshot) -> Outcome:
-    return _per_domain(
-        snapshot, _dmarc_judge(snapshot, lambda tags: True, "invalid"), "A DMARC policy applies"
-    )
+    judge = _dmarc_judge(snapshot, lambda tags: True, "invalid")
+    return _per_domain(snapshot, judge, "A DMARC policy applies", "No valid DMARC policy applies")
 
 
 def _enforced(tags: dict[str, str]) -> bool:
@@ -248,7 +248,12 @@ def _enforced(tags: dict[str, str]) -> bool:
 )
 def dmarc_enforced(snapshot: TenantSnapshot) -> Outcome:
     judge = _dmarc_judge(snapshot, _enforced, "policy does not quarantine or reject all mail")
-    return _per_domain(snapshot, judge, "DMARC quarantines or rejects failing mail")
+    return _per_domain(
+        snapshot,
+        judge,
+        "DMARC quarantines or rejects failing mail",
+        "DMARC does not quarantine or reject all mail",
+    )
 
 
 @check(
@@ -275,7 +280,7 @@ def dmarc_reject(snapshot: TenantSnapshot) -> Outcome:
     judge = _dmarc_judge(
         snapshot, lambda tags: tags.get("p", "").lower() == "reject", "policy is not p=reject"
     )
-    return _per_domain(snapshot, judge, "DMARC rejects failing mail")
+    return _per_domain(snapshot, judge, "DMARC rejects failing mail", "DMARC does not reject failing mail")
 
 
 @check(
@@ -323,7 +328,7 @@ def dkim_enabled(snapshot: TenantSnapshot) -> Outcome:
             problems.append("DKIM signing disabled in Exchange Online")
         return {"domain": domain, "problem": "; ".join(problems)} if problems else None
 
-    return _per_domain(snapshot, judge, "DKIM signs mail")
+    return _per_domain(snapshot, judge, "DKIM signs mail", "DKIM is not fully set up")
 
 
 CHECKS = (spf_published, spf_fails_unauthorised, dmarc_published, dmarc_enforced, dmarc_reject, dkim_enabled)

@@ -308,10 +308,11 @@ def mailtips_enabled(snapshot: TenantSnapshot) -> Outcome:
         {"setting": s, "value": config.get(s)} for s in MAILTIPS if not is_true(config.get(s))
     ]
     threshold = config.get("MailTipsLargeAudienceThreshold")
-    if not isinstance(threshold, int) or threshold > MAX_LARGE_AUDIENCE:
+    if isinstance(threshold, int) and threshold > MAX_LARGE_AUDIENCE:
         gaps.append({"setting": "MailTipsLargeAudienceThreshold", "value": threshold})
     if not gaps:
-        return passed("MailTips for all, external recipients and group metrics are on.")
+        note = "" if isinstance(threshold, int) else " (large-audience threshold not reported)"
+        return passed(f"MailTips for all, external recipients and group metrics are on{note}.")
     return failed(f"{plural(len(gaps), 'MailTips setting')} not configured as recommended.", gaps)
 
 

@@ -92,6 +92,8 @@ def mfa_baseline_present(snapshot: TenantSnapshot) -> Outcome:
     policy_count = plural(len(policies), "Conditional Access policy", "Conditional Access policies")
     if active:
         return passed(f"Security defaults are off; {len(active)} of {policy_count} enabled instead.")
+    if not policies:
+        return failed("Security defaults are off and the tenant has no Conditional Access policies.")
     report_only = [p for p in policies if ca.is_report_only(p)]
     evidence = [ca.describe(p, "not enabled") for p in policies]
     return failed(

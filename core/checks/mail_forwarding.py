@@ -160,7 +160,8 @@ def mailbox_external_forwarding(snapshot: TenantSnapshot) -> Outcome:
             f"None of {plural(len(mailboxes), 'mailbox', 'mailboxes')} forward to an external address."
         )
     return failed(
-        f"{plural(len(forwarding), 'mailbox', 'mailboxes')} forward to external "
+        f"{plural(len(forwarding), 'mailbox', 'mailboxes')} {verb(len(forwarding), 'forwards', 'forward')} "
+        "to external "
         f"addresses.{shown(len(forwarding))}",
         capped(forwarding),
     )

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.checks.conditional_access import emergency_access_accounts
 from core.checks.helpers import capped, check, is_true, metadata, plural, shown, steps, users_by_id, verb
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, manual, passed
 from core.checks.well_known import (
@@ -205,6 +206,14 @@ def admins_cloud_only(snapshot: TenantSnapshot) -> Outcome:
     return passed(f"All {plural(len(people), 'administrator account')} are cloud-only{note}.")
 
 
+def _emergency_accounts(snapshot: TenantSnapshot) -> set[str]:
+    """Emergency-access accounts, recognised as the users excluded from every enabled all-users
+    Conditional Access policy (read only when that source was collected)."""
+    if not snapshot.has("conditional_access_policies"):
+        return set()
+    return emergency_access_accounts(snapshot.get("conditional_access_policies") or [])
+
+
 def _is_permanent_active(schedule: Mapping[str, Any]) -> bool:
     expiration = (schedule.get("scheduleInfo") or {}).get("expiration") or {}
     return (
@@ -224,8 +233,10 @@ def _is_permanent_active(schedule: Mapping[str, Any]) -> bool:
         rationale=(
             "A permanent active assignment gives standing privilege that an attacker can use the moment "
             "the account is compromised. With PIM, people are eligible and activate just in time, with "
-            "MFA, justification and approval. Emergency-access accounts are the accepted exception; group "
-            "assignments are left out because a PIM-managed group is also acceptable."
+            "MFA, justification and approval. Emergency-access accounts are the accepted exception: "
+            "users excluded from every enabled all-users Conditional Access policy (when that source was "
+            "collected) are treated as such and counted, not listed. Group assignments are left out "
+            "because a PIM-managed group is also acceptable."
         ),
         remediation=steps(
             "Entra admin center > ID Governance > Privileged Identity Management > Microsoft Entra roles "
@@ -244,8 +255,10 @@ def _is_permanent_active(schedule: Mapping[str, Any]) -> bool:
 def no_permanent_active_assignments(snapshot: TenantSnapshot) -> Outcome:
     roles = HIGHLY_PRIVILEGED_ROLES | TENANT_TAKEOVER_ROLES
     directory = users_by_id(snapshot) if snapshot.has("users") else {}
+    emergency = _emergency_accounts(snapshot)
     offending: list[dict[str, Any]] = []
     groups = 0
+    accepted = 0
     for schedule in snapshot.get(SCHEDULES) or []:
         if schedule.get("roleDefinitionId") not in roles or not _is_permanent_active(schedule):
             continue
@@ -255,11 +268,21 @@ def no_permanent_active_assignments(snapshot: TenantSnapshot) -> Outcome:
         if kind == "group":
             groups += 1
             continue
+        if schedule.get("principalId") in emergency:
+            accepted += 1
+            continue
         holder = Holder(schedule.get("principalId") or "", kind, schedule.get("principal") or {})
         holder.roles.add(schedule["roleDefinitionId"])
         holder.how.add("permanent active")
         offending.append(holder.evidence(directory))
-    group_note = f" ({plural(groups, 'permanent group assignment')} not judged)" if groups else ""
+    notes = []
+    if accepted:
+        notes.append(f"{plural(accepted, 'emergency-access assignment')} accepted")
+    if groups:
+        notes.append(f"{plural(groups, 'permanent group assignment')} not judged")
+    if offending and not snapshot.has("conditional_access_policies"):
+        notes.append("Conditional Access not collected, so emergency-access accounts were not recognised")
+    group_note = f" ({'; '.join(notes)})" if notes else ""
     if not offending:
         return passed(f"No user or app holds a highly privileged role permanently active{group_note}.")
     return failed(

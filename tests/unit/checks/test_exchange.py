@@ -141,3 +141,9 @@ def test_mailbox_external_forwarding_lists_only_external_destinations() -> None:
             "DeliverToMailboxAndForward": True,
         },
     )
+
+
+def test_mailtips_enabled_does_not_fail_on_an_unreported_threshold() -> None:
+    outcome = run(exchange.mailtips_enabled, mutated(lambda d: d[ORG].pop("MailTipsLargeAudienceThreshold")))
+    assert outcome.status is Status.PASS
+    assert "threshold not reported" in outcome.summary

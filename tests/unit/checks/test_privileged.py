@@ -150,3 +150,51 @@ def test_no_app_tenant_takeover_roles_lists_service_principals() -> None:
     assert outcome.status is Status.FAIL
     assert outcome.evidence[0]["id"] == "sp-backup"  # type: ignore[index]
     assert outcome.evidence[0]["roles"] == ["Privileged Role Administrator"]  # type: ignore[index]
+
+
+def permanent_global_admin(data: dict[str, Any], principal_id: str) -> None:
+    user = by_id(data["users"], principal_id)
+    schedule = dict(by_id(data["role_assignment_schedules"], "ras-2"), id=f"ras-{principal_id}")
+    schedule.update(
+        roleDefinitionId=GLOBAL_ADMINISTRATOR,
+        principalId=principal_id,
+        principal={
+            "@odata.type": "#microsoft.graph.user",
+            "id": principal_id,
+            "userPrincipalName": user["userPrincipalName"],
+        },
+        scheduleInfo={
+            "startDateTime": "2025-01-01T00:00:00Z",
+            "expiration": {"type": "noExpiration", "endDateTime": None},
+        },
+    )
+    data["role_assignment_schedules"].append(schedule)
+
+
+def test_no_permanent_active_assignments_accepts_emergency_access_accounts() -> None:
+    outcome = run(
+        privileged.no_permanent_active_assignments, mutated(lambda d: permanent_global_admin(d, BREAK_GLASS))
+    )
+    assert outcome.status is Status.PASS
+    assert "1 emergency-access assignment accepted" in outcome.summary
+
+
+def test_no_permanent_active_assignments_lists_break_glass_when_it_cannot_be_recognised() -> None:
+    data = mutated(lambda d: permanent_global_admin(d, BREAK_GLASS))
+    del data["conditional_access_policies"]
+    outcome = run(privileged.no_permanent_active_assignments, data)
+    assert outcome.status is Status.FAIL
+    assert values(outcome.evidence, "userPrincipalName") == ["breakglass@contoso.onmicrosoft.com"]
+    assert "emergency-access accounts were not recognised" in outcome.summary
+
+
+def test_an_account_excluded_from_only_some_policies_is_not_treated_as_emergency_access() -> None:
+    def partial(data: dict[str, Any]) -> None:
+        permanent_global_admin(data, "u-admin2")
+        by_id(data["conditional_access_policies"], "ca-01")["conditions"]["users"]["excludeUsers"].append(
+            "u-admin2"
+        )
+
+    outcome = run(privileged.no_permanent_active_assignments, mutated(partial))
+    assert outcome.status is Status.FAIL
+    assert values(outcome.evidence, "userPrincipalName") == ["bruno.admin@contoso.com"]
