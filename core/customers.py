@@ -3,6 +3,7 @@ that the fleet view and cross-tenant search read in one single-partition query."
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -11,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from core.store import Conflict, OrgRepository, StoredItem
+from core.store import Conflict, NotFound, OrgRepository, StoredItem
 
 CUSTOMER_TYPE = "customer"
 TREND_POINTS = 12
@@ -61,8 +62,10 @@ class PostureSummary(Document):
 class Customer(Document):
     id: str
     type: Literal["customer"] = CUSTOMER_TYPE
+    customer_id: str
     org_id: str
-    tenant_id: str
+    # Unknown until admin consent names it when the MSP did not know it up front.
+    tenant_id: str | None
     display_name: str
     primary_domain: str
     cadence: Cadence = "weekly"
@@ -78,12 +81,34 @@ class Customer(Document):
         return last is None or now - last >= CADENCE_INTERVAL[self.cadence]
 
 
-def customer_id(tenant_id: str) -> str:
-    return f"customer:{tenant_id}"
+def customer_document_id(customer_id: str) -> str:
+    return f"customer:{customer_id}"
+
+
+class TenantAlreadyACustomer(Exception):
+    def __init__(self, tenant_id: str) -> None:
+        super().__init__(f"tenant {tenant_id} is already a customer of this organisation")
+
+
+async def find_customer(org: OrgRepository, tenant_id: str) -> tuple[Customer, str] | None:
+    """The org's customer for a tenant (one single-partition query), with its etag."""
+    rows = await org.query_stored(
+        "c.type = @type AND c.tenantId = @tenant", {"@type": CUSTOMER_TYPE, "@tenant": tenant_id}
+    )
+    if not rows:
+        return None
+    return Customer.model_validate(rows[0].body), rows[0].etag
 
 
 async def get_customer(org: OrgRepository, tenant_id: str) -> tuple[Customer, str]:
-    stored = await org.get(customer_id(tenant_id))
+    found = await find_customer(org, tenant_id)
+    if found is None:
+        raise NotFound("customer", tenant_id)
+    return found
+
+
+async def get_customer_by_id(org: OrgRepository, customer_id: str) -> tuple[Customer, str]:
+    stored = await org.get(customer_document_id(customer_id))
     return Customer.model_validate(stored.body), stored.etag
 
 
@@ -94,17 +119,25 @@ async def save_new_customer(org: OrgRepository, customer: Customer) -> StoredIte
 async def update_customer(
     org: OrgRepository, tenant_id: str, change: Callable[[Customer], None], attempts: int = 8
 ) -> Customer:
-    """Apply `change(customer) -> None` with optimistic concurrency, re-reading on conflict, so
-    concurrent writers (a scan finishing, an admin editing) never overwrite each other."""
+    """Apply `change(customer) -> None` to the tenant's customer with optimistic concurrency."""
+    customer, _ = await get_customer(org, tenant_id)
+    return await update_customer_by_id(org, customer.customer_id, change, attempts)
+
+
+async def update_customer_by_id(
+    org: OrgRepository, customer_id: str, change: Callable[[Customer], None], attempts: int = 8
+) -> Customer:
+    """Re-read and re-apply on conflict, so concurrent writers (a scan finishing, an admin
+    editing, a consent callback) never overwrite each other."""
     for _ in range(attempts):
-        customer, etag = await get_customer(org, tenant_id)
+        customer, etag = await get_customer_by_id(org, customer_id)
         change(customer)
         try:
             await org.replace(customer.to_document(), etag)
         except Conflict:
             continue
         return customer
-    raise Conflict(customer_id(tenant_id))
+    raise Conflict(customer_document_id(customer_id))
 
 
 async def mark_connection_lost(
@@ -126,22 +159,28 @@ async def mark_connection_lost(
 async def register_customer(
     org: OrgRepository,
     *,
-    tenant_id: str,
+    tenant_id: str | None,
     display_name: str,
     primary_domain: str,
     cadence: Cadence = "weekly",
+    report_recipients: list[str] | None = None,
     connected: bool = False,
 ) -> Customer:
     """Add a customer to an org. It starts pending consent; `connected=True` is for tenants
-    whose consent is already known (the demo, until onboarding runs the consent flow)."""
+    whose consent is already known (tests and benchmarks that skip the consent flow)."""
+    if tenant_id is not None and await find_customer(org, tenant_id) is not None:
+        raise TenantAlreadyACustomer(tenant_id)
     now = datetime.now(UTC)
+    new_id = uuid.uuid4().hex
     customer = Customer(
-        id=customer_id(tenant_id),
+        id=customer_document_id(new_id),
+        customer_id=new_id,
         org_id=org.org_id,
         tenant_id=tenant_id,
         display_name=display_name,
         primary_domain=primary_domain,
         cadence=cadence,
+        report_recipients=report_recipients or [],
         connection=Connection(state=ConnectionState.CONNECTED, since=now) if connected else Connection(),
         created_at=now,
     )

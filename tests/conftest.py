@@ -11,6 +11,7 @@ import pytest
 
 from core.bootstrap import LazyServices, Services, build_services, prepare_local_resources
 from core.settings import Settings
+from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
 from devtools.stack import LocalStack
 from functions.api import create_api
 
@@ -49,3 +50,24 @@ def asgi_client(settings: Settings) -> httpx.AsyncClient:
 async def api(settings: Settings, services: Services) -> AsyncIterator[httpx.AsyncClient]:
     async with asgi_client(settings) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def graphsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphSimulator]:
+    simulator = start_graph_simulator(tmp_path_factory.mktemp("graphsim"))
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="session")
+def scan_settings(stack: LocalStack, graphsim: GraphSimulator) -> Settings:
+    """Settings that point at the local stack and the Graph simulator."""
+    env = {**stack.env(), **graphsim.env()}
+    return Settings(**{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+async def scan_services(scan_settings: Settings, services: Services) -> AsyncIterator[Services]:
+    built = build_services(scan_settings)
+    yield built
+    await built.close()

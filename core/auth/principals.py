@@ -15,7 +15,7 @@ from typing import Any
 
 from core.auth.roles import TENANT_ACTIONS, Action, Role, may
 from core.auth.tokens import TokenClaims
-from core.customers import customer_id
+from core.customers import find_customer
 from core.store import AlreadyExists, Conflict, NotFound
 from core.store.cosmos import CosmosStore
 
@@ -93,7 +93,7 @@ async def authorize(
         ]
         for m in msp_orgs:
             # The URL names the tenant; only the org's own records say the tenant is its customer.
-            if await store.org(m.org_id).find(customer_id(tenant_id)) is not None:
+            if await find_customer(store.org(m.org_id), tenant_id) is not None:
                 return Grant(principal, m.org_id, m.role, tenant_id)
         raise Forbidden(f"you may not {action.value.replace('_', ' ')} for this tenant")
     candidates = [m for m in principal.memberships if m.role.is_msp and may(m.role, action)]

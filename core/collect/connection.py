@@ -8,6 +8,7 @@ pay for it.
 from __future__ import annotations
 
 import re
+import ssl
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -68,6 +69,11 @@ GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 EXCHANGE_SCOPE = "https://outlook.office365.com/.default"
 
 
+def tls_verification(ca_bundle: str | None) -> ssl.SSLContext | bool:
+    """Trust the system's CAs, or exactly the bundle given (a local simulator's certificate)."""
+    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+
+
 def graph_http_client(settings: Settings) -> httpx.AsyncClient:
     """An httpx client with msgraph-core's middleware (retry honouring Retry-After, redirects,
     telemetry). One is shared by every tenant a worker scans, so connections are reused."""
@@ -75,7 +81,7 @@ def graph_http_client(settings: Settings) -> httpx.AsyncClient:
     from kiota_http.middleware.options import RetryHandlerOption
     from msgraph_core import GraphClientFactory
 
-    verify: Any = settings.graph_ca_cert or True
+    verify = tls_verification(settings.graph_ca_cert)
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
     return GraphClientFactory.create_with_default_middleware(
         client=httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(60.0), limits=limits),
@@ -123,10 +129,10 @@ def open_connection(
     settings: Settings, tenant_id: str, client: httpx.AsyncClient | None = None
 ) -> TenantConnection:
     """Credential and adapters for one tenant; pass a shared `client` to reuse connections."""
+    from kiota_abstractions.api_client_builder import register_default_deserializer
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
     )
-    from kiota_abstractions.api_client_builder import register_default_deserializer
     from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
     from msgraph.graph_request_adapter import GraphRequestAdapter
 
@@ -171,7 +177,7 @@ async def resolve_tenant_id(settings: Settings, tenant: str) -> str:
     import httpx
 
     url = f"{settings.authority_host.rstrip('/')}/{tenant}/v2.0/.well-known/openid-configuration"
-    async with httpx.AsyncClient(verify=settings.graph_ca_cert or True, timeout=15) as client:
+    async with httpx.AsyncClient(verify=tls_verification(settings.graph_ca_cert), timeout=15) as client:
         response = await client.get(url)
     if response.status_code != 200:
         raise TenantUnreachable(tenant, entra_error_code(response.text), f"no tenant found for '{tenant}'")

@@ -208,6 +208,22 @@ class PartitionRepository:
         except AzureError as exc:
             raise self._translate(exc, "query") from exc
 
+    async def query_stored(
+        self, where: str | None = None, parameters: Mapping[str, Any] | None = None
+    ) -> list[StoredItem]:
+        """Like `query_all`, keeping each item's etag for a conditional write afterwards."""
+        try:
+            return [
+                _stored(raw)
+                async for raw in self._container.query_items(
+                    self._scoped_query(where, None),
+                    parameters=self._parameters(parameters),
+                    partition_key=self.partition_value,
+                )
+            ]
+        except AzureError as exc:
+            raise self._translate(exc, "query") from exc
+
     async def query_all(
         self,
         where: str | None = None,

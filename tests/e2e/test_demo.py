@@ -80,4 +80,4 @@ def test_make_demo_once_exits_zero() -> None:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "health        ok" in out.stdout
-    assert "stopped the app and the local stack" in out.stdout
+    assert "stopped the app, the Graph simulator and the local stack" in out.stdout

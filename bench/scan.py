@@ -1,0 +1,163 @@
+"""Scanning benchmarks (issue 3), against the Graph simulator with 20 ms latency on every request.
+
+(a) one tenant of 5,000 users: scan wall time and its ratio to the critical path (the longest chain
+    of dependent requests x 20 ms)                                        target <= 1.5x
+(b) 300 tenants of 1,000 users, end to end through the queue into the store
+                                                                         target >= 300 tenants/min
+(c) scanner CPU time and peak memory per tenant scan                     target <= 150 ms CPU / 1,000 users
+
+Run: .venv/bin/python -m bench.scan [--tenants 300] [--users 1000]
+Prints the figures and saves them to bench/results/scan.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import time
+import tracemalloc
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
+from devtools.graphsim.synthetic import synthetic_tenant
+
+from core.bootstrap import build_services, prepare_local_resources
+from core.collect.connection import open_connection
+from core.customers import register_customer
+from core.fleet import list_customers
+from core.scan.assess import assess_tenant
+from core.scan.requests import ScanRequest
+from core.settings import Settings
+from devtools.stack import LocalStack
+from functions.local_host import QueueOptions, drain_scan_queue_once
+
+RESULTS = Path(__file__).resolve().parent / "results"
+LATENCY_MS = 20
+
+
+def _settings(stack: LocalStack, simulator: GraphSimulator) -> Settings:
+    env = {**stack.env(), **simulator.env()}
+    return Settings(**{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
+
+
+def critical_path_requests(log: list[dict[str, Any]]) -> int:
+    """Longest chain of dependent requests: the token, then the longest run of pages of one
+    source (pages of a collection can only be fetched one after another)."""
+    pages = Counter(entry["path"].split("?")[0] for entry in log if "/oauth2/" not in entry["path"])
+    return 1 + max(pages.values())
+
+
+async def single_tenant(settings: Settings, simulator: GraphSimulator, users: int) -> dict[str, Any]:
+    tenant_id = simulator.load_tenant(synthetic_tenant(users, seed=5))
+    simulator.reset_request_log(tenant_id)
+    connection = open_connection(settings, tenant_id)
+    tracemalloc.start()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    try:
+        assessment = await assess_tenant(connection, settings)
+    finally:
+        await connection.close()
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    log = simulator.request_log(tenant_id)
+    chain = critical_path_requests(log)
+    return {
+        "users": users,
+        "requests": len(log),
+        "wall_ms": round(wall * 1000, 1),
+        "critical_path_requests": chain,
+        "critical_path_ms": chain * LATENCY_MS,
+        "ratio_to_critical_path": round(wall * 1000 / (chain * LATENCY_MS), 2),
+        "scanner_cpu_ms": round(cpu * 1000, 1),
+        "cpu_ms_per_1000_users": round(cpu * 1000 / (users / 1000), 1),
+        "peak_python_memory_mb": round(peak / 2**20, 1),
+        "failed_sources": sorted(assessment.snapshot.failures),
+    }
+
+
+async def fleet_through_queue(
+    settings: Settings, simulator: GraphSimulator, tenants: int, users: int
+) -> dict[str, Any]:
+    services = build_services(settings)
+    await prepare_local_resources(services)
+    org_id = f"bench-{datetime.now(UTC):%H%M%S}"
+    org = services.store.org(org_id)
+    ids = []
+    for i in range(tenants):
+        fixture = synthetic_tenant(users, seed=1000 + i)
+        tenant_id = simulator.load_tenant(fixture)
+        ids.append(tenant_id)
+        await register_customer(
+            org,
+            tenant_id=tenant_id,
+            display_name=f"Bench customer {i:03d}",
+            primary_domain=f"bench{i:03d}.example",
+            connected=True,
+        )
+    for tenant_id in ids:
+        request = ScanRequest(org_id=org_id, tenant_id=tenant_id, request_id="bench-1", reason="manual")
+        await services.scan_queue.send(request.to_message())
+
+    options = QueueOptions.from_host_json()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    while await drain_scan_queue_once(services, options):
+        pass
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    done = [c for c in await list_customers(org) if c.summary.last_scan_id == "bench-1"]
+    await services.close()
+    return {
+        "tenants": tenants,
+        "users_per_tenant": users,
+        "scanned": len(done),
+        "wall_s": round(wall, 1),
+        "tenants_per_minute": round(len(done) / wall * 60, 1),
+        "worker_cpu_s": round(cpu, 1),
+        "worker_cpu_ms_per_tenant": round(cpu * 1000 / max(len(done), 1), 1),
+        "batch_size": options.batch_size,
+    }
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-scan-") as workdir:
+        stack = LocalStack(Path(workdir) / "stack").start()
+        simulator = start_graph_simulator(Path(workdir) / "graphsim", demo_tenants=False)
+        try:
+            simulator.set_faults(None, latency_ms=LATENCY_MS)
+            settings = _settings(stack, simulator)
+            results = {
+                "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": {"cpus": os.cpu_count()},
+                "latency_ms_per_request": LATENCY_MS,
+                "a_one_tenant_5000_users": await single_tenant(settings, simulator, 5000),
+                "c_one_tenant_1000_users": await single_tenant(settings, simulator, 1000),
+                "b_fleet_through_queue": await fleet_through_queue(
+                    settings, simulator, args.tenants, args.users
+                ),
+            }
+        finally:
+            simulator.stop()
+            stack.stop()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tenants", type=int, default=300)
+    parser.add_argument("--users", type=int, default=1000)
+    results = asyncio.run(main_async(parser.parse_args()))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "scan.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
