@@ -18,91 +18,27 @@ silently counted as people.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from core.checks.conditional_access import emergency_access_accounts
 from core.checks.helpers import capped, check, is_true, metadata, plural, shown, steps, users_by_id, verb
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, manual, passed
+from core.checks.roles import ACTIVE, Holder, holders, principal_kind, scope_note, tenant_wide
 from core.checks.well_known import (
     ADMIN_ROLES,
     ENTRA_P2,
     GLOBAL_ADMINISTRATOR,
     HIGHLY_PRIVILEGED_ROLES,
     TENANT_TAKEOVER_ROLES,
-    role_name,
 )
 
 CATEGORY = "Privileged access"
-ACTIVE = "role_assignments"
-ELIGIBLE = "role_eligibility_schedules"
 SCHEDULES = "role_assignment_schedules"
 ROLES_DOCS = "https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/best-practices"
 PIM_DOCS = (
     "https://learn.microsoft.com/en-us/entra/id-governance/privileged-identity-management/pim-configure"
 )
-
-
-@dataclass
-class Holder:
-    principal_id: str
-    kind: str  # "user", "group", "servicePrincipal" or "unknown"
-    principal: Mapping[str, Any]
-    roles: set[str] = field(default_factory=set)
-    how: set[str] = field(default_factory=set)  # "active" and/or "eligible"
-
-    def evidence(self, directory: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-        user = directory.get(self.principal_id, {})
-        entry: dict[str, Any] = {
-            "id": self.principal_id,
-            "principalType": self.kind,
-            "displayName": self.principal.get("displayName") or user.get("displayName"),
-            "roles": sorted(role_name(r) for r in self.roles),
-            "assignment": sorted(self.how),
-        }
-        upn = self.principal.get("userPrincipalName") or user.get("userPrincipalName")
-        if upn:
-            entry["userPrincipalName"] = upn
-        if self.principal.get("appId"):
-            entry["appId"] = self.principal.get("appId")
-        return entry
-
-
-def principal_kind(assignment: Mapping[str, Any]) -> str:
-    odata = str((assignment.get("principal") or {}).get("@odata.type") or "")
-    return odata.rsplit(".", 1)[-1] if odata else "unknown"
-
-
-def _tenant_wide(assignment: Mapping[str, Any]) -> bool:
-    return assignment.get("directoryScopeId") in (None, "/")
-
-
-def holders(snapshot: TenantSnapshot, roles: Iterable[str]) -> tuple[dict[str, Holder], bool]:
-    """Principals holding any of `roles` tenant-wide, and whether eligible assignments were included."""
-    wanted = set(roles)
-    found: dict[str, Holder] = {}
-    sources = [(ACTIVE, "active")]
-    with_eligible = snapshot.has(ELIGIBLE)
-    if with_eligible:
-        sources.append((ELIGIBLE, "eligible"))
-    for source, how in sources:
-        for assignment in snapshot.get(source) or []:
-            role = assignment.get("roleDefinitionId")
-            principal_id = assignment.get("principalId")
-            if role not in wanted or not principal_id or not _tenant_wide(assignment):
-                continue
-            holder = found.setdefault(
-                principal_id,
-                Holder(principal_id, principal_kind(assignment), assignment.get("principal") or {}),
-            )
-            holder.roles.add(role)
-            holder.how.add(how)
-    return found, with_eligible
-
-
-def _scope_note(with_eligible: bool) -> str:
-    return "" if with_eligible else " (PIM eligible assignments not collected: active assignments only)"
 
 
 @check(
@@ -136,7 +72,7 @@ def global_admin_count(snapshot: TenantSnapshot) -> Outcome:
     people = [h for h in found.values() if h.kind == "user"]
     groups = [h for h in found.values() if h.kind == "group"]
     evidence = [h.evidence(directory) for h in people + groups]
-    note = _scope_note(with_eligible)
+    note = scope_note(with_eligible)
     count = plural(len(people), "user")
     holds = verb(len(people), "holds", "hold")
     if len(people) > 4:
@@ -190,7 +126,7 @@ def admins_cloud_only(snapshot: TenantSnapshot) -> Outcome:
         if is_true(directory.get(h.principal_id, {}).get("onPremisesSyncEnabled"))
     ]
     unknown = [h.evidence(directory) for h in people if h.principal_id not in directory]
-    note = _scope_note(with_eligible)
+    note = scope_note(with_eligible)
     if synced:
         extra = f"; {len(unknown)} more could not be looked up" if unknown else ""
         return failed(
@@ -262,7 +198,7 @@ def no_permanent_active_assignments(snapshot: TenantSnapshot) -> Outcome:
     for schedule in snapshot.get(SCHEDULES) or []:
         if schedule.get("roleDefinitionId") not in roles or not _is_permanent_active(schedule):
             continue
-        if not _tenant_wide(schedule):
+        if not tenant_wide(schedule):
             continue
         kind = principal_kind(schedule)
         if kind == "group":
@@ -320,7 +256,7 @@ def global_admin_least_privilege(snapshot: TenantSnapshot) -> Outcome:
     people = [h for h in found.values() if h.kind == "user"]
     global_admins = [h for h in people if GLOBAL_ADMINISTRATOR in h.roles]
     others = [h for h in people if GLOBAL_ADMINISTRATOR not in h.roles]
-    note = _scope_note(with_eligible)
+    note = scope_note(with_eligible)
     ratio = (
         f"{plural(len(global_admins), 'Global Administrator')} vs {len(others)} "
         "in other highly privileged roles"
@@ -361,7 +297,7 @@ def no_guest_admins(snapshot: TenantSnapshot) -> Outcome:
         if h.kind == "user"
         and str(directory.get(h.principal_id, {}).get("userType") or "").lower() == "guest"
     ]
-    note = _scope_note(with_eligible)
+    note = scope_note(with_eligible)
     if not guests:
         return passed(f"None of the {plural(len(found), 'administrator')} is a guest{note}.")
     return failed(
