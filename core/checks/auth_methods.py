@@ -71,7 +71,7 @@ def weak_methods_disabled(snapshot: TenantSnapshot) -> Outcome:
     ]
     if not enabled:
         return passed("SMS, voice call and email OTP are disabled in the authentication methods policy.")
-    names = ", ".join(entry["method"] for entry in enabled)
+    names = ", ".join(str(entry["method"]) for entry in enabled)
     return failed(f"{plural(len(enabled), 'weak authentication method')} enabled: {names}.", enabled)
 
 

@@ -39,7 +39,7 @@ def snapshot(
     return TenantSnapshot(tenant_id="tenant-1", collected_at=NOW, data=collected, failures=dict(failed))
 
 
-def run(check: Check, data: dict[str, Any] | None = None, **failures: SourceFailure) -> Outcome:
+def run(check: Check, data: dict[str, Any] | None = None, /, **failures: SourceFailure) -> Outcome:
     return run_check(check, snapshot(data, failures))
 
 

@@ -12,7 +12,9 @@ from core.checks.model import CATEGORIES, Check, SourceFailure, Status, TenantSn
 from core.collect.sources import ALL_SOURCE_NAMES, EXCHANGE_SOURCES, GRAPH_SOURCES
 from tests.unit.checks.support import NOW, run
 
-PERMISSION_OF = {s.name: s.permission for s in (*GRAPH_SOURCES, *EXCHANGE_SOURCES)}
+PERMISSION_OF = {s.name: s.permission for s in GRAPH_SOURCES} | {
+    s.name: s.permission for s in EXCHANGE_SOURCES
+}
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 SCUBA_PATTERN = re.compile(r"^MS\.[A-Z]+\.\d+\.\d+v\d+$")
 CIS_PATTERN = re.compile(r"^\d+(\.\d+)+$")

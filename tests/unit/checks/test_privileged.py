@@ -13,7 +13,7 @@ ACTIVE = "role_assignments"
 
 
 def assign(data: dict[str, Any], role: str, principal_id: str, kind: str = "user", scope: str = "/") -> None:
-    user = next((u for u in data["users"] if u["id"] == principal_id), {})
+    user: dict[str, Any] = next((u for u in data["users"] if u["id"] == principal_id), {})
     principal = {
         "@odata.type": f"#microsoft.graph.{kind}",
         "id": principal_id,
