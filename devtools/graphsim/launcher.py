@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import secrets
 import select
+import ssl
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +117,8 @@ class GraphSimulator:
     @property
     def http(self) -> httpx.Client:
         if self._client is None:
-            self._client = httpx.Client(base_url=self.base_url, verify=str(self.ca_cert), timeout=60)
+            verify = ssl.create_default_context(cafile=str(self.ca_cert))
+            self._client = httpx.Client(base_url=self.base_url, verify=verify, timeout=60)
         return self._client
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:

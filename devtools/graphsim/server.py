@@ -41,9 +41,13 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _bind(host: str, port: int, kind: socket.SocketKind) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, kind)
     if kind == socket.SOCK_STREAM:
+        # proto must say TCP: asyncio only sets TCP_NODELAY on sockets whose proto is IPPROTO_TCP,
+        # and without it every response waits ~40 ms for a delayed ACK (Nagle).
+        sock = socket.socket(socket.AF_INET, kind, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    else:
+        sock = socket.socket(socket.AF_INET, kind)
     sock.bind((host, port))
     return sock
 
