@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     auth_issuer_template: str = "https://login.microsoftonline.com/{tid}/v2.0"
     signin_url: str = Field(default="", description="Local sign-in chooser; empty in Azure (MSAL.js).")
 
+    consent_link_days: int = Field(default=7, ge=1, le=30)
+    invitation_days: int = Field(default=7, ge=1, le=30)
+
     # The public address of the API and portal (links in mail, consent redirect).
     public_base_url: str = "http://127.0.0.1:7071"
     health_timeout_seconds: float = Field(default=3.0, gt=0)

@@ -12,8 +12,10 @@ import pytest
 from core.bootstrap import LazyServices, Services, build_services, prepare_local_resources
 from core.settings import Settings
 from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
+from devtools.signin.launcher import SignInProvider, start_signin
 from devtools.stack import LocalStack
 from functions.api import create_api
+from tests.world import World
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +73,45 @@ async def scan_services(scan_settings: Settings, services: Services) -> AsyncIte
     built = build_services(scan_settings)
     yield built
     await built.close()
+
+
+API_AUDIENCE = "api://scanposture-tests"
+
+
+@pytest.fixture(scope="session")
+def world() -> World:
+    return World.plan()
+
+
+@pytest.fixture(scope="session")
+def signin(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignInProvider]:
+    provider = start_signin(
+        tmp_path_factory.mktemp("signin"), [p.signin_user() for p in world.people.values()], API_AUDIENCE
+    )
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="session")
+def api_settings(scan_settings: Settings, signin: SignInProvider) -> Settings:
+    """Everything real: the stack, the Graph simulator and the sign-in provider."""
+    return scan_settings.model_copy(update={k.lower(): v for k, v in signin.env().items()})
+
+
+@pytest.fixture(scope="session")
+async def api_services(api_settings: Settings, world: World, services: Services) -> AsyncIterator[Services]:
+    built = build_services(api_settings)
+    await world.build(built)
+    yield built
+    await built.close()
+
+
+@pytest.fixture(scope="session")
+def tokens(signin: SignInProvider, world: World) -> dict[str, str]:
+    return {pid: signin.token_for(pid) for pid in world.people}
+
+
+@pytest.fixture
+async def client(api_settings: Settings, api_services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(api_settings) as http:
+        yield http

@@ -1,0 +1,74 @@
+"""The audit log: who did what, when, from where.
+
+Every entry is written to the org's partition (MSP admins read their whole org's log in one
+single-partition query); an entry about one customer tenant is also written to that tenant's
+partition, so the tenant's own admins read theirs without seeing the org's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from core.store.cosmos import CosmosStore
+from core.store.repository import PartitionRepository
+
+AUDIT_TYPE = "audit"
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # "user", "system" or "anonymous" (the consent callback)
+    tenant_id: str | None = None
+    object_id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    source_ip: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "tenantId": self.tenant_id,
+            "objectId": self.object_id,
+            "name": self.name,
+            "email": self.email,
+            "sourceIp": self.source_ip,
+        }
+
+
+SYSTEM = Actor(kind="system")
+
+
+async def record(
+    store: CosmosStore,
+    *,
+    org_id: str,
+    actor: Actor,
+    action: str,
+    target: dict[str, Any],
+    tenant_id: str | None = None,
+) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    entry = {
+        # Time first in the id, so ids sort like the log reads.
+        "id": f"audit:{now:%Y%m%dT%H%M%S%f}:{uuid.uuid4().hex[:8]}",
+        "type": AUDIT_TYPE,
+        "at": now.isoformat(),
+        "actor": actor.to_json(),
+        "action": action,
+        "target": target,
+        "auditOrgId": org_id,
+        "auditTenantId": tenant_id,
+    }
+    await store.org(org_id).create(entry)
+    if tenant_id:
+        await store.tenant(tenant_id).create(entry)
+    return entry
+
+
+async def read_log(repo: PartitionRepository, limit: int = 200) -> list[dict[str, Any]]:
+    """Newest first."""
+    entries = await repo.query_all("c.type = @type", {"@type": AUDIT_TYPE})
+    return sorted(entries, key=lambda e: e["id"], reverse=True)[:limit]

@@ -1,0 +1,210 @@
+"""People: invitations, members, role changes and removal.
+
+MSP admins manage the MSP team (admins, analysts) and customer-side users of every customer;
+a customer admin manages the customer admins and viewers of their one tenant. Invitations are
+single use, expire, and are bound to the invited email address; the code carries the org id so
+accepting it is a point read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from core.audit import Actor, record
+from core.auth.principals import Grant, Membership, grant_membership, revoke_membership
+from core.auth.roles import Role
+from core.auth.tokens import TokenClaims
+from core.bootstrap import Services
+from core.customers import find_customer
+from core.store import Conflict, NotFound
+
+
+class TeamError(Exception):
+    """A request about people that cannot be carried out; the message says why."""
+
+    status = 400
+
+
+class NotAllowed(TeamError):
+    status = 403
+
+
+class NoSuchMember(TeamError):
+    status = 404
+
+
+@dataclass(frozen=True)
+class Invitation:
+    code: str
+    email: str
+    role: Role
+    tenant_id: str | None
+    expires_at: datetime
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _check_scope(grant: Grant, role: Role, tenant_id: str | None) -> None:
+    """Who may hand out which role: the DESIGN.md table, applied to people."""
+    if role.is_msp:
+        if grant.role is not Role.MSP_ADMIN:
+            raise NotAllowed("only MSP admins manage the MSP team")
+        if tenant_id is not None:
+            raise TeamError("MSP roles cover every customer: do not name a tenant")
+        return
+    if tenant_id is None:
+        raise TeamError("customer roles need the customer's tenantId")
+    if grant.role is Role.CUSTOMER_ADMIN and grant.tenant_id != tenant_id:
+        raise NotAllowed("customer admins manage the people of their own tenant only")
+    if grant.role not in (Role.MSP_ADMIN, Role.CUSTOMER_ADMIN):
+        raise NotAllowed("you may not manage people")
+
+
+async def invite(
+    services: Services, grant: Grant, actor: Actor, *, email: str, role: Role, tenant_id: str | None
+) -> Invitation:
+    _check_scope(grant, role, tenant_id)
+    if tenant_id is not None and await find_customer(services.store.org(grant.org_id), tenant_id) is None:
+        raise TeamError("that tenant is not a customer of your organisation")
+    secret = secrets.token_urlsafe(32)
+    expires_at = datetime.now(UTC) + timedelta(days=services.settings.invitation_days)
+    await services.store.org(grant.org_id).create(
+        {
+            "id": f"invitation:{_hash(secret)}",
+            "type": "invitation",
+            "email": email.lower(),
+            "role": role.value,
+            "tenantId": tenant_id,
+            "expiresAt": expires_at.isoformat(),
+            "acceptedAt": None,
+            "invitedBy": actor.to_json(),
+        }
+    )
+    await record(
+        services.store,
+        org_id=grant.org_id,
+        actor=actor,
+        tenant_id=tenant_id,
+        action="invitation.sent",
+        target={"email": email.lower(), "role": role.value, "tenantId": tenant_id},
+    )
+    return Invitation(f"{grant.org_id}.{secret}", email.lower(), role, tenant_id, expires_at)
+
+
+async def accept(services: Services, claims: TokenClaims, code: str, actor: Actor) -> Membership:
+    """The signed-in user takes the invitation meant for their email address."""
+    org_id, _, secret = code.partition(".")
+    org = services.store.org(org_id) if org_id else None
+    stored = await org.find(f"invitation:{_hash(secret)}") if org and secret else None
+    if org is None or stored is None:
+        raise TeamError("this invitation is not valid")
+    body = stored.body
+    if body["acceptedAt"]:
+        raise TeamError("this invitation was already used")
+    if datetime.fromisoformat(body["expiresAt"]) <= datetime.now(UTC):
+        raise TeamError("this invitation has expired; ask for a new one")
+    if (claims.email or "").lower() != body["email"]:
+        raise NotAllowed("this invitation was sent to another email address")
+    try:
+        await org.replace({**body, "acceptedAt": datetime.now(UTC).isoformat()}, stored.etag)
+    except Conflict as exc:
+        raise TeamError("this invitation was already used") from exc
+    membership = Membership(org_id, Role(body["role"]), body["tenantId"])
+    await grant_membership(
+        services.store,
+        home_tenant_id=claims.tenant_id,
+        object_id=claims.object_id,
+        membership=membership,
+        name=claims.name,
+        email=claims.email,
+    )
+    await record(
+        services.store,
+        org_id=org_id,
+        actor=actor,
+        tenant_id=body["tenantId"],
+        action="invitation.accepted",
+        target={"email": body["email"], "role": body["role"], "tenantId": body["tenantId"]},
+    )
+    return membership
+
+
+async def list_members(services: Services, grant: Grant) -> list[dict[str, Any]]:
+    """MSP admins see the whole org; customer admins and viewers their own tenant's people."""
+    members = await services.store.org(grant.org_id).query_all("c.type = @t", {"@t": "member"})
+    if grant.role.is_msp:
+        return members
+    return [m for m in members if m["tenantId"] == grant.tenant_id]
+
+
+async def _member(services: Services, grant: Grant, member_id: str) -> dict[str, Any]:
+    try:
+        member = (await services.store.org(grant.org_id).get(member_id)).body
+    except NotFound as exc:
+        raise NoSuchMember("no such member") from exc
+    # Through a tenant's route, only that tenant's people exist.
+    if member.get("type") != "member" or (
+        grant.tenant_id is not None and member["tenantId"] != grant.tenant_id
+    ):
+        raise NoSuchMember("no such member")
+    return member
+
+
+async def _msp_admins(services: Services, org_id: str) -> list[dict[str, Any]]:
+    members = await services.store.org(org_id).query_all(
+        "c.type = @t AND c.role = @r", {"@t": "member", "@r": Role.MSP_ADMIN.value}
+    )
+    return members
+
+
+async def change_role(services: Services, grant: Grant, actor: Actor, member_id: str, role: Role) -> None:
+    member = await _member(services, grant, member_id)
+    _check_scope(grant, Role(member["role"]), member["tenantId"])
+    _check_scope(grant, role, member["tenantId"])
+    demoting_an_admin = member["role"] == Role.MSP_ADMIN.value and role is not Role.MSP_ADMIN
+    if demoting_an_admin and len(await _msp_admins(services, grant.org_id)) <= 1:
+        raise TeamError("an organisation needs at least one MSP admin")
+    await grant_membership(
+        services.store,
+        home_tenant_id=member["homeTenantId"],
+        object_id=member["objectId"],
+        membership=Membership(grant.org_id, role, member["tenantId"]),
+        name=member["name"],
+        email=member["email"],
+    )
+    await record(
+        services.store,
+        org_id=grant.org_id,
+        actor=actor,
+        tenant_id=member["tenantId"],
+        action="member.role_changed",
+        target={"memberId": member_id, "from": member["role"], "to": role.value},
+    )
+
+
+async def remove_member(services: Services, grant: Grant, actor: Actor, member_id: str) -> None:
+    member = await _member(services, grant, member_id)
+    _check_scope(grant, Role(member["role"]), member["tenantId"])
+    if member["role"] == Role.MSP_ADMIN.value and len(await _msp_admins(services, grant.org_id)) <= 1:
+        raise TeamError("the last MSP admin cannot be removed")
+    await revoke_membership(
+        services.store,
+        home_tenant_id=member["homeTenantId"],
+        object_id=member["objectId"],
+        org_id=grant.org_id,
+        tenant_id=member["tenantId"],
+    )
+    await record(
+        services.store,
+        org_id=grant.org_id,
+        actor=actor,
+        tenant_id=member["tenantId"],
+        action="member.removed",
+        target={"memberId": member_id, "email": member["email"], "role": member["role"]},
+    )

@@ -1,0 +1,135 @@
+"""Customers: add one and get its consent link, re-issue the link, read one tenant's record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from core.audit import record
+from core.auth.principals import Grant
+from core.auth.roles import Action
+from core.customers import Customer, TenantAlreadyACustomer, get_customer, get_customer_by_id
+from core.onboarding import add_customer, issue_consent_link
+from core.store import NotFound
+from functions.api.auth import PrincipalDep, actor, require
+from functions.api.deps import ServicesDep
+
+router = APIRouter(tags=["customers"])
+DOMAIN = r"^([a-zA-Z0-9-]{1,63}\.)+[a-zA-Z]{2,63}$"
+GUID = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
+
+
+class NewCustomer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    displayName: str = Field(min_length=1, max_length=120)
+    primaryDomain: str = Field(
+        pattern=DOMAIN, max_length=253, description="A verified domain of the customer's tenant"
+    )
+    tenantId: str | None = Field(default=None, pattern=GUID)
+    cadence: Literal["daily", "weekly"] = "weekly"
+    reportRecipients: list[EmailStr] = Field(default_factory=list, max_length=20)
+
+
+class ConsentLinkOut(BaseModel):
+    url: str
+    expiresAt: datetime
+
+
+class CustomerOut(BaseModel):
+    customerId: str
+    tenantId: str | None
+    displayName: str
+    primaryDomain: str
+    cadence: str
+    reportRecipients: list[str]
+    connection: dict[str, object]
+    summary: dict[str, object]
+
+    @classmethod
+    def of(cls, customer: Customer) -> CustomerOut:
+        doc = customer.to_document()
+        return cls(
+            customerId=customer.customer_id,
+            tenantId=customer.tenant_id,
+            displayName=customer.display_name,
+            primaryDomain=customer.primary_domain,
+            cadence=customer.cadence,
+            reportRecipients=customer.report_recipients,
+            connection=doc["connection"],
+            summary=doc["summary"],  # type: ignore[arg-type]
+        )
+
+
+class AddedCustomerOut(BaseModel):
+    customer: CustomerOut
+    consentLink: ConsentLinkOut
+
+
+ManageCustomers = Annotated[Grant, Depends(require(Action.MANAGE_CUSTOMERS))]
+ViewTenant = Annotated[Grant, Depends(require(Action.VIEW_TENANT))]
+
+
+@router.post("/customers", response_model=AddedCustomerOut, status_code=201)
+async def add(
+    body: NewCustomer,
+    grant: ManageCustomers,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    request: Request,
+) -> AddedCustomerOut:
+    try:
+        customer, link = await add_customer(
+            services,
+            org_id=grant.org_id,
+            actor=actor(request, principal),
+            display_name=body.displayName,
+            primary_domain=body.primaryDomain,
+            tenant_id=body.tenantId.lower() if body.tenantId else None,
+            cadence=body.cadence,
+            report_recipients=[str(r) for r in body.reportRecipients],
+        )
+    except TenantAlreadyACustomer as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return AddedCustomerOut(
+        customer=CustomerOut.of(customer), consentLink=ConsentLinkOut(url=link.url, expiresAt=link.expires_at)
+    )
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerOut)
+async def get_one(customer_id: str, grant: ManageCustomers, services: ServicesDep) -> CustomerOut:
+    try:
+        customer, _ = await get_customer_by_id(services.store.org(grant.org_id), customer_id)
+    except NotFound as exc:
+        raise HTTPException(404, "no such customer") from exc
+    return CustomerOut.of(customer)
+
+
+@router.post("/customers/{customer_id}/consent-link", response_model=ConsentLinkOut, status_code=201)
+async def new_consent_link(
+    customer_id: str, grant: ManageCustomers, principal: PrincipalDep, services: ServicesDep, request: Request
+) -> ConsentLinkOut:
+    """A fresh link: for a customer whose first link expired, or that lost its connection."""
+    try:
+        await get_customer_by_id(services.store.org(grant.org_id), customer_id)
+    except NotFound as exc:
+        raise HTTPException(404, "no such customer") from exc
+    link = await issue_consent_link(services, grant.org_id, customer_id)
+    await record(
+        services.store,
+        org_id=grant.org_id,
+        actor=actor(request, principal),
+        action="consent.link_issued",
+        target={"customerId": customer_id},
+    )
+    return ConsentLinkOut(url=link.url, expiresAt=link.expires_at)
+
+
+@router.get("/tenants/{tenant_id}", response_model=CustomerOut)
+async def tenant(tenant_id: str, grant: ViewTenant, services: ServicesDep) -> CustomerOut:
+    """One tenant's customer record and posture summary (MSP staff and that tenant's own users)."""
+    customer, _ = await get_customer(services.store.org(grant.org_id), tenant_id)
+    return CustomerOut.of(customer)

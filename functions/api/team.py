@@ -1,0 +1,196 @@
+"""People: the MSP team (MSP admins) and each tenant's customer users (MSP admins, customer admins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from core.auth.principals import Grant
+from core.auth.roles import Action, Role
+from core.team import TeamError, accept, change_role, invite, list_members, remove_member
+from functions.api.auth import ClaimsDep, PrincipalDep, actor, require
+from functions.api.deps import ServicesDep
+
+router = APIRouter(tags=["team"])
+
+ManageTeam = Annotated[Grant, Depends(require(Action.MANAGE_TEAM))]
+ManageTenantUsers = Annotated[Grant, Depends(require(Action.MANAGE_TENANT_USERS))]
+
+
+class TeamInvitationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr
+    role: Literal["msp_admin", "msp_analyst"]
+
+
+class TenantInvitationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr
+    role: Literal["customer_admin", "customer_viewer"]
+
+
+class InvitationOut(BaseModel):
+    code: str = Field(description="Give this to the person; they accept it while signed in.")
+    acceptUrl: str
+    email: str
+    role: str
+    tenantId: str | None
+    expiresAt: datetime
+
+
+class AcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=10, max_length=200)
+
+
+class RoleChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["msp_admin", "msp_analyst", "customer_admin", "customer_viewer"]
+
+
+def _team_error(exc: TeamError) -> HTTPException:
+    return HTTPException(exc.status, str(exc))
+
+
+async def _invite(
+    services: ServicesDep,
+    grant: Grant,
+    request: Request,
+    principal: PrincipalDep,
+    email: str,
+    role: str,
+    tenant_id: str | None,
+) -> InvitationOut:
+    try:
+        invitation = await invite(
+            services, grant, actor(request, principal), email=email, role=Role(role), tenant_id=tenant_id
+        )
+    except TeamError as exc:
+        raise _team_error(exc) from exc
+    accept_url = (
+        f"{services.settings.public_base_url.rstrip('/')}/#/invitations/accept?code={invitation.code}"
+    )
+    return InvitationOut(
+        code=invitation.code,
+        acceptUrl=accept_url,
+        email=invitation.email,
+        role=invitation.role.value,
+        tenantId=invitation.tenant_id,
+        expiresAt=invitation.expires_at,
+    )
+
+
+@router.post("/team/invitations", response_model=InvitationOut, status_code=201)
+async def invite_team_member(
+    body: TeamInvitationIn,
+    grant: ManageTeam,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    request: Request,
+) -> InvitationOut:
+    return await _invite(services, grant, request, principal, str(body.email), body.role, None)
+
+
+@router.post("/tenants/{tenant_id}/invitations", response_model=InvitationOut, status_code=201)
+async def invite_tenant_user(
+    tenant_id: str,
+    body: TenantInvitationIn,
+    grant: ManageTenantUsers,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    request: Request,
+) -> InvitationOut:
+    return await _invite(services, grant, request, principal, str(body.email), body.role, grant.tenant_id)
+
+
+@router.post("/invitations/accept", status_code=201)
+async def accept_invitation(
+    body: AcceptIn, claims: ClaimsDep, services: ServicesDep, request: Request
+) -> dict[str, Any]:
+    """Signed in, with or without a membership yet: this is how people get one."""
+    try:
+        membership = await accept(services, claims, body.code, actor(request, claims))
+    except TeamError as exc:
+        raise _team_error(exc) from exc
+    return membership.to_json()
+
+
+@router.get("/team/members")
+async def team_members(grant: ManageTeam, services: ServicesDep) -> list[dict[str, Any]]:
+    return await list_members(services, grant)
+
+
+@router.get("/tenants/{tenant_id}/members")
+async def tenant_members(
+    tenant_id: str, grant: ManageTenantUsers, services: ServicesDep
+) -> list[dict[str, Any]]:
+    return await list_members(services, grant)
+
+
+async def _change(
+    services: ServicesDep, grant: Grant, request: Request, principal: PrincipalDep, member_id: str, role: str
+) -> None:
+    try:
+        await change_role(services, grant, actor(request, principal), member_id, Role(role))
+    except TeamError as exc:
+        raise _team_error(exc) from exc
+
+
+async def _remove(
+    services: ServicesDep, grant: Grant, request: Request, principal: PrincipalDep, member_id: str
+) -> None:
+    try:
+        await remove_member(services, grant, actor(request, principal), member_id)
+    except TeamError as exc:
+        raise _team_error(exc) from exc
+
+
+@router.patch("/team/members/{member_id}", status_code=204)
+async def change_team_role(
+    member_id: str,
+    body: RoleChangeIn,
+    grant: ManageTeam,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    request: Request,
+) -> Response:
+    await _change(services, grant, request, principal, member_id, body.role)
+    return Response(status_code=204)
+
+
+@router.delete("/team/members/{member_id}", status_code=204)
+async def remove_team_member(
+    member_id: str, grant: ManageTeam, principal: PrincipalDep, services: ServicesDep, request: Request
+) -> Response:
+    await _remove(services, grant, request, principal, member_id)
+    return Response(status_code=204)
+
+
+@router.patch("/tenants/{tenant_id}/members/{member_id}", status_code=204)
+async def change_tenant_user_role(
+    tenant_id: str,
+    member_id: str,
+    body: RoleChangeIn,
+    grant: ManageTenantUsers,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    request: Request,
+) -> Response:
+    await _change(services, grant, request, principal, member_id, body.role)
+    return Response(status_code=204)
+
+
+@router.delete("/tenants/{tenant_id}/members/{member_id}", status_code=204)
+async def remove_tenant_user(
+    tenant_id: str,
+    member_id: str,
+    grant: ManageTenantUsers,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    request: Request,
+) -> Response:
+    await _remove(services, grant, request, principal, member_id)
+    return Response(status_code=204)

@@ -1,0 +1,109 @@
+"""A small world of orgs, customers and people for API tests: MSP A with customers X and Y,
+MSP B with customer Z, a person of every role, and a stranger with a valid token but no account."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from core.auth.principals import Membership, grant_membership
+from core.auth.roles import Role
+from core.bootstrap import Services
+from core.customers import Customer, register_customer
+
+
+def _guid() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    tid: str
+    oid: str
+    name: str
+    email: str
+    role: Role | None
+    org: str | None
+    tenant: str | None  # for customer roles
+
+    def signin_user(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "tid": self.tid,
+            "oid": self.oid,
+            "name": self.name,
+            "email": self.email,
+            "role": self.role.value if self.role else "none",
+            "label": self.id,
+        }
+
+
+@dataclass
+class World:
+    org_a: str
+    org_b: str
+    tenant_x: str
+    tenant_y: str
+    tenant_z: str
+    msp_a_tid: str
+    msp_b_tid: str
+    people: dict[str, Person] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+
+    @classmethod
+    def plan(cls) -> World:
+        suffix = uuid.uuid4().hex[:8]
+        world = cls(
+            org_a=f"msp-a-{suffix}",
+            org_b=f"msp-b-{suffix}",
+            tenant_x=_guid(),
+            tenant_y=_guid(),
+            tenant_z=_guid(),
+            msp_a_tid=_guid(),
+            msp_b_tid=_guid(),
+        )
+        specs = [
+            ("msp_admin_a", world.msp_a_tid, Role.MSP_ADMIN, world.org_a, None),
+            ("msp_analyst_a", world.msp_a_tid, Role.MSP_ANALYST, world.org_a, None),
+            ("customer_admin_x", world.tenant_x, Role.CUSTOMER_ADMIN, world.org_a, world.tenant_x),
+            ("customer_viewer_x", world.tenant_x, Role.CUSTOMER_VIEWER, world.org_a, world.tenant_x),
+            ("customer_admin_y", world.tenant_y, Role.CUSTOMER_ADMIN, world.org_a, world.tenant_y),
+            ("msp_admin_b", world.msp_b_tid, Role.MSP_ADMIN, world.org_b, None),
+            ("target_viewer_x", world.tenant_x, Role.CUSTOMER_VIEWER, world.org_a, world.tenant_x),
+            ("stranger", _guid(), None, None, None),
+        ]
+        for pid, tid, role, org, tenant in specs:
+            world.people[pid] = Person(
+                pid, tid, _guid(), pid.replace("_", " ").title(), f"{pid}@{suffix}.example", role, org, tenant
+            )
+        return world
+
+    async def build(self, services: Services) -> None:
+        for org, tenant, name in (
+            (self.org_a, self.tenant_x, "Xylophone Dental"),
+            (self.org_a, self.tenant_y, "Yew Tree Legal"),
+            (self.org_b, self.tenant_z, "Zephyr Freight"),
+        ):
+            self.customers[tenant] = await register_customer(
+                services.store.org(org),
+                tenant_id=tenant,
+                display_name=name,
+                primary_domain=f"{name.split()[0].lower()}.example",
+                connected=True,
+            )
+        for person in self.people.values():
+            if person.role is None or person.org is None:
+                continue
+            await grant_membership(
+                services.store,
+                home_tenant_id=person.tid,
+                object_id=person.oid,
+                membership=Membership(person.org, person.role, person.tenant),
+                name=person.name,
+                email=person.email,
+            )
+
+    def member_id(self, person_id: str) -> str:
+        p = self.people[person_id]
+        return f"member:{p.tid}:{p.oid}:{p.tenant or 'org'}"
