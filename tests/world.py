@@ -72,6 +72,7 @@ class World:
             ("msp_admin_b", world.msp_b_tid, Role.MSP_ADMIN, world.org_b, None),
             ("target_viewer_x", world.tenant_x, Role.CUSTOMER_VIEWER, world.org_a, world.tenant_x),
             ("stranger", _guid(), None, None, None),
+            ("invitee", _guid(), None, None, None),  # no account until an invitation test runs
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(
