@@ -1,7 +1,9 @@
-"""`make demo`: the local stack, the Graph simulator and the app on http://127.0.0.1:7071.
+"""`make demo`: the local stack, the Graph simulator, the sign-in provider and the app on
+http://127.0.0.1:7071.
 
-It adds the simulator's demo customers to a demo MSP, scans them through the queue (the app's own
-worker drains it), prints the fleet table, and serves until Ctrl-C. `make demo ARGS=--once` stops
+It onboards the simulator's demo customers to a demo MSP through the real admin-consent flow, lets
+the app's own worker run their first scans from the queue, prints the fleet table, the sign-in page
+and the demo users, and serves until Ctrl-C. `make demo ARGS=--once` stops
 after the fleet table and exits 0 (or non-zero, saying what failed).
 """
 
@@ -13,24 +15,21 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-from core.bootstrap import build_services
-from core.customers import register_customer
-from core.fleet import fleet_table, list_customers
-from core.scan.requests import ScanRequest
 from core.settings import Settings
+from devtools.demo_seed import DemoUser, demo_users, onboard_demo
 from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
 from devtools.processes import REPO_ROOT, ManagedProcess, StackError, port_open, spawn, wait_until
+from devtools.signin.launcher import SignInProvider, start_signin
 from devtools.stack import LocalStack
 
 DEMO_PORT = 7071
 BASE_URL = f"http://127.0.0.1:{DEMO_PORT}"
 STATE_DIR = REPO_ROOT / ".devstack"
-DEMO_ORG_ID = "demo-msp"
+DEMO_AUDIENCE = "api://scanposture-demo"
 
 
 def start_app(env: dict[str, str], log_path: Path) -> ManagedProcess:
@@ -63,54 +62,32 @@ def print_banner(stack: LocalStack, app_log: Path) -> None:
     print(f"  stack state   {stack.workdir}")
 
 
-async def seed_and_scan(settings: Settings, tenants: list[dict[str, str]], wait_seconds: float = 180) -> str:
-    """Add the demo customers (connected: consent arrives with onboarding), queue a scan of each
-    and wait for the app's worker to finish them. Returns the fleet table."""
-    services = build_services(settings)
-    try:
-        org = services.store.org(DEMO_ORG_ID)
-        existing = {c.tenant_id for c in await list_customers(org)}
-        run_id = datetime.now(UTC).strftime("demo-%Y%m%d%H%M%S")
-        for tenant in tenants:
-            if tenant["id"] not in existing:
-                await register_customer(
-                    org,
-                    tenant_id=tenant["id"],
-                    display_name=tenant["displayName"],
-                    primary_domain=tenant["defaultDomain"],
-                    connected=True,
-                )
-            request = ScanRequest(
-                org_id=DEMO_ORG_ID, tenant_id=tenant["id"], request_id=run_id, reason="manual"
-            )
-            await services.scan_queue.send(request.to_message())
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            customers = await list_customers(org)
-            if all(c.summary.last_scan_id == run_id for c in customers):
-                return fleet_table(customers)
-            if time.monotonic() > deadline:
-                pending = [c.display_name for c in customers if c.summary.last_scan_id != run_id]
-                raise StackError(f"scans did not finish within {wait_seconds:g} s: {', '.join(pending)}")
-            await asyncio.sleep(0.5)
-    finally:
-        await services.close()
+def print_people(signin: SignInProvider, users: list[DemoUser]) -> None:
+    print(f"\nSign in at {signin.base_url}/authorize?redirect_uri={BASE_URL}/ as one of the demo users:")
+    for user in users:
+        print(f"  {user.name:<34} {user.email:<38} {user.label}")
 
 
 def run(once: bool) -> int:
     stack = LocalStack(STATE_DIR, in_memory=False)
     simulator: GraphSimulator | None = None
+    signin: SignInProvider | None = None
     app: ManagedProcess | None = None
     try:
         stack.start()
         simulator = start_graph_simulator(STATE_DIR / "graphsim")
-        env = {**stack.env(), **simulator.env()}
+        users = demo_users(simulator.demo_tenants())
+        signin = start_signin(STATE_DIR / "signin", [u.signin_user() for u in users], DEMO_AUDIENCE, BASE_URL)
+        env = {**stack.env(), **simulator.env(), **signin.env(), "PUBLIC_BASE_URL": BASE_URL}
         app_log = STATE_DIR / "logs/app.log"
         app = start_app(env, app_log)
         print_banner(stack, app_log)
         settings = Settings(**{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
-        print(f"\nScanning the demo customers of {DEMO_ORG_ID} through the queue ...\n")
-        print(asyncio.run(seed_and_scan(settings, simulator.demo_tenants())))
+        print(
+            "\nOnboarding the demo customers through admin consent; first scans run through the queue ...\n"
+        )
+        print(asyncio.run(onboard_demo(settings, BASE_URL, simulator, signin, users)))
+        print_people(signin, users)
         if once:
             return 0
         print("\nPress Ctrl-C to stop.")
@@ -125,12 +102,11 @@ def run(once: bool) -> int:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 1
     finally:
-        if app is not None:
-            app.stop()
-        if simulator is not None:
-            simulator.stop()
+        for process in (app, signin, simulator):
+            if process is not None:
+                process.stop()
         stack.stop()
-        print("stopped the app, the Graph simulator and the local stack")
+        print("stopped the app, the sign-in provider, the Graph simulator and the local stack")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -80,4 +80,7 @@ def test_make_demo_once_exits_zero() -> None:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "health        ok" in out.stdout
-    assert "stopped the app, the Graph simulator and the local stack" in out.stdout
+    assert "stopped the app, the sign-in provider, the Graph simulator and the local stack" in out.stdout
+    for name in ("Contoso Dental", "Northwind Logistics", "Fabrikam Legal"):
+        assert name in out.stdout
+    assert "Sign in at http://127.0.0.1:" in out.stdout
