@@ -5,6 +5,7 @@ Local only (the server listens on 127.0.0.1) and without authentication, by desi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,8 @@ async def load_synthetic(request: Request) -> Response:
             tenant_id=body.get("tenant_id"),
             display_name=body.get("display_name"),
             slug=body.get("slug"),
+            # Dated today, so loading skips moving every timestamp (a fixture file is dated AS_OF).
+            as_of=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT00:00:00Z"),
         )
         tenant = _state(request).add_tenant(build_tenant(spec))
     except (FixtureError, ValueError, KeyError, TypeError) as exc:

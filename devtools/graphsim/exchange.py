@@ -38,8 +38,8 @@ _CMDLETS: dict[str, tuple[Callable[[Tenant], list[dict[str, Any]]], frozenset[st
     "Get-RemoteDomain": (lambda t: t.data["exchange"]["remoteDomains"], frozenset({"Identity"})),
     "Get-ExternalInOutlook": (lambda t: t.data["exchange"]["externalInOutlook"], frozenset({"Identity"})),
     "Get-DkimSigningConfig": (lambda t: t.data["exchange"]["dkimSigningConfig"], frozenset({"Identity"})),
-    "Get-CASMailbox": (lambda t: t.cas_mailboxes, _MAILBOX_PARAMETERS),
-    "Get-Mailbox": (lambda t: t.mailboxes, _MAILBOX_PARAMETERS),
+    "Get-CASMailbox": (lambda t: t.cas_mailboxes(), _MAILBOX_PARAMETERS),
+    "Get-Mailbox": (lambda t: t.mailboxes(), _MAILBOX_PARAMETERS),
 }
 _CMDLET_NAMES = {name.lower(): name for name in _CMDLETS}
 

@@ -19,7 +19,7 @@ from devtools.graphsim.mail import send_mail
 from devtools.graphsim.responses import Ids, dumps, graph_error, graph_json
 from devtools.graphsim.simulate import disturb
 from devtools.graphsim.state import SimState
-from devtools.graphsim.tenant import DEFAULT_USER_SELECT, Tenant
+from devtools.graphsim.tenant import DEFAULT_USER_SELECT, USER_PROPS, Tenant
 from devtools.graphsim.tokens import AccessToken, TokenRejected
 
 CONTEXT = "https://graph.microsoft.com/v1.0/$metadata#"
@@ -35,13 +35,13 @@ def _options(path: str, raw_query: str) -> dict[str, str]:
     return options
 
 
-def _select(endpoint: Endpoint, value: str | None, sample: dict[str, Any] | None) -> list[str] | None:
+def _select(endpoint: Endpoint, value: str | None, items: list[Any]) -> list[str] | None:
     if value is None:
         return None
     props = [p.strip() for p in value.split(",") if p.strip()]
-    known = set(sample or {}) | ({"signInActivity"} if endpoint.path == "/users" else set())
+    known = USER_PROPS if endpoint.path == "/users" else set(items[0]) if items else None
     for prop in props:
-        if sample is not None and prop not in known:
+        if known is not None and prop not in known:
             raise GraphError(
                 400,
                 "Request_BadRequest",
@@ -82,22 +82,19 @@ def _offset(token: str | None, tenant: Tenant) -> int:
 
 
 def _rows(
-    state: SimState,
-    tenant: Tenant,
-    endpoint: Endpoint,
-    items: list[Any],
-    select: list[str] | None,
-    expand: bool,
+    tenant: Tenant, endpoint: Endpoint, items: list[Any], select: list[str] | None, expand: bool
 ) -> list[Any]:
     if endpoint.path == "/users":
         props = select or list(DEFAULT_USER_SELECT)
-        if "signInActivity" in props:
-            activity = tenant.sign_in_activity
-            return [
-                {p: activity.get(u["id"]) if p == "signInActivity" else u.get(p) for p in props}
-                for u in items
-            ]
-        return [{p: u.get(p) for p in props} for u in items]
+        return [
+            {
+                p: tenant.sign_in_activity(u)
+                if p == "signInActivity"
+                else u.get(p, [] if p == "businessPhones" else None)
+                for p in props
+            }
+            for u in items
+        ]
     if select:
         return [{p: item.get(p) for p in select} for item in items]
     if not expand and items and isinstance(items[0], dict) and "principal" in items[0]:
@@ -108,8 +105,21 @@ def _rows(
 def _collection(
     state: SimState, tenant: Tenant, endpoint: Endpoint, options: dict[str, str], request: Request
 ) -> bytes:
+    # The raw options are the key: the same request always gets the same page, so a page is built
+    # and serialized once, and errors (never cached) are raised before anything is stored.
+    key = (
+        tenant.id,
+        tenant.generation,
+        state.faults.generation,
+        endpoint.path,
+        tuple(sorted(options.items())),
+        request.headers.get("host"),
+    )
+    cached = state.cache.get(key)
+    if cached is not None:
+        return cached
     items = endpoint.items(state, tenant)
-    select = _select(endpoint, options.get("$select"), items[0] if items else None)
+    select = _select(endpoint, options.get("$select"), items)
     expand = options.get("$expand")
     if expand is not None and expand != "principal":
         raise GraphError(
@@ -119,20 +129,6 @@ def _collection(
         )
     size = _page_size(endpoint, options.get("$top"), select)
     offset = _offset(options.get("$skiptoken"), tenant)
-    key = (
-        tenant.id,
-        tenant.generation,
-        state.faults.generation,
-        endpoint.path,
-        select and tuple(select),
-        expand,
-        size,
-        offset,
-        request.headers.get("host"),
-    )
-    cached = state.cache.get(key)
-    if cached is not None:
-        return cached
     end = len(items) if not size else size if endpoint.top_is_limit else offset + size
     page, more = items[offset:end], end < len(items) and not endpoint.top_is_limit
     context = (
@@ -152,7 +148,7 @@ def _collection(
         body["@odata.nextLink"] = (
             f"https://{host}{request.url.path}?{query + '&' if query else ''}$skiptoken={token}"
         )
-    body["value"] = _rows(state, tenant, endpoint, page, select, bool(expand))
+    body["value"] = _rows(tenant, endpoint, page, select, bool(expand))
     encoded = dumps(body)
     state.cache.put(key, encoded)
     return encoded

@@ -42,11 +42,11 @@ _LIST: tuple[Endpoint, ...] = (
     Endpoint("/organization", "organization", lambda s, t: [t.data["organization"]], "organization"),
     Endpoint("/subscribedskus", "subscribedSkus", lambda s, t: t.skus(_missing(s, t)), "subscribedSku"),
     Endpoint("/domains", "domains", _data("domains"), "domain"),
-    Endpoint("/users", "users", lambda s, t: t.graph_users, "user", default_page=100),
+    Endpoint("/users", "users", lambda s, t: t.data["users"], "user", default_page=100),
     Endpoint(
         "/reports/authenticationmethods/userregistrationdetails",
         "reports/authenticationMethods/userRegistrationDetails",
-        lambda s, t: t.registration_details,
+        lambda s, t: t.registration_details(),
         "userRegistrationDetails",
         default_page=100,
         denied_code="AccessDenied",

@@ -49,6 +49,7 @@ class TenantSpec:
     consent: str = "granted"
     partner_domain: str = "partner-firm.example"
     description: str = ""
+    as_of: str = AS_OF  # the date the tenant's other dates are relative to
 
 
 class PeopleBuilder:
@@ -59,7 +60,7 @@ class PeopleBuilder:
         self.rng = random.Random(  # noqa: S311 - seeded on purpose: test data, not secrets
             f"{spec.seed}:{spec.posture}:{spec.n_users}"
         )
-        self.as_of = dt.datetime.fromisoformat(AS_OF.replace("Z", "+00:00"))
+        self.as_of = dt.datetime.fromisoformat(spec.as_of.replace("Z", "+00:00"))
         self.tid = spec.tenant_id or self.new_id()
         self.slug = spec.slug or f"synthetic{spec.seed}{spec.posture}"
         self.initial = f"{self.slug}.onmicrosoft.com"
@@ -67,7 +68,7 @@ class PeopleBuilder:
             spec.custom_domains if spec.custom_domains is not None else [f"{self.slug}.example"]
         )
         self.mail_domain = self.custom_domains[0] if self.custom_domains else self.initial
-        self.ctx = PolicyContext(spec.posture, self.tid, AS_OF, self.new_id)
+        self.ctx = PolicyContext(spec.posture, self.tid, spec.as_of, self.new_id)
         self.used_names: set[str] = set()
 
     def new_id(self) -> str:

@@ -36,7 +36,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--demo-tenants", action="store_true", help="load the demo customers and the provider's tenant"
     )
-    parser.add_argument("--cache-mb", type=int, default=768, help="memory for serialized pages")
+    parser.add_argument("--cache-mb", type=int, default=1024, help="memory for serialized pages")
     return parser.parse_args(argv)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from core.collect.sources import EXCHANGE_SOURCES, GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID
 from devtools.graphsim import mailflow, policies, settings
 from devtools.graphsim.catalog import GRAPH_APP_ROLE, SERVICE_PLAN, SKU
-from devtools.graphsim.people import AS_OF, PeopleBuilder, TenantSpec
+from devtools.graphsim.people import PeopleBuilder, TenantSpec
 from devtools.graphsim.policies import Json, Posture
 
 SCHEMA = 1
@@ -238,7 +238,7 @@ class TenantBuilder(PeopleBuilder):
         name = spec.display_name or f"Synthetic {spec.posture.title()} {spec.seed}"
         fixture: dict[str, Any] = {
             "schema": SCHEMA,
-            "asOf": AS_OF,
+            "asOf": spec.as_of,
             "id": self.tid,
             "displayName": name,
             "posture": spec.posture,

@@ -64,7 +64,8 @@ _USER_PROPS = (
     "department",
     "usageLocation",
 )
-DEFAULT_USER_SELECT = _USER_PROPS[:11]
+USER_PROPS = frozenset(_USER_PROPS) | {"signInActivity"}
+DEFAULT_USER_SELECT = _USER_PROPS[:11]  # what Graph returns for a user without $select
 
 
 class FixtureError(ValueError):
@@ -77,9 +78,9 @@ def shift_dates(value: Any, delta: dt.timedelta) -> Any:
         return {k: shift_dates(v, delta) for k, v in value.items()}
     if isinstance(value, list):
         return [shift_dates(v, delta) for v in value]
-    if isinstance(value, str) and len(value) >= 20 and _DATE.match(value):
-        moved = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) + delta
-        return moved.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, str) and len(value) >= 20 and value[10] == "T" and _DATE.match(value):
+        moved = dt.datetime.fromisoformat(value[:19]) + delta
+        return moved.isoformat(timespec="seconds") + "Z"
     return value
 
 
@@ -90,10 +91,9 @@ class Tenant:
             raise FixtureError(f"fixture {fixture.get('id', '?')} lacks {', '.join(missing)}")
         as_of = fixture.get("asOf")
         if as_of:
-            start = dt.date.fromisoformat(as_of[:10])
-            fixture = shift_dates(
-                fixture, dt.timedelta(days=((today or dt.datetime.now(dt.UTC).date()) - start).days)
-            )
+            days = ((today or dt.datetime.now(dt.UTC).date()) - dt.date.fromisoformat(as_of[:10])).days
+            if days:
+                fixture = shift_dates(fixture, dt.timedelta(days=days))
         self.data = fixture
         self.id: str = fixture["id"].lower()
         self.display_name: str = fixture["displayName"]
@@ -156,35 +156,15 @@ class Tenant:
             index[user["userPrincipalName"].lower()] = user
         return index
 
-    @cached_property
-    def graph_users(self) -> list[Json]:
-        return [
-            {prop: user.get(prop, [] if prop == "businessPhones" else None) for prop in _USER_PROPS}
-            for user in self.data["users"]
-        ]
-
-    @cached_property
-    def sign_in_activity(self) -> dict[str, Json | None]:
-        views: dict[str, Json | None] = {}
-        for user in self.data["users"]:
-            activity = user.get("signInActivity")
-            if activity is None:
-                views[user["id"]] = None
-                continue
-            view: Json = {}
-            for name in ("lastSignIn", "lastNonInteractiveSignIn", "lastSuccessfulSignIn"):
-                when = activity.get(f"{name}DateTime")
-                view[f"{name}DateTime"] = when
-                view[f"{name}RequestId"] = stable_id(user["id"], name, str(when)) if when else None
-            views[user["id"]] = view
-        return views
+    def sign_in_activity(self, user: Json) -> Json | None:
+        return views.sign_in_view(user)
 
     @cached_property
     def admin_ids(self) -> frozenset[str]:
         return frozenset(a["principalId"] for a in self.data["roleAssignments"])
 
-    @cached_property
     def registration_details(self) -> list[Json]:
+        # Not kept: the serialized pages are, and holding both would double a tenant's memory.
         return views.registration_details(self.data, self.admin_ids)
 
     # -- directory roles ------------------------------------------------------------------------
@@ -272,11 +252,9 @@ class Tenant:
 
     # -- Exchange -------------------------------------------------------------------------------
 
-    @cached_property
     def mailboxes(self) -> list[Json]:
         return views.mailboxes([u for u in self.data["users"] if u.get("mailbox")])
 
-    @cached_property
     def cas_mailboxes(self) -> list[Json]:
         return views.cas_mailboxes([u for u in self.data["users"] if u.get("mailbox")])
 
