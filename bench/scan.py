@@ -24,9 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
-from devtools.graphsim.synthetic import synthetic_tenant
-
 from core.bootstrap import build_services, prepare_local_resources
 from core.collect.connection import open_connection
 from core.customers import register_customer
@@ -34,6 +31,8 @@ from core.fleet import list_customers
 from core.scan.assess import assess_tenant
 from core.scan.requests import ScanRequest
 from core.settings import Settings
+from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
+from devtools.graphsim.synthetic import synthetic_tenant
 from devtools.stack import LocalStack
 from functions.local_host import QueueOptions, drain_scan_queue_once
 
