@@ -27,6 +27,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 REVOKE_CODES = ("AADSTS7000229", "AADSTS700016", "AADSTS65001")
+# Faults that change what an endpoint returns (subscribedSkus, the app's grants); others do not,
+# so setting them keeps the serialized pages.
+_CONTENT_FAULTS = frozenset({"missing_licences", "removed_permissions"})
 FAIL_STATUSES = (500, 503, 504)
 
 
@@ -111,7 +114,8 @@ class FaultBook:
     def set(self, tenant_id: str | None, values: dict[str, Any]) -> None:
         target = self.default if tenant_id is None else self.tenants.setdefault(tenant_id.lower(), Faults())
         target.update(values)
-        self.generation += 1
+        if _CONTENT_FAULTS & set(values):
+            self.generation += 1
 
     def clear(self, tenant_id: str | None) -> None:
         if tenant_id is None:

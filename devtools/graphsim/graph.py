@@ -218,7 +218,7 @@ async def _answer(
             ids,
         )
     try:
-        if request.method == "POST" and path.endswith("/sendmail"):
+        if request.method == "POST" and path.startswith("/users/") and path.endswith("/sendmail"):
             return await send_mail(state, tenant, token, path, request, ids)
         if request.method != "GET":
             return graph_error(
