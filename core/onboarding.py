@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from core.audit import Actor, record
+from core.audit import SYSTEM, Actor, record
+from core.auth.principals import revoke_membership
 from core.bootstrap import Services
 from core.collect.connection import TenantUnreachable, open_connection
 from core.collect.readers import SourceError, read_graph_source
@@ -30,6 +31,7 @@ from core.customers import (
     TenantAlreadyACustomer,
     find_customer,
     get_customer_by_id,
+    mark_connection_lost,
     register_customer,
     update_customer_by_id,
 )
@@ -203,3 +205,48 @@ async def complete_consent(
         target={"customerId": customer.customer_id, "tenantId": tenant_id},
     )
     return connected
+
+
+async def connection_lost(services: Services, org_id: str, tenant_id: str, exc: TenantUnreachable) -> None:
+    """The tenant removed the app: mark it, keep its history, and say so in the audit log."""
+    await mark_connection_lost(services.store.org(org_id), tenant_id, exc.code, str(exc))
+    await record(
+        services.store,
+        org_id=org_id,
+        actor=SYSTEM,
+        tenant_id=tenant_id,
+        action="consent.lost",
+        target={"tenantId": tenant_id, "errorCode": exc.code},
+    )
+
+
+async def remove_customer(services: Services, *, org_id: str, customer_id: str, actor: Actor) -> None:
+    """Stop managing a customer: its people lose access and it is no longer scanned. Its tenant's
+    records stay in their partition (audit, history) but no route reaches them any more."""
+    org = services.store.org(org_id)
+    customer, etag = await get_customer_by_id(org, customer_id)
+    if customer.tenant_id:
+        members = await org.query_all(
+            "c.type = @t AND c.tenantId = @tenant", {"@t": "member", "@tenant": customer.tenant_id}
+        )
+        for member in members:
+            await revoke_membership(
+                services.store,
+                home_tenant_id=member["homeTenantId"],
+                object_id=member["objectId"],
+                org_id=org_id,
+                tenant_id=customer.tenant_id,
+            )
+    await org.delete(customer.id, etag)
+    await record(
+        services.store,
+        org_id=org_id,
+        actor=actor,
+        tenant_id=customer.tenant_id,
+        action="customer.removed",
+        target={
+            "customerId": customer_id,
+            "displayName": customer.display_name,
+            "tenantId": customer.tenant_id,
+        },
+    )

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 from core.bootstrap import Services
 from core.collect.connection import TenantUnreachable, open_connection
-from core.customers import Customer, mark_connection_lost
+from core.customers import Customer
+from core.onboarding import connection_lost
 from core.scan.requests import ScanRequest, parse_scan_request, scheduled_request_id
 from core.scan.service import scan_tenant
 
@@ -36,8 +37,7 @@ async def _probe_consent(services: Services, customer: Customer) -> bool:
             log.warning("token probe for %s failed, will retry next hour: %s", customer.tenant_id, exc)
             return True
 
-        org = services.store.org(customer.org_id)
-        await mark_connection_lost(org, customer.tenant_id, exc.code, str(exc))
+        await connection_lost(services, customer.org_id, customer.tenant_id, exc)
         return False
     finally:
         await connection.close()

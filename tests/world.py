@@ -46,6 +46,7 @@ class World:
     tenant_x: str
     tenant_y: str
     tenant_z: str
+    tenant_w: str  # a customer of A that a test may remove
     msp_a_tid: str
     msp_b_tid: str
     people: dict[str, Person] = field(default_factory=dict)
@@ -60,6 +61,7 @@ class World:
             tenant_x=_guid(),
             tenant_y=_guid(),
             tenant_z=_guid(),
+            tenant_w=_guid(),
             msp_a_tid=_guid(),
             msp_b_tid=_guid(),
         )
@@ -73,6 +75,7 @@ class World:
             ("target_viewer_x", world.tenant_x, Role.CUSTOMER_VIEWER, world.org_a, world.tenant_x),
             ("stranger", _guid(), None, None, None),
             ("invitee", _guid(), None, None, None),  # no account until an invitation test runs
+            ("direct_admin", _guid(), None, None, None),  # becomes a direct customer's admin
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(
@@ -85,6 +88,7 @@ class World:
             (self.org_a, self.tenant_x, "Xylophone Dental"),
             (self.org_a, self.tenant_y, "Yew Tree Legal"),
             (self.org_b, self.tenant_z, "Zephyr Freight"),
+            (self.org_a, self.tenant_w, "Willow Accounting"),
         ):
             self.customers[tenant] = await register_customer(
                 services.store.org(org),

@@ -19,9 +19,9 @@ from core.customers import (
     PostureSummary,
     TrendPoint,
     get_customer,
-    mark_connection_lost,
     update_customer,
 )
+from core.onboarding import connection_lost
 from core.scan.assess import Assessment, assess_tenant
 from core.scan.findings import CheckResult, next_finding
 from core.scan.requests import ScanRequest
@@ -115,7 +115,7 @@ async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
         await tenant.replace(failed, claim.etag)
         if not exc.consent_revoked:
             raise  # transient: the queue retries the message
-        await mark_connection_lost(org, request.tenant_id, exc.code, str(exc))
+        await connection_lost(services, request.org_id, request.tenant_id, exc)
         return ScanOutcome(request.request_id, "connection_lost", f"consent revoked ({exc.code})")
     finally:
         await connection.close()

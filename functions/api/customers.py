@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from core.audit import record
 from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.customers import Customer, TenantAlreadyACustomer, get_customer, get_customer_by_id
-from core.onboarding import add_customer, issue_consent_link
+from core.onboarding import add_customer, issue_consent_link, remove_customer
 from core.store import NotFound
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep
@@ -126,6 +126,19 @@ async def new_consent_link(
         target={"customerId": customer_id},
     )
     return ConsentLinkOut(url=link.url, expiresAt=link.expires_at)
+
+
+@router.delete("/customers/{customer_id}", status_code=204)
+async def remove(
+    customer_id: str, grant: ManageCustomers, principal: PrincipalDep, services: ServicesDep, request: Request
+) -> Response:
+    try:
+        await remove_customer(
+            services, org_id=grant.org_id, customer_id=customer_id, actor=actor(request, principal)
+        )
+    except NotFound as exc:
+        raise HTTPException(404, "no such customer") from exc
+    return Response(status_code=204)
 
 
 @router.get("/tenants/{tenant_id}", response_model=CustomerOut)

@@ -73,6 +73,7 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
     ("POST", "/api/customers"): Action.MANAGE_CUSTOMERS,
     ("GET", "/api/customers/{customer_id}"): Action.MANAGE_CUSTOMERS,
     ("POST", "/api/customers/{customer_id}/consent-link"): Action.MANAGE_CUSTOMERS,
+    ("DELETE", "/api/customers/{customer_id}"): Action.MANAGE_CUSTOMERS,
     ("GET", "/api/tenants/{tenant_id}"): Action.VIEW_TENANT,
     ("POST", "/api/team/invitations"): Action.MANAGE_TEAM,
     ("GET", "/api/team/members"): Action.MANAGE_TEAM,
@@ -111,10 +112,14 @@ def _allowed(person: Person, action: Action, world: World) -> bool:
     return person.role.is_msp
 
 
-def _url(path: str, world: World) -> str:
+def _url(method: str, path: str, world: World) -> str:
+    # Removing a customer is aimed at W, so X stays for every other call.
+    removable = (
+        world.tenant_w if method == "DELETE" and path.startswith("/api/customers/") else world.tenant_x
+    )
     values = {
         "tenant_id": world.tenant_x,
-        "customer_id": world.customers[world.tenant_x].customer_id,
+        "customer_id": world.customers[removable].customer_id,
         "member_id": world.member_id("target_viewer_x"),
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
@@ -143,12 +148,15 @@ async def test_each_role_gets_exactly_what_the_table_allows(
 ) -> None:
     if path in PUBLIC_PATHS:
         pytest.skip("public route: covered by its own tests")
-    x_customer = world.customers[world.tenant_x]
-    foreign_markers = (world.tenant_x, x_customer.customer_id, x_customer.display_name)
+    foreign_markers = [
+        value
+        for tenant in (world.tenant_x, world.tenant_w)
+        for value in (tenant, world.customers[tenant].customer_id, world.customers[tenant].display_name)
+    ]
     for person_id in PEOPLE:
         headers = {"authorization": f"Bearer {tokens[person_id]}"} if person_id else {}
         response = await client.request(
-            method, _url(path, world), headers=headers, json=EXAMPLE_BODIES.get((method, path))
+            method, _url(method, path, world), headers=headers, json=EXAMPLE_BODIES.get((method, path))
         )
         who = f"{person_id or 'anonymous'} {method} {path}: {response.status_code} {response.text[:200]}"
         if person_id is None:
