@@ -46,7 +46,18 @@ class TrendPoint(Document):
     score: float | None
 
 
+class FailingCheck(Document):
+    severity: str
+    evidence_count: int = 0
+    first_seen_at: str | None = None
+    last_seen_at: str | None = None
+
+
 class PostureSummary(Document):
+    """The latest scan of a customer, denormalised into the org's partition so the fleet view and
+    cross-tenant search are single-partition reads. `score` and `open_priority_count` are as of
+    the last write; readers apply acceptances that expired since with `core.posture.effective`."""
+
     score: float | None = None
     score_change: float | None = None
     last_scan_id: str | None = None
@@ -55,8 +66,15 @@ class PostureSummary(Document):
     failing_count: int = 0
     failing_check_ids: list[str] = Field(default_factory=list)
     unassessed_check_ids: list[str] = Field(default_factory=list)
+    not_applicable_check_ids: list[str] = Field(default_factory=list)
     trend: list[TrendPoint] = Field(default_factory=list)
     scoring_method: str | None = None
+    # Severity weights of the checks that passed, and of those that passed or failed.
+    earned_weight: int = 0
+    possible_weight: int = 0
+    failing: dict[str, FailingCheck] = Field(default_factory=dict)
+    # Risk acceptances in force: check id -> when it expires.
+    acceptances: dict[str, datetime] = Field(default_factory=dict)
 
 
 class Customer(Document):

@@ -3,6 +3,7 @@ started and stopped by the same launcher `make demo` uses."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -43,9 +44,18 @@ def unique_id() -> str:
     return f"t-{uuid.uuid4()}"
 
 
-def asgi_client(settings: Settings) -> httpx.AsyncClient:
-    api = create_api(LazyServices(settings))
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://testserver")
+@contextlib.asynccontextmanager
+async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The API in-process over ASGI, with its own services closed afterwards."""
+    services = LazyServices(settings)
+    api = create_api(services)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=api), base_url="http://testserver"
+        ) as c:
+            yield c
+    finally:
+        await services.close()
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ class Person:
 class World:
     org_a: str
     org_b: str
+    org_c: str  # an MSP of its own for tests that need a fleet nobody else touches
     tenant_x: str
     tenant_y: str
     tenant_z: str
@@ -58,6 +59,7 @@ class World:
         world = cls(
             org_a=f"msp-a-{suffix}",
             org_b=f"msp-b-{suffix}",
+            org_c=f"msp-c-{suffix}",
             tenant_x=_guid(),
             tenant_y=_guid(),
             tenant_z=_guid(),
@@ -76,6 +78,8 @@ class World:
             ("stranger", _guid(), None, None, None),
             ("invitee", _guid(), None, None, None),  # no account until an invitation test runs
             ("direct_admin", _guid(), None, None, None),  # becomes a direct customer's admin
+            ("views_admin", _guid(), Role.MSP_ADMIN, world.org_c, None),
+            ("views_analyst", _guid(), Role.MSP_ANALYST, world.org_c, None),
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(

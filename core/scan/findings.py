@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from core.checks.model import CheckMetadata, Outcome, Status
+from core.checks.model import CheckMetadata, Outcome, Severity, Status
 from core.scan.scoring import priority_for
 
 FindingState = Literal["open", "resolved", "ok"]
@@ -68,6 +68,7 @@ def next_finding(
         "title": check.title,
         "category": check.category,
         "severity": check.severity.value,
+        "severityRank": list(Severity).index(check.severity),  # critical first, for ORDER BY
         "priority": priority_for(check.severity),
         "status": outcome.status.value,
         "summary": outcome.summary,

@@ -7,25 +7,24 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from core.bootstrap import Services
 from core.checks.model import Status
 from core.collect.connection import TenantUnreachable, open_connection
 from core.customers import (
-    TREND_POINTS,
     ConnectionState,
     Customer,
-    PostureSummary,
-    TrendPoint,
     get_customer,
     update_customer,
 )
 from core.onboarding import connection_lost
+from core.posture import summarise_scan
 from core.scan.assess import Assessment, assess_tenant
-from core.scan.findings import CheckResult, next_finding
+from core.scan.findings import next_finding
+from core.scan.now import mark_pending
 from core.scan.requests import ScanRequest
-from core.scan.scoring import SCORING_METHOD, Scored, open_priority_count, posture_score
+from core.scan.scoring import SCORING_METHOD
 from core.store import AlreadyExists, Conflict, NotFound, StoredItem, TenantRepository
 
 log = logging.getLogger(__name__)
@@ -82,11 +81,6 @@ async def _claim(tenant: TenantRepository, request: ScanRequest, now: datetime) 
         return None  # another delivery of the same message took it a moment ago
 
 
-def _accepted(finding: dict[str, Any], at: datetime) -> bool:
-    acceptance = finding.get("acceptance")
-    return bool(acceptance) and datetime.fromisoformat(acceptance["expiresAt"]) > at
-
-
 async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
     org, tenant = services.store.org(request.org_id), services.store.tenant(request.tenant_id)
     try:
@@ -102,6 +96,7 @@ async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
         return ScanOutcome(request.request_id, "duplicate", "this request was already scanned or is running")
 
     clock = time.perf_counter()
+    await mark_pending(tenant, request.request_id, "running")
     connection = open_connection(services.settings, request.tenant_id, services.graph_http.client())
     try:
         assessment = await assess_tenant(connection, services.settings)
@@ -113,6 +108,7 @@ async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
             "error": {"code": exc.code, "message": str(exc)[:300]},
         }
         await tenant.replace(failed, claim.etag)
+        await mark_pending(tenant, request.request_id, "failed")
         if not exc.consent_revoked:
             raise  # transient: the queue retries the message
         await connection_lost(services, request.org_id, request.tenant_id, exc)
@@ -142,11 +138,11 @@ async def _record(
             changes[change] += 1
     await tenant.upsert_many(findings)
 
-    scored = [_scored(result, f, started) for result, f in zip(results, findings, strict=True)]
-    score, open_p1 = posture_score(scored), open_priority_count(scored)
+    org = services.store.org(request.org_id)
+    customer, _ = await get_customer(org, request.tenant_id)
+    summary = summarise_scan(customer.summary, results, findings, request.request_id, started)
+    score, open_p1 = summary.score, summary.open_priority_count
     counts = {status.value: sum(1 for r in results if r.outcome.status is status) for status in Status}
-    failing = sorted(r.check.id for r in results if r.outcome.status is Status.FAIL)
-    unassessed = sorted(r.check.id for r in results if r.outcome.status is Status.ERROR)
     completed_at = datetime.now(UTC)
     scan = {
         **claim.body,
@@ -162,28 +158,12 @@ async def _record(
         "sourceFailures": {name: f.reason for name, f in sorted(snapshot.failures.items())},
     }
     await tenant.replace(scan, claim.etag)
+    await mark_pending(tenant, request.request_id, "completed")
 
     def summarise(customer: Customer) -> None:
-        previous_score = customer.summary.score
-        change = None if score is None or previous_score is None else round(score - previous_score, 1)
-        trend = [*customer.summary.trend, TrendPoint(scan_id=request.request_id, at=started, score=score)]
-        customer.summary = PostureSummary(
-            score=score,
-            score_change=change,
-            last_scan_id=request.request_id,
-            last_scan_at=started,
-            open_priority_count=open_p1,
-            failing_count=len(failing),
-            failing_check_ids=failing,
-            unassessed_check_ids=unassessed,
-            trend=trend[-TREND_POINTS:],
-            scoring_method=SCORING_METHOD,
-        )
+        # Re-derived from the customer as read now: an acceptance made during the scan is kept.
+        customer.summary = summarise_scan(customer.summary, results, findings, request.request_id, started)
 
-    await update_customer(services.store.org(request.org_id), request.tenant_id, summarise)
-    log.info("scanned %s: score %s, %d failing", request.tenant_id, score, len(failing))
+    await update_customer(org, request.tenant_id, summarise)
+    log.info("scanned %s: score %s, %d failing", request.tenant_id, score, summary.failing_count)
     return ScanOutcome(request.request_id, "completed", f"score {score}", score, counts)
-
-
-def _scored(result: CheckResult, finding: dict[str, Any], at: datetime) -> Scored:
-    return Scored(result.outcome.status, result.check.severity, accepted=_accepted(finding, at))

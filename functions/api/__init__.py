@@ -7,11 +7,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from core.bootstrap import LazyServices
-from functions.api import audit, consent, customers, health, me, team
+from functions.api import audit, consent, customers, fleet, health, me, team, tenant_views
 
 API_PREFIX = "/api"
 # Every router of the API; the isolation test walks these and checks they are all there is.
-ROUTERS = (health.router, me.router, customers.router, consent.router, team.router, audit.router)
+ROUTERS = (
+    health.router,
+    me.router,
+    customers.router,
+    consent.router,
+    team.router,
+    audit.router,
+    fleet.router,
+    tenant_views.router,
+)
 
 
 def _field(location: tuple[object, ...]) -> str:

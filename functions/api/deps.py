@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
 from core.bootstrap import Services
 
@@ -14,3 +15,19 @@ async def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def known_query_parameters(*allowed: str) -> Callable[[Request], None]:
+    """Refuse query parameters a route does not take: a misspelt filter must not silently
+    return everything."""
+
+    def check(request: Request) -> None:
+        unknown = sorted(set(request.query_params) - set(allowed) - {"org"})
+        if unknown:
+            raise HTTPException(
+                400,
+                f"unknown query parameter(s): {', '.join(unknown)}; "
+                f"this route takes: {', '.join(sorted(allowed)) or 'none'}",
+            )
+
+    return check

@@ -34,6 +34,10 @@ EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/invitations/accept"): {"code": "not-a-real-invitation-code"},
     ("PATCH", "/api/team/members/{member_id}"): {"role": "customer_viewer"},
     ("PATCH", "/api/tenants/{tenant_id}/members/{member_id}"): {"role": "customer_viewer"},
+    ("PUT", "/api/tenants/{tenant_id}/findings/{check_id}/acceptance"): {
+        "justification": "probe of the authorisation matrix",
+        "expiresAt": "2099-01-01T00:00:00Z",
+    },
 }
 
 
@@ -85,6 +89,19 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
     ("DELETE", "/api/tenants/{tenant_id}/members/{member_id}"): Action.MANAGE_TENANT_USERS,
     ("GET", "/api/audit"): Action.VIEW_ORG_AUDIT,
     ("GET", "/api/tenants/{tenant_id}/audit"): Action.VIEW_TENANT_AUDIT,
+    ("GET", "/api/fleet"): Action.VIEW_FLEET,
+    ("GET", "/api/fleet/findings/export"): Action.VIEW_FLEET,
+    ("GET", "/api/search"): Action.SEARCH_FLEET,
+    ("GET", "/api/tenants/{tenant_id}/dashboard"): Action.VIEW_TENANT,
+    ("GET", "/api/tenants/{tenant_id}/findings"): Action.VIEW_TENANT,
+    ("GET", "/api/tenants/{tenant_id}/findings/export"): Action.VIEW_TENANT,
+    ("GET", "/api/tenants/{tenant_id}/findings/{check_id}"): Action.VIEW_TENANT,
+    ("GET", "/api/tenants/{tenant_id}/scans"): Action.VIEW_TENANT,
+    ("POST", "/api/tenants/{tenant_id}/scans"): Action.RUN_SCAN,
+    ("GET", "/api/tenants/{tenant_id}/scans/{scan_id}"): Action.VIEW_TENANT,
+    ("GET", "/api/tenants/{tenant_id}/frameworks/{framework}"): Action.VIEW_TENANT,
+    ("PUT", "/api/tenants/{tenant_id}/findings/{check_id}/acceptance"): Action.ACCEPT_RISK,
+    ("DELETE", "/api/tenants/{tenant_id}/findings/{check_id}/acceptance"): Action.ACCEPT_RISK,
 }
 
 
@@ -121,6 +138,9 @@ def _url(method: str, path: str, world: World) -> str:
         "tenant_id": world.tenant_x,
         "customer_id": world.customers[removable].customer_id,
         "member_id": world.member_id("target_viewer_x"),
+        "check_id": "exo.smtp_auth_disabled",
+        "scan_id": "no-such-scan",
+        "framework": "cis",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

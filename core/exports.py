@@ -1,0 +1,99 @@
+"""Findings exports (CSV and JSON), per tenant and fleet-wide, with framework ids and acceptance
+state. Cells are neutralised against spreadsheet formula injection: evidence is tenant data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from core.customers import Customer
+from core.fleet import list_customers
+from core.store import OrgRepository
+from core.store.cosmos import CosmosStore
+
+COLUMNS = (
+    "customer",
+    "tenantId",
+    "checkId",
+    "title",
+    "category",
+    "severity",
+    "priority",
+    "status",
+    "state",
+    "change",
+    "evidenceCount",
+    "firstSeenAt",
+    "lastSeenAt",
+    "resolvedAt",
+    "cis",
+    "scuba",
+    "accepted",
+    "acceptanceExpiresAt",
+    "acceptanceJustification",
+    "summary",
+)
+
+
+def finding_rows(customer: Customer, findings: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for f in sorted(findings, key=lambda f: (f.get("severityRank", 9), f["checkId"])):
+        acceptance = f.get("acceptance") or {}
+        active = bool(acceptance) and datetime.fromisoformat(acceptance["expiresAt"]) > now
+        rows.append(
+            {
+                "customer": customer.display_name,
+                "tenantId": customer.tenant_id,
+                "checkId": f["checkId"],
+                "title": f["title"],
+                "category": f["category"],
+                "severity": f["severity"],
+                "priority": f["priority"],
+                "status": f["status"],
+                "state": f["state"],
+                "change": f["change"],
+                "evidenceCount": f["evidenceCount"],
+                "firstSeenAt": f["firstSeenAt"],
+                "lastSeenAt": f["lastSeenAt"],
+                "resolvedAt": f["resolvedAt"],
+                "cis": f["frameworks"]["cis"],
+                "scuba": f["frameworks"]["scuba"],
+                "accepted": active,
+                "acceptanceExpiresAt": acceptance.get("expiresAt"),
+                "acceptanceJustification": acceptance.get("justification"),
+                "summary": f["summary"],
+            }
+        )
+    return rows
+
+
+async def tenant_rows(store: CosmosStore, customer: Customer, now: datetime) -> list[dict[str, Any]]:
+    if customer.tenant_id is None:
+        return []
+    findings = await store.tenant(customer.tenant_id).query_all("c.type = @t", {"@t": "finding"})
+    return finding_rows(customer, findings, now)
+
+
+async def fleet_rows(store: CosmosStore, org: OrgRepository, now: datetime) -> list[dict[str, Any]]:
+    """Every customer's findings: one partition-scoped query per tenant, never a cross-partition one."""
+    rows: list[dict[str, Any]] = []
+    for customer in await list_customers(org):
+        rows.extend(await tenant_rows(store, customer, now))
+    return rows
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _safe(v) for k, v in row.items()})
+    return out.getvalue()

@@ -1,0 +1,148 @@
+"""Risk acceptance: a failing finding set aside, with a justification and an expiry of at most a
+year. Accepted findings leave the score and the open-priority count (applied at read time, see
+core.posture), show as accepted everywhere, and reopen by themselves when the acceptance expires;
+the hourly sweep then clears it and writes the audit entry. Every step is audited."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from core.audit import SYSTEM, Actor, record
+from core.auth.principals import Grant
+from core.bootstrap import Services
+from core.checks.model import Status
+from core.customers import Customer, update_customer
+from core.store import Conflict, NotFound
+
+MAX_ACCEPTANCE = timedelta(days=365)
+MIN_JUSTIFICATION = 10
+
+
+class AcceptanceRefused(Exception):
+    """The acceptance cannot be made or changed; the message names the field or the reason."""
+
+
+def _tenant(grant: Grant) -> str:
+    if grant.tenant_id is None:
+        raise ValueError("risk acceptance is a tenant action")
+    return grant.tenant_id
+
+
+async def _change_finding(
+    services: Services, tenant_id: str, check_id: str, acceptance: dict[str, Any] | None, *, must_fail: bool
+) -> dict[str, Any]:
+    repo = services.store.tenant(tenant_id)
+    for _ in range(8):
+        try:
+            stored = await repo.get(f"finding:{check_id}")
+        except NotFound as exc:
+            raise AcceptanceRefused(f"there is no finding for check '{check_id}' in this tenant") from exc
+        if must_fail and stored.body["status"] != Status.FAIL.value:
+            raise AcceptanceRefused("only a failing finding can be accepted as a risk")
+        try:
+            return (await repo.replace({**stored.body, "acceptance": acceptance}, stored.etag)).body
+        except Conflict:
+            continue  # a scan wrote the finding meanwhile: apply ours to the fresh copy
+    raise Conflict(f"finding:{check_id}")
+
+
+async def accept_risk(
+    services: Services,
+    grant: Grant,
+    actor: Actor,
+    *,
+    check_id: str,
+    justification: str,
+    expires_at: datetime,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    tenant_id = _tenant(grant)
+    if len(justification.strip()) < MIN_JUSTIFICATION:
+        raise AcceptanceRefused(f"justification: say why, in at least {MIN_JUSTIFICATION} characters")
+    if expires_at.tzinfo is None:
+        raise AcceptanceRefused("expiresAt: give a time zone (e.g. 2027-01-31T00:00:00Z)")
+    if expires_at <= now:
+        raise AcceptanceRefused("expiresAt: must be in the future")
+    if expires_at - now > MAX_ACCEPTANCE:
+        raise AcceptanceRefused("expiresAt: an acceptance lasts at most one year")
+    acceptance = {
+        "justification": justification.strip(),
+        "acceptedAt": now.isoformat(),
+        "expiresAt": expires_at.astimezone(UTC).isoformat(),
+        "acceptedBy": actor.to_json(),
+    }
+    finding = await _change_finding(services, tenant_id, check_id, acceptance, must_fail=True)
+
+    def remember(customer: Customer) -> None:
+        customer.summary.acceptances[check_id] = expires_at.astimezone(UTC)
+
+    await update_customer(services.store.org(grant.org_id), tenant_id, remember)
+    await record(
+        services.store,
+        org_id=grant.org_id,
+        actor=actor,
+        tenant_id=tenant_id,
+        action="risk.accepted",
+        target={
+            "checkId": check_id,
+            "expiresAt": acceptance["expiresAt"],
+            "justification": acceptance["justification"],
+        },
+    )
+    return finding
+
+
+async def revoke_acceptance(
+    services: Services, grant: Grant, actor: Actor, *, check_id: str
+) -> dict[str, Any]:
+    tenant_id = _tenant(grant)
+    finding = await _change_finding(services, tenant_id, check_id, None, must_fail=False)
+
+    def forget(customer: Customer) -> None:
+        customer.summary.acceptances.pop(check_id, None)
+
+    await update_customer(services.store.org(grant.org_id), tenant_id, forget)
+    await record(
+        services.store,
+        org_id=grant.org_id,
+        actor=actor,
+        tenant_id=tenant_id,
+        action="risk.revoked",
+        target={"checkId": check_id},
+    )
+    return finding
+
+
+async def sweep_expired_acceptances(services: Services, now: datetime | None = None) -> int:
+    """Clear acceptances that have expired and audit each reopening (hourly job; cross-partition
+    like the rest of scheduling). Views already treat them as reopened before this runs."""
+    now = now or datetime.now(UTC)
+    reopened = 0
+    async for customer in services.store.connected_customers():
+        expired = [c for c, at in customer.summary.acceptances.items() if at <= now]
+        if not expired or customer.tenant_id is None:
+            continue
+        for check_id in expired:
+            # A finding that is gone (check retired) still has its acceptance dropped below.
+            with contextlib.suppress(AcceptanceRefused):
+                await _change_finding(services, customer.tenant_id, check_id, None, must_fail=False)
+
+        def drop(c: Customer, gone: list[str] = expired) -> None:
+            for check_id in gone:
+                c.summary.acceptances.pop(check_id, None)
+
+        await update_customer(services.store.org(customer.org_id), customer.tenant_id, drop)
+        for check_id in expired:
+            await record(
+                services.store,
+                org_id=customer.org_id,
+                actor=SYSTEM,
+                tenant_id=customer.tenant_id,
+                action="risk.expired",
+                target={"checkId": check_id},
+            )
+        reopened += len(expired)
+    return reopened

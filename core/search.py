@@ -1,0 +1,106 @@
+"""Cross-tenant search for MSP staff: which customers fail a check ("who still has legacy SMTP
+auth enabled?"), found by check id or by free text over titles, categories and framework ids.
+
+One single-partition read of the org (each customer's summary carries its failing checks with
+evidence counts), and never a silent "nobody": customers that could not be assessed for a check
+are listed as such, apart from those that pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from core.checks.catalogue import CATALOGUE
+from core.checks.model import CheckMetadata
+from core.customers import ConnectionState
+from core.fleet import list_customers
+from core.posture import active_acceptances
+from core.store import OrgRepository
+
+MAX_QUERY_LENGTH = 200
+Unassessed = Literal["error", "not_applicable", "not_scanned", "connection_lost"]
+
+
+@dataclass(frozen=True)
+class FailingCustomer:
+    customer_id: str
+    tenant_id: str | None
+    display_name: str
+    evidence_count: int
+    first_seen_at: str | None
+    last_seen_at: str | None
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class UnassessedCustomer:
+    customer_id: str
+    display_name: str
+    reason: Unassessed
+
+
+@dataclass
+class CheckMatch:
+    check: CheckMetadata
+    failing: list[FailingCustomer] = field(default_factory=list)
+    unassessed: list[UnassessedCustomer] = field(default_factory=list)
+    passing_count: int = 0
+
+
+def matching_checks(check_id: str | None, text: str | None) -> list[CheckMetadata]:
+    if check_id:
+        return [c.metadata for c in CATALOGUE if c.id == check_id]
+    needle = (text or "").strip().lower()
+    if not needle:
+        return []
+    words = needle.split()
+
+    def haystack(meta: CheckMetadata) -> str:
+        return " ".join([meta.id, meta.title, meta.category, meta.cis or "", meta.scuba or ""]).lower()
+
+    return [c.metadata for c in CATALOGUE if all(w in haystack(c.metadata) for w in words)]
+
+
+async def search_fleet(
+    org: OrgRepository, *, check_id: str | None, text: str | None, now: datetime
+) -> list[CheckMatch]:
+    checks = matching_checks(check_id, text)
+    if not checks:
+        return []
+    customers = await list_customers(org)
+    matches = []
+    for meta in checks:
+        match = CheckMatch(meta)
+        for c in customers:
+            summary = c.summary
+            reason: Unassessed | None = None
+            if c.connection.state is ConnectionState.CONNECTION_LOST:
+                reason = "connection_lost"
+            elif summary.last_scan_id is None:
+                reason = "not_scanned"
+            elif meta.id in summary.unassessed_check_ids:
+                reason = "error"
+            elif meta.id in summary.not_applicable_check_ids:
+                reason = "not_applicable"
+            failing = summary.failing.get(meta.id)
+            if failing is not None:
+                # A lost connection keeps the last known failure visible: it was last seen then.
+                match.failing.append(
+                    FailingCustomer(
+                        c.customer_id,
+                        c.tenant_id,
+                        c.display_name,
+                        failing.evidence_count,
+                        failing.first_seen_at,
+                        failing.last_seen_at,
+                        meta.id in active_acceptances(summary, now),
+                    )
+                )
+            elif reason is not None:
+                match.unassessed.append(UnassessedCustomer(c.customer_id, c.display_name, reason))
+            else:
+                match.passing_count += 1
+        matches.append(match)
+    return matches

@@ -1,0 +1,135 @@
+"""The fleet view, cross-tenant search and the fleet-wide findings export (MSP roles)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
+
+from core.auth.principals import Grant
+from core.auth.roles import Action
+from core.customers import ConnectionState
+from core.exports import fleet_rows, to_csv
+from core.fleet import FleetFilter, SortKey, fleet_view
+from core.search import MAX_QUERY_LENGTH, search_fleet
+from functions.api.auth import require
+from functions.api.deps import ServicesDep, known_query_parameters
+
+router = APIRouter(tags=["fleet"])
+ViewFleet = Annotated[Grant, Depends(require(Action.VIEW_FLEET))]
+SearchFleet = Annotated[Grant, Depends(require(Action.SEARCH_FLEET))]
+
+
+class FleetCustomerOut(BaseModel):
+    customerId: str
+    tenantId: str | None
+    displayName: str
+    primaryDomain: str
+    state: str
+    connectionSince: datetime | None
+    connectionErrorCode: str | None
+    score: float | None
+    scoreChange: float | None
+    lastScanAt: datetime | None
+    openPriorityCount: int
+    failingCount: int
+    acceptedCount: int
+    trend: list[float | None]
+
+
+class FleetOut(BaseModel):
+    total: int
+    customers: list[FleetCustomerOut]
+
+
+@router.get(
+    "/fleet",
+    response_model=FleetOut,
+    dependencies=[Depends(known_query_parameters("state", "minScore", "maxScore", "name", "sort", "order"))],
+)
+async def fleet(
+    grant: ViewFleet,
+    services: ServicesDep,
+    state: ConnectionState | None = None,
+    minScore: Annotated[float | None, Query(ge=0, le=100)] = None,
+    maxScore: Annotated[float | None, Query(ge=0, le=100)] = None,
+    name: Annotated[str | None, Query(max_length=120)] = None,
+    sort: SortKey = "name",
+    order: Literal["asc", "desc"] = "asc",
+) -> FleetOut:
+    wanted = FleetFilter(state, minScore, maxScore, name, sort, order == "desc")
+    rows = await fleet_view(services.store.org(grant.org_id), wanted, datetime.now(UTC))
+    return FleetOut(
+        total=len(rows),
+        customers=[
+            FleetCustomerOut(
+                customerId=r.customer.customer_id,
+                tenantId=r.customer.tenant_id,
+                displayName=r.customer.display_name,
+                primaryDomain=r.customer.primary_domain,
+                state=r.customer.connection.state.value,
+                connectionSince=r.customer.connection.since,
+                connectionErrorCode=r.customer.connection.error_code,
+                score=r.score,
+                scoreChange=r.customer.summary.score_change,
+                lastScanAt=r.customer.summary.last_scan_at,
+                openPriorityCount=r.open_priority_count,
+                failingCount=r.customer.summary.failing_count,
+                acceptedCount=r.accepted_count,
+                trend=r.trend,
+            )
+            for r in rows
+        ],
+    )
+
+
+def _camel(fields: dict[str, Any]) -> dict[str, Any]:
+    return {to_camel(k): v for k, v in fields.items()}
+
+
+@router.get("/search", dependencies=[Depends(known_query_parameters("check", "q"))])
+async def search(
+    grant: SearchFleet,
+    services: ServicesDep,
+    check: Annotated[str | None, Query(max_length=80, description="A check id")] = None,
+    q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH, description="Words in titles, ids")] = None,
+) -> dict[str, Any]:
+    if not check and not (q or "").strip():
+        raise HTTPException(400, "check or q: say what to search for")
+    matches = await search_fleet(
+        services.store.org(grant.org_id), check_id=check, text=q, now=datetime.now(UTC)
+    )
+    return {
+        "matches": [
+            {
+                "checkId": m.check.id,
+                "title": m.check.title,
+                "category": m.check.category,
+                "severity": m.check.severity.value,
+                "cis": m.check.cis,
+                "scuba": m.check.scuba,
+                "failing": [_camel(f.__dict__) for f in m.failing],
+                "notAssessed": [_camel(u.__dict__) for u in m.unassessed],
+                "passingCount": m.passing_count,
+            }
+            for m in matches
+        ]
+    }
+
+
+@router.get("/fleet/findings/export", dependencies=[Depends(known_query_parameters("format"))])
+async def export_fleet(
+    grant: ViewFleet, services: ServicesDep, format: Literal["csv", "json"] = "csv"
+) -> Response:
+    rows = await fleet_rows(services.store, services.store.org(grant.org_id), datetime.now(UTC))
+    if format == "json":
+        return JSONResponse(rows)
+    return PlainTextResponse(
+        to_csv(rows),
+        media_type="text/csv",
+        headers={"content-disposition": 'attachment; filename="fleet-findings.csv"'},
+    )

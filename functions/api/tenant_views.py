@@ -1,0 +1,219 @@
+"""One tenant: dashboard, findings, a finding, scans, scan now, frameworks, exports and risk
+acceptance. MSP staff reach every customer of their org; customer users their own tenant."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.auth.principals import Grant
+from core.auth.roles import Action
+from core.checks.model import Severity, Status
+from core.customers import get_customer
+from core.drilldown import FindingFilter, dashboard, finding_detail, findings_page, scan_history
+from core.exports import tenant_rows, to_csv
+from core.frameworks import Framework, framework_coverage
+from core.paging import BadPageToken
+from core.risk import AcceptanceRefused, accept_risk, revoke_acceptance
+from core.scan.now import PENDING_ID, request_scan
+from core.store import NotFound
+from functions.api.auth import PrincipalDep, actor, require
+from functions.api.deps import ServicesDep, known_query_parameters
+
+router = APIRouter(tags=["tenant"])
+ViewTenant = Annotated[Grant, Depends(require(Action.VIEW_TENANT))]
+RunScan = Annotated[Grant, Depends(require(Action.RUN_SCAN))]
+AcceptRisk = Annotated[Grant, Depends(require(Action.ACCEPT_RISK))]
+CHECK_ID = r"^[a-z0-9_.]{3,80}$"
+
+
+def _tenant(grant: Grant) -> str:
+    assert grant.tenant_id is not None  # tenant actions always grant exactly one tenant
+    return grant.tenant_id
+
+
+@router.get("/tenants/{tenant_id}/dashboard", dependencies=[Depends(known_query_parameters())])
+async def tenant_dashboard(tenant_id: str, grant: ViewTenant, services: ServicesDep) -> dict[str, Any]:
+    customer, _ = await get_customer(services.store.org(grant.org_id), _tenant(grant))
+    return await dashboard(services.store.tenant(_tenant(grant)), customer, datetime.now(UTC))
+
+
+FINDING_FILTERS = ("status", "severity", "category", "framework", "new", "accepted", "pageSize", "pageToken")
+
+
+@router.get("/tenants/{tenant_id}/findings", dependencies=[Depends(known_query_parameters(*FINDING_FILTERS))])
+async def findings(
+    tenant_id: str,
+    grant: ViewTenant,
+    services: ServicesDep,
+    status: Status | None = None,
+    severity: Severity | None = None,
+    category: Annotated[str | None, Query(max_length=60)] = None,
+    framework: Literal["cis", "scuba"] | None = None,
+    new: bool | None = None,
+    accepted: bool | None = None,
+    pageSize: Annotated[int, Query(ge=1, le=100)] = 50,
+    pageToken: Annotated[str | None, Query(max_length=4000)] = None,
+) -> dict[str, Any]:
+    try:
+        wanted = FindingFilter(status, severity, category, framework, new, accepted)
+    except ValueError as exc:
+        raise HTTPException(400, f"category: {exc}") from exc
+    try:
+        items, next_token = await findings_page(
+            services.store.tenant(_tenant(grant)),
+            wanted,
+            page_size=pageSize,
+            page_token=pageToken,
+            now=datetime.now(UTC),
+        )
+    except BadPageToken as exc:
+        raise HTTPException(400, f"pageToken: {exc}") from exc
+    return {"items": items, "nextPageToken": next_token}
+
+
+@router.get("/tenants/{tenant_id}/findings/export", dependencies=[Depends(known_query_parameters("format"))])
+async def export_findings(
+    tenant_id: str, grant: ViewTenant, services: ServicesDep, format: Literal["csv", "json"] = "csv"
+) -> Response:
+    customer, _ = await get_customer(services.store.org(grant.org_id), _tenant(grant))
+    rows = await tenant_rows(services.store, customer, datetime.now(UTC))
+    if format == "json":
+        return JSONResponse(rows)
+    name = f"findings-{customer.primary_domain}.csv"
+    return PlainTextResponse(
+        to_csv(rows), media_type="text/csv", headers={"content-disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/tenants/{tenant_id}/findings/{check_id}", dependencies=[Depends(known_query_parameters())])
+async def finding(
+    tenant_id: str,
+    check_id: Annotated[str, Path(pattern=CHECK_ID)],
+    grant: ViewTenant,
+    services: ServicesDep,
+) -> dict[str, Any]:
+    try:
+        return await finding_detail(services.store.tenant(_tenant(grant)), check_id, datetime.now(UTC))
+    except NotFound as exc:
+        raise HTTPException(404, f"no finding for check '{check_id}' in this tenant") from exc
+
+
+@router.get(
+    "/tenants/{tenant_id}/scans", dependencies=[Depends(known_query_parameters("pageSize", "pageToken"))]
+)
+async def scans(
+    tenant_id: str,
+    grant: ViewTenant,
+    services: ServicesDep,
+    pageSize: Annotated[int, Query(ge=1, le=100)] = 20,
+    pageToken: Annotated[str | None, Query(max_length=4000)] = None,
+) -> dict[str, Any]:
+    try:
+        items, next_token = await scan_history(
+            services.store.tenant(_tenant(grant)), page_size=pageSize, page_token=pageToken
+        )
+    except BadPageToken as exc:
+        raise HTTPException(400, f"pageToken: {exc}") from exc
+    return {"items": items, "nextPageToken": next_token}
+
+
+@router.post("/tenants/{tenant_id}/scans", status_code=202, dependencies=[Depends(known_query_parameters())])
+async def scan_now(
+    tenant_id: str,
+    grant: RunScan,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    request: Request,
+    response: Response,
+) -> dict[str, Any]:
+    ticket = await request_scan(services, grant, actor(request, principal))
+    location = f"/api/tenants/{_tenant(grant)}/scans/{ticket.scan_id}"
+    response.headers["location"] = location
+    return {
+        "scanId": ticket.scan_id,
+        "status": ticket.status,
+        "requestedAt": ticket.requested_at,
+        "alreadyQueued": not ticket.created,
+        "watch": location,
+    }
+
+
+@router.get("/tenants/{tenant_id}/scans/{scan_id}", dependencies=[Depends(known_query_parameters())])
+async def scan_status(
+    tenant_id: str,
+    scan_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,80}$")],
+    grant: ViewTenant,
+    services: ServicesDep,
+) -> dict[str, Any]:
+    repo = services.store.tenant(_tenant(grant))
+    scan = await repo.find(f"scan:{scan_id}")
+    if scan is not None:
+        return {k: v for k, v in scan.body.items() if k != "results"}
+    pending = await repo.find(PENDING_ID)
+    if pending is not None and pending.body["scanId"] == scan_id:
+        return {
+            "scanId": scan_id,
+            "status": pending.body["status"],
+            "requestedAt": pending.body["requestedAt"],
+        }
+    raise HTTPException(404, "no such scan")
+
+
+@router.get("/tenants/{tenant_id}/frameworks/{framework}", dependencies=[Depends(known_query_parameters())])
+async def frameworks(
+    tenant_id: str, framework: Framework, grant: ViewTenant, services: ServicesDep
+) -> dict[str, Any]:
+    return await framework_coverage(services.store.tenant(_tenant(grant)), framework, datetime.now(UTC))
+
+
+class AcceptanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    justification: str = Field(min_length=10, max_length=2000)
+    expiresAt: datetime
+
+
+@router.put(
+    "/tenants/{tenant_id}/findings/{check_id}/acceptance", dependencies=[Depends(known_query_parameters())]
+)
+async def accept(
+    tenant_id: str,
+    check_id: Annotated[str, Path(pattern=CHECK_ID)],
+    body: AcceptanceIn,
+    grant: AcceptRisk,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    request: Request,
+) -> dict[str, Any]:
+    try:
+        return await accept_risk(
+            services,
+            grant,
+            actor(request, principal),
+            check_id=check_id,
+            justification=body.justification,
+            expires_at=body.expiresAt,
+        )
+    except AcceptanceRefused as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+
+@router.delete(
+    "/tenants/{tenant_id}/findings/{check_id}/acceptance", dependencies=[Depends(known_query_parameters())]
+)
+async def revoke(
+    tenant_id: str,
+    check_id: Annotated[str, Path(pattern=CHECK_ID)],
+    grant: AcceptRisk,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    request: Request,
+) -> dict[str, Any]:
+    try:
+        return await revoke_acceptance(services, grant, actor(request, principal), check_id=check_id)
+    except AcceptanceRefused as exc:
+        raise HTTPException(404, str(exc)) from exc
