@@ -3,33 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from core.settings import Settings, get_settings
 from core.store.blobs import BlobStore, blob_service_from_settings
 from core.store.cosmos import CosmosStore
 from core.store.queues import QueueChannel
-
-
-class GraphHttp:
-    """The worker's one HTTP client for Graph and Exchange, created on first scan (so HTTP-only
-    processes never import msgraph) and shared by every tenant to reuse connections."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._client: Any = None
-
-    def client(self) -> Any:
-        if self._client is None:
-            from core.collect.connection import graph_http_client
-
-            self._client = graph_http_client(self._settings)
-        return self._client
-
-    async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
 
 
 @dataclass
@@ -38,13 +16,11 @@ class Services:
     store: CosmosStore
     blobs: BlobStore
     scan_queue: QueueChannel
-    graph_http: GraphHttp
 
     async def close(self) -> None:
         await self.store.close()
         await self.blobs.close()
         await self.scan_queue.close()
-        await self.graph_http.close()
 
 
 def build_services(settings: Settings | None = None) -> Services:
@@ -54,7 +30,6 @@ def build_services(settings: Settings | None = None) -> Services:
         store=CosmosStore.from_settings(settings),
         blobs=BlobStore(blob_service_from_settings(settings)),
         scan_queue=QueueChannel.from_settings(settings, settings.scan_queue_name),
-        graph_http=GraphHttp(settings),
     )
 
 

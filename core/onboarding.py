@@ -122,7 +122,7 @@ async def _verified_domains(services: Services, tenant_id: str, attempts: int, d
     organization = graph_source("organization")
     last: Exception | None = None
     for attempt in range(attempts):
-        connection = open_connection(services.settings, tenant_id, services.graph_http.client())
+        connection = open_connection(services.settings, tenant_id)
         try:
             await connection.probe_token()
             rows = await read_graph_source(connection.graph, connection.graph_base_url, organization)

@@ -29,7 +29,7 @@ class EnqueueResult:
 async def _probe_consent(services: Services, customer: Customer) -> bool:
     """Ask Entra for a token (no Graph call). Returns False, and marks the customer, when the
     tenant has revoked consent, so a revocation shows within the hour, not at the next scan."""
-    connection = open_connection(services.settings, customer.tenant_id, services.graph_http.client())
+    connection = open_connection(services.settings, customer.tenant_id)
     try:
         await connection.probe_token()
     except TenantUnreachable as exc:

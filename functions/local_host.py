@@ -30,6 +30,7 @@ PROCESSING_LEASE_SECONDS = 300
 @dataclass(frozen=True)
 class QueueOptions:
     batch_size: int
+    new_batch_threshold: int
     max_dequeue_count: int
     retry_delay_seconds: int
 
@@ -39,44 +40,69 @@ class QueueOptions:
         hours, minutes, seconds = (int(p) for p in queues["visibilityTimeout"].split(":"))
         return cls(
             batch_size=int(queues["batchSize"]),
+            new_batch_threshold=int(queues["newBatchThreshold"]),
             max_dequeue_count=int(queues["maxDequeueCount"]),
             retry_delay_seconds=hours * 3600 + minutes * 60 + seconds,
         )
 
 
+async def _handle(services: Services, options: QueueOptions, message: ReceivedMessage) -> None:
+    queue = services.scan_queue
+    try:
+        outcome = await handle_scan_request(services, message.text)
+    except Exception:
+        log.exception("scan request %s failed (attempt %d)", message.id, message.dequeue_count)
+        if message.dequeue_count >= options.max_dequeue_count:
+            await queue.poison(message, f"failed {message.dequeue_count} times")
+        else:
+            await queue.release(message, options.retry_delay_seconds)
+        return
+    log.info("scan request %s: %s", message.id, outcome)
+    await queue.delete(message)
+
+
 async def drain_scan_queue_once(services: Services, options: QueueOptions) -> int:
     """Handle one batch of scan requests; returns how many messages were taken."""
-    queue = services.scan_queue
-    messages = await queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
-
-    async def handle(message: ReceivedMessage) -> None:
-        try:
-            outcome = await handle_scan_request(services, message.text)
-        except Exception:
-            log.exception("scan request %s failed (attempt %d)", message.id, message.dequeue_count)
-            if message.dequeue_count >= options.max_dequeue_count:
-                await queue.poison(message, f"failed {message.dequeue_count} times")
-            else:
-                await queue.release(message, options.retry_delay_seconds)
-            return
-        log.info("scan request %s: %s", message.id, outcome)
-        await queue.delete(message)
-
-    await asyncio.gather(*(handle(m) for m in messages))
+    messages = await services.scan_queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
+    await asyncio.gather(*(_handle(services, options, m) for m in messages))
     return len(messages)
 
 
-async def run_worker(services: Services, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
-    options = QueueOptions.from_host_json()
-    while not stop.is_set():
-        try:
-            taken = await drain_scan_queue_once(services, options)
-        except Unavailable as exc:
-            log.warning("queue unavailable: %s", exc)
-            taken = 0
-        if not taken:
+async def drain_scan_queue(
+    services: Services, options: QueueOptions, stop: asyncio.Event | None = None, idle_seconds: float = 0.5
+) -> int:
+    """Work the queue as the Functions host does: up to `batch_size` messages at once, fetching
+    the next batch as soon as fewer than `new_batch_threshold` are still running (no waiting for
+    the slowest of a batch). Returns when the queue is empty, or when `stop` is set if given."""
+    running: set[asyncio.Task[None]] = set()
+    handled = 0
+    while True:
+        if stop is not None and stop.is_set():
+            break
+        taken = 0
+        if len(running) <= options.new_batch_threshold:
+            try:
+                messages = await services.scan_queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
+            except Unavailable as exc:
+                log.warning("queue unavailable: %s", exc)
+                messages = []
+            taken = len(messages)
+            handled += taken
+            running |= {asyncio.create_task(_handle(services, options, m)) for m in messages}
+        if running:
+            _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        elif not taken:
+            if stop is None:
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), idle_seconds)
+    if running:
+        await asyncio.wait(running)
+    return handled
+
+
+async def run_worker(services: Services, stop: asyncio.Event) -> None:
+    await drain_scan_queue(services, QueueOptions.from_host_json(), stop)
 
 
 async def serve(settings: Settings, host: str, port: int, *, worker: bool = True) -> None:

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from azure.core.exceptions import ClientAuthenticationError
 
 from core.checks.model import SourceFailure
@@ -88,7 +89,7 @@ async def _send(adapter: HttpxRequestAdapter, method: str, url: str, body: bytes
         request.headers.try_add("Content-Type", "application/json")
         request.content = body
     raw = await adapter.send_primitive_async(request, "bytes", _error_map())
-    return json.loads(raw) if raw else {}
+    return orjson.loads(raw) if raw else {}
 
 
 async def read_graph_source(adapter: HttpxRequestAdapter, base_url: str, source: GraphSource) -> Any:

@@ -16,7 +16,7 @@ from core.customers import (
     ConnectionState,
     Customer,
     get_customer,
-    update_customer,
+    update_customer_by_id,
 )
 from core.onboarding import connection_lost
 from core.posture import summarise_scan
@@ -96,8 +96,10 @@ async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
         return ScanOutcome(request.request_id, "duplicate", "this request was already scanned or is running")
 
     clock = time.perf_counter()
-    await mark_pending(tenant, request.request_id, "running")
-    connection = open_connection(services.settings, request.tenant_id, services.graph_http.client())
+    manual = request.reason == "manual"  # only "scan now" requests have a pending marker
+    if manual:
+        await mark_pending(tenant, request.request_id, "running")
+    connection = open_connection(services.settings, request.tenant_id)
     try:
         assessment = await assess_tenant(connection, services.settings)
     except TenantUnreachable as exc:
@@ -108,7 +110,8 @@ async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
             "error": {"code": exc.code, "message": str(exc)[:300]},
         }
         await tenant.replace(failed, claim.etag)
-        await mark_pending(tenant, request.request_id, "failed")
+        if manual:
+            await mark_pending(tenant, request.request_id, "failed")
         if not exc.consent_revoked:
             raise  # transient: the queue retries the message
         await connection_lost(services, request.org_id, request.tenant_id, exc)
@@ -116,12 +119,13 @@ async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
     finally:
         await connection.close()
 
-    return await _record(services, request, claim, assessment, started, clock)
+    return await _record(services, request, customer, claim, assessment, started, clock)
 
 
 async def _record(
     services: Services,
     request: ScanRequest,
+    customer: Customer,
     claim: StoredItem,
     assessment: Assessment,
     started: datetime,
@@ -139,7 +143,6 @@ async def _record(
     await tenant.upsert_many(findings)
 
     org = services.store.org(request.org_id)
-    customer, _ = await get_customer(org, request.tenant_id)
     summary = summarise_scan(customer.summary, results, findings, request.request_id, started)
     score, open_p1 = summary.score, summary.open_priority_count
     counts = {status.value: sum(1 for r in results if r.outcome.status is status) for status in Status}
@@ -158,12 +161,13 @@ async def _record(
         "sourceFailures": {name: f.reason for name, f in sorted(snapshot.failures.items())},
     }
     await tenant.replace(scan, claim.etag)
-    await mark_pending(tenant, request.request_id, "completed")
+    if request.reason == "manual":
+        await mark_pending(tenant, request.request_id, "completed")
 
     def summarise(customer: Customer) -> None:
         # Re-derived from the customer as read now: an acceptance made during the scan is kept.
         customer.summary = summarise_scan(customer.summary, results, findings, request.request_id, started)
 
-    await update_customer(org, request.tenant_id, summarise)
+    await update_customer_by_id(org, customer.customer_id, summarise)
     log.info("scanned %s: score %s, %d failing", request.tenant_id, score, summary.failing_count)
     return ScanOutcome(request.request_id, "completed", f"score {score}", score, counts)

@@ -24,5 +24,6 @@ async def test_malformed_message_goes_to_the_poison_queue_with_the_reason(servic
 def test_queue_options_come_from_host_json() -> None:
     options = QueueOptions.from_host_json()
     assert options.batch_size == 8
+    assert options.new_batch_threshold == 4
     assert options.max_dequeue_count == 5
     assert options.retry_delay_seconds == 30
