@@ -3,11 +3,16 @@
 //  1. reading a missing document answers 404, not the 500 the stand-in throws;
 //  2. a transactional batch carries the partition key on each operation; the Python SDK sends it
 //     only in the x-ms-documentdb-partitionkey header, so we copy it onto operations lacking one.
+// and one for fidelity and speed:
+//  3. a query sent with a partition key reads only that partition, as Cosmos DB does. The
+//     stand-in evaluates every query over every document of the container, which made a fleet of
+//     scans quadratic (each scan's queries scanned every other tenant's findings).
 // Usage: node server.js --cert CERT --key KEY [--host 127.0.0.1] [--port 0]
 // Prints "listening <port>" on stdout once it accepts connections.
 "use strict";
 
 const fs = require("fs");
+const { AsyncLocalStorage } = require("async_hooks");
 const { PassThrough } = require("stream");
 
 const PARTITION_HEADER = "x-ms-documentdb-partitionkey";
@@ -64,6 +69,47 @@ batchDocuments.default = async (account, req, res, params) => {
   replay.url = req.url;
   replay.end(body);
   return originalBatch(account, replay, res, params);
+};
+
+// 3. Partition-scoped queries.
+const queryDocuments = require(handlers + "query-documents");
+const Items = require("@vercel/cosmosdb-server/lib/account/items").default;
+const queryPartition = new AsyncLocalStorage();
+
+const originalQueryHandler = queryDocuments.default;
+queryDocuments.default = (account, req, res, params) => {
+  const header = req.headers[PARTITION_HEADER];
+  const crossPartition = String(req.headers["x-ms-documentdb-query-enablecrosspartition"]) === "true";
+  let partition;
+  if (header && !crossPartition) {
+    partition = parsePartitionKey(Array.isArray(header) ? header[0] : header, undefined);
+  }
+  return queryPartition.run(partition, () => originalQueryHandler(account, req, res, params));
+};
+
+const originalQuery = Items.prototype.query;
+Items.prototype.query = function query(params, options) {
+  const partition = queryPartition.getStore();
+  if (partition === undefined || !this._parent.read()) return originalQuery.call(this, params, options);
+  const data = [];
+  for (const item of this._data.values()) {
+    const doc = item.read();
+    if (this._getPartition(doc) === partition) data.push(doc);
+  }
+  const parent = this._parent.read();
+  const compositeIndexes = (parent.indexingPolicy ? parent.indexingPolicy.compositeIndexes : null) || [];
+  try {
+    return this._getQuery(params.query).exec(data, {
+      parameters: params.parameters,
+      udf: this._userDefinedFunctions(),
+      maxItemCount: options.maxItemCount,
+      continuation: options.continuation,
+      compositeIndexes,
+    });
+  } catch (err) {
+    err.badRequest = true;
+    throw err;
+  }
 };
 
 const { createHttpsServer } = require("@vercel/cosmosdb-server");

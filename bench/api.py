@@ -1,0 +1,202 @@
+"""API latency (issue 5): one MSP with 1,000 customers of 50 findings each in the local Cosmos
+stand-in, measured through the HTTP API (uvicorn, real JWT validation) one request at a time.
+
+Targets: fleet view p95 <= 50 ms; cross-tenant search and a drill-down page p95 <= 100 ms.
+
+Run: .venv/bin/python -m bench.api [--customers 1000] [--requests 200]
+Prints the figures and saves them to bench/results/api.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from core.auth.principals import Membership, grant_membership
+from core.auth.roles import Role
+from core.bootstrap import build_services, prepare_local_resources
+from core.checks.catalogue import CATALOGUE
+from core.checks.model import Outcome, Status
+from core.customers import Connection, ConnectionState, Customer, customer_document_id
+from core.posture import summarise_scan
+from core.scan.findings import CheckResult, next_finding
+from core.settings import Settings
+from devtools.processes import free_port, spawn, wait_until
+from devtools.signin.launcher import start_signin
+from devtools.stack import LocalStack
+
+RESULTS = Path(__file__).resolve().parent / "results"
+AUDIENCE = "api://scanposture-bench"
+FINDINGS_PER_CUSTOMER = 50
+
+
+async def seed(settings: Settings, org_id: str, customers: int, admin: dict[str, str]) -> list[str]:
+    services = build_services(settings)
+    await prepare_local_resources(services)
+    rng = random.Random(7)
+    checks = list(CATALOGUE)
+    org = services.store.org(org_id)
+    tenants = []
+    started = datetime.now(UTC) - timedelta(days=1)
+    for i in range(customers):
+        tenant_id = str(uuid.UUID(int=rng.getrandbits(128)))
+        chosen = rng.sample(checks, FINDINGS_PER_CUSTOMER)
+        weights = (0.55, 0.3, 0.1, 0.05)
+        statuses = rng.choices([Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.ERROR], weights, k=50)
+        results = [
+            CheckResult(
+                c.metadata,
+                Outcome(s, f"{s.value}: synthetic", ({"id": f"obj-{i}"},) if s is Status.FAIL else ()),
+            )
+            for c, s in zip(chosen, statuses, strict=True)
+        ]
+        findings = [next_finding(r, None, "bench-scan", started)[0] for r in results]
+        await services.store.tenant(tenant_id).upsert_many(findings)
+        customer_id = uuid.uuid4().hex
+        customer = Customer(
+            id=customer_document_id(customer_id),
+            customer_id=customer_id,
+            org_id=org_id,
+            tenant_id=tenant_id,
+            display_name=f"Customer {i:04d} Ltd",
+            primary_domain=f"customer{i:04d}.example",
+            connection=Connection(state=ConnectionState.CONNECTED, since=started),
+        )
+        customer.summary = summarise_scan(customer.summary, results, findings, "bench-scan", started)
+        await org.create(customer.to_document())
+        tenants.append(tenant_id)
+    await grant_membership(
+        services.store,
+        home_tenant_id=admin["tid"],
+        object_id=admin["oid"],
+        membership=Membership(org_id, Role.MSP_ADMIN),
+        name=admin["name"],
+        email=admin["email"],
+    )
+    await services.close()
+    return tenants
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
+        "max_ms": round(ordered[-1], 1),
+        "requests": len(ordered),
+    }
+
+
+def measure(client: httpx.Client, urls: list[str], headers: dict[str, str]) -> dict[str, float]:
+    samples = []
+    for url in urls:
+        start = time.perf_counter()
+        response = client.get(url, headers=headers)
+        samples.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
+    return percentiles(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    admin = {
+        "id": "admin",
+        "tid": str(uuid.uuid4()),
+        "oid": str(uuid.uuid4()),
+        "name": "Bench Admin",
+        "email": "admin@bench.example",
+        "role": "msp_admin",
+        "label": "MSP admin",
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-api-") as workdir:
+        stack = LocalStack(Path(workdir) / "stack").start()
+        signin = start_signin(Path(workdir) / "signin", [admin], AUDIENCE)
+        env = {**stack.env(), **signin.env()}
+        settings = Settings(**{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
+        app = None
+        try:
+            t0 = time.perf_counter()
+            tenants = asyncio.run(seed(settings, "bench-msp", args.customers, admin))
+            seeded_s = time.perf_counter() - t0
+            port = free_port()
+            app = spawn(
+                "app",
+                [sys.executable, "-m", "functions.cli", "serve", "--no-worker", "--port", str(port)],
+                Path(workdir) / "app.log",
+                env=env,
+            )
+            base = f"http://127.0.0.1:{port}"
+
+            def up() -> bool:
+                try:
+                    return httpx.get(f"{base}/api/health", timeout=2).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            wait_until(up, "the app", 60, app)
+            headers = {"authorization": f"Bearer {signin.token_for('admin')}"}
+            rng = random.Random(11)
+            with httpx.Client(base_url=base, timeout=30) as client:
+                for _ in range(5):  # warm: JWKS fetch, imports, connection pools
+                    client.get("/api/fleet", headers=headers)
+                checks = [c.id for c in CATALOGUE]
+                results = {
+                    "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "machine": {"cpus": os.cpu_count()},
+                    "customers": args.customers,
+                    "findings_per_customer": FINDINGS_PER_CUSTOMER,
+                    "seed_seconds": round(seeded_s, 1),
+                    "fleet_view": measure(
+                        client, ["/api/fleet?sort=score&order=asc"] * args.requests, headers
+                    ),
+                    "search_by_check": measure(
+                        client,
+                        [f"/api/search?check={rng.choice(checks)}" for _ in range(args.requests)],
+                        headers,
+                    ),
+                    "search_by_text": measure(client, ["/api/search?q=mfa"] * args.requests, headers),
+                    "drill_down_findings_page": measure(
+                        client,
+                        [
+                            f"/api/tenants/{rng.choice(tenants)}/findings?status=fail&pageSize=50"
+                            for _ in range(args.requests)
+                        ],
+                        headers,
+                    ),
+                    "drill_down_dashboard": measure(
+                        client,
+                        [f"/api/tenants/{rng.choice(tenants)}/dashboard" for _ in range(args.requests)],
+                        headers,
+                    ),
+                    "targets": {"fleet_view_p95_ms": 50, "search_p95_ms": 100, "drill_down_p95_ms": 100},
+                }
+        finally:
+            if app is not None:
+                app.stop()
+            signin.stop()
+            stack.stop()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "api.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
