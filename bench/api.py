@@ -29,7 +29,7 @@ from core.auth.roles import Role
 from core.bootstrap import build_services, prepare_local_resources
 from core.checks.catalogue import CATALOGUE
 from core.checks.model import Outcome, Status
-from core.customers import Connection, ConnectionState, Customer, customer_document_id
+from core.customers import Connection, ConnectionState, Customer, customer_document_id, save_new_customer
 from core.posture import summarise_scan
 from core.scan.findings import CheckResult, next_finding
 from core.settings import Settings
@@ -75,7 +75,7 @@ async def seed(settings: Settings, org_id: str, customers: int, admin: dict[str,
             connection=Connection(state=ConnectionState.CONNECTED, since=started),
         )
         customer.summary = summarise_scan(customer.summary, results, findings, "bench-scan", started)
-        await org.create(customer.to_document())
+        await save_new_customer(org, customer)
         tenants.append(tenant_id)
     await grant_membership(
         services.store,

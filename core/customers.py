@@ -130,8 +130,19 @@ async def get_customer_by_id(org: OrgRepository, customer_id: str) -> tuple[Cust
     return Customer.model_validate(stored.body), stored.etag
 
 
+FLEET_VERSION_ID = "fleet-version"
+
+
+async def bump_fleet_version(org: OrgRepository) -> None:
+    """Every change to an org's customers gets a new fleet version, written after the change;
+    readers that cache the customer list (core.fleet) re-read when it moves."""
+    await org.upsert({"id": FLEET_VERSION_ID, "type": "fleet_version", "version": uuid.uuid4().hex})
+
+
 async def save_new_customer(org: OrgRepository, customer: Customer) -> StoredItem:
-    return await org.create(customer.to_document())
+    stored = await org.create(customer.to_document())
+    await bump_fleet_version(org)
+    return stored
 
 
 async def update_customer(
@@ -154,6 +165,7 @@ async def update_customer_by_id(
             await org.replace(customer.to_document(), etag)
         except Conflict:
             continue
+        await bump_fleet_version(org)
         return customer
     raise Conflict(customer_document_id(customer_id))
 

@@ -29,6 +29,7 @@ from core.customers import (
     ConnectionState,
     Customer,
     TenantAlreadyACustomer,
+    bump_fleet_version,
     find_customer,
     get_customer_by_id,
     mark_connection_lost,
@@ -238,6 +239,7 @@ async def remove_customer(services: Services, *, org_id: str, customer_id: str, 
                 tenant_id=customer.tenant_id,
             )
     await org.delete(customer.id, etag)
+    await bump_fleet_version(org)
     await record(
         services.store,
         org_id=org_id,

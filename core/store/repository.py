@@ -74,6 +74,10 @@ class PartitionRepository:
         self.partition_field = partition_field
         self.partition_value = partition_value
 
+    @property
+    def container(self) -> ContainerProxy:
+        return self._container
+
     def _with_partition(self, item: Mapping[str, Any]) -> Document:
         if "id" not in item or not str(item["id"]):
             raise ValueError("an item needs a non-empty 'id'")

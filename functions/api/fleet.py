@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
@@ -48,7 +49,8 @@ class FleetOut(BaseModel):
 
 @router.get(
     "/fleet",
-    response_model=FleetOut,
+    response_model=None,
+    responses={200: {"model": FleetOut}},
     dependencies=[Depends(known_query_parameters("state", "minScore", "maxScore", "name", "sort", "order"))],
 )
 async def fleet(
@@ -60,30 +62,34 @@ async def fleet(
     name: Annotated[str | None, Query(max_length=120)] = None,
     sort: SortKey = "name",
     order: Literal["asc", "desc"] = "asc",
-) -> FleetOut:
+) -> Response:
     wanted = FleetFilter(state, minScore, maxScore, name, sort, order == "desc")
     rows = await fleet_view(services.store.org(grant.org_id), wanted, datetime.now(UTC))
-    return FleetOut(
-        total=len(rows),
-        customers=[
-            FleetCustomerOut(
-                customerId=r.customer.customer_id,
-                tenantId=r.customer.tenant_id,
-                displayName=r.customer.display_name,
-                primaryDomain=r.customer.primary_domain,
-                state=r.customer.connection.state.value,
-                connectionSince=r.customer.connection.since,
-                connectionErrorCode=r.customer.connection.error_code,
-                score=r.score,
-                scoreChange=r.customer.summary.score_change,
-                lastScanAt=r.customer.summary.last_scan_at,
-                openPriorityCount=r.open_priority_count,
-                failingCount=r.customer.summary.failing_count,
-                acceptedCount=r.accepted_count,
-                trend=r.trend,
-            )
-            for r in rows
-        ],
+    # Built as plain data and encoded with orjson: validating 1,000 rows through the response
+    # model costs more than the rest of the request (bench/api.py). FleetOut documents the shape.
+    customers = []
+    for r in rows:
+        c = r.customer
+        customers.append(
+            {
+                "customerId": c.customer_id,
+                "tenantId": c.tenant_id,
+                "displayName": c.display_name,
+                "primaryDomain": c.primary_domain,
+                "state": c.connection.state.value,
+                "connectionSince": c.connection.since,
+                "connectionErrorCode": c.connection.error_code,
+                "score": r.score,
+                "scoreChange": c.summary.score_change,
+                "lastScanAt": c.summary.last_scan_at,
+                "openPriorityCount": r.open_priority_count,
+                "failingCount": c.summary.failing_count,
+                "acceptedCount": r.accepted_count,
+                "trend": r.trend,
+            }
+        )
+    return Response(
+        orjson.dumps({"total": len(customers), "customers": customers}), media_type="application/json"
     )
 
 
