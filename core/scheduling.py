@@ -70,6 +70,16 @@ async def enqueue_due_scans(services: Services, now: datetime | None = None) -> 
     )
 
 
+async def hourly(services: Services, now: datetime | None = None) -> str:
+    """The hourly timer's work: probe consent and enqueue due scans, then reopen risk
+    acceptances that expired (and audit it)."""
+    from core.risk import sweep_expired_acceptances
+
+    enqueued = await enqueue_due_scans(services, now)
+    reopened = await sweep_expired_acceptances(services, now)
+    return f"{enqueued}; {reopened} acceptance(s) expired"
+
+
 async def handle_scan_request(services: Services, text: str) -> str:
     """The queue trigger's work. Malformed messages are parked in the poison queue at once;
     transient failures raise so the host retries the message."""

@@ -16,7 +16,7 @@ HOURLY = "0 0 * * * *"
 
 @bp.timer_trigger(arg_name="timer", schedule=HOURLY, run_on_startup=False, use_monitor=True)
 async def hourly_scan_timer(timer: func.TimerRequest) -> None:
-    from core.scheduling import enqueue_due_scans
+    from core.scheduling import hourly
 
-    result = await enqueue_due_scans(await services.get())
+    result = await hourly(await services.get())
     log.info("hourly scan timer: %s", result)

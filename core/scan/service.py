@@ -3,6 +3,7 @@ customer's summary. Called by the queue trigger (and the local worker) for one s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -48,6 +49,39 @@ def scan_document_id(scan_id: str) -> str:
     return f"scan:{scan_id}"
 
 
+LEASE_ID = "scan-lease"
+
+
+class TenantBusy(Exception):
+    """Another scan of this tenant is running. Transient: the queue delivers the request again."""
+
+
+async def acquire_scan_lease(tenant: TenantRepository, scan_id: str, now: datetime) -> StoredItem:
+    """At most one scan runs per tenant: whoever holds the lease scans; a lease whose holder died
+    expires after STALE_AFTER. Create and etag-guarded replace make the hand-over race-free."""
+    body = {
+        "id": LEASE_ID,
+        "type": "scan_lease",
+        "holder": scan_id,
+        "expiresAt": (now + STALE_AFTER).isoformat(),
+    }
+    existing = await tenant.find(LEASE_ID)
+    try:
+        if existing is None:
+            return await tenant.create(body)
+        expired = datetime.fromisoformat(existing.body["expiresAt"]) <= now
+        if existing.body["holder"] == scan_id or expired:
+            return await tenant.replace(body, existing.etag)
+    except (AlreadyExists, Conflict):
+        pass
+    raise TenantBusy(f"tenant {tenant.tenant_id} is being scanned by another request")
+
+
+async def release_scan_lease(tenant: TenantRepository, lease: StoredItem) -> None:
+    with contextlib.suppress(NotFound, Conflict):  # expired and taken over: not ours any more
+        await tenant.delete(LEASE_ID, lease.etag)
+
+
 async def _claim(tenant: TenantRepository, request: ScanRequest, now: datetime) -> StoredItem | None:
     """Start the scan document for this request, or None when the request is a duplicate."""
     document = {
@@ -91,10 +125,22 @@ async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
         return ScanOutcome(request.request_id, "skipped", f"customer is {customer.connection.state.value}")
 
     started = datetime.now(UTC)
-    claim = await _claim(tenant, request, started)
-    if claim is None:
-        return ScanOutcome(request.request_id, "duplicate", "this request was already scanned or is running")
+    lease = await acquire_scan_lease(tenant, request.request_id, started)
+    try:
+        claim = await _claim(tenant, request, started)
+        if claim is None:
+            return ScanOutcome(
+                request.request_id, "duplicate", "this request was already scanned or is running"
+            )
+        return await _scan_claimed(services, request, customer, claim, started)
+    finally:
+        await release_scan_lease(tenant, lease)
 
+
+async def _scan_claimed(
+    services: Services, request: ScanRequest, customer: Customer, claim: StoredItem, started: datetime
+) -> ScanOutcome:
+    tenant = services.store.tenant(request.tenant_id)
     clock = time.perf_counter()
     manual = request.reason == "manual"  # only "scan now" requests have a pending marker
     if manual:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from core.bootstrap import Services
 from core.checks.catalogue import CATALOGUE
 from core.customers import ConnectionState, get_customer, register_customer
 from core.scan.requests import ScanRequest
+from core.scan.service import TenantBusy, acquire_scan_lease, release_scan_lease
 from core.scheduling import handle_scan_request
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
@@ -187,3 +189,16 @@ async def test_revoked_consent_marks_the_customer_lost_and_keeps_its_history(
     # No further scans until it reconnects.
     skipped = await _scan(scan_services, tenant["org_id"], tenant["tenant_id"], "later")
     assert skipped.startswith("skipped")
+
+
+async def test_at_most_one_scan_runs_per_tenant(tenant: dict[str, str], scan_services: Services) -> None:
+    repo = scan_services.store.tenant(tenant["tenant_id"])
+    other = await acquire_scan_lease(repo, "someone-else", datetime.now(UTC))
+    with pytest.raises(TenantBusy):
+        await _scan(scan_services, tenant["org_id"], tenant["tenant_id"], "waits")
+    assert await repo.find("scan:waits") is None  # nothing started, the queue will retry
+    await release_scan_lease(repo, other)
+    assert (await _scan(scan_services, tenant["org_id"], tenant["tenant_id"], "waits")).startswith(
+        "completed"
+    )
+    assert await repo.find("scan-lease") is None  # released when done
