@@ -83,27 +83,20 @@ class BlobStore:
         permission = BlobSasPermissions(read=True)
         credential = self._service.credential
         account_key = getattr(credential, "account_key", None)
-        if account_key:
-            token = generate_blob_sas(
-                account_name=self._service.account_name or "",
-                container_name=container,
-                blob_name=name,
-                account_key=account_key,
-                permission=permission,
-                start=start,
-                expiry=expiry,
-            )
-        else:
-            key = await self._service.get_user_delegation_key(start, expiry)
-            token = generate_blob_sas(
-                account_name=self._service.account_name or "",
-                container_name=container,
-                blob_name=name,
-                user_delegation_key=key,
-                permission=permission,
-                start=start,
-                expiry=expiry,
-            )
+        signer: dict[str, Any] = (
+            {"account_key": account_key}
+            if account_key
+            else {"user_delegation_key": await self._service.get_user_delegation_key(start, expiry)}
+        )
+        token = generate_blob_sas(
+            account_name=self._service.account_name or "",
+            container_name=container,
+            blob_name=name,
+            permission=permission,
+            start=start,
+            expiry=expiry,
+            **signer,
+        )
         return f"{blob.url}?{token}"
 
     async def ping(self) -> None:
