@@ -30,6 +30,7 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check --no-cache .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup

@@ -79,7 +79,7 @@ class PostureSummary(Document):
 
 class Customer(Document):
     id: str
-    type: Literal["customer"] = CUSTOMER_TYPE
+    type: Literal["customer"] = "customer"
     customer_id: str
     org_id: str
     # Unknown until admin consent names it when the MSP did not know it up front.

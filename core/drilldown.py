@@ -13,6 +13,7 @@ from core.checks.model import CATEGORIES, Severity, Status
 from core.customers import Customer
 from core.paging import BadPageToken, decode_page_token, encode_page_token, query_scope
 from core.posture import effective
+from core.scan.findings import acceptance_in_force
 from core.store import NotFound, TenantRepository
 from core.store.errors import Unavailable
 
@@ -59,9 +60,7 @@ class FindingFilter:
 
 
 def _with_acceptance_state(finding: dict[str, Any], now: datetime) -> dict[str, Any]:
-    acceptance = finding.get("acceptance")
-    active = bool(acceptance) and datetime.fromisoformat(acceptance["expiresAt"]) > now
-    return {**finding, "accepted": active}
+    return {**finding, "accepted": acceptance_in_force(finding, now)}
 
 
 async def dashboard(tenant: TenantRepository, customer: Customer, now: datetime) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from core.customers import Customer
 from core.fleet import list_customers
+from core.scan.findings import acceptance_in_force
 from core.store import OrgRepository
 from core.store.cosmos import CosmosStore
 
@@ -41,7 +42,7 @@ def finding_rows(customer: Customer, findings: list[dict[str, Any]], now: dateti
     rows = []
     for f in sorted(findings, key=lambda f: (f.get("severityRank", 9), f["checkId"])):
         acceptance = f.get("acceptance") or {}
-        active = bool(acceptance) and datetime.fromisoformat(acceptance["expiresAt"]) > now
+        active = acceptance_in_force(f, now)
         rows.append(
             {
                 "customer": customer.display_name,

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from core.checks.catalogue import CATALOGUE
 from core.checks.model import Status
+from core.scan.findings import acceptance_in_force
 from core.store import TenantRepository
 
 Framework = Literal["cis", "scuba"]
@@ -50,13 +51,12 @@ async def framework_coverage(tenant: TenantRepository, framework: Framework, now
         control = controls[control_id]
         control.id = control_id
         finding = findings.get(check.id)
-        acceptance = (finding or {}).get("acceptance")
         control.checks.append(
             {
                 "checkId": check.id,
                 "title": check.metadata.title,
                 "status": finding["status"] if finding else "not_scanned",
-                "accepted": bool(acceptance) and datetime.fromisoformat(acceptance["expiresAt"]) > now,
+                "accepted": acceptance_in_force(finding, now),
             }
         )
     ordered = sorted(controls.values(), key=lambda c: _control_key(c.id))

@@ -26,18 +26,18 @@ class EnqueueResult:
     lost: int
 
 
-async def _probe_consent(services: Services, customer: Customer) -> bool:
+async def _probe_consent(services: Services, customer: Customer, tenant_id: str) -> bool:
     """Ask Entra for a token (no Graph call). Returns False, and marks the customer, when the
     tenant has revoked consent, so a revocation shows within the hour, not at the next scan."""
-    connection = open_connection(services.settings, customer.tenant_id)
+    connection = open_connection(services.settings, tenant_id)
     try:
         await connection.probe_token()
     except TenantUnreachable as exc:
         if not exc.consent_revoked:
-            log.warning("token probe for %s failed, will retry next hour: %s", customer.tenant_id, exc)
+            log.warning("token probe for %s failed, will retry next hour: %s", tenant_id, exc)
             return True
 
-        await connection_lost(services, customer.org_id, customer.tenant_id, exc)
+        await connection_lost(services, customer.org_id, tenant_id, exc)
         return False
     finally:
         await connection.close()
@@ -48,19 +48,20 @@ async def enqueue_due_scans(services: Services, now: datetime | None = None) -> 
     """The hourly job: probe every connected tenant's consent and enqueue a scan for each that
     is due by its cadence. One of the few places a cross-partition query is allowed."""
     now = now or datetime.now(UTC)
-    connected = [c async for c in services.store.connected_customers()]
+    # A connected customer always has its tenant id (consent named it).
+    connected = [(c, c.tenant_id) async for c in services.store.connected_customers() if c.tenant_id]
     limiter = asyncio.Semaphore(PROBE_CONCURRENCY)
 
-    async def probe(customer: Customer) -> bool:
+    async def probe(customer: Customer, tenant_id: str) -> bool:
         async with limiter:
-            return await _probe_consent(services, customer)
+            return await _probe_consent(services, customer, tenant_id)
 
-    still_connected = await asyncio.gather(*(probe(c) for c in connected))
-    due = [c for c, ok in zip(connected, still_connected, strict=True) if ok and c.is_due(now)]
-    for customer in due:
+    still_connected = await asyncio.gather(*(probe(c, t) for c, t in connected))
+    due = [(c, t) for (c, t), ok in zip(connected, still_connected, strict=True) if ok and c.is_due(now)]
+    for customer, tenant_id in due:
         request = ScanRequest(
             org_id=customer.org_id,
-            tenant_id=customer.tenant_id,
+            tenant_id=tenant_id,
             request_id=scheduled_request_id(now),
             reason="schedule",
         )

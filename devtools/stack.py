@@ -102,10 +102,12 @@ def start_azurite(workdir: Path, *, in_memory: bool, attempts: int = 3) -> Azuri
             workdir / "logs/azurite.log",
             env={"AZURITE_ACCOUNTS": f"{AZURITE_ACCOUNT}:{key}"},
         )
+
+        def both_ports_open(blob: int = blob_port, queue: int = queue_port) -> bool:
+            return port_open(blob) and port_open(queue)
+
         try:
-            wait_until(
-                lambda b=blob_port, q=queue_port: port_open(b) and port_open(q), "Azurite", 30, process
-            )
+            wait_until(both_ports_open, "Azurite", 30, process)
         except StackError as exc:
             process.stop()
             last_error = exc

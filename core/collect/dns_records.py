@@ -58,10 +58,9 @@ async def _cname(resolver: dns.asyncresolver.Resolver, name: str) -> str | None:
 
 
 async def domain_records(resolver: dns.asyncresolver.Resolver, domain: str) -> dict[str, Any]:
-    txt, dmarc, *dkim = await asyncio.gather(
-        _txt(resolver, domain),
-        _txt(resolver, f"_dmarc.{domain}"),
-        *(_cname(resolver, f"{selector}._domainkey.{domain}") for selector in DKIM_SELECTORS),
+    txt, dmarc = await asyncio.gather(_txt(resolver, domain), _txt(resolver, f"_dmarc.{domain}"))
+    dkim = await asyncio.gather(
+        *(_cname(resolver, f"{selector}._domainkey.{domain}") for selector in DKIM_SELECTORS)
     )
     return {
         "spf": [record for record in txt if record.lower().startswith("v=spf1")],

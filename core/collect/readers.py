@@ -88,7 +88,7 @@ async def _send(adapter: HttpxRequestAdapter, method: str, url: str, body: bytes
     if body is not None:
         request.headers.try_add("Content-Type", "application/json")
         request.content = body
-    raw = await adapter.send_primitive_async(request, "bytes", _error_map())
+    raw: Any = await adapter.send_primitive_async(request, "bytes", _error_map())
     return orjson.loads(raw) if raw else {}
 
 

@@ -23,6 +23,14 @@ def finding_id(check_id: str) -> str:
     return f"finding:{check_id}"
 
 
+def acceptance_in_force(finding: dict[str, Any] | None, now: datetime) -> bool:
+    """Whether a finding's risk acceptance still holds: it lapses by itself at its expiry."""
+    acceptance = (finding or {}).get("acceptance")
+    if not acceptance:
+        return False
+    return datetime.fromisoformat(acceptance["expiresAt"]) > now
+
+
 @dataclass(frozen=True)
 class CheckResult:
     check: CheckMetadata

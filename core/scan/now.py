@@ -44,7 +44,7 @@ async def request_scan(services: Services, grant: Grant, actor: Actor) -> ScanTi
             b = existing.body
             return ScanTicket(b["scanId"], b["status"], b["requestedAt"], created=False)
         scan_id = f"manual-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
-        body = {
+        body: dict[str, Any] = {
             "id": PENDING_ID,
             "type": "scan_request",
             "scanId": scan_id,

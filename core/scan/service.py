@@ -8,7 +8,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from core.bootstrap import Services
 from core.checks.model import Status
@@ -84,7 +84,7 @@ async def release_scan_lease(tenant: TenantRepository, lease: StoredItem) -> Non
 
 async def _claim(tenant: TenantRepository, request: ScanRequest, now: datetime) -> StoredItem | None:
     """Start the scan document for this request, or None when the request is a duplicate."""
-    document = {
+    document: dict[str, Any] = {
         "id": scan_document_id(request.request_id),
         "type": "scan",
         "scanId": request.request_id,

@@ -8,7 +8,7 @@ which ignores the partition header on queries, sees the same filter Cosmos DB wo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,7 +137,7 @@ class PartitionRepository:
         except AzureError as exc:
             raise self._translate(exc, body["id"]) from exc
 
-    async def upsert_many(self, items: list[Mapping[str, Any]]) -> None:
+    async def upsert_many(self, items: Sequence[Mapping[str, Any]]) -> None:
         """Upsert many items of this partition in batches of 100 (Cosmos's batch limit). Batches
         are not relied on for atomicity (the local stand-in cannot roll back): callers write
         items whose re-write is harmless, and a failed batch raises so the caller retries."""
@@ -197,7 +197,7 @@ class PartitionRepository:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
         try:
-            pager = self._container.query_items(
+            pager: Any = self._container.query_items(
                 self._scoped_query(where, order_by),
                 parameters=self._parameters(parameters),
                 partition_key=self.partition_value,

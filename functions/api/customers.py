@@ -51,7 +51,6 @@ class CustomerOut(BaseModel):
 
     @classmethod
     def of(cls, customer: Customer) -> CustomerOut:
-        doc = customer.to_document()
         return cls(
             customerId=customer.customer_id,
             tenantId=customer.tenant_id,
@@ -59,8 +58,8 @@ class CustomerOut(BaseModel):
             primaryDomain=customer.primary_domain,
             cadence=customer.cadence,
             reportRecipients=customer.report_recipients,
-            connection=doc["connection"],
-            summary=doc["summary"],  # type: ignore[arg-type]
+            connection=customer.connection.to_document(),
+            summary=customer.summary.to_document(),
         )
 
 
