@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from devtools.graphsim import admin
 from devtools.graphsim.consent import admin_consent
-from devtools.graphsim.entra import token_endpoint
+from devtools.graphsim.entra import openid_configuration, token_endpoint
 from devtools.graphsim.exchange import invoke_command
 from devtools.graphsim.graph import graph_endpoint
 from devtools.graphsim.state import SimState
@@ -23,6 +23,7 @@ def create_app(state: SimState) -> Starlette:
         Route("/adminapi/beta/{tenant}/InvokeCommand", invoke_command, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/token", token_endpoint, methods=["POST"]),
         Route("/{tenant}/v2.0/adminconsent", admin_consent, methods=["GET"]),
+        Route("/{tenant}/v2.0/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
     ]
     app = Starlette(routes=routes)
     app.state.sim = state

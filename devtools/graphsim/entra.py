@@ -234,3 +234,33 @@ async def token_endpoint(request: Request) -> Response:
     if tenant_id:
         state.log(tenant_id, "POST", path, response.status_code)
     return response
+
+
+async def openid_configuration(request: Request) -> Response:
+    """`GET /{tenant}/v2.0/.well-known/openid-configuration`: public, no credentials. Entra answers
+    for a tenant id or any verified domain, which is how a domain is turned into a tenant id."""
+    state: SimState = request.app.state.sim
+    tenant_ref = request.path_params["tenant"]
+    tenant = state.resolve(tenant_ref)
+    if tenant is None:
+        return EntraError(
+            400,
+            "invalid_tenant",
+            90002,
+            f"Tenant '{tenant_ref}' not found. Check to make sure you have the "
+            "correct tenant ID and are signing into the correct cloud.",
+        ).response()
+    base = str(request.base_url).rstrip("/")
+    return Response(
+        dumps(
+            {
+                "token_endpoint": f"{base}/{tenant.id}/oauth2/v2.0/token",
+                "jwks_uri": f"{base}/{tenant.id}/discovery/v2.0/keys",
+                "issuer": f"https://login.microsoftonline.com/{tenant.id}/v2.0",
+                "authorization_endpoint": f"{base}/{tenant.id}/oauth2/v2.0/authorize",
+                "tenant_region_scope": "NA",
+                "cloud_instance_name": "microsoftonline.com",
+            }
+        ),
+        media_type=PLAIN_JSON,
+    )

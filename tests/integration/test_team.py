@@ -120,3 +120,34 @@ async def test_roles_change_and_members_are_removed_but_never_the_last_msp_admin
     assert foreign.status_code == 404
     actions = [e["action"] for e in (await client.get("/api/audit", headers=admin)).json()]
     assert actions.count("member.role_changed") >= 2
+
+
+async def test_an_expired_invitation_is_refused(
+    client: httpx.AsyncClient, tokens: dict[str, str], world: World, api_services: object
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from core.bootstrap import Services
+
+    assert isinstance(api_services, Services)
+    invited = await client.post(
+        "/api/team/invitations",
+        headers=_bearer(tokens["msp_admin_a"]),
+        json={"email": world.people["stranger"].email, "role": "msp_analyst"},
+    )
+    org = api_services.store.org(world.org_a)
+    (stored,) = [
+        s
+        for s in await org.query_stored(
+            "c.type = @t AND c.email = @e AND c.role = @r",
+            {"@t": "invitation", "@e": world.people["stranger"].email, "@r": "msp_analyst"},
+        )
+    ]
+    await org.replace(
+        {**stored.body, "expiresAt": (datetime.now(UTC) - timedelta(seconds=1)).isoformat()}, stored.etag
+    )
+    response = await client.post(
+        "/api/invitations/accept", headers=_bearer(tokens["stranger"]), json={"code": invited.json()["code"]}
+    )
+    assert response.status_code == 400 and "expired" in response.json()["detail"]
+    assert (await client.get("/api/me", headers=_bearer(tokens["stranger"]))).status_code == 403

@@ -1,0 +1,69 @@
+"""The `scanposture` command line, run as a user would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from core.checks.catalogue import CATALOGUE
+from devtools.graphsim.launcher import GraphSimulator
+from devtools.graphsim.synthetic import synthetic_tenant
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "functions.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={"PATH": "/usr/bin:/bin", **(env or {})},
+    )
+
+
+def test_checks_lists_the_catalogue_with_metadata() -> None:
+    out = _run("checks", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert [r["id"] for r in rows] == [c.id for c in CATALOGUE]
+    smtp = next(r for r in rows if r["id"] == "exo.smtp_auth_disabled")
+    assert (smtp["cis"], smtp["scuba"], smtp["severity"]) == ("6.5.4", "MS.EXO.5.1v1", "high")
+    assert smtp["remediation"] and smtp["permissions"] == ["Exchange.ManageAsApp"]
+    table = _run("checks")
+    assert f"{len(CATALOGUE)} checks" in table.stdout
+
+
+def test_scan_against_the_simulator_by_domain_prints_a_summary_and_writes_json(
+    graphsim: GraphSimulator, tmp_path: Path
+) -> None:
+    demo = next(t for t in graphsim.demo_tenants() if t["displayName"] == "Contoso Dental")
+    results = tmp_path / "contoso.json"
+    # The running simulator's settings, as an operator's environment would give them.
+    out = _run("scan", "--tenant", demo["defaultDomain"], "--json", str(results), env=graphsim.env())
+    assert out.returncode == 0, out.stderr
+    assert demo["id"] in out.stdout and "top failures" in out.stdout
+    saved = json.loads(results.read_text())
+    assert saved["tenantId"] == demo["id"]
+    assert len(saved["results"]) == len(CATALOGUE)
+    assert 0 <= saved["score"] < 50  # the weak demo customer
+
+
+def test_scan_of_a_revoked_tenant_says_why_and_fails(graphsim: GraphSimulator) -> None:
+    tenant = graphsim.load_tenant(synthetic_tenant(5, seed=4))
+    graphsim.set_faults(tenant, revoked_consent="AADSTS7000229")
+    try:
+        out = _run("scan", "--tenant", tenant, env=graphsim.env())
+    finally:
+        graphsim.clear_faults(tenant)
+    assert out.returncode == 3
+    assert "AADSTS7000229" in out.stderr
+
+
+def test_scan_with_its_own_simulator() -> None:
+    out = _run("scan", "--simulator", "--tenant", "fabrikam-legal.example")
+    assert out.returncode == 0, out.stderr
+    assert "score" in out.stdout
