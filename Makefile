@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-SYSTEM_PACKAGES ?=
+# Debian packages the tests need: PDF rendering (pdftoppm) and the report font.
+SYSTEM_PACKAGES ?= poppler-utils:pdftoppm fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
 .PHONY: setup demo test lint clean
 

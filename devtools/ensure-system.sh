@@ -9,10 +9,13 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 for pkg in "$@"; do
   case "$pkg" in
-    *:*) cmd=${pkg#*:}; name=${pkg%%:*} ;;  # name:command, e.g. poppler-utils:pdftoppm
+    *:*) cmd=${pkg#*:}; name=${pkg%%:*} ;;  # name:command or name:/path, e.g. poppler-utils:pdftoppm
     *) cmd=$pkg; name=$pkg ;;
   esac
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("$name")
+  case "$cmd" in
+    /*) [ -e "$cmd" ] || missing+=("$name") ;;  # a file the package installs
+    *) command -v "$cmd" >/dev/null 2>&1 || missing+=("$name") ;;
+  esac
 done
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -101,6 +101,11 @@ class World:
                 primary_domain=f"{name.split()[0].lower()}.example",
                 connected=True,
             )
+        # MSP A lets its customer admins brand their own outputs, so the role table alone decides
+        # there; tests/integration/test_branding.py covers an MSP that does not.
+        await services.store.org(self.org_a).upsert(
+            {"id": "branding:fleet", "type": "branding", "enabled": True, "customerAdminsMayBrand": True}
+        )
         for person in self.people.values():
             if person.role is None or person.org is None:
                 continue

@@ -34,6 +34,8 @@ EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/invitations/accept"): {"code": "not-a-real-invitation-code"},
     ("PATCH", "/api/team/members/{member_id}"): {"role": "customer_viewer"},
     ("PATCH", "/api/tenants/{tenant_id}/members/{member_id}"): {"role": "customer_viewer"},
+    ("PUT", "/api/branding"): {"primary": "#123456"},
+    ("PUT", "/api/tenants/{tenant_id}/branding"): {"enabled": True},
     ("PUT", "/api/tenants/{tenant_id}/findings/{check_id}/acceptance"): {
         "justification": "probe of the authorisation matrix",
         "expiresAt": "2099-01-01T00:00:00Z",
@@ -102,6 +104,13 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
     ("GET", "/api/tenants/{tenant_id}/frameworks/{framework}"): Action.VIEW_TENANT,
     ("PUT", "/api/tenants/{tenant_id}/findings/{check_id}/acceptance"): Action.ACCEPT_RISK,
     ("DELETE", "/api/tenants/{tenant_id}/findings/{check_id}/acceptance"): Action.ACCEPT_RISK,
+    ("GET", "/api/branding"): Action.MANAGE_FLEET_BRANDING,
+    ("PUT", "/api/branding"): Action.MANAGE_FLEET_BRANDING,
+    ("PUT", "/api/branding/logo"): Action.MANAGE_FLEET_BRANDING,
+    ("GET", "/api/tenants/{tenant_id}/branding"): Action.VIEW_TENANT,
+    ("PUT", "/api/tenants/{tenant_id}/branding"): Action.MANAGE_TENANT_BRANDING,
+    ("PUT", "/api/tenants/{tenant_id}/branding/logo"): Action.MANAGE_TENANT_BRANDING,
+    ("GET", "/api/tenants/{tenant_id}/branding/logo"): Action.VIEW_TENANT,
 }
 
 

@@ -1,0 +1,1 @@
+"""Branded outputs: branding, the PDF executive report, and email summaries."""

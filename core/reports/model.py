@@ -1,0 +1,72 @@
+"""What a report shows, assembled from the store by core.reports.service and drawn by
+core.reports.pdf. The renderer is a pure function of this data: no I/O, no clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+NEUTRAL_PRIMARY = "#1F3A5F"  # ScanPosture's own look when branding is off
+NEUTRAL_SECONDARY = "#5B7DB1"
+
+
+@dataclass(frozen=True)
+class Brand:
+    enabled: bool
+    primary: str  # "#RRGGBB"
+    secondary: str  # "#RRGGBB"
+    logo_png: bytes | None  # validated and re-encoded PNG, or None
+    msp_name: str  # the footer says "Prepared by {msp_name}"
+
+    @classmethod
+    def neutral(cls, msp_name: str) -> Brand:
+        return cls(False, NEUTRAL_PRIMARY, NEUTRAL_SECONDARY, None, msp_name)
+
+
+@dataclass(frozen=True)
+class ReportFinding:
+    check_id: str
+    title: str
+    category: str
+    severity: str  # critical | high | medium | low
+    priority: str  # P1 | P2 | P3
+    status: str  # pass | fail | not_applicable | error | manual
+    summary: str
+    remediation: str  # numbered steps, newline separated
+    evidence: list[Any]  # strings or small dicts, already capped
+    evidence_count: int
+    cis: str | None
+    scuba: str | None
+    accepted: bool = False
+    acceptance_expires_at: datetime | None = None
+    acceptance_justification: str | None = None
+
+
+@dataclass(frozen=True)
+class FrameworkCoverage:
+    title: str  # e.g. "CIS Microsoft 365 Foundations Benchmark v5.0.0"
+    passed: int
+    failed: int
+    not_assessed: int
+
+
+@dataclass(frozen=True)
+class ReportData:
+    customer_name: str
+    tenant_id: str
+    primary_domain: str
+    scan_id: str
+    scanned_at: datetime
+    generated_at: datetime
+    score: float | None
+    score_change: float | None
+    trend: list[tuple[datetime, float | None]]  # oldest first, up to 12 points
+    open_priority_count: int
+    counts_by_status: dict[str, int]
+    failing_by_category: dict[str, int]
+    failing_by_severity: dict[str, int]
+    findings: list[ReportFinding]  # every finding of the scan, most urgent first
+    frameworks: list[FrameworkCoverage]
+    brand: Brand
+    top_priorities: list[ReportFinding] = field(default_factory=list)  # failing, not accepted, P1 first
