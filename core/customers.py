@@ -88,6 +88,7 @@ class Customer(Document):
     primary_domain: str
     cadence: Cadence = "weekly"
     report_recipients: list[str] = Field(default_factory=list)
+    report_cadence: Literal["weekly", "monthly"] = "monthly"
     connection: Connection = Field(default_factory=Connection)
     summary: PostureSummary = Field(default_factory=PostureSummary)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
@@ -194,6 +195,7 @@ async def register_customer(
     primary_domain: str,
     cadence: Cadence = "weekly",
     report_recipients: list[str] | None = None,
+    report_cadence: Literal["weekly", "monthly"] = "monthly",
     connected: bool = False,
 ) -> Customer:
     """Add a customer to an org. It starts pending consent; `connected=True` is for tenants
@@ -211,6 +213,7 @@ async def register_customer(
         primary_domain=primary_domain,
         cadence=cadence,
         report_recipients=report_recipients or [],
+        report_cadence=report_cadence,
         connection=Connection(state=ConnectionState.CONNECTED, since=now) if connected else Connection(),
         created_at=now,
     )

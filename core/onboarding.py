@@ -15,6 +15,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from urllib.parse import urlencode
 
 from core.audit import SYSTEM, Actor, record
@@ -97,6 +98,7 @@ async def add_customer(
     tenant_id: str | None,
     cadence: Cadence,
     report_recipients: list[str],
+    report_cadence: Literal["weekly", "monthly"] = "monthly",
 ) -> tuple[Customer, ConsentLink]:
     customer = await register_customer(
         services.store.org(org_id),
@@ -105,6 +107,7 @@ async def add_customer(
         primary_domain=primary_domain.lower(),
         cadence=cadence,
         report_recipients=report_recipients,
+        report_cadence=report_cadence,
     )
     link = await issue_consent_link(services, org_id, customer.customer_id)
     await record(

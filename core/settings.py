@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     auth_issuer_template: str = "https://login.microsoftonline.com/{tid}/v2.0"
     signin_url: str = Field(default="", description="Local sign-in chooser; empty in Azure (MSAL.js).")
 
+    # The mailer: an app in the MSP's own tenant with Mail.Send, sending as one mailbox.
+    mailer_tenant_id: str = ""
+    mailer_client_id: str = ""
+    mailer_client_secret: SecretStr | None = Field(default=None, description="Local development only.")
+    mailer_certificate_path: str | None = None
+    mail_sender: str = Field(default="", description="The mailbox summaries are sent from (UPN).")
+    mail_attachment_limit_bytes: int = Field(default=3_000_000, ge=1, description="Above it, link instead.")
+
     consent_link_days: int = Field(default=7, ge=1, le=30)
     invitation_days: int = Field(default=7, ge=1, le=30)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from core.settings import Settings
-from devtools.demo_seed import DemoUser, demo_users, onboard_demo
+from devtools.demo_seed import DemoUser, demo_users, onboard_demo, write_demo_reports
 from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
 from devtools.processes import REPO_ROOT, ManagedProcess, StackError, port_open, spawn, wait_until
 from devtools.signin.launcher import SignInProvider, start_signin
@@ -30,6 +30,7 @@ DEMO_PORT = 7071
 BASE_URL = f"http://127.0.0.1:{DEMO_PORT}"
 STATE_DIR = REPO_ROOT / ".devstack"
 DEMO_AUDIENCE = "api://scanposture-demo"
+DEMO_OUT = REPO_ROOT / "demo-out"
 
 
 def start_app(env: dict[str, str], log_path: Path) -> ManagedProcess:
@@ -87,6 +88,10 @@ def run(once: bool) -> int:
             "\nOnboarding the demo customers through admin consent; first scans run through the queue ...\n"
         )
         print(asyncio.run(onboard_demo(settings, BASE_URL, simulator, signin, users)))
+        reports = write_demo_reports(BASE_URL, signin, simulator.demo_tenants(), DEMO_OUT)
+        print("\nExecutive reports:")
+        for path in reports:
+            print(f"  {path}")
         print_people(signin, users)
         if once:
             return 0

@@ -9,6 +9,7 @@ import ssl
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -17,12 +18,14 @@ from core.auth.principals import Membership, grant_membership
 from core.auth.roles import Role
 from core.bootstrap import build_services
 from core.fleet import fleet_table, list_customers
+from core.orgs import create_org
 from core.settings import Settings
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.processes import StackError
 from devtools.signin.launcher import SignInProvider
 
 DEMO_ORG_ID = "demo-msp"
+DEMO_MSP_NAME = "Demo MSP Ltd"
 DEMO_MSP_TENANT = "5c7a1e0d-0b6e-4a53-9b7e-6d2f3c1a9e10"
 _NAMESPACE = uuid.UUID("0f5e8a9c-3d2b-4c1a-8e7f-6a5b4c3d2e1f")
 
@@ -113,7 +116,8 @@ async def onboard_demo(
     services = build_services(settings)
     try:
         admin = users[0]
-        # Bootstrapping the first MSP admin is an operator step (docs/deploy.md), not an API call.
+        # Bootstrapping the MSP and its first admin is an operator step, not an API call.
+        await create_org(services.store, DEMO_ORG_ID, DEMO_MSP_NAME, "msp")
         await grant_membership(
             services.store,
             home_tenant_id=admin.tid,
@@ -130,6 +134,9 @@ async def onboard_demo(
             as_admin = {"authorization": f"Bearer {signin.token_for(admin.id)}"}
             analyst = users[1]
             await _invite_and_accept(api, as_admin, "/api/team/invitations", analyst, signin)
+            await api.put(
+                "/api/branding", headers=as_admin, json={"primary": "#0B6E4F", "secondary": "#F2C14E"}
+            )
             for tenant in simulator.demo_tenants():
                 added = await api.post(
                     "/api/customers",
@@ -157,6 +164,25 @@ async def onboard_demo(
         return await _wait_for_first_scans(services, len(simulator.demo_tenants()), wait_seconds)
     finally:
         await services.close()
+
+
+def write_demo_reports(
+    base_url: str, signin: SignInProvider, tenants: list[dict[str, str]], out: Path
+) -> list[Path]:
+    """Generate each demo customer's executive report through the API and save it under `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    as_admin = {"authorization": f"Bearer {signin.token_for('msp-admin')}"}
+    written = []
+    with httpx.Client(base_url=base_url, timeout=120) as api:
+        for tenant in tenants:
+            made = api.post(f"/api/tenants/{tenant['id']}/reports", headers=as_admin)
+            if made.status_code != 201:
+                raise StackError(f"the report of {tenant['displayName']} failed: {made.text[:300]}")
+            pdf = api.get(made.json()["download"], headers=as_admin)
+            path = out / f"{tenant['defaultDomain']}.pdf"
+            path.write_bytes(pdf.content)
+            written.append(path)
+    return written
 
 
 async def _invite_and_accept(

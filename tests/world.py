@@ -44,6 +44,7 @@ class World:
     org_a: str
     org_b: str
     org_c: str  # an MSP of its own for tests that need a fleet nobody else touches
+    org_d: str  # another, for the report tests
     tenant_x: str
     tenant_y: str
     tenant_z: str
@@ -60,6 +61,7 @@ class World:
             org_a=f"msp-a-{suffix}",
             org_b=f"msp-b-{suffix}",
             org_c=f"msp-c-{suffix}",
+            org_d=f"msp-d-{suffix}",
             tenant_x=_guid(),
             tenant_y=_guid(),
             tenant_z=_guid(),
@@ -80,6 +82,8 @@ class World:
             ("direct_admin", _guid(), None, None, None),  # becomes a direct customer's admin
             ("views_admin", _guid(), Role.MSP_ADMIN, world.org_c, None),
             ("views_analyst", _guid(), Role.MSP_ANALYST, world.org_c, None),
+            ("reports_admin", _guid(), Role.MSP_ADMIN, world.org_d, None),
+            ("reports_analyst", _guid(), Role.MSP_ANALYST, world.org_d, None),
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(

@@ -31,6 +31,7 @@ class Action(StrEnum):
     RUN_SCAN = "run_scan"
     ACCEPT_RISK = "accept_risk"
     GENERATE_REPORT = "generate_report"
+    SEND_SUMMARY = "send_summary"  # "send now" of the email summary (MSP roles)
     MANAGE_TENANT_USERS = "manage_tenant_users"  # customer admins and viewers of that tenant
     MANAGE_TENANT_BRANDING = "manage_tenant_branding"
     VIEW_TENANT_AUDIT = "view_tenant_audit"
@@ -42,6 +43,7 @@ TENANT_ACTIONS = frozenset(
         Action.RUN_SCAN,
         Action.ACCEPT_RISK,
         Action.GENERATE_REPORT,
+        Action.SEND_SUMMARY,
         Action.MANAGE_TENANT_USERS,
         Action.MANAGE_TENANT_BRANDING,
         Action.VIEW_TENANT_AUDIT,
@@ -56,6 +58,7 @@ _ANALYST = frozenset(
         Action.RUN_SCAN,
         Action.ACCEPT_RISK,
         Action.GENERATE_REPORT,
+        Action.SEND_SUMMARY,
     }
 )
 _CUSTOMER_VIEWER = frozenset({Action.VIEW_TENANT})

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from pydantic import SecretStr
+
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,23 +47,28 @@ def entra_error_code(message: str) -> str | None:
     return match.group(0) if match else None
 
 
-def build_credential(settings: Settings, tenant_id: str) -> AsyncTokenCredential:
-    """The multi-tenant app's credential for one customer tenant (certificate preferred)."""
+def app_credential(
+    settings: Settings, tenant_id: str, client_id: str, certificate_path: str | None, secret: SecretStr | None
+) -> AsyncTokenCredential:
+    """An app-only credential (certificate preferred; a secret for local development)."""
     from azure.identity.aio import CertificateCredential, ClientSecretCredential
 
-    if not settings.app_client_id:
-        raise ValueError("APP_CLIENT_ID is not set")
+    if not client_id:
+        raise ValueError("the app's client id is not set")
     kwargs: dict[str, Any] = {"authority": settings.authority_host, "disable_instance_discovery": True}
     if settings.graph_ca_cert:
         kwargs["connection_verify"] = settings.graph_ca_cert
-    if settings.app_certificate_path:
-        return CertificateCredential(
-            tenant_id, settings.app_client_id, certificate_path=settings.app_certificate_path, **kwargs
-        )
-    if settings.app_client_secret is None:
-        raise ValueError("set APP_CERTIFICATE_PATH (or APP_CLIENT_SECRET for local development)")
-    return ClientSecretCredential(
-        tenant_id, settings.app_client_id, settings.app_client_secret.get_secret_value(), **kwargs
+    if certificate_path:
+        return CertificateCredential(tenant_id, client_id, certificate_path=certificate_path, **kwargs)
+    if secret is None:
+        raise ValueError("set the app's certificate path (or, for local development, its secret)")
+    return ClientSecretCredential(tenant_id, client_id, secret.get_secret_value(), **kwargs)
+
+
+def build_credential(settings: Settings, tenant_id: str) -> AsyncTokenCredential:
+    """The multi-tenant scanner app's credential for one customer tenant."""
+    return app_credential(
+        settings, tenant_id, settings.app_client_id, settings.app_certificate_path, settings.app_client_secret
     )
 
 

@@ -78,7 +78,7 @@ def _error_map() -> dict[str, Any]:
     return {"XXX": ODataError}
 
 
-async def _send(adapter: HttpxRequestAdapter, method: str, url: str, body: bytes | None = None) -> Any:
+async def send_json(adapter: HttpxRequestAdapter, method: str, url: str, body: bytes | None = None) -> Any:
     from kiota_abstractions.method import Method
     from kiota_abstractions.request_information import RequestInformation
 
@@ -96,7 +96,7 @@ async def read_graph_source(adapter: HttpxRequestAdapter, base_url: str, source:
     """A whole collection (every `@odata.nextLink` page) or one object."""
     url = base_url + source.path
     try:
-        page = await _send(adapter, "GET", url)
+        page = await send_json(adapter, "GET", url)
         if source.kind == "object":
             return {k: v for k, v in page.items() if not k.startswith("@odata.")}
         items: list[Any] = list(page.get("value", []))
@@ -104,7 +104,7 @@ async def read_graph_source(adapter: HttpxRequestAdapter, base_url: str, source:
             next_link = page.get("@odata.nextLink")
             if not next_link:
                 return items
-            page = await _send(adapter, "GET", next_link)
+            page = await send_json(adapter, "GET", next_link)
             items.extend(page.get("value", []))
         raise SourceError(SourceFailure("unavailable", f"more than {MAX_PAGES} pages"))
     except (SourceError, ClientAuthenticationError):
@@ -122,13 +122,13 @@ async def read_exchange_source(
         {"CmdletInput": {"CmdletName": source.cmdlet, "Parameters": source.parameters}}
     ).encode()
     try:
-        page = await _send(adapter, "POST", url, body)
+        page = await send_json(adapter, "POST", url, body)
         rows: list[Any] = list(page.get("value", []))
         for _ in range(MAX_PAGES):
             next_link = page.get("@odata.nextLink")
             if not next_link:
                 return rows
-            page = await _send(adapter, "POST", next_link, body)
+            page = await send_json(adapter, "POST", next_link, body)
             rows.extend(page.get("value", []))
         raise SourceError(SourceFailure("unavailable", f"more than {MAX_PAGES} pages"))
     except (SourceError, ClientAuthenticationError):

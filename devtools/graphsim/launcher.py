@@ -112,6 +112,11 @@ class GraphSimulator:
             "APP_CLIENT_ID": self.client_id,
             "APP_CLIENT_SECRET": self.client_secret,
             "DNS_NAMESERVERS": self.dns_nameserver,
+            # The mailer: the same simulated app, consented with Mail.Send in the provider's tenant.
+            "MAILER_TENANT_ID": self.provider_tenant_id,
+            "MAILER_CLIENT_ID": self.client_id,
+            "MAILER_CLIENT_SECRET": self.client_secret,
+            "MAIL_SENDER": "reports@scanposture.example",
         }
 
     @property

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from core.bootstrap import LazyServices
-from functions.api import audit, branding, consent, customers, fleet, health, me, team, tenant_views
+from functions.api import audit, branding, consent, customers, fleet, health, me, reports, team, tenant_views
 
 API_PREFIX = "/api"
 # Every router of the API; the isolation test walks these and checks they are all there is.
@@ -21,6 +21,7 @@ ROUTERS = (
     fleet.router,
     tenant_views.router,
     branding.router,
+    reports.router,
 )
 
 

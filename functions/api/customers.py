@@ -13,6 +13,8 @@ from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.customers import Customer, TenantAlreadyACustomer, get_customer, get_customer_by_id
 from core.onboarding import add_customer, issue_consent_link, remove_customer
+from core.reports.invitation_mail import send_consent_email
+from core.reports.mail import MailFailed
 from core.store import NotFound
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep
@@ -31,6 +33,7 @@ class NewCustomer(BaseModel):
     )
     tenantId: str | None = Field(default=None, pattern=GUID)
     cadence: Literal["daily", "weekly"] = "weekly"
+    reportCadence: Literal["weekly", "monthly"] = "monthly"
     reportRecipients: list[EmailStr] = Field(default_factory=list, max_length=20)
 
 
@@ -90,6 +93,7 @@ async def add(
             tenant_id=body.tenantId.lower() if body.tenantId else None,
             cadence=body.cadence,
             report_recipients=[str(r) for r in body.reportRecipients],
+            report_cadence=body.reportCadence,
         )
     except TenantAlreadyACustomer as exc:
         raise HTTPException(409, str(exc)) from exc
@@ -125,6 +129,42 @@ async def new_consent_link(
         target={"customerId": customer_id},
     )
     return ConsentLinkOut(url=link.url, expiresAt=link.expires_at)
+
+
+class ConsentEmailIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to: list[EmailStr] = Field(
+        min_length=1, max_length=5, description="The customer's Global Administrator(s)"
+    )
+
+
+@router.post("/customers/{customer_id}/consent-link/email", status_code=202)
+async def email_consent_link(
+    customer_id: str,
+    body: ConsentEmailIn,
+    grant: ManageCustomers,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    request: Request,
+) -> dict[str, object]:
+    """A fresh consent link, mailed to the customer's administrator through the mailer."""
+    try:
+        customer, _ = await get_customer_by_id(services.store.org(grant.org_id), customer_id)
+    except NotFound as exc:
+        raise HTTPException(404, "no such customer") from exc
+    link = await issue_consent_link(services, grant.org_id, customer_id)
+    try:
+        await send_consent_email(services, customer, link, [str(a) for a in body.to])
+    except MailFailed as exc:
+        raise HTTPException(502, f"the consent link was made but could not be mailed: {exc}") from exc
+    await record(
+        services.store,
+        org_id=grant.org_id,
+        actor=actor(request, principal),
+        action="consent.link_emailed",
+        target={"customerId": customer_id, "to": [str(a) for a in body.to]},
+    )
+    return {"sentTo": [str(a) for a in body.to], "expiresAt": link.expires_at}
 
 
 @router.delete("/customers/{customer_id}", status_code=204)

@@ -84,3 +84,6 @@ def test_make_demo_once_exits_zero() -> None:
     for name in ("Contoso Dental", "Northwind Logistics", "Fabrikam Legal"):
         assert name in out.stdout
     assert "Sign in at http://127.0.0.1:" in out.stdout
+    for domain in ("contoso-dental.example", "northwind-logistics.example", "fabrikam-legal.example"):
+        report = ROOT / "demo-out" / f"{domain}.pdf"
+        assert report.read_bytes().startswith(b"%PDF"), report

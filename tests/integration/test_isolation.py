@@ -35,6 +35,7 @@ EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/team/members/{member_id}"): {"role": "customer_viewer"},
     ("PATCH", "/api/tenants/{tenant_id}/members/{member_id}"): {"role": "customer_viewer"},
     ("PUT", "/api/branding"): {"primary": "#123456"},
+    ("POST", "/api/customers/{customer_id}/consent-link/email"): {"to": ["admin@probe.example"]},
     ("PUT", "/api/tenants/{tenant_id}/branding"): {"enabled": True},
     ("PUT", "/api/tenants/{tenant_id}/findings/{check_id}/acceptance"): {
         "justification": "probe of the authorisation matrix",
@@ -80,6 +81,7 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
     ("GET", "/api/customers/{customer_id}"): Action.MANAGE_CUSTOMERS,
     ("POST", "/api/customers/{customer_id}/consent-link"): Action.MANAGE_CUSTOMERS,
     ("DELETE", "/api/customers/{customer_id}"): Action.MANAGE_CUSTOMERS,
+    ("POST", "/api/customers/{customer_id}/consent-link/email"): Action.MANAGE_CUSTOMERS,
     ("GET", "/api/tenants/{tenant_id}"): Action.VIEW_TENANT,
     ("POST", "/api/team/invitations"): Action.MANAGE_TEAM,
     ("GET", "/api/team/members"): Action.MANAGE_TEAM,
@@ -111,6 +113,11 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
     ("PUT", "/api/tenants/{tenant_id}/branding"): Action.MANAGE_TENANT_BRANDING,
     ("PUT", "/api/tenants/{tenant_id}/branding/logo"): Action.MANAGE_TENANT_BRANDING,
     ("GET", "/api/tenants/{tenant_id}/branding/logo"): Action.VIEW_TENANT,
+    ("POST", "/api/tenants/{tenant_id}/reports"): Action.GENERATE_REPORT,
+    ("POST", "/api/tenants/{tenant_id}/reports/send"): Action.SEND_SUMMARY,
+    ("GET", "/api/tenants/{tenant_id}/reports"): Action.VIEW_TENANT,
+    ("GET", "/api/tenants/{tenant_id}/reports/{scan_id}"): Action.VIEW_TENANT,
+    ("GET", "/api/tenants/{tenant_id}/reports/{scan_id}/link"): Action.VIEW_TENANT,
 }
 
 

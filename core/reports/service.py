@@ -1,0 +1,167 @@
+"""The executive report use cases: assemble a tenant's latest scan into report data, render the
+PDF, write it to Blob at reports/{tenantId}/{scanId}.pdf and record it in the tenant's partition;
+list, read and link to stored reports."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from core.audit import Actor, record
+from core.bootstrap import Services
+from core.checks.catalogue import get_check
+from core.customers import Customer, get_customer
+from core.drilldown import SEVERITY_RANK
+from core.frameworks import framework_coverage
+from core.posture import effective
+from core.reports.branding import brand_for
+from core.reports.model import FrameworkCoverage, ReportData, ReportFinding
+from core.scan.findings import acceptance_in_force
+from core.store import NotFound
+
+TOP_PRIORITIES = 10
+PRIORITY_RANK = {"P1": 0, "P2": 1, "P3": 2}
+
+
+class NoScanYet(Exception):
+    """A report needs a completed scan."""
+
+
+def report_blob_name(tenant_id: str, scan_id: str) -> str:
+    # In the "reports" container, so the full path reads reports/{tenantId}/{scanId}.pdf.
+    return f"{tenant_id}/{scan_id}.pdf"
+
+
+def _finding(doc: dict[str, Any], now: datetime) -> ReportFinding:
+    try:
+        remediation = get_check(doc["checkId"]).metadata.remediation
+    except KeyError:
+        remediation = ""
+    acceptance = doc.get("acceptance") or {}
+    accepted = acceptance_in_force(doc, now)
+    return ReportFinding(
+        check_id=doc["checkId"],
+        title=doc["title"],
+        category=doc["category"],
+        severity=doc["severity"],
+        priority=doc["priority"],
+        status=doc["status"],
+        summary=doc["summary"],
+        remediation=remediation,
+        evidence=list(doc.get("evidence") or []),
+        evidence_count=int(doc.get("evidenceCount") or 0),
+        cis=doc["frameworks"]["cis"],
+        scuba=doc["frameworks"]["scuba"],
+        accepted=accepted,
+        acceptance_expires_at=datetime.fromisoformat(acceptance["expiresAt"]) if accepted else None,
+        acceptance_justification=acceptance.get("justification") if accepted else None,
+    )
+
+
+async def assemble(services: Services, customer: Customer, now: datetime) -> ReportData:
+    if (
+        customer.tenant_id is None
+        or customer.summary.last_scan_id is None
+        or customer.summary.last_scan_at is None
+    ):
+        raise NoScanYet(f"{customer.display_name} has not been scanned yet")
+    tenant = services.store.tenant(customer.tenant_id)
+    docs = await tenant.query_all("c.type = @t", {"@t": "finding"})
+    findings = sorted(
+        (_finding(d, now) for d in docs),
+        key=lambda f: (f.status != "fail", PRIORITY_RANK[f.priority], SEVERITY_RANK[f.severity], f.check_id),
+    )
+    failing = [f for f in findings if f.status == "fail"]
+    posture = effective(customer.summary, now)
+    coverage = []
+    for framework in ("cis", "scuba"):
+        c = await framework_coverage(tenant, framework, now)  # type: ignore[arg-type]
+        coverage.append(
+            FrameworkCoverage(
+                c["title"], c["counts"]["passed"], c["counts"]["failed"], c["counts"]["not_assessed"]
+            )
+        )
+    counts: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    by_severity: dict[str, int] = {}
+    for f in findings:
+        counts[f.status] = counts.get(f.status, 0) + 1
+    for f in failing:
+        by_category[f.category] = by_category.get(f.category, 0) + 1
+        by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
+    return ReportData(
+        customer_name=customer.display_name,
+        tenant_id=customer.tenant_id,
+        primary_domain=customer.primary_domain,
+        scan_id=customer.summary.last_scan_id,
+        scanned_at=customer.summary.last_scan_at,
+        generated_at=now,
+        score=posture.score,
+        score_change=customer.summary.score_change,
+        trend=[(p.at, p.score) for p in customer.summary.trend],
+        open_priority_count=posture.open_priority_count,
+        counts_by_status=counts,
+        failing_by_category=by_category,
+        failing_by_severity=by_severity,
+        findings=findings,
+        frameworks=coverage,
+        brand=await brand_for(services, customer),
+        top_priorities=[f for f in failing if not f.accepted][:TOP_PRIORITIES],
+    )
+
+
+async def generate_report(
+    services: Services, org_id: str, tenant_id: str, actor: Actor, now: datetime | None = None
+) -> dict[str, Any]:
+    """Render the latest scan's report, store it and record it. Returns the record."""
+    now = now or datetime.now(UTC)
+    customer, _ = await get_customer(services.store.org(org_id), tenant_id)
+    data = await assemble(services, customer, now)
+    from core.reports.pdf import render_report  # fpdf2 loads only where reports are made
+
+    # Rendering is CPU work; a thread keeps the event loop answering other requests meanwhile.
+    pdf = await asyncio.to_thread(render_report, data)
+    blob = report_blob_name(tenant_id, data.scan_id)
+    await services.blobs.put(services.settings.reports_container, blob, pdf, "application/pdf")
+    report = {
+        "id": f"report:{data.scan_id}",
+        "type": "report",
+        "scanId": data.scan_id,
+        "blob": blob,
+        "sizeBytes": len(pdf),
+        "generatedAt": now.isoformat(),
+        "generatedBy": actor.to_json(),
+        "score": data.score,
+        "branded": data.brand.enabled,
+    }
+    await services.store.tenant(tenant_id).upsert(report)
+    await record(
+        services.store,
+        org_id=org_id,
+        actor=actor,
+        tenant_id=tenant_id,
+        action="report.generated",
+        target={"scanId": data.scan_id, "sizeBytes": len(pdf)},
+    )
+    return report
+
+
+async def list_reports(services: Services, tenant_id: str) -> list[dict[str, Any]]:
+    reports = await services.store.tenant(tenant_id).query_all("c.type = @t", {"@t": "report"})
+    return sorted(reports, key=lambda r: r["generatedAt"], reverse=True)
+
+
+async def read_report(services: Services, tenant_id: str, scan_id: str) -> bytes:
+    record_ = await services.store.tenant(tenant_id).get(f"report:{scan_id}")  # NotFound if none
+    return await services.blobs.get(services.settings.reports_container, record_.body["blob"])
+
+
+async def report_link(services: Services, tenant_id: str, scan_id: str) -> tuple[str, datetime]:
+    """A short-lived read-only link to one stored report."""
+    stored = await services.store.tenant(tenant_id).find(f"report:{scan_id}")
+    if stored is None:
+        raise NotFound("report", scan_id)
+    valid = timedelta(minutes=services.settings.report_link_minutes)
+    url = await services.blobs.read_url(services.settings.reports_container, stored.body["blob"], valid)
+    return url, datetime.now(UTC) + valid

@@ -1,0 +1,95 @@
+"""Executive reports of one tenant: generate, list, download (streamed) or a short-lived link."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi.responses import Response
+
+from core.auth.principals import Grant
+from core.auth.roles import Action
+from core.reports.service import NoScanYet, generate_report, list_reports, read_report, report_link
+from core.reports.summary import send_summary
+from core.store import NotFound
+from functions.api.auth import PrincipalDep, actor, require
+from functions.api.deps import ServicesDep, known_query_parameters
+
+router = APIRouter(tags=["reports"], dependencies=[Depends(known_query_parameters())])
+GenerateReport = Annotated[Grant, Depends(require(Action.GENERATE_REPORT))]
+ViewTenant = Annotated[Grant, Depends(require(Action.VIEW_TENANT))]
+SendSummary = Annotated[Grant, Depends(require(Action.SEND_SUMMARY))]
+ScanId = Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,80}$")]
+
+
+def _tenant(grant: Grant) -> str:
+    assert grant.tenant_id is not None
+    return grant.tenant_id
+
+
+def _out(report: dict[str, Any], tenant_id: str) -> dict[str, Any]:
+    keep = ("scanId", "sizeBytes", "generatedAt", "score", "branded")
+    return {
+        **{k: report.get(k) for k in keep},
+        "download": f"/api/tenants/{tenant_id}/reports/{report['scanId']}",
+    }
+
+
+@router.post("/tenants/{tenant_id}/reports", status_code=201)
+async def generate(
+    tenant_id: str, grant: GenerateReport, principal: PrincipalDep, services: ServicesDep, request: Request
+) -> dict[str, Any]:
+    """A report of the latest scan, in the customer's branding (replacing one for the same scan)."""
+    try:
+        report = await generate_report(services, grant.org_id, _tenant(grant), actor(request, principal))
+    except NoScanYet as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return _out(report, _tenant(grant))
+
+
+@router.post("/tenants/{tenant_id}/reports/send", status_code=202)
+async def send_now(
+    tenant_id: str, grant: SendSummary, principal: PrincipalDep, services: ServicesDep, request: Request
+) -> dict[str, Any]:
+    """Mail the summary with the latest report to the customer's recipients now (MSP roles)."""
+    period = f"now-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    try:
+        delivery = await send_summary(
+            services, grant.org_id, _tenant(grant), actor(request, principal), period=period
+        )
+    except NoScanYet as exc:
+        raise HTTPException(409, str(exc)) from exc
+    keep = ("period", "status", "attempts", "recipients", "attached", "error", "scanId")
+    return {k: delivery.get(k) for k in keep}
+
+
+@router.get("/tenants/{tenant_id}/reports")
+async def reports(tenant_id: str, grant: ViewTenant, services: ServicesDep) -> list[dict[str, Any]]:
+    return [_out(r, _tenant(grant)) for r in await list_reports(services, _tenant(grant))]
+
+
+@router.get("/tenants/{tenant_id}/reports/{scan_id}", responses={200: {"content": {"application/pdf": {}}}})
+async def download(tenant_id: str, scan_id: ScanId, grant: ViewTenant, services: ServicesDep) -> Response:
+    try:
+        pdf = await read_report(services, _tenant(grant), scan_id)
+    except NotFound as exc:
+        raise HTTPException(404, "no such report") from exc
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "content-disposition": f'attachment; filename="scanposture-{scan_id}.pdf"',
+            "cache-control": "private, no-store",
+        },
+    )
+
+
+@router.get("/tenants/{tenant_id}/reports/{scan_id}/link")
+async def link(tenant_id: str, scan_id: ScanId, grant: ViewTenant, services: ServicesDep) -> dict[str, Any]:
+    """A read-only link that expires after REPORT_LINK_MINUTES, for handing to a browser."""
+    try:
+        url, expires_at = await report_link(services, _tenant(grant), scan_id)
+    except NotFound as exc:
+        raise HTTPException(404, "no such report") from exc
+    return {"url": url, "expiresAt": expires_at}
