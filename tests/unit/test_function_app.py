@@ -71,3 +71,9 @@ def test_host_json_queue_settings_and_route_prefix() -> None:
     assert host["extensions"]["http"]["routePrefix"] == ""
     assert host["extensionBundle"]["id"] == "Microsoft.Azure.Functions.ExtensionBundle"
     assert host["extensionBundle"]["version"].startswith("[4.")
+
+
+def test_daily_summary_timer_schedule() -> None:
+    timer = _functions()["daily_summary_timer"]
+    assert timer["type"] == "timerTrigger"
+    assert timer["schedule"] == "0 0 7 * * *"
