@@ -47,8 +47,8 @@ def sanitise_logo(data: bytes) -> bytes:
             image.load()
         except (OSError, SyntaxError, Image.DecompressionBombWarning) as exc:
             raise LogoRejected("logo: the image is truncated or corrupt") from exc
-    image = image.convert("RGBA")
-    image.thumbnail((OUTPUT_MAX_SIDE, OUTPUT_MAX_SIDE))
+    clean = image.convert("RGBA")
+    clean.thumbnail((OUTPUT_MAX_SIDE, OUTPUT_MAX_SIDE))
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    clean.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -76,7 +76,7 @@ async def assemble(services: Services, customer: Customer, now: datetime) -> Rep
     posture = effective(customer.summary, now)
     coverage = []
     for framework in ("cis", "scuba"):
-        c = await framework_coverage(tenant, framework, now)  # type: ignore[arg-type]
+        c = await framework_coverage(tenant, framework, now)
         coverage.append(
             FrameworkCoverage(
                 c["title"], c["counts"]["passed"], c["counts"]["failed"], c["counts"]["not_assessed"]

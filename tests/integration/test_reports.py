@@ -155,3 +155,17 @@ async def test_the_consent_link_can_be_emailed(
     (message,) = graphsim.sent_mail(graphsim.provider_tenant_id)[before:]
     assert message["recipients"] == ["global.admin@mailed-link.example"]
     assert "/organizations/v2.0/adminconsent?" in message["message"]["body"]["content"]
+
+
+async def test_the_daily_job_sends_each_period_once(
+    zurich: str, graphsim: GraphSimulator, api_services: Services
+) -> None:
+    from core.reports.summary import send_due_summaries
+
+    before = len(graphsim.sent_mail(graphsim.provider_tenant_id))
+    first = await send_due_summaries(api_services)
+    assert first["sent"] >= 1 and first["failed"] == 0
+    mailed = graphsim.sent_mail(graphsim.provider_tenant_id)[before:]
+    assert any(m["recipients"] == [RECIPIENT] for m in mailed)
+    again = await send_due_summaries(api_services)
+    assert again == {"sent": 0, "failed": 0}  # this month's summary went out already
