@@ -1,0 +1,1 @@
+"""Billing the MSP: managed-user metering, the price plan, and invoices."""
