@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
@@ -92,9 +92,11 @@ class Customer(Document):
     connection: Connection = Field(default_factory=Connection)
     summary: PostureSummary = Field(default_factory=PostureSummary)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    # Set when the MSP cancels the customer: scans stop after it, billing ends with that day.
+    cancelled_on: date | None = None
 
     def is_due(self, now: datetime) -> bool:
-        if self.connection.state is not ConnectionState.CONNECTED:
+        if self.connection.state is not ConnectionState.CONNECTED or self.cancelled_on is not None:
             return False
         last = self.summary.last_scan_at
         return last is None or now - last >= CADENCE_INTERVAL[self.cadence]

@@ -31,3 +31,18 @@ async def daily_summary_timer(timer: func.TimerRequest) -> None:
 
     result = await send_due_summaries(await services.get())
     log.info("daily summaries: %s", result)
+
+
+JUST_AFTER_MIDNIGHT = "0 5 0 * * *"
+
+
+@bp.timer_trigger(arg_name="timer", schedule=JUST_AFTER_MIDNIGHT, run_on_startup=False, use_monitor=True)
+async def daily_metering_timer(timer: func.TimerRequest) -> None:
+    """Closes yesterday's metering: customers no scan counted get the last known count."""
+    from datetime import UTC, datetime, timedelta
+
+    from core.billing.service import meter_day
+
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    written = await meter_day(await services.get(), yesterday)
+    log.info("metering %s: %d carried over", yesterday, written)

@@ -45,6 +45,7 @@ class World:
     org_b: str
     org_c: str  # an MSP of its own for tests that need a fleet nobody else touches
     org_d: str  # another, for the report tests
+    org_e: str  # and one for billing
     tenant_x: str
     tenant_y: str
     tenant_z: str
@@ -62,6 +63,7 @@ class World:
             org_b=f"msp-b-{suffix}",
             org_c=f"msp-c-{suffix}",
             org_d=f"msp-d-{suffix}",
+            org_e=f"msp-e-{suffix}",
             tenant_x=_guid(),
             tenant_y=_guid(),
             tenant_z=_guid(),
@@ -84,6 +86,8 @@ class World:
             ("views_analyst", _guid(), Role.MSP_ANALYST, world.org_c, None),
             ("reports_admin", _guid(), Role.MSP_ADMIN, world.org_d, None),
             ("reports_analyst", _guid(), Role.MSP_ANALYST, world.org_d, None),
+            ("billing_admin", _guid(), Role.MSP_ADMIN, world.org_e, None),
+            ("billing_analyst", _guid(), Role.MSP_ANALYST, world.org_e, None),
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from core.billing.metering import count_users, record_usage
 from core.bootstrap import Services
 from core.checks.model import Status
 from core.collect.connection import TenantUnreachable, open_connection
@@ -121,6 +122,10 @@ async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
         customer, _ = await get_customer(org, request.tenant_id)
     except NotFound:
         return ScanOutcome(request.request_id, "skipped", "no such customer in this org")
+    if customer.cancelled_on is not None and customer.cancelled_on < datetime.now(UTC).date():
+        return ScanOutcome(
+            request.request_id, "skipped", f"customer was cancelled on {customer.cancelled_on}"
+        )
     if customer.connection.state is not ConnectionState.CONNECTED:
         return ScanOutcome(request.request_id, "skipped", f"customer is {customer.connection.state.value}")
 
@@ -192,6 +197,7 @@ async def _record(
     summary = summarise_scan(customer.summary, results, findings, request.request_id, started)
     score, open_p1 = summary.score, summary.open_priority_count
     counts = {status.value: sum(1 for r in results if r.outcome.status is status) for status in Status}
+    users = count_users(snapshot.data["users"]) if snapshot.has("users") else None
     completed_at = datetime.now(UTC)
     scan = {
         **claim.body,
@@ -205,6 +211,8 @@ async def _record(
         "changes": changes,
         "results": [{"checkId": r.check.id, "status": r.outcome.status.value} for r in results],
         "sourceFailures": {name: f.reason for name, f in sorted(snapshot.failures.items())},
+        "managedUsers": users.managed if users else None,
+        "guestUsers": users.guests if users else None,
     }
     await tenant.replace(scan, claim.etag)
     if request.reason == "manual":
@@ -215,5 +223,7 @@ async def _record(
         customer.summary = summarise_scan(customer.summary, results, findings, request.request_id, started)
 
     await update_customer_by_id(org, customer.customer_id, summarise)
+    if users is not None:  # metering: the day's latest scan sets the day's count
+        await record_usage(org, customer, started.date(), users, source="scan", scan_id=request.request_id)
     log.info("scanned %s: score %s, %d failing", request.tenant_id, score, summary.failing_count)
     return ScanOutcome(request.request_id, "completed", f"score {score}", score, counts)

@@ -1,0 +1,178 @@
+"""Billing (MSP admins only): the price plan, cancelling a customer, usage, and invoice previews as
+JSON, CSV or a PDF in the MSP's branding."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.auth.principals import Grant
+from core.auth.roles import Action
+from core.billing.documents import invoice_csv, invoice_pdf
+from core.billing.invoice import InvalidPeriod, Invoice, Period
+from core.billing.metering import usage_between
+from core.billing.pricing import InvalidPlan, PricePlan
+from core.billing.service import (
+    BillingRefused,
+    cancel_customer,
+    get_plan,
+    invoice_preview,
+    plan_to_document,
+    set_plan,
+)
+from core.orgs import get_org
+from core.reports.branding import BrandingScope, read_branding
+from core.reports.model import Brand
+from core.store import NotFound
+from functions.api.auth import PrincipalDep, actor, require
+from functions.api.deps import ServicesDep, known_query_parameters
+
+router = APIRouter(tags=["billing"])
+ManageBilling = Annotated[Grant, Depends(require(Action.MANAGE_BILLING))]
+Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=4)]
+
+
+class PlanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
+    bandRates: list[Amount] = Field(
+        min_length=4,
+        max_length=4,
+        description="Per user per month: <1,000, 1,000-4,999, 5,000-24,999, 25,000+ users across the fleet",
+    )
+    model: Literal["volume", "tiered"] = "volume"
+    brandedOutputsAddon: Amount = Decimal("0")
+    weeklyCadenceAddon: Amount = Decimal("0")
+    bandBasis: Literal["average", "peak"] = "average"
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cancelledOn: date
+
+
+@router.get("/billing/plan", dependencies=[Depends(known_query_parameters())])
+async def read_plan(grant: ManageBilling, services: ServicesDep) -> dict[str, Any]:
+    plan = await get_plan(services, grant.org_id)
+    return {"configured": plan is not None, **(plan_to_document(plan) if plan else {})}
+
+
+@router.put("/billing/plan", dependencies=[Depends(known_query_parameters())])
+async def write_plan(
+    body: PlanIn, grant: ManageBilling, principal: PrincipalDep, services: ServicesDep, request: Request
+) -> dict[str, Any]:
+    try:
+        plan = PricePlan(
+            currency=body.currency.upper(),
+            band_rates=tuple(body.bandRates),  # type: ignore[arg-type]
+            model=body.model,
+            branded_outputs_addon=body.brandedOutputsAddon,
+            weekly_cadence_addon=body.weeklyCadenceAddon,
+            band_basis=body.bandBasis,
+        )
+    except InvalidPlan as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return plan_to_document(await set_plan(services, grant.org_id, actor(request, principal), plan))
+
+
+@router.post("/customers/{customer_id}/cancel", dependencies=[Depends(known_query_parameters())])
+async def cancel(
+    customer_id: str,
+    body: CancelIn,
+    grant: ManageBilling,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    request: Request,
+) -> dict[str, Any]:
+    try:
+        customer = await cancel_customer(
+            services, grant.org_id, actor(request, principal), customer_id, body.cancelledOn
+        )
+    except NotFound as exc:
+        raise HTTPException(404, "no such customer") from exc
+    except BillingRefused as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return {"customerId": customer.customer_id, "cancelledOn": customer.cancelled_on}
+
+
+def _period(start: date, end: date) -> Period:
+    try:
+        return Period(start, end)
+    except InvalidPeriod as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+
+@router.get("/billing/usage", dependencies=[Depends(known_query_parameters("start", "end"))])
+async def usage(grant: ManageBilling, services: ServicesDep, start: date, end: date) -> list[dict[str, Any]]:
+    period = _period(start, end)
+    rows = await usage_between(services.store.org(grant.org_id), period.start, period.end)
+    return sorted(rows, key=lambda r: (r["day"], r["customerId"]))
+
+
+def _invoice_json(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "start": invoice.period.start,
+        "end": invoice.period.end,
+        "currency": invoice.currency,
+        "model": invoice.model,
+        "bandBasis": invoice.band_basis,
+        "basisTotalUsers": str(invoice.basis_total_users),
+        "band": invoice.band,
+        "rate": str(invoice.rate.quantize(Decimal("0.0001"))),
+        "total": str(invoice.total),
+        "lines": [
+            {
+                "customerId": line.customer_id,
+                "customer": line.name,
+                "activeDays": line.active_days,
+                "averageUsers": str(line.average_users),
+                "userAmount": str(line.user_amount),
+                "brandedAmount": str(line.branded_amount),
+                "weeklyAmount": str(line.weekly_amount),
+                "amount": str(line.amount),
+            }
+            for line in invoice.lines
+        ],
+    }
+
+
+@router.get("/billing/invoice", dependencies=[Depends(known_query_parameters("start", "end", "format"))])
+async def invoice(
+    grant: ManageBilling,
+    services: ServicesDep,
+    start: date,
+    end: date,
+    format: Annotated[Literal["json", "csv", "pdf"], Query()] = "json",
+) -> Any:
+    try:
+        preview = await invoice_preview(services, grant.org_id, _period(start, end))
+    except BillingRefused as exc:
+        raise HTTPException(400, str(exc)) from exc
+    if format == "csv":
+        return PlainTextResponse(
+            invoice_csv(preview),
+            media_type="text/csv",
+            headers={"content-disposition": f'attachment; filename="invoice-{start}-{end}.csv"'},
+        )
+    if format == "pdf":
+        org = await get_org(services.store, grant.org_id) or {}
+        name = str(org.get("name") or grant.org_id)
+        fleet = await read_branding(services, BrandingScope(grant.org_id))
+        brand = (
+            Brand.neutral(name)
+            if fleet is None
+            else Brand(
+                True, fleet.get("primary") or "#1F3A5F", fleet.get("secondary") or "#5B7DB1", None, name
+            )
+        )
+        return Response(
+            invoice_pdf(preview, brand, name, datetime.now(UTC)),
+            media_type="application/pdf",
+            headers={"content-disposition": f'attachment; filename="invoice-{start}-{end}.pdf"'},
+        )
+    return _invoice_json(preview)
