@@ -7,7 +7,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from core.bootstrap import LazyServices
-from functions.api import audit, branding, consent, customers, fleet, health, me, reports, team, tenant_views
+from functions.api import (
+    audit,
+    billing,
+    branding,
+    consent,
+    customers,
+    fleet,
+    health,
+    me,
+    reports,
+    team,
+    tenant_views,
+)
 
 API_PREFIX = "/api"
 # Every router of the API; the isolation test walks these and checks they are all there is.
@@ -22,6 +34,7 @@ ROUTERS = (
     tenant_views.router,
     branding.router,
     reports.router,
+    billing.router,
 )
 
 

@@ -35,6 +35,7 @@ EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/team/members/{member_id}"): {"role": "customer_viewer"},
     ("PATCH", "/api/tenants/{tenant_id}/members/{member_id}"): {"role": "customer_viewer"},
     ("PUT", "/api/branding"): {"primary": "#123456"},
+    ("PUT", "/api/billing/plan"): {"currency": "EUR", "bandRates": ["3", "2", "1", "1"]},
     ("POST", "/api/customers/{customer_id}/consent-link/email"): {"to": ["admin@probe.example"]},
     ("PUT", "/api/tenants/{tenant_id}/branding"): {"enabled": True},
     ("PUT", "/api/tenants/{tenant_id}/findings/{check_id}/acceptance"): {
@@ -118,6 +119,11 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
     ("GET", "/api/tenants/{tenant_id}/reports"): Action.VIEW_TENANT,
     ("GET", "/api/tenants/{tenant_id}/reports/{scan_id}"): Action.VIEW_TENANT,
     ("GET", "/api/tenants/{tenant_id}/reports/{scan_id}/link"): Action.VIEW_TENANT,
+    ("GET", "/api/billing/plan"): Action.MANAGE_BILLING,
+    ("PUT", "/api/billing/plan"): Action.MANAGE_BILLING,
+    ("POST", "/api/customers/{customer_id}/cancel"): Action.MANAGE_BILLING,
+    ("GET", "/api/billing/usage"): Action.MANAGE_BILLING,
+    ("GET", "/api/billing/invoice"): Action.MANAGE_BILLING,
 }
 
 
