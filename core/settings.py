@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     storage_blob_url: str | None = Field(default=None, description="Blob service URL (managed identity).")
     storage_queue_url: str | None = Field(default=None, description="Queue service URL (managed identity).")
     scan_queue_name: str = "scan-requests"
+    webhook_queue_name: str = "webhook-deliveries"
+    webhooks_allow_loopback: bool = Field(default=False, description="Local development only.")
     reports_container: str = "reports"
     logos_container: str = "logos"
     report_link_minutes: int = Field(default=15, ge=1, le=60)

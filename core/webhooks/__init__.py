@@ -1,0 +1,1 @@
+"""Webhooks: endpoints, signed deliveries through a queue, and the events the product emits."""

@@ -1,0 +1,147 @@
+"""Publishing events and delivering them to endpoints, signed per the Standard Webhooks spec.
+
+Each (event, endpoint) pair is one queue message. A failed delivery goes back on the queue with
+exponential back-off (5 s, 10 s, 20 s ... capped at an hour) until 24 hours after its first try;
+every attempt is logged. An endpoint that keeps failing (DISABLE_AFTER consecutive failures, or a
+delivery that ran out of retries) is disabled, and the MSP is told through the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from standardwebhooks import Webhook
+
+from core.audit import SYSTEM, record
+from core.bootstrap import Services
+from core.store import NotFound
+from core.store.queues import QueueChannel
+from core.webhooks.endpoints import EndpointRefused, check_url, endpoints_for
+
+PAYLOAD_VERSION = "1"
+RETRY_FOR = timedelta(hours=24)
+FIRST_DELAY_SECONDS = 5
+MAX_DELAY_SECONDS = 3600
+DISABLE_AFTER = 20
+TIMEOUT_SECONDS = 10.0
+
+
+def webhook_queue(services: Services) -> QueueChannel:
+    return QueueChannel.from_settings(services.settings, services.settings.webhook_queue_name)
+
+
+def event_payload(event_type: str, org_id: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {
+        "type": event_type,
+        "version": PAYLOAD_VERSION,
+        "id": f"evt_{uuid.uuid4().hex}",
+        "timestamp": now.isoformat(),
+        "orgId": org_id,
+        "data": data,
+    }
+
+
+async def publish(services: Services, org_id: str, event_type: str, data: dict[str, Any]) -> int:
+    """Queue one delivery per enabled endpoint subscribed to the event. Returns how many."""
+    endpoints = await endpoints_for(services.store.org(org_id), event_type)
+    if not endpoints:
+        return 0
+    now = datetime.now(UTC)
+    event = event_payload(event_type, org_id, data, now)
+    queue = webhook_queue(services)
+    try:
+        for endpoint in endpoints:
+            await queue.send(
+                {
+                    "orgId": org_id,
+                    "endpointId": endpoint.id,
+                    "event": event,
+                    "attempt": 1,
+                    "firstAttemptAt": now.isoformat(),
+                }
+            )
+    finally:
+        await queue.close()
+    return len(endpoints)
+
+
+def backoff_seconds(attempt: int) -> int:
+    return int(min(FIRST_DELAY_SECONDS * 2 ** (attempt - 1), MAX_DELAY_SECONDS))
+
+
+async def deliver(
+    services: Services, message: dict[str, Any], *, client: httpx.AsyncClient | None = None
+) -> str:
+    """Handle one delivery message (the webhook queue's handler). Returns what happened."""
+    org = services.store.org(message["orgId"])
+    try:
+        stored = await org.get(f"webhook:{message['endpointId']}")
+    except NotFound:
+        return "dropped: endpoint removed"
+    endpoint = stored.body
+    if not endpoint["enabled"]:
+        return "dropped: endpoint disabled"
+    event, attempt = message["event"], int(message["attempt"])
+    now = datetime.now(UTC)
+    body = json.dumps(event, separators=(",", ":"))
+    status: int | None = None
+    try:
+        await check_url(endpoint["url"], allow_loopback=services.settings.webhooks_allow_loopback)
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": event["id"],
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(endpoint["secret"]).sign(event["id"], now, body),
+            "user-agent": "ScanPosture-Webhooks/1",
+        }
+        owned = client is None
+        http = client or httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        try:
+            response = await http.post(endpoint["url"], content=body, headers=headers)
+        finally:
+            if owned:
+                await http.aclose()
+        status = response.status_code
+        ok, error = 200 <= status < 300, None if 200 <= status < 300 else f"HTTP {status}"
+    except (httpx.HTTPError, EndpointRefused) as exc:
+        ok, error = False, f"{type(exc).__name__}: {exc}"[:300]
+    await org.create(
+        {
+            "id": f"webhook-delivery:{event['id']}:{endpoint['endpointId']}:{attempt}",
+            "type": "webhook_delivery",
+            "endpointId": endpoint["endpointId"],
+            "eventId": event["id"],
+            "event": event["type"],
+            "attempt": attempt,
+            "at": now.isoformat(),
+            "ok": ok,
+            "statusCode": status,
+            "error": error,
+        }
+    )
+    failures = 0 if ok else int(endpoint.get("consecutiveFailures", 0)) + 1
+    first = datetime.fromisoformat(message["firstAttemptAt"])
+    out_of_time = not ok and now - first >= RETRY_FOR
+    disable = failures >= DISABLE_AFTER or out_of_time
+    await org.replace({**endpoint, "consecutiveFailures": failures, "enabled": not disable}, stored.etag)
+    if disable:
+        await record(
+            services.store,
+            org_id=message["orgId"],
+            actor=SYSTEM,
+            action="webhook.disabled",
+            target={"endpointId": endpoint["endpointId"], "url": endpoint["url"], "lastError": error},
+        )
+        return f"failed and disabled the endpoint: {error}"
+    if ok:
+        return "delivered"
+    queue = webhook_queue(services)
+    try:
+        await queue.send({**message, "attempt": attempt + 1}, visibility_delay=backoff_seconds(attempt))
+    finally:
+        await queue.close()
+    return f"failed, retry {attempt + 1} in {backoff_seconds(attempt)} s: {error}"
