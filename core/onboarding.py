@@ -40,6 +40,7 @@ from core.customers import (
 from core.scan.requests import ScanRequest
 from core.settings import Settings
 from core.store import Conflict, NotFound
+from core.webhooks.events import emit
 
 CONSENT_SCOPE = "https://graph.microsoft.com/.default"
 _GUID = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$")
@@ -200,6 +201,8 @@ async def complete_consent(
         org_id=org_id, tenant_id=tenant_id, request_id=f"consent-{_hash(secret)[:16]}", reason="consent"
     )
     await services.scan_queue.send(request.to_message())
+    connected_event = {"tenantId": tenant_id, "customerId": customer.customer_id, "reconnected": reconnect}
+    await emit(services, org_id, [("tenant.connected", connected_event)])
     await record(
         services.store,
         org_id=org_id,
@@ -214,6 +217,7 @@ async def complete_consent(
 async def connection_lost(services: Services, org_id: str, tenant_id: str, exc: TenantUnreachable) -> None:
     """The tenant removed the app: mark it, keep its history, and say so in the audit log."""
     await mark_connection_lost(services.store.org(org_id), tenant_id, exc.code, str(exc))
+    await emit(services, org_id, [("tenant.connection_lost", {"tenantId": tenant_id, "errorCode": exc.code})])
     await record(
         services.store,
         org_id=org_id,

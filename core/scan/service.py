@@ -28,6 +28,7 @@ from core.scan.now import mark_pending
 from core.scan.requests import ScanRequest
 from core.scan.scoring import SCORING_METHOD
 from core.store import AlreadyExists, Conflict, NotFound, StoredItem, TenantRepository
+from core.webhooks.events import emit, scan_events
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +224,8 @@ async def _record(
         customer.summary = summarise_scan(customer.summary, results, findings, request.request_id, started)
 
     await update_customer_by_id(org, customer.customer_id, summarise)
+    events = scan_events(request.tenant_id, customer.customer_id, scan, findings, summary.score_change)
+    await emit(services, request.org_id, events)
     if users is not None:  # metering: the day's latest scan sets the day's count
         await record_usage(org, customer, started.date(), users, source="scan", scan_id=request.request_id)
     log.info("scanned %s: score %s, %d failing", request.tenant_id, score, summary.failing_count)

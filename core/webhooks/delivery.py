@@ -20,7 +20,7 @@ from core.audit import SYSTEM, record
 from core.bootstrap import Services
 from core.store import NotFound
 from core.store.queues import QueueChannel
-from core.webhooks.endpoints import EndpointRefused, check_url, endpoints_for
+from core.webhooks.endpoints import EndpointRefused, check_url, enabled_endpoints
 
 PAYLOAD_VERSION = "1"
 RETRY_FOR = timedelta(hours=24)
@@ -47,26 +47,35 @@ def event_payload(event_type: str, org_id: str, data: dict[str, Any], now: datet
 
 async def publish(services: Services, org_id: str, event_type: str, data: dict[str, Any]) -> int:
     """Queue one delivery per enabled endpoint subscribed to the event. Returns how many."""
-    endpoints = await endpoints_for(services.store.org(org_id), event_type)
+    return await publish_all(services, org_id, [(event_type, data)])
+
+
+async def publish_all(services: Services, org_id: str, events: list[tuple[str, dict[str, Any]]]) -> int:
+    """Queue deliveries of several events, reading the org's endpoints once."""
+    if not events:
+        return 0
+    endpoints = await enabled_endpoints(services.store.org(org_id))
     if not endpoints:
         return 0
     now = datetime.now(UTC)
-    event = event_payload(event_type, org_id, data, now)
     queue = webhook_queue(services)
+    queued = 0
     try:
-        for endpoint in endpoints:
-            await queue.send(
-                {
+        for event_type, data in events:
+            event = event_payload(event_type, org_id, data, now)
+            for endpoint in (e for e in endpoints if event_type in e.events):
+                message = {
                     "orgId": org_id,
                     "endpointId": endpoint.id,
                     "event": event,
                     "attempt": 1,
                     "firstAttemptAt": now.isoformat(),
                 }
-            )
+                await queue.send(message)
+                queued += 1
     finally:
         await queue.close()
-    return len(endpoints)
+    return queued
 
 
 def backoff_seconds(attempt: int) -> int:

@@ -122,6 +122,6 @@ async def create_endpoint(
     return Endpoint.from_document(doc)
 
 
-async def endpoints_for(org: OrgRepository, event: str) -> list[Endpoint]:
+async def enabled_endpoints(org: OrgRepository) -> list[Endpoint]:
     docs = await org.query_all("c.type = @t AND c.enabled = true", {"@t": ENDPOINT_TYPE})
-    return [Endpoint.from_document(d) for d in docs if event in d["events"]]
+    return [Endpoint.from_document(d) for d in docs]

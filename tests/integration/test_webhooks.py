@@ -197,3 +197,53 @@ async def test_a_delivery_that_ran_out_of_time_disables_the_endpoint(
     async with httpx.AsyncClient(verify=receiver.client_tls) as client:
         outcome = await deliver(hooks, message, client=client)
     assert outcome.startswith("failed and disabled")
+
+
+async def test_a_scan_publishes_completed_opened_and_score_events(
+    scan_settings: Settings, graphsim: object, receiver: Receiver
+) -> None:
+    import json as _json
+
+    from core.customers import register_customer
+    from core.scan.requests import ScanRequest
+    from core.scheduling import handle_scan_request
+    from devtools.graphsim.launcher import GraphSimulator
+    from devtools.graphsim.synthetic import synthetic_tenant
+
+    assert isinstance(graphsim, GraphSimulator)
+    local = scan_settings.model_copy(
+        update={"webhooks_allow_loopback": True, "webhook_queue_name": f"hooks-{uuid.uuid4().hex[:10]}"}
+    )
+    services = build_services(local)
+    try:
+        await prepare_local_resources(services)
+        queue = webhook_queue(services)
+        await queue.ensure()
+        org_id = f"org-{uuid.uuid4().hex[:8]}"
+        tenant_id = graphsim.load_tenant(
+            synthetic_tenant(15, seed=int(uuid.uuid4().int % 10**6), posture="weak")
+        )
+        await register_customer(
+            services.store.org(org_id),
+            tenant_id=tenant_id,
+            display_name="Evented",
+            primary_domain="evented.example",
+            connected=True,
+        )
+        await create_endpoint(
+            services.store.org(org_id),
+            url=f"{receiver.url}/all",
+            events=["scan.completed", "finding.opened"],
+            description="",
+            allow_loopback=True,
+        )
+        request = ScanRequest(org_id=org_id, tenant_id=tenant_id, request_id="evt-1", reason="manual")
+        await handle_scan_request(services, _json.dumps(request.to_message()))
+        messages = await queue.receive(max_messages=32, visibility_timeout=30)
+        kinds = [m.json()["event"]["type"] for m in messages]
+        assert kinds.count("scan.completed") == 1
+        assert kinds.count("finding.opened") >= 1  # a weak tenant's first scan opens P1/P2 findings
+        assert "score.changed" not in kinds  # not subscribed (and a first scan has no change)
+        await queue.close()
+    finally:
+        await services.close()

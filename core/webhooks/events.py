@@ -1,0 +1,52 @@
+"""The events the product emits, built from what a scan or a consent change already knows.
+Emitting never fails the work that caused it: a queue outage is logged, not raised."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from core.bootstrap import Services
+from core.store.errors import StoreError
+from core.webhooks.delivery import publish_all
+
+log = logging.getLogger(__name__)
+Event = tuple[str, dict[str, Any]]
+
+
+def scan_events(
+    tenant_id: str,
+    customer_id: str,
+    scan: dict[str, Any],
+    findings: list[dict[str, Any]],
+    score_change: float | None,
+) -> list[Event]:
+    ids = {"tenantId": tenant_id, "customerId": customer_id, "scanId": scan["scanId"]}
+    summary = {
+        "score": scan["score"],
+        "openPriorityCount": scan["openPriorityCount"],
+        "counts": scan["counts"],
+    }
+    events: list[Event] = [("scan.completed", {**ids, **summary})]
+    for finding in findings:
+        brief = {
+            **ids,
+            "checkId": finding["checkId"],
+            "title": finding["title"],
+            "priority": finding["priority"],
+            "severity": finding["severity"],
+        }
+        if finding["change"] == "new" and finding["priority"] in ("P1", "P2"):
+            events.append(("finding.opened", {**brief, "evidenceCount": finding["evidenceCount"]}))
+        elif finding["change"] == "resolved":
+            events.append(("finding.resolved", brief))
+    if score_change:
+        events.append(("score.changed", {**ids, "score": scan["score"], "change": score_change}))
+    return events
+
+
+async def emit(services: Services, org_id: str, events: list[Event]) -> None:
+    try:
+        await publish_all(services, org_id, events)
+    except StoreError as exc:
+        log.warning("webhook events for org %s not queued: %s", org_id, exc)
