@@ -18,3 +18,13 @@ async def scan_request_trigger(message: func.QueueMessage) -> None:
 
     outcome = await handle_scan_request(await services.get(), message.get_body().decode("utf-8"))
     log.info("scan request %s: %s", message.id, outcome)
+
+
+@bp.queue_trigger(arg_name="message", queue_name="%WEBHOOK_QUEUE_NAME%", connection="STORAGE_CONNECTION")
+async def webhook_delivery_trigger(message: func.QueueMessage) -> None:
+    import json
+
+    from core.webhooks.delivery import deliver
+
+    outcome = await deliver(await services.get(), json.loads(message.get_body().decode("utf-8")))
+    log.info("webhook delivery %s: %s", message.id, outcome)

@@ -77,3 +77,9 @@ def test_daily_summary_timer_schedule() -> None:
     timer = _functions()["daily_summary_timer"]
     assert timer["type"] == "timerTrigger"
     assert timer["schedule"] == "0 0 7 * * *"
+
+
+def test_webhook_delivery_trigger_reads_its_queue_from_settings() -> None:
+    queue = _functions()["webhook_delivery_trigger"]
+    assert (queue["queueName"], queue["connection"]) == ("%WEBHOOK_QUEUE_NAME%", "STORAGE_CONNECTION")
+    assert "webhook_queue_name" in Settings.model_fields
