@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-# Debian packages the tests need: PDF rendering (pdftoppm) and the report font.
-SYSTEM_PACKAGES ?= poppler-utils:pdftoppm fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+# Debian packages the tests need: PDF rendering (pdftoppm), the report font and the browser the
+# portal's tests drive.
+SYSTEM_PACKAGES ?= poppler-utils:pdftoppm fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf chromium:chromium
 
 .PHONY: setup demo test lint clean
 
@@ -24,6 +25,7 @@ $(PY_STAMP): $(VENV)/.system requirements.txt requirements-dev.txt pyproject.tom
 
 $(NODE_STAMP): $(VENV)/.system package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	bash devtools/vendor-portal.sh
 	touch $@
 
 demo: setup

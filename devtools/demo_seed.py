@@ -111,18 +111,23 @@ async def onboard_demo(
     signin: SignInProvider,
     users: list[DemoUser],
     wait_seconds: float = 180,
+    *,
+    org_id: str = DEMO_ORG_ID,
+    tenants: list[dict[str, str]] | None = None,
 ) -> str:
-    """Returns the fleet table once every demo customer's first scan has landed."""
+    """Returns the fleet table once every demo customer's first scan has landed. The browser
+    tests seed their own org with their own simulated tenants through the same steps."""
+    tenants = simulator.demo_tenants() if tenants is None else tenants
     services = build_services(settings)
     try:
         admin = users[0]
         # Bootstrapping the MSP and its first admin is an operator step, not an API call.
-        await create_org(services.store, DEMO_ORG_ID, DEMO_MSP_NAME, "msp")
+        await create_org(services.store, org_id, DEMO_MSP_NAME, "msp")
         await grant_membership(
             services.store,
             home_tenant_id=admin.tid,
             object_id=admin.oid,
-            membership=Membership(DEMO_ORG_ID, Role.MSP_ADMIN),
+            membership=Membership(org_id, Role.MSP_ADMIN),
             name=admin.name,
             email=admin.email,
         )
@@ -137,7 +142,7 @@ async def onboard_demo(
             await api.put(
                 "/api/branding", headers=as_admin, json={"primary": "#0B6E4F", "secondary": "#F2C14E"}
             )
-            for tenant in simulator.demo_tenants():
+            for tenant in tenants:
                 added = await api.post(
                     "/api/customers",
                     headers=as_admin,
@@ -161,7 +166,7 @@ async def onboard_demo(
                         await _invite_and_accept(
                             api, as_admin, f"/api/tenants/{tenant['id']}/invitations", user, signin
                         )
-        return await _wait_for_first_scans(services, len(simulator.demo_tenants()), wait_seconds)
+        return await _wait_for_first_scans(services, org_id, len(tenants), wait_seconds)
     finally:
         await services.close()
 
@@ -200,11 +205,11 @@ async def _invite_and_accept(
         raise StackError(f"{user.email} could not accept: {accepted.text}")
 
 
-async def _wait_for_first_scans(services: object, expected: int, wait_seconds: float) -> str:
+async def _wait_for_first_scans(services: object, org_id: str, expected: int, wait_seconds: float) -> str:
     from core.bootstrap import Services
 
     assert isinstance(services, Services)
-    org = services.store.org(DEMO_ORG_ID)
+    org = services.store.org(org_id)
     deadline = time.monotonic() + wait_seconds
     while True:
         customers = await list_customers(org)

@@ -10,6 +10,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.bootstrap import LazyServices, Services, prepare_local_resources
 from core.scheduling import handle_scan_request
@@ -21,6 +22,36 @@ from functions.api import create_api
 log = logging.getLogger("scanposture.local_host")
 HOST_JSON = Path(__file__).resolve().parent.parent / "host.json"
 PORTAL_DIR = Path(__file__).resolve().parent.parent / "portal"
+SWA_CONFIG = PORTAL_DIR / "staticwebapp.config.json"
+
+
+def portal_headers(path: Path = SWA_CONFIG) -> list[tuple[bytes, bytes]]:
+    """The security headers Static Web Apps sends with the portal in Azure (one source for both)."""
+    headers = json.loads(path.read_text())["globalHeaders"]
+    return [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+
+
+class PortalHeaders:
+    """ASGI middleware: the portal's security headers (CSP and friends) on every non-/api
+    response, so the portal is developed and tested under the policy it gets in Azure."""
+
+    def __init__(self, app: Any, headers: list[tuple[bytes, bytes]]) -> None:
+        self.app = app
+        self.headers = headers
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/api"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                names = {k for k, _ in self.headers}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": kept + self.headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 # While a message is being handled it stays invisible for this long (the host renews its lease).
@@ -113,7 +144,8 @@ async def serve(settings: Settings, host: str, port: int, *, worker: bool = True
     await prepare_local_resources(await services.get())
     app = create_api(services)
     app.mount("/", StaticFiles(directory=PORTAL_DIR, html=True), name="portal")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off"))
+    served = PortalHeaders(app, portal_headers())
+    server = uvicorn.Server(uvicorn.Config(served, host=host, port=port, log_level="warning", lifespan="off"))
     stop = asyncio.Event()
     worker_task = asyncio.create_task(run_worker(await services.get(), stop)) if worker else None
     try:

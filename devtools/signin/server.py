@@ -100,6 +100,8 @@ def build_app(
             Route("/token", token, methods=["POST"]),
             Route("/users", users_list),
             Route("/authorize", authorize),
+            # Browsers ask every origin for an icon; "no content" keeps their consoles clean.
+            Route("/favicon.ico", lambda _: Response(status_code=204)),
         ]
     )
 

@@ -1,0 +1,58 @@
+// A tenant's findings with filters and paging (the API's continuation tokens: "next" only,
+// "previous" walks back through the tokens already seen).
+import { get, query } from "../api.js";
+import { go } from "../router.js";
+import { h, label, mount, pageTitle, severityBadge } from "../ui.js";
+import { loadCustomer, tenantNav } from "./tenant.js";
+
+const STATUSES = [["", "Any"], ["fail", "Fail"], ["pass", "Pass"], ["error", "Error"], ["not_applicable", "Not applicable"], ["manual", "Manual"]];
+const SEVERITIES = [["", "Any"], ["critical", "Critical"], ["high", "High"], ["medium", "Medium"], ["low", "Low"]];
+const FRAMEWORKS = [["", "Any"], ["cis", "CIS"], ["scuba", "CISA SCuBA"]];
+const YESNO = [["", "Either"], ["true", "Yes"], ["false", "No"]];
+const FILTER_KEYS = ["status", "severity", "framework", "accepted", "new"];
+
+function select(name, options, value) {
+  return h("select", { name }, options.map(([v, text]) => h("option", { value: v, selected: v === (value || "") }, text)));
+}
+
+export async function findingsPage(main, { tenantId }, q) {
+  const wanted = Object.fromEntries(FILTER_KEYS.map((k) => [k, q[k]]));
+  const pageSize = 25;
+  const [customer, page] = await Promise.all([
+    loadCustomer(tenantId),
+    get(`/api/tenants/${encodeURIComponent(tenantId)}/findings${query({ ...wanted, pageSize, pageToken: q.page })}`),
+  ]);
+  const base = `#/tenants/${tenantId}/findings`;
+  const form = h("form", { class: "filters", "aria-label": "Filter findings" },
+    label("Status", select("status", STATUSES, q.status)),
+    label("Severity", select("severity", SEVERITIES, q.severity)),
+    label("Framework", select("framework", FRAMEWORKS, q.framework)),
+    label("Accepted", select("accepted", YESNO, q.accepted)),
+    label("New", select("new", YESNO, q.new)),
+    h("button", { type: "submit" }, "Apply"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    go(`${base}${query(Object.fromEntries(new FormData(form)))}`);
+  });
+  const back = (q.trail || "").split(",").filter(Boolean);
+  const pager = h("nav", { class: "pager", "aria-label": "Pages" },
+    q.page ? h("a", { href: `${base}${query({ ...wanted, page: back.at(-1) === "first" ? "" : back.at(-1), trail: back.slice(0, -1).join(",") })}` }, "← Previous") : null,
+    page.nextPageToken ? h("a", { href: `${base}${query({ ...wanted, page: page.nextPageToken, trail: [...back, q.page || "first"].join(",") })}` }, "Next →") : null);
+  const rows = page.items.map((f) =>
+    h("tr", {},
+      h("th", { scope: "row" }, h("a", { href: `${base}/${encodeURIComponent(f.checkId)}` }, f.title), h("small", { class: "muted" }, f.checkId)),
+      h("td", {}, severityBadge(f.severity)),
+      h("td", {}, h("span", { class: `badge status-${f.status}` }, f.status.replaceAll("_", " ")), f.accepted ? h("span", { class: "badge accepted" }, "accepted") : null),
+      h("td", {}, f.category),
+      h("td", {}, f.change === "new" ? "new" : "")));
+  mount(main,
+    pageTitle(`${customer.displayName}: findings`),
+    tenantNav(tenantId, customer, base),
+    form,
+    rows.length
+      ? h("div", { class: "scroll" }, h("table", { class: "data" },
+          h("thead", {}, h("tr", {}, ["Check", "Severity", "Status", "Category", "Change"].map((t) => h("th", { scope: "col" }, t)))),
+          h("tbody", {}, rows)))
+      : h("p", { class: "empty" }, "No finding matches these filters."),
+    pager);
+}

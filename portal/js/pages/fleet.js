@@ -1,0 +1,54 @@
+// The fleet: every customer of the MSP with score, last scan, open priorities, trend and
+// connection state. Sorting and filtering happen in the API (the URL keeps them, so they survive reloads).
+import { get, query } from "../api.js";
+import { sparkline } from "../charts.js";
+import { go } from "../router.js";
+import { may } from "../session.js";
+import { h, label, mount, pageTitle, score, stateBadge, when } from "../ui.js";
+import { connectionLostBanner } from "./reconnect.js";
+
+const SORTS = [["name", "Name"], ["score", "Score"], ["lastScan", "Last scan"], ["openPriority", "Open priorities"], ["failing", "Failing checks"], ["state", "Connection"]];
+const STATES = [["", "Any"], ["connected", "Connected"], ["pending_consent", "Waiting for consent"], ["connection_lost", "Connection lost"]];
+
+function select(name, options, value) {
+  return h("select", { name }, options.map(([v, text]) => h("option", { value: v, selected: v === value }, text)));
+}
+
+function filters(q) {
+  const form = h("form", { class: "filters", role: "search", "aria-label": "Filter customers" },
+    label("Name", h("input", { type: "search", name: "name", value: q.name || "" })),
+    label("Connection", select("state", STATES, q.state || "")),
+    label("Sort by", select("sort", SORTS, q.sort || "name")),
+    label("Order", select("order", [["asc", "Ascending"], ["desc", "Descending"]], q.order || "asc")),
+    h("button", { type: "submit" }, "Apply"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = Object.fromEntries(new FormData(form));
+    go(`#/fleet${query(data)}`);
+  });
+  return form;
+}
+
+function row(c) {
+  const target = c.tenantId ? `#/tenants/${c.tenantId}` : `#/customers/${c.customerId}`;
+  const change = c.scoreChange ? ` (${c.scoreChange > 0 ? "+" : ""}${Math.round(c.scoreChange)})` : "";
+  return h("tr", { dataset: { customer: c.customerId } },
+    h("th", { scope: "row" }, h("a", { href: target }, c.displayName), h("small", { class: "muted" }, c.primaryDomain)),
+    h("td", {}, stateBadge(c.state)),
+    h("td", { class: "num" }, score(c.score), change),
+    h("td", {}, when(c.lastScanAt)),
+    h("td", { class: "num" }, String(c.openPriorityCount)),
+    h("td", {}, sparkline(c.trend || [])));
+}
+
+export async function fleetPage(main, _params, q) {
+  const data = await get(`/api/fleet${query({ name: q.name, state: q.state, sort: q.sort, order: q.order })}`);
+  const actions = may("manage_customers") ? h("a", { href: "#/onboard", class: "button" }, "Add customer") : null;
+  const table = data.customers.length
+    ? h("table", { class: "data fleet" },
+        h("caption", {}, `${data.total} customer${data.total === 1 ? "" : "s"}`),
+        h("thead", {}, h("tr", {}, ["Customer", "Connection", "Score", "Last scan", "Open priorities", "Trend"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, data.customers.map(row)))
+    : h("p", { class: "empty" }, q.name || q.state ? "No customer matches these filters." : "No customers yet.");
+  mount(main, pageTitle("Fleet", actions), connectionLostBanner(data.customers), filters(q), h("div", { class: "scroll" }, table));
+}

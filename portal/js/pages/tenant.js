@@ -1,0 +1,76 @@
+// One customer's overview: score gauge, trend chart, counts, scan now, and the tenant's sub-pages.
+import { get, post } from "../api.js";
+import { gauge, trendChart } from "../charts.js";
+import { isMsp, may } from "../session.js";
+import { act, h, mount, pageTitle, score, stateBadge, when } from "../ui.js";
+import { connectionLostBanner } from "./reconnect.js";
+
+export async function loadCustomer(tenantId) {
+  return get(`/api/tenants/${encodeURIComponent(tenantId)}`);
+}
+
+// The tenant's own navigation (MSP staff reach it from the fleet; customers have it in the header).
+export function tenantNav(tenantId, customer, here) {
+  const base = `#/tenants/${tenantId}`;
+  const items = [
+    [base, "Overview", true],
+    [`${base}/findings`, "Findings", true],
+    [`${base}/reports`, "Reports", true],
+    [`${base}/users`, "Users", may("manage_tenant_users")],
+    [`${base}/branding`, "Branding", may("manage_tenant_branding")],
+    [`${base}/audit`, "Audit log", may("view_tenant_audit")],
+  ].filter(([, , ok]) => ok);
+  return h("nav", { class: "subnav", "aria-label": `${customer.displayName}` },
+    isMsp() ? h("a", { href: "#/fleet" }, "← Fleet") : null,
+    h("ul", {}, items.map(([href, text]) => h("li", {}, h("a", { href, "aria-current": href === here ? "page" : null }, text)))));
+}
+
+function stat(title, value) {
+  return h("div", { class: "stat" }, h("span", { class: "stat-value" }, value), h("span", { class: "stat-label" }, title));
+}
+
+export async function tenantPage(main, { tenantId }) {
+  const [customer, board] = await Promise.all([
+    loadCustomer(tenantId),
+    get(`/api/tenants/${encodeURIComponent(tenantId)}/dashboard`),
+  ]);
+  const connection = customer.connection || {};
+  const scanOut = h("span", { class: "outcome", role: "status" });
+  const scanButton = may("run_scan") ? h("button", { type: "button" }, "Scan now") : null;
+  scanButton?.addEventListener("click", () =>
+    act(scanButton, scanOut, async () => {
+      const started = await post(`/api/tenants/${encodeURIComponent(tenantId)}/scans`);
+      return started?.alreadyQueued ? "A scan is already queued." : "Scan requested; results appear when it finishes.";
+    }));
+  const change = board.scoreChange ? `${board.scoreChange > 0 ? "+" : ""}${Math.round(board.scoreChange)} since the previous scan` : "";
+  const chart = h("div", { class: "chart", id: "trend-chart" });
+  const failing = Object.entries(board.failingBySeverity || {});
+  const lostBanner = connectionLostBanner([{
+    customerId: customer.customerId, displayName: customer.displayName, state: connection.state,
+    connectionErrorCode: connection.errorCode,
+  }]);
+  mount(main,
+    pageTitle(customer.displayName, scanButton, scanOut),
+    tenantNav(tenantId, customer, `#/tenants/${tenantId}`),
+    lostBanner,
+    h("p", { class: "muted" }, customer.primaryDomain, " · ", stateBadge(connection.state || "unknown"), " · last scan ", when(board.lastScanAt)),
+    h("div", { class: "overview" },
+      h("section", { class: "card score-card", "aria-labelledby": "score-h" },
+        h("h2", { id: "score-h" }, "Secure score"), gauge(board.score),
+        h("p", { class: "score-text", "data-testid": "score" }, `${score(board.score)} / 100`), change ? h("p", { class: "muted" }, change) : null),
+      h("section", { class: "card stats" , "aria-label": "Counts" },
+        stat("Open priorities", String(board.openPriorityCount)),
+        stat("Accepted risks", String(board.acceptedCount)),
+        stat("New since last scan", String(board.newSinceLastScan)),
+        stat("Failing checks", String(board.byStatus?.fail || 0))),
+      h("section", { class: "card trend", "aria-labelledby": "trend-h" }, h("h2", { id: "trend-h" }, "Score over time"), chart,
+        h("p", { class: "sr-only" }, (board.trend || []).map((p) => `${when(p.at)}: ${score(p.score)}`).join("; ")))),
+    h("section", { class: "card", "aria-labelledby": "sev-h" },
+      h("h2", { id: "sev-h" }, "Failing by severity"),
+      failing.length
+        ? h("ul", { class: "inline" }, failing.map(([sev, n]) =>
+            h("li", {}, h("a", { href: `#/tenants/${tenantId}/findings?status=fail&severity=${sev}` }, `${sev}: ${n}`))))
+        : h("p", {}, board.lastScanAt ? "Nothing failing." : "No scan yet.")),
+  );
+  trendChart(chart, board.trend || []);
+}

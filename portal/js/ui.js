@@ -1,0 +1,79 @@
+// Small DOM helpers. Everything is built with createElement/textContent (never innerHTML with
+// data), so API values cannot inject markup and no inline handlers are needed under the CSP.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
+    else if (key === "class") el.className = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (value === true) el.setAttribute(key, "");
+    else el.setAttribute(key, String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function mount(target, ...nodes) {
+  target.replaceChildren(...nodes.flat(Infinity).filter(Boolean));
+}
+
+export function loading(what = "Loading") {
+  return h("p", { class: "loading", role: "status" }, `${what}…`);
+}
+
+export function errorBox(error, retry) {
+  return h(
+    "div",
+    { class: "error", role: "alert" },
+    h("p", {}, h("strong", {}, "Something went wrong: "), error?.message || String(error)),
+    retry ? h("button", { type: "button", onclick: retry }, "Try again") : null,
+  );
+}
+
+export function when(value) {
+  if (!value) return "never";
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? String(value) : d.toLocaleString();
+}
+
+export function score(value) {
+  return value === null || value === undefined ? "–" : `${Math.round(value)}`;
+}
+
+export function label(text, control, hint) {
+  return h("label", { class: "field" }, h("span", {}, text), control, hint ? h("small", {}, hint) : null);
+}
+
+export function pageTitle(text, ...extra) {
+  document.title = `${text} · ScanPosture`;
+  return h("div", { class: "page-head" }, h("h1", {}, text), ...extra);
+}
+
+export function stateBadge(state) {
+  return h("span", { class: `badge state-${state}` }, state.replaceAll("_", " "));
+}
+
+export function severityBadge(severity) {
+  return h("span", { class: `badge sev-${severity}` }, severity);
+}
+
+// Runs an async action from a button: disables it meanwhile and shows the outcome next to it.
+export async function act(button, output, work) {
+  button.disabled = true;
+  output.textContent = "Working…";
+  output.className = "outcome";
+  try {
+    const message = await work();
+    output.textContent = message || "Done.";
+  } catch (error) {
+    output.textContent = `Failed: ${error.message}`;
+    output.className = "outcome failed";
+  } finally {
+    button.disabled = false;
+  }
+}
