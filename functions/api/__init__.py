@@ -11,12 +11,10 @@ from functions.api import (
     audit,
     billing,
     branding,
-    config,
     consent,
     customers,
     fleet,
     health,
-    integrations,
     me,
     reports,
     team,
@@ -27,7 +25,6 @@ API_PREFIX = "/api"
 # Every router of the API; the isolation test walks these and checks they are all there is.
 ROUTERS = (
     health.router,
-    config.router,
     me.router,
     customers.router,
     consent.router,
@@ -38,7 +35,6 @@ ROUTERS = (
     branding.router,
     reports.router,
     billing.router,
-    integrations.router,
 )
 
 

@@ -17,7 +17,6 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from core.audit import Actor
-from core.auth.api_keys import ApiKeyRejected, looks_like_api_key, principal_for_api_key
 from core.auth.principals import Forbidden, Grant, Principal, authorize, load_principal
 from core.auth.roles import TENANT_ACTIONS, Action
 from core.auth.tokens import InvalidToken, JwksCache, TokenClaims, TokenValidator
@@ -27,7 +26,7 @@ from functions.api.deps import ServicesDep
 
 # Routes anyone may call: health, the API description, the consent callback (Entra redirects the
 # customer's administrator there, who has no ScanPosture account).
-PUBLIC_PATHS = frozenset({"/api/health", "/api/config", "/api/consent/callback"})
+PUBLIC_PATHS = frozenset({"/api/health", "/api/consent/callback"})
 
 
 def _validator(request: Request, services: Services) -> TokenValidator:
@@ -50,20 +49,13 @@ def _unauthorised(reason: str) -> HTTPException:
     )
 
 
-def _bearer_token(request: Request) -> str:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+async def current_claims(request: Request, services: ServicesDep) -> TokenClaims:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorised("sign in: a bearer token is required")
-    return token.strip()
-
-
-async def current_claims(request: Request, services: ServicesDep) -> TokenClaims:
-    """A signed-in person's validated token (never an API key: keys cannot accept invitations)."""
-    token = _bearer_token(request)
-    if looks_like_api_key(token):
-        raise HTTPException(403, "this needs a person signed in, not an API key")
     try:
-        return await _validator(request, services).validate(token)
+        return await _validator(request, services).validate(token.strip())
     except InvalidToken as exc:
         raise _unauthorised(str(exc)) from exc
 
@@ -71,19 +63,8 @@ async def current_claims(request: Request, services: ServicesDep) -> TokenClaims
 ClaimsDep = Annotated[TokenClaims, Depends(current_claims)]
 
 
-async def current_principal(request: Request, services: ServicesDep) -> Principal:
-    """The caller: a person (Entra token) or an automation (API key), authorised alike."""
-    token = _bearer_token(request)
+async def current_principal(claims: ClaimsDep, services: ServicesDep) -> Principal:
     try:
-        if looks_like_api_key(token):
-            try:
-                return await principal_for_api_key(services.store, token)
-            except ApiKeyRejected as exc:
-                raise _unauthorised(str(exc)) from exc
-        try:
-            claims = await _validator(request, services).validate(token)
-        except InvalidToken as exc:
-            raise _unauthorised(str(exc)) from exc
         return await load_principal(services.store, claims)
     except Forbidden as exc:
         raise HTTPException(403, str(exc)) from exc
