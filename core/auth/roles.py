@@ -24,6 +24,7 @@ class Action(StrEnum):
     MANAGE_TEAM = "manage_team"  # MSP admins and analysts
     MANAGE_BILLING = "manage_billing"
     MANAGE_WEBHOOKS = "manage_webhooks"
+    MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_FLEET_BRANDING = "manage_fleet_branding"
     VIEW_ORG_AUDIT = "view_org_audit"
     # Tenant-scoped actions: on one customer tenant.

@@ -104,6 +104,7 @@ class Endpoint:
 async def create_endpoint(
     org: OrgRepository, *, url: str, events: list[str], description: str, allow_loopback: bool
 ) -> Endpoint:
+    checked_events = check_events(events)  # before the DNS lookup: cheap checks first
     checked_url = await check_url(url, allow_loopback=allow_loopback)
     endpoint_id = uuid.uuid4().hex
     doc = {
@@ -111,7 +112,7 @@ async def create_endpoint(
         "type": ENDPOINT_TYPE,
         "endpointId": endpoint_id,
         "url": checked_url,
-        "events": check_events(events),
+        "events": checked_events,
         "secret": new_secret(),
         "enabled": True,
         "description": description,

@@ -15,6 +15,7 @@ from functions.api import (
     customers,
     fleet,
     health,
+    integrations,
     me,
     reports,
     team,
@@ -35,6 +36,7 @@ ROUTERS = (
     branding.router,
     reports.router,
     billing.router,
+    integrations.router,
 )
 
 

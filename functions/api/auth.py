@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from core.audit import Actor
+from core.auth.api_keys import ApiKeyRejected, looks_like_api_key, principal_for_api_key
 from core.auth.principals import Forbidden, Grant, Principal, authorize, load_principal
 from core.auth.roles import TENANT_ACTIONS, Action
 from core.auth.tokens import InvalidToken, JwksCache, TokenClaims, TokenValidator
@@ -49,13 +50,20 @@ def _unauthorised(reason: str) -> HTTPException:
     )
 
 
-async def current_claims(request: Request, services: ServicesDep) -> TokenClaims:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def _bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorised("sign in: a bearer token is required")
+    return token.strip()
+
+
+async def current_claims(request: Request, services: ServicesDep) -> TokenClaims:
+    """A signed-in person's validated token (never an API key: keys cannot accept invitations)."""
+    token = _bearer_token(request)
+    if looks_like_api_key(token):
+        raise HTTPException(403, "this needs a person signed in, not an API key")
     try:
-        return await _validator(request, services).validate(token.strip())
+        return await _validator(request, services).validate(token)
     except InvalidToken as exc:
         raise _unauthorised(str(exc)) from exc
 
@@ -63,8 +71,19 @@ async def current_claims(request: Request, services: ServicesDep) -> TokenClaims
 ClaimsDep = Annotated[TokenClaims, Depends(current_claims)]
 
 
-async def current_principal(claims: ClaimsDep, services: ServicesDep) -> Principal:
+async def current_principal(request: Request, services: ServicesDep) -> Principal:
+    """The caller: a person (Entra token) or an automation (API key), authorised alike."""
+    token = _bearer_token(request)
     try:
+        if looks_like_api_key(token):
+            try:
+                return await principal_for_api_key(services.store, token)
+            except ApiKeyRejected as exc:
+                raise _unauthorised(str(exc)) from exc
+        try:
+            claims = await _validator(request, services).validate(token)
+        except InvalidToken as exc:
+            raise _unauthorised(str(exc)) from exc
         return await load_principal(services.store, claims)
     except Forbidden as exc:
         raise HTTPException(403, str(exc)) from exc

@@ -124,6 +124,15 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
     ("POST", "/api/customers/{customer_id}/cancel"): Action.MANAGE_BILLING,
     ("GET", "/api/billing/usage"): Action.MANAGE_BILLING,
     ("GET", "/api/billing/invoice"): Action.MANAGE_BILLING,
+    ("GET", "/api/webhooks"): Action.MANAGE_WEBHOOKS,
+    ("POST", "/api/webhooks"): Action.MANAGE_WEBHOOKS,
+    ("POST", "/api/webhooks/{endpoint_id}/rotate-secret"): Action.MANAGE_WEBHOOKS,
+    ("POST", "/api/webhooks/{endpoint_id}/enable"): Action.MANAGE_WEBHOOKS,
+    ("POST", "/api/webhooks/{endpoint_id}/test"): Action.MANAGE_WEBHOOKS,
+    ("GET", "/api/webhooks/{endpoint_id}/deliveries"): Action.MANAGE_WEBHOOKS,
+    ("GET", "/api/api-keys"): Action.MANAGE_API_KEYS,
+    ("POST", "/api/api-keys"): Action.MANAGE_API_KEYS,
+    ("DELETE", "/api/api-keys/{key_id}"): Action.MANAGE_API_KEYS,
 }
 
 
@@ -163,6 +172,8 @@ def _url(method: str, path: str, world: World) -> str:
         "check_id": "exo.smtp_auth_disabled",
         "scan_id": "no-such-scan",
         "framework": "cis",
+        "endpoint_id": "no-such-endpoint",
+        "key_id": "no-such-key",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

@@ -1,0 +1,190 @@
+"""Integrations (MSP admins): webhook endpoints, their secrets, delivery log and test events; API
+keys for automation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.audit import record
+from core.auth.api_keys import create_api_key, list_api_keys, revoke_api_key
+from core.auth.principals import Grant
+from core.auth.roles import Action, Role
+from core.store import NotFound
+from core.webhooks.delivery import publish
+from core.webhooks.endpoints import EVENTS, EndpointRefused, create_endpoint, new_secret
+from functions.api.auth import PrincipalDep, actor, require
+from functions.api.deps import ServicesDep, known_query_parameters
+
+router = APIRouter(tags=["integrations"], dependencies=[Depends(known_query_parameters())])
+ManageWebhooks = Annotated[Grant, Depends(require(Action.MANAGE_WEBHOOKS))]
+ManageKeys = Annotated[Grant, Depends(require(Action.MANAGE_API_KEYS))]
+
+
+class EndpointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(max_length=2000, examples=["https://tickets.example.com/hooks/scanposture"])
+    events: list[str] = Field(min_length=1, max_length=len(EVENTS), examples=[["scan.completed"]])
+    description: str = Field(default="", max_length=200)
+
+
+class ApiKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=80, examples=["PSA sync"])
+    role: Literal["msp_admin", "msp_analyst"] = "msp_analyst"
+    expiresAt: datetime
+
+
+def _public(endpoint: dict[str, Any]) -> dict[str, Any]:
+    keep = ("endpointId", "url", "events", "enabled", "description", "consecutiveFailures", "createdAt")
+    return {k: endpoint.get(k) for k in keep}
+
+
+@router.get("/webhooks")
+async def list_endpoints(grant: ManageWebhooks, services: ServicesDep) -> list[dict[str, Any]]:
+    docs = await services.store.org(grant.org_id).query_all("c.type = @t", {"@t": "webhook_endpoint"})
+    return [_public(d) for d in docs]
+
+
+@router.post("/webhooks", status_code=201)
+async def add_endpoint(
+    body: EndpointIn, grant: ManageWebhooks, principal: PrincipalDep, services: ServicesDep, request: Request
+) -> dict[str, Any]:
+    """The signing secret is in this answer only; rotate it to get a new one."""
+    try:
+        endpoint = await create_endpoint(
+            services.store.org(grant.org_id),
+            url=body.url,
+            events=body.events,
+            description=body.description,
+            allow_loopback=services.settings.webhooks_allow_loopback,
+        )
+    except EndpointRefused as exc:
+        raise HTTPException(400, str(exc)) from exc
+    await record(
+        services.store,
+        org_id=grant.org_id,
+        actor=actor(request, principal),
+        action="webhook.added",
+        target={"endpointId": endpoint.id, "url": endpoint.url, "events": endpoint.events},
+    )
+    return {
+        "endpointId": endpoint.id,
+        "url": endpoint.url,
+        "events": endpoint.events,
+        "secret": endpoint.secret,
+    }
+
+
+async def _endpoint(services: ServicesDep, grant: Grant, endpoint_id: str) -> tuple[dict[str, Any], str]:
+    try:
+        stored = await services.store.org(grant.org_id).get(f"webhook:{endpoint_id}")
+    except NotFound as exc:
+        raise HTTPException(404, "no such webhook endpoint") from exc
+    return stored.body, stored.etag
+
+
+@router.post("/webhooks/{endpoint_id}/rotate-secret")
+async def rotate_secret(
+    endpoint_id: str, grant: ManageWebhooks, principal: PrincipalDep, services: ServicesDep, request: Request
+) -> dict[str, Any]:
+    endpoint, etag = await _endpoint(services, grant, endpoint_id)
+    secret = new_secret()
+    await services.store.org(grant.org_id).replace({**endpoint, "secret": secret}, etag)
+    await record(
+        services.store,
+        org_id=grant.org_id,
+        actor=actor(request, principal),
+        action="webhook.secret_rotated",
+        target={"endpointId": endpoint_id},
+    )
+    return {"endpointId": endpoint_id, "secret": secret}
+
+
+@router.post("/webhooks/{endpoint_id}/enable")
+async def enable(
+    endpoint_id: str, grant: ManageWebhooks, principal: PrincipalDep, services: ServicesDep, request: Request
+) -> dict[str, Any]:
+    """Turn an endpoint back on after it was disabled for failing."""
+    endpoint, etag = await _endpoint(services, grant, endpoint_id)
+    updated = {**endpoint, "enabled": True, "consecutiveFailures": 0}
+    await services.store.org(grant.org_id).replace(updated, etag)
+    await record(
+        services.store,
+        org_id=grant.org_id,
+        actor=actor(request, principal),
+        action="webhook.enabled",
+        target={"endpointId": endpoint_id},
+    )
+    return _public(updated)
+
+
+@router.post("/webhooks/{endpoint_id}/test", status_code=202)
+async def send_test_event(endpoint_id: str, grant: ManageWebhooks, services: ServicesDep) -> dict[str, Any]:
+    endpoint, _ = await _endpoint(services, grant, endpoint_id)
+    if not endpoint["enabled"]:
+        raise HTTPException(400, "endpointId: the endpoint is disabled; enable it first")
+    event = endpoint["events"][0]
+    queued = await publish(services, grant.org_id, event, {"test": True, "endpointId": endpoint_id})
+    return {"event": event, "queued": queued}
+
+
+@router.get("/webhooks/{endpoint_id}/deliveries")
+async def deliveries(endpoint_id: str, grant: ManageWebhooks, services: ServicesDep) -> list[dict[str, Any]]:
+    await _endpoint(services, grant, endpoint_id)
+    log = await services.store.org(grant.org_id).query_all(
+        "c.type = @t AND c.endpointId = @e", {"@t": "webhook_delivery", "@e": endpoint_id}
+    )
+    return sorted(log, key=lambda d: d["at"], reverse=True)[:200]
+
+
+@router.get("/api-keys")
+async def api_keys(grant: ManageKeys, services: ServicesDep) -> list[dict[str, Any]]:
+    return await list_api_keys(services.store, grant.org_id)
+
+
+@router.post("/api-keys", status_code=201)
+async def add_api_key(
+    body: ApiKeyIn, grant: ManageKeys, principal: PrincipalDep, services: ServicesDep, request: Request
+) -> dict[str, Any]:
+    """The key is in this answer only and is stored hashed."""
+    who = actor(request, principal)
+    try:
+        issued = await create_api_key(
+            services.store,
+            grant.org_id,
+            name=body.name,
+            role=Role(body.role),
+            expires_at=body.expiresAt,
+            created_by=who.to_json(),
+        )
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    await record(
+        services.store,
+        org_id=grant.org_id,
+        actor=who,
+        action="api_key.created",
+        target={"keyId": issued.key_id, "name": body.name, "role": body.role},
+    )
+    return {"keyId": issued.key_id, "key": issued.secret_key, "expiresAt": issued.expires_at}
+
+
+@router.delete("/api-keys/{key_id}", status_code=204)
+async def delete_api_key(
+    key_id: str, grant: ManageKeys, principal: PrincipalDep, services: ServicesDep, request: Request
+) -> None:
+    try:
+        await revoke_api_key(services.store, grant.org_id, key_id)
+    except NotFound as exc:
+        raise HTTPException(404, "no such API key") from exc
+    await record(
+        services.store,
+        org_id=grant.org_id,
+        actor=actor(request, principal),
+        action="api_key.revoked",
+        target={"keyId": key_id},
+    )
