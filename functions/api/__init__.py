@@ -11,6 +11,7 @@ from functions.api import (
     audit,
     billing,
     branding,
+    config,
     consent,
     customers,
     fleet,
@@ -26,6 +27,7 @@ API_PREFIX = "/api"
 # Every router of the API; the isolation test walks these and checks they are all there is.
 ROUTERS = (
     health.router,
+    config.router,
     me.router,
     customers.router,
     consent.router,

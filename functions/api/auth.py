@@ -27,7 +27,7 @@ from functions.api.deps import ServicesDep
 
 # Routes anyone may call: health, the API description, the consent callback (Entra redirects the
 # customer's administrator there, who has no ScanPosture account).
-PUBLIC_PATHS = frozenset({"/api/health", "/api/consent/callback"})
+PUBLIC_PATHS = frozenset({"/api/health", "/api/config", "/api/consent/callback"})
 
 
 def _validator(request: Request, services: Services) -> TokenValidator:
