@@ -50,6 +50,9 @@ class Portal:
     graphsim: GraphSimulator
     spare_tenant: dict[str, Any] = field(default_factory=dict)  # not yet a customer: for onboarding
 
+    def new_tenant(self, name: str, posture: str = "mixed") -> dict[str, Any]:
+        return _synthetic(self.graphsim, name, posture)
+
     def user(self, role: str, tenant: int = 0) -> DemoUser:
         """The person of a role (a customer role: of the n-th seeded customer)."""
         if role.startswith("msp"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import ssl
 import struct
+import time
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -31,10 +32,12 @@ class Visit:
         self.errors: list[str] = []
         # Requests a test makes fail on purpose (a role without the right) log the HTTP status.
         self.expected: list[str] = []
-        self.page.on(
-            "console", lambda m: m.type == "error" and self.errors.append(f"{m.text} @ {m.location}")
-        )
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(f"{message.text} @ {message.location}")
 
     def sign_in(self, user_id: str) -> None:
         page = self.page
@@ -68,6 +71,16 @@ class Visit:
             if v["impact"] in ("serious", "critical")
         ]
         assert bad == [], f"{name}: accessibility violations: {bad}"
+
+    def tablet(self, name: str) -> None:
+        """The same page at tablet width: screenshot, and nothing wider than the screen."""
+        self.page.set_viewport_size({"width": 820, "height": 1180})
+        try:
+            self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            overflow = self.page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0, f"{name}: the page is {overflow}px wider than a tablet"
+        finally:
+            self.page.set_viewport_size({"width": 1280, "height": 860})
 
     def nav(self) -> list[str]:
         return self.page.locator("#nav a").all_inner_texts()
@@ -119,8 +132,10 @@ def test_msp_admin_fleet_drilldown_and_risk_acceptance(visit: Visit, portal: Por
     visit.heading("Fleet")
     assert visit.nav() == ["Fleet", "Search", "Add customer", "Branding", "Team", "Audit log"]
     rows = page.locator("table.fleet tbody tr")
-    assert rows.count() == 2
+    names = page.locator("table.fleet tbody th a").all_inner_texts()
+    assert {"Harbor Clinic", "Summit Builders"} <= set(names)
     visit.check("fleet")
+    visit.tablet("fleet-tablet")
     # Sorted by score, worst first: the weak tenant leads.
     page.get_by_label("Sort by").select_option("score")
     page.get_by_label("Order").select_option("asc")
@@ -137,6 +152,7 @@ def test_msp_admin_fleet_drilldown_and_risk_acceptance(visit: Visit, portal: Por
     visit.heading("Harbor Clinic")
     before = page.get_by_test_id("score").inner_text()
     visit.check("tenant-dashboard")
+    visit.tablet("tenant-dashboard-tablet")
 
     page.get_by_role("link", name="Findings", exact=True).last.click()
     visit.heading("Harbor Clinic: findings")
@@ -261,6 +277,19 @@ def test_analyst_cannot_reach_admin_pages(visit: Visit, portal: Portal) -> None:
     visit.sign_in("msp-analyst")
     visit.heading("Fleet")
     assert visit.nav() == ["Fleet", "Search"]
+    # Keyboard: the skip link comes first, focus is visible, links open with Enter. (A reload
+    # starts focus at the top of the document; the session survives it.)
+    page.reload()
+    visit.heading("Fleet")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.locator("table.fleet tbody th a", has_text="Summit Builders").focus()
+    page.keyboard.press("Enter")
+    visit.heading("Summit Builders")
+    visit.go("#/fleet")
+    visit.heading("Fleet")
     assert page.get_by_role("link", name="Add customer").count() == 0
     visit.expected.append("403")
     visit.go("#/team")
@@ -315,3 +344,61 @@ def test_customer_viewer_sees_no_controls_and_no_other_tenant(visit: Visit, port
     visit.go("#/fleet")
     page.get_by_role("alert").wait_for()
     visit.check("viewer-forbidden")
+
+
+def _onboard_by_api(portal: Portal, name: str) -> tuple[str, str]:
+    """Add a customer and grant consent without the browser (the browser test of it is above)."""
+    tenant = portal.new_tenant(name)
+    admin = {"authorization": f"Bearer {portal.signin.token_for('msp-admin')}"}
+    with httpx.Client(base_url=portal.base, headers=admin, timeout=60) as api:
+        added = api.post(
+            "/api/customers", json={"displayName": name, "primaryDomain": tenant["defaultDomain"]}
+        ).json()
+        customer_id = added["customer"]["customerId"]
+        _grant(portal, added["consentLink"]["url"], tenant["id"], api)
+        _wait(api, customer_id, lambda c: bool(c["summary"].get("lastScanAt")))
+    return tenant["id"], customer_id
+
+
+def _grant(portal: Portal, link: str, tenant_id: str, api: httpx.Client) -> None:
+    tls = ssl.create_default_context(cafile=str(portal.graphsim.ca_cert))
+    granted = httpx.get(f"{link}&sim_tenant={tenant_id}&sim_outcome=grant", verify=tls)
+    callback = urlsplit(granted.headers["location"])
+    assert api.get(f"{callback.path}?{callback.query}").status_code == 302
+
+
+def _wait(api: httpx.Client, customer_id: str, done: Any, seconds: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        customer = api.get(f"/api/customers/{customer_id}").json()
+        if done(customer):
+            return dict(customer)
+        time.sleep(0.3)
+    raise AssertionError(f"customer {customer_id} did not get there in {seconds:g} s: {customer}")
+
+
+def test_connection_lost_banner_and_reconnect(visit: Visit, portal: Portal) -> None:
+    page = visit.page
+    tenant_id, customer_id = _onboard_by_api(portal, "Cedar Dental")
+    # The customer removes the app; the next scan finds out.
+    portal.graphsim.set_consent(tenant_id, "revoked")
+    admin = {"authorization": f"Bearer {portal.signin.token_for('msp-admin')}"}
+    with httpx.Client(base_url=portal.base, headers=admin, timeout=60) as api:
+        assert api.post(f"/api/tenants/{tenant_id}/scans").status_code == 202
+        _wait(api, customer_id, lambda c: c["connection"]["state"] == "connection_lost")
+
+    visit.sign_in("msp-admin")
+    visit.heading("Fleet")
+    banner = page.get_by_role("region", name="Connection lost")
+    banner.wait_for()
+    assert "Cedar Dental" in banner.inner_text()
+    visit.check("fleet-connection-lost")
+    page.get_by_role("button", name="Reconnect Cedar Dental").click()
+    link = page.get_by_role("textbox", name="Consent link", exact=True).input_value()
+    tls = ssl.create_default_context(cafile=str(portal.graphsim.ca_cert))
+    granted = httpx.get(f"{link}&sim_tenant={tenant_id}&sim_outcome=grant", verify=tls)
+    callback = urlsplit(granted.headers["location"])
+    page.goto(f"{portal.base}{callback.path}?{callback.query}")
+    visit.heading("Cedar Dental")
+    page.get_by_text("Consent granted: yes").wait_for()
+    visit.check("reconnected")
