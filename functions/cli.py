@@ -134,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--tenant", required=True, help="tenant id or a verified domain")
     scan.add_argument("--json", metavar="FILE", help="also write every result to FILE")
     scan.add_argument("--simulator", action="store_true", help="scan the local Graph simulator")
+    commands.add_parser(
+        "mcp",
+        help="an MCP server over stdio for AI assistants, acting with the API key in SCANPOSTURE_API_KEY",
+    )
     serve = commands.add_parser(
         "serve", help="serve the API and portal and drain the scan queue (local stand-in for the host)"
     )
@@ -153,6 +157,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.simulator:
             return _scan_with_simulator(args.tenant, args.json)
         return _scan(get_settings(), args.tenant, args.json)
+    if args.command == "mcp":
+        import os
+
+        from core.bootstrap import LazyServices
+        from functions.mcp_server import build_mcp_server
+
+        key = os.environ.get("SCANPOSTURE_API_KEY", "")
+        if not key:
+            print("set SCANPOSTURE_API_KEY to an API key (spk....)", file=sys.stderr)
+            return 2
+        build_mcp_server(LazyServices(get_settings()), key).run("stdio")
+        return 0
     if args.command == "serve":
         from functions.local_host import serve
 

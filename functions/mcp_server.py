@@ -1,0 +1,117 @@
+"""An MCP server for AI assistants: read-only tools over the same services the API uses, acting
+with one API key's rights (so a key sees only its own MSP, and an analyst's key only what analysts
+may read). Run over stdio with `scanposture mcp` (the key from SCANPOSTURE_API_KEY)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+
+from core.auth.api_keys import principal_for_api_key
+from core.auth.principals import Grant, authorize
+from core.auth.roles import Action
+from core.bootstrap import LazyServices
+from core.checks.catalogue import get_check
+from core.checks.model import Status
+from core.customers import get_customer
+from core.drilldown import FindingFilter, findings_page
+from core.fleet import FleetFilter, fleet_view
+from core.search import search_fleet
+
+
+def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
+    server = MCPServer(
+        name="scanposture",
+        instructions="Read-only access to the security posture of this MSP's Microsoft 365 customers.",
+    )
+
+    async def grant(action: Action, tenant_id: str | None = None) -> Grant:
+        built = await services.get()
+        principal = await principal_for_api_key(built.store, api_key)  # re-checked: revocation is immediate
+        return await authorize(built.store, principal, action, tenant_id=tenant_id)
+
+    @server.tool()
+    async def list_customers() -> list[dict[str, Any]]:
+        """Every customer of the MSP with its posture score, open P1 count and connection state."""
+        g = await grant(Action.VIEW_FLEET)
+        rows = await fleet_view(
+            (await services.get()).store.org(g.org_id), FleetFilter(sort="score"), datetime.now(UTC)
+        )
+        return [
+            {
+                "customer": r.customer.display_name,
+                "tenantId": r.customer.tenant_id,
+                "score": r.score,
+                "openPriorityCount": r.open_priority_count,
+                "state": r.customer.connection.state.value,
+            }
+            for r in rows
+        ]
+
+    @server.tool()
+    async def tenant_findings(tenant_id: str, only_failing: bool = True) -> list[dict[str, Any]]:
+        """One customer tenant's findings (failing ones by default), most severe first."""
+        g = await grant(Action.VIEW_TENANT, tenant_id)
+        assert g.tenant_id is not None
+        wanted = FindingFilter(status=Status.FAIL if only_failing else None)
+        items, _ = await findings_page(
+            (await services.get()).store.tenant(g.tenant_id),
+            wanted,
+            page_size=100,
+            page_token=None,
+            now=datetime.now(UTC),
+        )
+        return [
+            {
+                "checkId": f["checkId"],
+                "title": f["title"],
+                "severity": f["severity"],
+                "status": f["status"],
+                "summary": f["summary"],
+                "accepted": f["accepted"],
+            }
+            for f in items
+        ]
+
+    @server.tool()
+    async def search_customers(query: str) -> list[dict[str, Any]]:
+        """Which customers fail checks matching the words or check id in `query`."""
+        g = await grant(Action.SEARCH_FLEET)
+        matches = await search_fleet(
+            (await services.get()).store.org(g.org_id), check_id=None, text=query[:200], now=datetime.now(UTC)
+        )
+        return [
+            {
+                "checkId": m.check.id,
+                "title": m.check.title,
+                "failing": [f.display_name for f in m.failing],
+                "notAssessed": [u.display_name for u in m.unassessed],
+            }
+            for m in matches
+        ]
+
+    @server.tool()
+    async def explain_finding(tenant_id: str, check_id: str) -> dict[str, Any]:
+        """What a finding means for one customer and how to fix it."""
+        g = await grant(Action.VIEW_TENANT, tenant_id)
+        assert g.tenant_id is not None
+        built = await services.get()
+        finding = (await built.store.tenant(g.tenant_id).get(f"finding:{check_id}")).body
+        meta = get_check(check_id).metadata
+        customer, _ = await get_customer(built.store.org(g.org_id), g.tenant_id)
+        return {
+            "customer": customer.display_name,
+            "checkId": check_id,
+            "title": meta.title,
+            "status": finding["status"],
+            "summary": finding["summary"],
+            "rationale": meta.rationale,
+            "remediation": meta.remediation,
+            "evidence": finding["evidence"][:20],
+            "cis": meta.cis,
+            "scuba": meta.scuba,
+        }
+
+    return server

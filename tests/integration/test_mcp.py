@@ -1,0 +1,124 @@
+"""The MCP server's tools through a real MCP client session, acting with one API key's rights."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from mcp import Client
+
+from core.auth.api_keys import create_api_key
+from core.auth.roles import Role
+from core.bootstrap import LazyServices, Services
+from core.customers import register_customer
+from core.scan.requests import ScanRequest
+from core.scheduling import handle_scan_request
+from core.settings import Settings
+from devtools.graphsim.launcher import GraphSimulator
+from devtools.graphsim.synthetic import synthetic_tenant
+from functions.mcp_server import build_mcp_server
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _data(result: Any) -> Any:
+    assert not result.is_error, result.content
+    if result.structured_content is not None:
+        content = result.structured_content
+        return content.get("result", content) if isinstance(content, dict) else content
+    return json.loads(result.content[0].text)
+
+
+async def _scanned_org(services: Services, graphsim: GraphSimulator, name: str) -> tuple[str, str]:
+    org_id = f"mcp-{uuid.uuid4().hex[:8]}"
+    tenant_id = graphsim.load_tenant(synthetic_tenant(12, seed=random.randint(1, 10**6), posture="weak"))
+    await register_customer(
+        services.store.org(org_id),
+        tenant_id=tenant_id,
+        display_name=name,
+        primary_domain=f"{name.split()[0].lower()}.example",
+        connected=True,
+    )
+    request = ScanRequest(org_id=org_id, tenant_id=tenant_id, request_id="mcp-1", reason="manual")
+    assert (await handle_scan_request(services, json.dumps(request.to_message()))).startswith("completed")
+    return org_id, tenant_id
+
+
+async def test_each_tool_answers_and_a_key_sees_only_its_own_msp(
+    scan_settings: Settings, scan_services: Services, graphsim: GraphSimulator
+) -> None:
+    mine, my_tenant = await _scanned_org(scan_services, graphsim, "Mine Mining")
+    _, their_tenant = await _scanned_org(scan_services, graphsim, "Theirs Textiles")
+    key = await create_api_key(
+        scan_services.store,
+        mine,
+        name="assistant",
+        role=Role.MSP_ANALYST,
+        expires_at=datetime.now(UTC) + timedelta(days=1),
+        created_by={},
+    )
+    lazy = LazyServices(scan_settings)
+    try:
+        async with Client(build_mcp_server(lazy, key.secret_key)) as client:
+            tools = {t.name for t in (await client.list_tools()).tools}
+            assert tools == {"list_customers", "tenant_findings", "search_customers", "explain_finding"}
+
+            customers = _data(await client.call_tool("list_customers", {}))
+            assert [c["customer"] for c in customers] == ["Mine Mining"]
+            findings = _data(await client.call_tool("tenant_findings", {"tenant_id": my_tenant}))
+            assert findings and all(f["status"] == "fail" for f in findings)
+            found = _data(await client.call_tool("search_customers", {"query": "smtp"}))
+            assert any("Mine Mining" in m["failing"] for m in found)
+            explained = _data(
+                await client.call_tool(
+                    "explain_finding", {"tenant_id": my_tenant, "check_id": findings[0]["checkId"]}
+                )
+            )
+            assert explained["remediation"] and explained["customer"] == "Mine Mining"
+
+            foreign = await client.call_tool("tenant_findings", {"tenant_id": their_tenant})
+            assert foreign.is_error and "Theirs" not in str(foreign.content)
+            foreign_explain = await client.call_tool(
+                "explain_finding", {"tenant_id": their_tenant, "check_id": findings[0]["checkId"]}
+            )
+            assert foreign_explain.is_error
+    finally:
+        await lazy.close()
+
+
+async def test_the_stdio_server_starts_with_a_key(
+    scan_settings: Settings, scan_services: Services, graphsim: GraphSimulator
+) -> None:
+    import os
+    import sys
+
+    from mcp import StdioServerParameters
+
+    mine, _ = await _scanned_org(scan_services, graphsim, "Stdio Studios")
+    key = await create_api_key(
+        scan_services.store,
+        mine,
+        name="stdio",
+        role=Role.MSP_ADMIN,
+        expires_at=datetime.now(UTC) + timedelta(days=1),
+        created_by={},
+    )
+    env = {
+        k.upper(): str(v.get_secret_value() if hasattr(v, "get_secret_value") else v)
+        for k, v in scan_settings.model_dump().items()
+        if v is not None
+    }
+    env.update({"SCANPOSTURE_API_KEY": key.secret_key, "PATH": os.environ.get("PATH", "")})
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "functions.cli", "mcp"],
+        env=env,
+        cwd=str(ROOT),
+    )
+    async with Client(params) as client:
+        customers = _data(await client.call_tool("list_customers", {}))
+    assert [c["customer"] for c in customers] == ["Stdio Studios"]
