@@ -46,6 +46,8 @@ export function score(value) {
 }
 
 export function label(text, control, hint) {
+  // A checkbox reads best beside its text; other controls go under theirs.
+  if (control.type === "checkbox") return h("label", { class: "check" }, control, h("span", {}, text));
   return h("label", { class: "field" }, h("span", {}, text), control, hint ? h("small", {}, hint) : null);
 }
 

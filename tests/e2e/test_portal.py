@@ -304,7 +304,19 @@ def test_customer_admin_sees_own_tenant_with_controls(visit: Visit, portal: Port
     visit.sign_in(admin.id)
     visit.heading("Harbor Clinic")
     assert visit.nav() == ["Overview", "Findings", "Reports", "Users", "Branding", "Audit log"]
-    assert page.get_by_role("button", name="Scan now").count() == 1
+    # Scan now, and the second scan draws the trend chart (uPlot, under the CSP).
+    page.get_by_role("button", name="Scan now").click()
+    page.get_by_text("Scan requested").wait_for()
+    tenant_id = portal.tenants[0]["id"]
+    as_admin = {"authorization": f"Bearer {portal.signin.token_for(admin.id)}"}
+    with httpx.Client(base_url=portal.base, headers=as_admin, timeout=30) as api:
+        deadline = time.monotonic() + 60
+        while len(api.get(f"/api/tenants/{tenant_id}/dashboard").json()["trend"]) < 2:
+            assert time.monotonic() < deadline, "the second scan did not land"
+            time.sleep(0.3)
+    page.reload()
+    visit.heading("Harbor Clinic")
+    page.locator("#trend-chart canvas").wait_for()
     visit.check("customer-admin-dashboard")
     visit.go(f"#/tenants/{portal.tenants[0]['id']}/users")
     visit.heading("Harbor Clinic: users")
