@@ -47,7 +47,22 @@ function navItems() {
   ];
 }
 
+function noAccountPage() {
+  document.title = "No access · ScanPosture";
+  mount(
+    main,
+    h("h1", {}, "You are signed in, but not a member yet"),
+    h("p", {}, "Ask your MSP or your organisation's administrator for an invitation, then open its link."),
+    h("button", { type: "button", onclick: () => { signOut(); signInPage(); } }, "Sign out"),
+  );
+}
+
 function drawChrome() {
+  if (!session.me) {
+    mount(document.getElementById("nav"));
+    mount(document.getElementById("who"));
+    return;
+  }
   const here = location.hash.split("?")[0];
   const links = navItems()
     .filter(([, , allowed]) => allowed)
@@ -69,16 +84,19 @@ function drawChrome() {
 
 async function render() {
   if (!token()) return signInPage();
-  if (!session.me) {
+  const { render: page, params, query, path } = current();
+  // Someone accepting an invitation has no membership yet (the API would refuse /api/me): the
+  // page accepts first and learns who they are afterwards.
+  if (!session.me && path !== "/invitations/accept") {
     mount(main, loading("Signing you in"));
     try {
       start(await get("/api/me"));
     } catch (error) {
       if (!token()) return signInPage();
+      if (error.status === 403) return noAccountPage();
       return mount(main, errorBox(error, render));
     }
   }
-  const { render: page, params, query, path } = current();
   if (path === "/" || path === "/signin") return void (location.hash = home());
   drawChrome();
   if (!page) {

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from core.auth.roles import Role
 from core.settings import Settings
 from devtools.demo_seed import DemoUser, demo_users, onboard_demo
 from devtools.graphsim.launcher import GraphSimulator
@@ -95,7 +96,17 @@ def portal(
         _synthetic(graphsim, "Summit Builders", "strong"),
     ]
     spare = _synthetic(graphsim, "Lakeside Bakery", "mixed")
-    users = demo_users(tenants)
+    # Someone of Summit Builders whom nobody has invited yet (tenant_id None: not seeded).
+    newcomer = DemoUser(
+        "newcomer",
+        tenants[1]["id"],
+        "Nia Newcomer",
+        f"nia@{tenants[1]['defaultDomain']}",
+        Role.CUSTOMER_VIEWER,
+        None,
+        "not invited yet",
+    )
+    users = [*demo_users(tenants), newcomer]
     workdir = tmp_path_factory.mktemp("portal")
     signin = start_signin(workdir / "signin", [u.signin_user() for u in users], AUDIENCE, portal_origin=base)
     env = {**stack.env(), **graphsim.env(), **signin.env(), "PUBLIC_BASE_URL": base}

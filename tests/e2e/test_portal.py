@@ -205,6 +205,9 @@ def test_onboarding_through_admin_consent(visit: Visit, portal: Portal) -> None:
     visit.heading(spare["displayName"])
     link = page.get_by_role("textbox", name="Consent link", exact=True).input_value()
     assert "/authorize" in link or "adminconsent" in link
+    page.get_by_label("Email the link to").fill(f"admin@{spare['defaultDomain']}")
+    page.get_by_role("button", name="Send email").click()
+    page.get_by_text(f"Sent to admin@{spare['defaultDomain']}.").wait_for()
     visit.check("onboard-status")
     # The customer's Global Administrator grants consent on the simulator's consent page.
     tls = ssl.create_default_context(cafile=str(portal.graphsim.ca_cert))
@@ -225,6 +228,8 @@ def test_reports_generate_and_download(visit: Visit, portal: Portal) -> None:
     visit.heading("Summit Builders: reports")
     page.get_by_role("button", name="Generate report").click()
     page.get_by_role("button", name="Download PDF").first.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Send summary now").click()
+    page.get_by_text(re.compile(r"Summary \w+ to it@")).wait_for(timeout=30_000)
     visit.check("reports")
     with page.expect_download() as info:
         page.get_by_role("button", name="Download PDF").first.click()
@@ -414,3 +419,41 @@ def test_connection_lost_banner_and_reconnect(visit: Visit, portal: Portal) -> N
     visit.heading("Cedar Dental")
     page.get_by_text("Consent granted: yes").wait_for()
     visit.check("reconnected")
+
+
+def test_invite_accept_change_role_and_remove(browser: Any, visit: Visit, portal: Portal) -> None:
+    page = visit.page
+    page.on("dialog", lambda dialog: dialog.accept())  # "Remove ...?"
+    summit = portal.tenants[1]["id"]
+    newcomer = portal.users["newcomer"]
+    visit.sign_in("msp-admin")
+    visit.go(f"#/tenants/{summit}/users")
+    visit.heading("Summit Builders: users")
+    page.get_by_label("Email").fill(newcomer.email)
+    page.get_by_label("Role", exact=True).select_option("customer_viewer")
+    page.get_by_role("button", name="Invite").click()
+    link = page.get_by_role("textbox", name="Invitation link").input_value()
+
+    # The newcomer opens the link in their own browser, signs in, and lands back on it.
+    theirs = Visit(browser, portal)
+    try:
+        theirs.page.goto(link)
+        theirs.page.get_by_role("button", name="Sign in").click()
+        theirs.page.get_by_role("link", name=newcomer.name, exact=True).click()
+        theirs.heading("Invitation accepted")
+        theirs.check("invitation-accepted")
+        theirs.page.get_by_role("link", name="Continue").click()
+        theirs.heading("Summit Builders")
+        assert theirs.nav() == ["Overview", "Findings", "Reports"]
+    finally:
+        theirs.close()
+
+    visit.go(f"#/tenants/{summit}")
+    visit.go(f"#/tenants/{summit}/users")
+    visit.heading("Summit Builders: users")
+    role = page.get_by_label(f"Role of {newcomer.name}")
+    role.select_option("customer_admin")
+    page.get_by_text("Role changed.").wait_for()
+    page.get_by_role("button", name=f"Remove {newcomer.name}").click()
+    page.get_by_role("button", name=f"Remove {newcomer.name}").wait_for(state="detached")
+    visit.check("customer-users-after")
