@@ -136,6 +136,11 @@ def test_msp_admin_fleet_drilldown_and_risk_acceptance(visit: Visit, portal: Por
     assert {"Harbor Clinic", "Summit Builders"} <= set(names)
     visit.check("fleet")
     visit.tablet("fleet-tablet")
+    with page.expect_download() as exported:
+        page.get_by_role("button", name="Export findings (CSV)").click()
+    csv_path = exported.value.path()
+    with open(csv_path, encoding="utf-8") as csv:
+        assert "Harbor Clinic" in csv.read()
     # Sorted by score, worst first: the weak tenant leads.
     page.get_by_label("Sort by").select_option("score")
     page.get_by_label("Order").select_option("asc")

@@ -1,8 +1,8 @@
 // A tenant's findings with filters and paging (the API's continuation tokens: "next" only,
 // "previous" walks back through the tokens already seen).
-import { get, query } from "../api.js";
+import { download, get, query } from "../api.js";
 import { go } from "../router.js";
-import { h, label, mount, pageTitle, severityBadge } from "../ui.js";
+import { act, h, label, mount, pageTitle, severityBadge } from "../ui.js";
 import { loadCustomer, tenantNav } from "./tenant.js";
 
 const STATUSES = [["", "Any"], ["fail", "Fail"], ["pass", "Pass"], ["error", "Error"], ["not_applicable", "Not applicable"], ["manual", "Manual"]];
@@ -45,8 +45,12 @@ export async function findingsPage(main, { tenantId }, q) {
       h("td", {}, h("span", { class: `badge status-${f.status}` }, f.status.replaceAll("_", " ")), f.accepted ? h("span", { class: "badge accepted" }, "accepted") : null),
       h("td", {}, f.category),
       h("td", {}, f.change === "new" ? "new" : "")));
+  const exportOut = h("span", { class: "outcome", role: "status" });
+  const exportButton = h("button", { type: "button" }, "Export CSV");
+  exportButton.addEventListener("click", () => act(exportButton, exportOut, async () =>
+    `Saved ${await download(`/api/tenants/${encodeURIComponent(tenantId)}/findings/export?format=csv`, "findings.csv")}.`));
   mount(main,
-    pageTitle(`${customer.displayName}: findings`),
+    pageTitle(`${customer.displayName}: findings`, exportButton, exportOut),
     tenantNav(tenantId, customer, base),
     form,
     rows.length

@@ -1,10 +1,10 @@
 // The fleet: every customer of the MSP with score, last scan, open priorities, trend and
 // connection state. Sorting and filtering happen in the API (the URL keeps them, so they survive reloads).
-import { get, query } from "../api.js";
+import { download, get, query } from "../api.js";
 import { sparkline } from "../charts.js";
 import { go } from "../router.js";
 import { may } from "../session.js";
-import { h, label, mount, pageTitle, score, stateBadge, when } from "../ui.js";
+import { act, h, label, mount, pageTitle, score, stateBadge, when } from "../ui.js";
 import { connectionLostBanner } from "./reconnect.js";
 
 const SORTS = [["name", "Name"], ["score", "Score"], ["lastScan", "Last scan"], ["openPriority", "Open priorities"], ["failing", "Failing checks"], ["state", "Connection"]];
@@ -44,11 +44,15 @@ function row(c) {
 export async function fleetPage(main, _params, q) {
   const data = await get(`/api/fleet${query({ name: q.name, state: q.state, sort: q.sort, order: q.order })}`);
   const actions = may("manage_customers") ? h("a", { href: "#/onboard", class: "button" }, "Add customer") : null;
+  const exportOut = h("span", { class: "outcome", role: "status" });
+  const exportButton = h("button", { type: "button" }, "Export findings (CSV)");
+  exportButton.addEventListener("click", () =>
+    act(exportButton, exportOut, async () => `Saved ${await download("/api/fleet/findings/export?format=csv", "fleet-findings.csv")}.`));
   const table = data.customers.length
     ? h("table", { class: "data fleet" },
         h("caption", {}, `${data.total} customer${data.total === 1 ? "" : "s"}`),
         h("thead", {}, h("tr", {}, ["Customer", "Connection", "Score", "Last scan", "Open priorities", "Trend"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, data.customers.map(row)))
     : h("p", { class: "empty" }, q.name || q.state ? "No customer matches these filters." : "No customers yet.");
-  mount(main, pageTitle("Fleet", actions), connectionLostBanner(data.customers), filters(q), h("div", { class: "scroll" }, table));
+  mount(main, pageTitle("Fleet", actions, exportButton, exportOut), connectionLostBanner(data.customers), filters(q), h("div", { class: "scroll" }, table));
 }
