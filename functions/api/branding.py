@@ -120,8 +120,11 @@ async def tenant_branding(tenant_id: str, grant: ViewTenant, services: ServicesD
     scope = await _scope(services, grant)
     customer, _ = await get_customer(services.store.org(grant.org_id), tenant_id)
     effective = await brand_for(services, customer)
+    fleet = await read_branding(services, BrandingScope(grant.org_id))
     return {
         "own": _public(await read_branding(services, scope)),
+        # Whether the MSP lets this customer's admins change it (the portal offers the form only then).
+        "customerAdminsMayBrand": bool(fleet and fleet.get("customerAdminsMayBrand")),
         "effective": {
             "enabled": effective.enabled,
             "primary": effective.primary,

@@ -333,6 +333,9 @@ def test_customer_admin_sees_own_tenant_with_controls(visit: Visit, portal: Port
     visit.check("customer-users")
     visit.go(f"#/tenants/{portal.tenants[0]['id']}/branding")
     visit.heading("Harbor Clinic: branding")
+    # The MSP has not let customer admins brand: the preview, but no form.
+    assert page.get_by_role("button", name="Save branding").count() == 0
+    page.get_by_text("Your provider manages the branding of your reports.").wait_for()
     visit.check("customer-branding")
 
 

@@ -1,7 +1,7 @@
 // Branding: colours and logo for the MSP's reports (fleet-wide) or one customer's, with a live
 // preview of the report cover. Colours are applied through the CSSOM, which the CSP allows.
 import { get, put, request } from "../api.js";
-import { session } from "../session.js";
+import { isMsp, session } from "../session.js";
 import { h, label, mount, pageTitle } from "../ui.js";
 import { loadCustomer, tenantNav } from "./tenant.js";
 
@@ -80,9 +80,12 @@ export async function brandingPage(main, { tenantId }) {
       out.className = "outcome failed";
     }
   });
+  // A customer admin may change branding only when the MSP allows it; otherwise show the preview.
+  const editable = !tenantId || isMsp() || data.customerAdminsMayBrand;
   mount(main,
     pageTitle(customer ? `${customer.displayName}: branding` : "Branding"),
     customer ? tenantNav(tenantId, customer, `#/tenants/${tenantId}/branding`) : null,
     h("p", { class: "muted" }, tenantId ? `Reports are prepared by ${shown.preparedBy || "your MSP"}.` : `Reports for every customer of ${session.me.name ? "your MSP" : "the MSP"}.`),
-    h("div", { class: "columns" }, form, h("section", { class: "card", "aria-label": "Preview" }, preview.el)));
+    editable ? null : h("p", { class: "banner warning" }, "Your provider manages the branding of your reports."),
+    h("div", { class: "columns" }, editable ? form : null, h("section", { class: "card", "aria-label": "Preview" }, preview.el)));
 }
