@@ -350,6 +350,14 @@ def test_customer_viewer_sees_no_controls_and_no_other_tenant(visit: Visit, port
     visit.check("viewer-dashboard")
     visit.go(f"#/tenants/{own}/findings?status=fail")
     visit.heading("Harbor Clinic: findings")
+    # Paging through the API's continuation tokens, forwards and back.
+    first = page.locator("table.data tbody th a").first.inner_text()
+    page.get_by_role("link", name="Next →").click()
+    page.get_by_role("link", name="← Previous").wait_for()
+    assert page.locator("table.data tbody th a").first.inner_text() != first
+    page.get_by_role("link", name="← Previous").click()
+    page.get_by_role("link", name="← Previous").wait_for(state="detached")
+    assert page.locator("table.data tbody th a").first.inner_text() == first
     page.locator("table.data tbody tr th a").first.click()
     page.get_by_role("heading", name="Evidence").wait_for()
     assert page.get_by_role("button", name="Accept risk").count() == 0
