@@ -30,7 +30,8 @@ async function msal() {
   if (!msalApp) {
     await loadScript("vendor/msal-browser.min.js"); // only production needs it
     const { clientId, authority } = config.auth;
-    msalApp = await window.msal.PublicClientApplication.createPublicClientApplication({
+    // msal-browser 5: the factory returns an initialised application.
+    msalApp = await window.msal.createStandardPublicClientApplication({
       auth: { clientId, authority, redirectUri: `${location.origin}/` },
       cache: { cacheLocation: "sessionStorage" },
     });
