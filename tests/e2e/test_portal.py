@@ -473,3 +473,25 @@ def test_invite_accept_change_role_and_remove(browser: Any, visit: Visit, portal
     page.get_by_role("button", name=f"Remove {newcomer.name}").click()
     page.get_by_role("button", name=f"Remove {newcomer.name}").wait_for(state="detached")
     visit.check("customer-users-after")
+
+
+def test_msal_loads_and_starts_under_the_csp(visit: Visit, portal: Portal) -> None:
+    """Production sign-in (no local chooser) uses msal-browser: it loads from the portal's own
+    origin and builds its application as auth.js does, with the page's CSP in force."""
+    page = visit.page
+    page.goto(f"{portal.base}/")
+    page.get_by_role("button", name="Sign in").wait_for()
+    page.add_script_tag(url="/vendor/msal-browser.min.js")
+    kind = page.evaluate(
+        """async () => {
+            const app = await window.msal.createStandardPublicClientApplication({
+                auth: { clientId: "00000000-0000-0000-0000-000000000001",
+                        authority: "https://login.microsoftonline.com/organizations",
+                        redirectUri: `${location.origin}/` },
+                cache: { cacheLocation: "sessionStorage" },
+            });
+            await app.handleRedirectPromise();
+            return typeof app.loginRedirect;
+        }"""
+    )
+    assert kind == "function"
