@@ -106,7 +106,16 @@ def portal(
         None,
         "not invited yet",
     )
-    users = [*demo_users(tenants), newcomer]
+    stranger = DemoUser(
+        "stranger",
+        str(uuid.uuid4()),
+        "Sam Stranger",
+        "sam@elsewhere.example",
+        Role.CUSTOMER_VIEWER,
+        None,
+        "no account",
+    )
+    users = [*demo_users(tenants), newcomer, stranger]
     workdir = tmp_path_factory.mktemp("portal")
     signin = start_signin(workdir / "signin", [u.signin_user() for u in users], AUDIENCE, portal_origin=base)
     env = {**stack.env(), **graphsim.env(), **signin.env(), "PUBLIC_BASE_URL": base}

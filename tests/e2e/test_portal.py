@@ -495,3 +495,14 @@ def test_msal_loads_and_starts_under_the_csp(visit: Visit, portal: Portal) -> No
         }"""
     )
     assert kind == "function"
+
+
+def test_someone_without_an_account_is_told_so(visit: Visit, portal: Portal) -> None:
+    page = visit.page
+    visit.expected.append("403")  # /api/me refuses a person who belongs nowhere
+    visit.sign_in("stranger")
+    visit.heading("You are signed in, but not a member yet")
+    assert visit.nav() == []
+    visit.check("no-account")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in").wait_for()
