@@ -132,8 +132,42 @@ async def drain_scan_queue(
     return handled
 
 
+async def drain_webhook_queue_once(services: Services, options: QueueOptions) -> int:
+    """Deliver one batch of webhook messages, as the webhook queue trigger does in Azure. A failed
+    delivery re-queues itself with back-off (core.webhooks.delivery), so the original is done."""
+    from core.webhooks.delivery import deliver, webhook_queue
+
+    queue = webhook_queue(services)
+    try:
+        messages = await queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
+        for message in messages:
+            try:
+                log.info("webhook delivery %s: %s", message.id, await deliver(services, message.json()))
+            except Exception:
+                log.exception("webhook delivery %s failed", message.id)
+                await queue.release(message, options.retry_delay_seconds)
+                continue
+            await queue.delete(message)
+        return len(messages)
+    finally:
+        await queue.close()
+
+
+async def _drain_webhooks(services: Services, options: QueueOptions, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            taken = await drain_webhook_queue_once(services, options)
+        except Unavailable as exc:
+            log.warning("webhook queue unavailable: %s", exc)
+            taken = 0
+        if not taken:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+
+
 async def run_worker(services: Services, stop: asyncio.Event) -> None:
-    await drain_scan_queue(services, QueueOptions.from_host_json(), stop)
+    options = QueueOptions.from_host_json()
+    await asyncio.gather(drain_scan_queue(services, options, stop), _drain_webhooks(services, options, stop))
 
 
 async def serve(settings: Settings, host: str, port: int, *, worker: bool = True) -> None:

@@ -33,6 +33,7 @@ from devtools.stack import write_self_signed_certificate
 class Receiver:
     url: str
     client_tls: ssl.SSLContext
+    client_tls_path: str
     secrets: dict[str, str] = field(default_factory=dict)  # path -> secret to verify with
     received: list[dict[str, Any]] = field(default_factory=list)
     answer: int = 204
@@ -42,7 +43,7 @@ class Receiver:
 async def receiver(tmp_path: Path) -> AsyncIterator[Receiver]:
     cert, key = write_self_signed_certificate(tmp_path / "tls")
     port = free_port()
-    state = Receiver(f"https://127.0.0.1:{port}", ssl.create_default_context(cafile=str(cert)))
+    state = Receiver(f"https://127.0.0.1:{port}", ssl.create_default_context(cafile=str(cert)), str(cert))
 
     async def hook(request: Request) -> Response:
         body = await request.body()
@@ -247,3 +248,23 @@ async def test_a_scan_publishes_completed_opened_and_score_events(
         await queue.close()
     finally:
         await services.close()
+
+
+async def test_the_local_worker_delivers_queued_webhooks(hooks: Services, receiver: Receiver) -> None:
+    from functions.local_host import QueueOptions, drain_webhook_queue_once
+
+    org_id = f"org-{uuid.uuid4().hex[:8]}"
+    endpoint = await create_endpoint(
+        hooks.store.org(org_id),
+        url=f"{receiver.url}/worker",
+        events=["tenant.connected"],
+        description="",
+        allow_loopback=True,
+    )
+    receiver.secrets["/worker"] = endpoint.secret
+    await publish(hooks, org_id, "tenant.connected", {"tenantId": "t9"})
+    # The worker's own HTTP client must trust the receiver: point it at the receiver's CA.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SSL_CERT_FILE", receiver.client_tls_path)
+        assert await drain_webhook_queue_once(hooks, QueueOptions.from_host_json()) == 1
+    assert [p["type"] for p in receiver.received] == ["tenant.connected"]

@@ -9,7 +9,11 @@ const STATUSES = [["", "Any"], ["fail", "Fail"], ["pass", "Pass"], ["error", "Er
 const SEVERITIES = [["", "Any"], ["critical", "Critical"], ["high", "High"], ["medium", "Medium"], ["low", "Low"]];
 const FRAMEWORKS = [["", "Any"], ["cis", "CIS"], ["scuba", "CISA SCuBA"]];
 const YESNO = [["", "Either"], ["true", "Yes"], ["false", "No"]];
-const FILTER_KEYS = ["status", "severity", "framework", "accepted", "new"];
+// The check catalogue's categories (core/checks/model.py CATEGORIES).
+const CATEGORIES = [["", "Any"], ...["Identity", "Authentication methods", "Privileged access", "Applications",
+  "Guests and external access", "Passwords", "Exchange Online", "SharePoint and OneDrive",
+  "Email authentication (DNS)", "Monitoring"].map((c) => [c, c])];
+const FILTER_KEYS = ["status", "severity", "category", "framework", "accepted", "new"];
 
 function select(name, options, value) {
   return h("select", { name }, options.map(([v, text]) => h("option", { value: v, selected: v === (value || "") }, text)));
@@ -26,6 +30,7 @@ export async function findingsPage(main, { tenantId }, q) {
   const form = h("form", { class: "filters", "aria-label": "Filter findings" },
     label("Status", select("status", STATUSES, q.status)),
     label("Severity", select("severity", SEVERITIES, q.severity)),
+    label("Category", select("category", CATEGORIES, q.category)),
     label("Framework", select("framework", FRAMEWORKS, q.framework)),
     label("Accepted", select("accepted", YESNO, q.accepted)),
     label("New", select("new", YESNO, q.new)),

@@ -44,7 +44,11 @@ export async function tenantPage(main, { tenantId }) {
     }));
   const change = board.scoreChange ? `${board.scoreChange > 0 ? "+" : ""}${Math.round(board.scoreChange)} since the previous scan` : "";
   const chart = h("div", { class: "chart", id: "trend-chart" });
-  const failing = Object.entries(board.failingBySeverity || {});
+  // Most severe first, whatever order the API's counts come in.
+  const severityOrder = ["critical", "high", "medium", "low"];
+  const failing = Object.entries(board.failingBySeverity || {})
+    .sort(([a], [b]) => severityOrder.indexOf(a) - severityOrder.indexOf(b));
+  const byCategory = Object.entries(board.failingByCategory || {}).sort(([, a], [, b]) => b - a);
   const lostBanner = connectionLostBanner([{
     customerId: customer.customerId, displayName: customer.displayName, state: connection.state,
     connectionErrorCode: connection.errorCode,
@@ -70,6 +74,13 @@ export async function tenantPage(main, { tenantId }) {
       failing.length
         ? h("ul", { class: "inline" }, failing.map(([sev, n]) =>
             h("li", {}, h("a", { href: `#/tenants/${tenantId}/findings?status=fail&severity=${sev}` }, `${sev}: ${n}`))))
+        : h("p", {}, board.lastScanAt ? "Nothing failing." : "No scan yet.")),
+    h("section", { class: "card", "aria-labelledby": "cat-h" },
+      h("h2", { id: "cat-h" }, "Failing by category"),
+      byCategory.length
+        ? h("ul", { class: "inline" }, byCategory.map(([category, n]) =>
+            h("li", {}, h("a", { href: `#/tenants/${tenantId}/findings?status=fail&category=${encodeURIComponent(category)}` },
+              `${category}: ${n}`))))
         : h("p", {}, board.lastScanAt ? "Nothing failing." : "No scan yet.")),
   );
   trendChart(chart, board.trend || []);
