@@ -71,7 +71,7 @@ async def test_the_timer_firing_twice_in_an_hour_still_yields_one_scan(
     await register_customer(
         org, tenant_id=tenant_id, display_name="Twice", primary_domain="twice.example", connected=True
     )
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(minute=5, second=0, microsecond=0)  # both calls in one hour
     await enqueue_due_scans(isolated, now)
     await enqueue_due_scans(isolated, now + timedelta(minutes=1))
     messages = await isolated.scan_queue.receive(max_messages=10, visibility_timeout=60)
