@@ -115,3 +115,43 @@ def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
         }
 
     return server
+
+
+class McpHttpRoute:
+    """The MCP server as an HTTP route (mounted at /api/mcp): Streamable HTTP, stateless, one
+    server per request acting with the request's API key. A missing or refused key is a 401
+    before any MCP processing."""
+
+    def __init__(self, services: LazyServices) -> None:
+        self._services = services
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        from mcp.server.transport_security import TransportSecuritySettings
+        from starlette.responses import JSONResponse
+
+        from core.auth.api_keys import ApiKeyRejected, looks_like_api_key
+
+        if scope["type"] != "http":
+            return
+        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        scheme, _, key = headers.get("authorization", "").partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not looks_like_api_key(key):
+            await JSONResponse({"detail": "an API key is required (Authorization: Bearer spk....)"}, 401)(
+                scope, receive, send
+            )
+            return
+        try:
+            await principal_for_api_key((await self._services.get()).store, key)
+        except ApiKeyRejected as exc:
+            await JSONResponse({"detail": str(exc)}, 401)(scope, receive, send)
+            return
+        # The key authenticates each request, so the browser-oriented Host/Origin checks add nothing.
+        app = build_mcp_server(self._services, key).streamable_http_app(
+            streamable_http_path="/",
+            stateless_http=True,
+            json_response=True,
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        )
+        async with app.router.lifespan_context(app):
+            await app(scope, receive, send)

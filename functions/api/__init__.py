@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -56,6 +58,21 @@ async def _bad_request(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail, "errors": errors}, status_code=400)
 
 
+class _LazyMcpRoute:
+    """The MCP HTTP route, imported on its first request so the mcp SDK never slows a cold start."""
+
+    def __init__(self, services: LazyServices) -> None:
+        self._services = services
+        self._route: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._route is None:
+            from functions.mcp_server import McpHttpRoute
+
+            self._route = McpHttpRoute(self._services)
+        await self._route(scope, receive, send)
+
+
 def create_api(services: LazyServices) -> FastAPI:
     api = FastAPI(
         title="ScanPosture API",
@@ -69,4 +86,5 @@ def create_api(services: LazyServices) -> FastAPI:
     api.add_exception_handler(RequestValidationError, _bad_request)
     for router in ROUTERS:
         api.include_router(router, prefix=API_PREFIX)
+    api.mount(f"{API_PREFIX}/mcp", _LazyMcpRoute(services))
     return api

@@ -122,3 +122,47 @@ async def test_the_stdio_server_starts_with_a_key(
     async with Client(params) as client:
         customers = _data(await client.call_tool("list_customers", {}))
     assert [c["customer"] for c in customers] == ["Stdio Studios"]
+
+
+async def test_the_http_route_serves_the_same_tools_with_the_callers_key(
+    scan_settings: Settings, scan_services: Services, graphsim: GraphSimulator
+) -> None:
+    import asyncio
+
+    import httpx2
+    import uvicorn
+    from mcp.client.streamable_http import streamable_http_client
+
+    from devtools.processes import free_port
+    from functions.api import create_api
+
+    mine, _ = await _scanned_org(scan_services, graphsim, "Http Hosiery")
+    key = await create_api_key(
+        scan_services.store,
+        mine,
+        name="http",
+        role=Role.MSP_ANALYST,
+        expires_at=datetime.now(UTC) + timedelta(days=1),
+        created_by={},
+    )
+    lazy = LazyServices(scan_settings)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_api(lazy), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+            await asyncio.sleep(0.02)
+        url = f"http://127.0.0.1:{port}/api/mcp/"
+        async with httpx2.AsyncClient() as anonymous:
+            refused = await anonymous.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        assert refused.status_code == 401
+        http = httpx2.AsyncClient(headers={"authorization": f"Bearer {key.secret_key}"}, timeout=30)
+        async with http, Client(streamable_http_client(url, http_client=http)) as client:
+            customers = _data(await client.call_tool("list_customers", {}))
+        assert [c["customer"] for c in customers] == ["Http Hosiery"]
+    finally:
+        server.should_exit = True
+        await task
+        await lazy.close()
