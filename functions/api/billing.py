@@ -38,7 +38,21 @@ Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=4)]
 
 
 class PlanIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "currency": "EUR",
+                    "bandRates": ["3.00", "2.50", "2.00", "1.50"],
+                    "model": "volume",
+                    "brandedOutputsAddon": "10.00",
+                    "weeklyCadenceAddon": "5.00",
+                    "bandBasis": "average",
+                }
+            ]
+        },
+    )
     currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
     bandRates: list[Amount] = Field(
         min_length=4,
@@ -52,7 +66,7 @@ class PlanIn(BaseModel):
 
 
 class CancelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"cancelledOn": "2026-12-31"}]})
     cancelledOn: date
 
 

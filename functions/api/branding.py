@@ -32,14 +32,21 @@ COLOUR = HEX_COLOUR.pattern
 
 
 class FleetBrandingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"primary": "#0B6E4F", "secondary": "#F2C14E", "customerAdminsMayBrand": True}]
+        },
+    )
     primary: str | None = Field(default=None, pattern=COLOUR, examples=["#0B6E4F"])
     secondary: str | None = Field(default=None, pattern=COLOUR, examples=["#F2C14E"])
     customerAdminsMayBrand: bool | None = None
 
 
 class TenantBrandingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"enabled": True, "primary": "#7A1F5C"}]}
+    )
     enabled: bool | None = None
     primary: str | None = Field(default=None, pattern=COLOUR)
     secondary: str | None = Field(default=None, pattern=COLOUR)

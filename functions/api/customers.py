@@ -25,7 +25,20 @@ GUID = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
 
 
 class NewCustomer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "displayName": "Contoso Dental",
+                    "primaryDomain": "contoso-dental.example",
+                    "cadence": "weekly",
+                    "reportCadence": "monthly",
+                    "reportRecipients": ["practice.manager@contoso-dental.example"],
+                }
+            ]
+        },
+    )
 
     displayName: str = Field(min_length=1, max_length=120)
     primaryDomain: str = Field(
@@ -132,7 +145,9 @@ async def new_consent_link(
 
 
 class ConsentEmailIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"to": ["global.admin@customer.example"]}]}
+    )
     to: list[EmailStr] = Field(
         min_length=1, max_length=5, description="The customer's Global Administrator(s)"
     )

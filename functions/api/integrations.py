@@ -25,14 +25,30 @@ ManageKeys = Annotated[Grant, Depends(require(Action.MANAGE_API_KEYS))]
 
 
 class EndpointIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://tickets.example.com/hooks/scanposture",
+                    "events": ["finding.opened"],
+                    "description": "PSA tickets",
+                }
+            ]
+        },
+    )
     url: str = Field(max_length=2000, examples=["https://tickets.example.com/hooks/scanposture"])
     events: list[str] = Field(min_length=1, max_length=len(EVENTS), examples=[["scan.completed"]])
     description: str = Field(default="", max_length=200)
 
 
 class ApiKeyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "PSA sync", "role": "msp_analyst", "expiresAt": "2027-06-30T00:00:00Z"}]
+        },
+    )
     name: str = Field(min_length=1, max_length=80, examples=["PSA sync"])
     role: Literal["msp_admin", "msp_analyst"] = "msp_analyst"
     expiresAt: datetime

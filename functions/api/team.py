@@ -21,13 +21,19 @@ ManageTenantUsers = Annotated[Grant, Depends(require(Action.MANAGE_TENANT_USERS)
 
 
 class TeamInvitationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"email": "analyst@your-msp.example", "role": "msp_analyst"}]},
+    )
     email: EmailStr
     role: Literal["msp_admin", "msp_analyst"]
 
 
 class TenantInvitationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"email": "it.lead@customer.example", "role": "customer_viewer"}]},
+    )
     email: EmailStr
     role: Literal["customer_admin", "customer_viewer"]
 
@@ -42,12 +48,14 @@ class InvitationOut(BaseModel):
 
 
 class AcceptIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"code": "msp-a.3q2-example-invitation-code"}]}
+    )
     code: str = Field(min_length=10, max_length=200)
 
 
 class RoleChangeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "customer_admin"}]})
     role: Literal["msp_admin", "msp_analyst", "customer_admin", "customer_viewer"]
 
 

@@ -172,7 +172,17 @@ async def frameworks(
 
 
 class AcceptanceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "justification": "Legacy scanner relay until the March migration",
+                    "expiresAt": "2027-03-31T00:00:00Z",
+                }
+            ]
+        },
+    )
     justification: str = Field(min_length=10, max_length=2000)
     expiresAt: datetime
 
