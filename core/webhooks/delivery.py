@@ -8,7 +8,9 @@ delivery that ran out of retries) is disabled, and the MSP is told through the a
 
 from __future__ import annotations
 
+import html
 import json
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from core.store import NotFound
 from core.store.queues import QueueChannel
 from core.webhooks.endpoints import EndpointRefused, check_url, enabled_endpoints
 
+log = logging.getLogger(__name__)
 PAYLOAD_VERSION = "1"
 RETRY_FOR = timedelta(hours=24)
 FIRST_DELAY_SECONDS = 5
@@ -76,6 +79,35 @@ async def publish_all(services: Services, org_id: str, events: list[tuple[str, d
     finally:
         await queue.close()
     return queued
+
+
+async def _tell_msp_admins(
+    services: Services, org_id: str, endpoint: dict[str, Any], error: str | None
+) -> None:
+    """Mail the org's MSP admins that an endpoint was disabled. Best effort: the audit entry is
+    the record; a mail outage must not turn a delivery failure into a crash."""
+    from core.reports.mail import MailFailed, send_mail
+
+    admins = await services.store.org(org_id).query_all(
+        "c.type = @t AND c.role = @r", {"@t": "member", "@r": "msp_admin"}
+    )
+    recipients = sorted({a["email"] for a in admins if a.get("email")})
+    if not recipients:
+        return
+    body = (
+        "<p>ScanPosture stopped sending webhooks to an endpoint that kept failing:</p>"
+        f"<p><code>{html.escape(endpoint['url'])}</code><br>Last error: {html.escape(error or 'unknown')}</p>"
+        "<p>Fix the receiver, then enable the endpoint again in ScanPosture.</p>"
+    )
+    try:
+        await send_mail(
+            services.settings,
+            to=recipients,
+            subject="ScanPosture: a webhook endpoint was disabled",
+            html=body,
+        )
+    except MailFailed as exc:
+        log.warning("could not mail the admins of %s about a disabled endpoint: %s", org_id, exc)
 
 
 def backoff_seconds(attempt: int) -> int:
@@ -138,6 +170,7 @@ async def deliver(
     disable = failures >= DISABLE_AFTER or out_of_time
     await org.replace({**endpoint, "consecutiveFailures": failures, "enabled": not disable}, stored.etag)
     if disable:
+        await _tell_msp_admins(services, message["orgId"], endpoint, error)
         await record(
             services.store,
             org_id=message["orgId"],

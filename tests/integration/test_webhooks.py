@@ -268,3 +268,49 @@ async def test_the_local_worker_delivers_queued_webhooks(hooks: Services, receiv
         patch.setenv("SSL_CERT_FILE", receiver.client_tls_path)
         assert await drain_webhook_queue_once(hooks, QueueOptions.from_host_json()) == 1
     assert [p["type"] for p in receiver.received] == ["tenant.connected"]
+
+
+async def test_msp_admins_are_mailed_when_an_endpoint_is_disabled(
+    scan_settings: Settings, graphsim: object, receiver: Receiver
+) -> None:
+    from core.auth.principals import Membership, grant_membership
+    from core.auth.roles import Role
+    from devtools.graphsim.launcher import GraphSimulator
+
+    assert isinstance(graphsim, GraphSimulator)
+    local = scan_settings.model_copy(
+        update={"webhooks_allow_loopback": True, "webhook_queue_name": f"hooks-{uuid.uuid4().hex[:10]}"}
+    )
+    services = build_services(local)
+    try:
+        await prepare_local_resources(services)
+        await webhook_queue(services).ensure()
+        org_id = f"org-{uuid.uuid4().hex[:8]}"
+        await grant_membership(
+            services.store,
+            home_tenant_id=str(uuid.uuid4()),
+            object_id=str(uuid.uuid4()),
+            membership=Membership(org_id, Role.MSP_ADMIN),
+            name="Ops",
+            email="ops@msp.example",
+        )
+        endpoint = await create_endpoint(
+            services.store.org(org_id),
+            url=f"{receiver.url}/gone",
+            events=["score.changed"],
+            description="",
+            allow_loopback=True,
+        )
+        receiver.secrets["/gone"] = endpoint.secret
+        receiver.answer = 500
+        stored = await services.store.org(org_id).get(f"webhook:{endpoint.id}")
+        await services.store.org(org_id).replace(
+            {**stored.body, "consecutiveFailures": DISABLE_AFTER - 1}, stored.etag
+        )
+        before = len(graphsim.sent_mail(graphsim.provider_tenant_id))
+        await publish(services, org_id, "score.changed", {})
+        assert (await _deliver_next(services, receiver)).startswith("failed and disabled")
+        (mail,) = graphsim.sent_mail(graphsim.provider_tenant_id)[before:]
+        assert mail["recipients"] == ["ops@msp.example"] and "disabled" in mail["subject"]
+    finally:
+        await services.close()
