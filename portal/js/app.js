@@ -33,6 +33,8 @@ function navItems() {
       ["#/branding", "Branding", may("manage_fleet_branding")],
       ["#/team", "Team", may("manage_team")],
       ["#/audit", "Audit log", may("view_org_audit")],
+      ["#/billing", "Billing", may("manage_billing")],
+      ["#/integrations", "Integrations", may("manage_webhooks")],
     ];
   }
   const t = homeTenant();

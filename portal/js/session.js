@@ -7,7 +7,8 @@ const CUSTOMER_ADMIN = [
   "manage_tenant_branding", "view_tenant_audit",
 ];
 const MSP_ADMIN = [
-  ...ANALYST, "manage_customers", "manage_team", "manage_fleet_branding", "view_org_audit",
+  ...ANALYST, "manage_customers", "manage_team", "manage_fleet_branding", "view_org_audit", "manage_billing",
+  "manage_webhooks", "manage_api_keys",
   "manage_tenant_users", "manage_tenant_branding", "view_tenant_audit",
 ];
 const RIGHTS = {

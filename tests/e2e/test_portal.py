@@ -130,7 +130,16 @@ def test_msp_admin_fleet_drilldown_and_risk_acceptance(visit: Visit, portal: Por
     page = visit.page
     visit.sign_in("msp-admin")
     visit.heading("Fleet")
-    assert visit.nav() == ["Fleet", "Search", "Add customer", "Branding", "Team", "Audit log"]
+    assert visit.nav() == [
+        "Fleet",
+        "Search",
+        "Add customer",
+        "Branding",
+        "Team",
+        "Audit log",
+        "Billing",
+        "Integrations",
+    ]
     rows = page.locator("table.fleet tbody tr")
     names = page.locator("table.fleet tbody th a").all_inner_texts()
     assert {"Harbor Clinic", "Summit Builders"} <= set(names)
@@ -506,3 +515,47 @@ def test_someone_without_an_account_is_told_so(visit: Visit, portal: Portal) -> 
     visit.check("no-account")
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="Sign in").wait_for()
+
+
+def test_billing_plan_and_invoice_preview(visit: Visit, portal: Portal) -> None:
+    page = visit.page
+    visit.sign_in("msp-admin")
+    visit.go("#/billing")
+    visit.heading("Billing")
+    page.get_by_label("Currency").fill("EUR")
+    for i, rate in enumerate(("3.00", "2.50", "2.00", "1.50")):
+        page.get_by_label(re.compile(r"^Rate per user per month")).nth(i).fill(rate)
+    page.get_by_role("button", name="Save plan").click()
+    page.get_by_text("Plan saved.").wait_for()
+    page.get_by_role("button", name="Preview invoice").click()
+    total = page.get_by_test_id("invoice-total")
+    total.wait_for()
+    assert total.inner_text().endswith("EUR")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download PDF").click()
+    path = info.value.path()
+    assert path is not None
+    with open(path, "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    visit.check("billing")
+
+
+def test_integrations_api_key_shown_once_and_webhook_validation(visit: Visit, portal: Portal) -> None:
+    page = visit.page
+    visit.sign_in("msp-admin")
+    visit.go("#/integrations")
+    visit.heading("Integrations")
+    page.get_by_label("Name").fill("PSA sync")
+    page.get_by_role("button", name="Create key").click()
+    key = page.get_by_role("textbox", name="API key")
+    key.wait_for()
+    assert key.input_value().startswith("spk.")
+    visit.expected.append("400 (Bad Request)")  # the refused endpoint below
+    page.get_by_label("HTTPS URL").fill("https://10.0.0.5/hook")
+    page.get_by_role("button", name="Add endpoint").click()
+    page.get_by_text(re.compile("non-public address")).wait_for()  # the API's reason, in words
+    visit.check("integrations")
+    page.reload()  # the key is listed now, and its secret is not shown again
+    visit.heading("Integrations")
+    assert "PSA sync" in page.locator("table.data").last.inner_text()
+    assert page.get_by_role("textbox", name="API key").count() == 0

@@ -1,9 +1,11 @@
 // Every page of the portal and the hash route that shows it.
 import { auditPage } from "./audit.js";
+import { billingPage } from "./billing.js";
 import { brandingPage } from "./branding.js";
 import { findingPage } from "./finding.js";
 import { findingsPage } from "./findings.js";
 import { fleetPage } from "./fleet.js";
+import { integrationsPage } from "./integrations.js";
 import { acceptInvitationPage, consentLandingPage } from "./landing.js";
 import { customerStatusPage, onboardPage } from "./onboard.js";
 import { reportsPage } from "./reports.js";
@@ -30,4 +32,6 @@ export function registerPages(route) {
   route("/team", teamPage);
   route("/tenants/:tenantId/audit", auditPage);
   route("/audit", auditPage);
+  route("/billing", billingPage);
+  route("/integrations", integrationsPage);
 }
