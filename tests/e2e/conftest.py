@@ -118,7 +118,14 @@ def portal(
     users = [*demo_users(tenants), newcomer, stranger]
     workdir = tmp_path_factory.mktemp("portal")
     signin = start_signin(workdir / "signin", [u.signin_user() for u in users], AUDIENCE, portal_origin=base)
-    env = {**stack.env(), **graphsim.env(), **signin.env(), "PUBLIC_BASE_URL": base}
+    env = {
+        **stack.env(),
+        **graphsim.env(),
+        **signin.env(),
+        "PUBLIC_BASE_URL": base,
+        # The integrations test registers a loopback endpoint (a development-only setting).
+        "WEBHOOKS_ALLOW_LOOPBACK": "true",
+    }
     app: ManagedProcess = spawn(
         "portal-app",
         [sys.executable, "-m", "functions.cli", "serve", "--port", str(port)],

@@ -559,3 +559,29 @@ def test_integrations_api_key_shown_once_and_webhook_validation(visit: Visit, po
     visit.heading("Integrations")
     assert "PSA sync" in page.locator("table.data").last.inner_text()
     assert page.get_by_role("textbox", name="API key").count() == 0
+
+
+def test_webhook_test_event_appears_in_the_delivery_log(visit: Visit, portal: Portal) -> None:
+    page = visit.page
+    visit.sign_in("msp-admin")
+    visit.go("#/integrations")
+    visit.heading("Integrations")
+    # Loopback is allowed in this stack; nothing listens on port 9, so the delivery fails.
+    page.get_by_label("HTTPS URL").fill("https://127.0.0.1:9/closed")
+    page.get_by_role("button", name="Add endpoint").click()
+    assert page.get_by_role("textbox", name="Signing secret").input_value().startswith("whsec_")
+    page.reload()
+    visit.heading("Integrations")
+    row = page.get_by_role("row").filter(has_text="https://127.0.0.1:9/closed")
+    row.get_by_role("button", name="Send test event").click()
+    row.get_by_text(re.compile("queued")).wait_for()
+    deadline = time.monotonic() + 20
+    while True:  # the local worker polls its queue every second
+        row.get_by_role("button", name="Deliveries").click()
+        row.get_by_text(re.compile("shown below")).wait_for()
+        if page.locator("table.deliveries tbody tr").count() or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(500)
+    first = page.locator("table.deliveries tbody tr").first.inner_text()
+    assert "failed" in first and "no response" in first and "1" in first
+    visit.check("integrations-deliveries")

@@ -13,8 +13,27 @@ function shownOnce(title, value) {
     h("input", { readonly: true, value, "aria-label": title, class: "secret" }));
 }
 
+function deliveryLog(endpoint, log) {
+  const rows = log.map((d) => h("tr", {},
+    h("td", {}, when(d.at)),
+    h("td", {}, d.event),
+    h("td", {}, String(d.attempt)),
+    h("td", {}, d.ok ? "delivered" : "failed"),
+    h("td", {}, d.statusCode == null ? "no response" : String(d.statusCode)),
+    h("td", { class: "wrap" }, d.error || "")));
+  return h("section", { "aria-labelledby": "log-h", class: "card" },
+    h("h3", { id: "log-h" }, `Deliveries to ${endpoint.url}`),
+    rows.length
+      ? h("div", { class: "scroll" }, h("table", { class: "data deliveries" },
+          h("thead", {}, h("tr", {}, ["When", "Event", "Attempt", "Outcome", "Response", "Error"]
+            .map((t) => h("th", { scope: "col" }, t)))),
+          h("tbody", {}, rows)))
+      : h("p", { class: "empty" }, "No deliveries yet."));
+}
+
 function webhookSection(endpoints) {
   const reveal = h("div");
+  const logArea = h("div");
   const out = h("span", { class: "outcome", role: "status" });
   const add = h("button", { type: "submit", class: "primary" }, "Add endpoint");
   const form = h("form", { class: "card", "aria-labelledby": "hook-add-h" },
@@ -48,6 +67,12 @@ function webhookSection(endpoints) {
       mount(reveal, shownOnce("New signing secret", rotated.secret));
       return "Secret rotated.";
     }));
+    const history = h("button", { type: "button" }, "Deliveries");
+    history.addEventListener("click", () => act(history, note, async () => {
+      const log = await get(`/api/webhooks/${e.endpointId}/deliveries`);
+      mount(logArea, deliveryLog(e, log));
+      return `${log.length} attempt${log.length === 1 ? "" : "s"} shown below.`;
+    }));
     const enable = e.enabled ? null : h("button", { type: "button" }, "Enable");
     enable?.addEventListener("click", () => act(enable, note, async () => {
       await post(`/api/webhooks/${e.endpointId}/enable`);
@@ -58,7 +83,7 @@ function webhookSection(endpoints) {
       h("th", { scope: "row", class: "wrap" }, e.url),
       h("td", {}, e.events.join(", ")),
       h("td", {}, e.enabled ? "enabled" : `disabled after ${e.consecutiveFailures} failures`),
-      h("td", {}, test, " ", rotate, enable ? " " : null, enable, note));
+      h("td", {}, test, " ", rotate, " ", history, enable ? " " : null, enable, note));
   });
   return h("section", { "aria-labelledby": "hooks-h" },
     h("h2", { id: "hooks-h" }, "Webhooks"),
@@ -67,7 +92,7 @@ function webhookSection(endpoints) {
           h("thead", {}, h("tr", {}, ["Endpoint", "Events", "State", "Actions"].map((t) => h("th", { scope: "col" }, t)))),
           h("tbody", {}, rows)))
       : h("p", { class: "empty" }, "No endpoints yet."),
-    reveal, form);
+    logArea, reveal, form);
 }
 
 function keySection(keys) {
