@@ -33,6 +33,7 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check --no-cache .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
