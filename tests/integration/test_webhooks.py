@@ -4,6 +4,7 @@ the library, retries with back-off, and disabling an endpoint that keeps failing
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import uuid
 from collections.abc import AsyncIterator
@@ -72,16 +73,32 @@ async def receiver(tmp_path: Path) -> AsyncIterator[Receiver]:
     await task
 
 
-@pytest.fixture
-async def hooks(settings: Settings) -> AsyncIterator[Services]:
+@contextlib.asynccontextmanager
+async def _hook_services(settings: Settings) -> AsyncIterator[Services]:
+    """Services that accept loopback endpoints, with a webhook queue of their own."""
     local = settings.model_copy(
         update={"webhooks_allow_loopback": True, "webhook_queue_name": f"hooks-{uuid.uuid4().hex[:10]}"}
     )
     services = build_services(local)
-    await prepare_local_resources(services)
-    await webhook_queue(services).ensure()
-    yield services
-    await services.close()
+    try:
+        await prepare_local_resources(services)
+        await webhook_queue(services).ensure()
+        yield services
+    finally:
+        await services.close()
+
+
+@pytest.fixture
+async def hooks(settings: Settings) -> AsyncIterator[Services]:
+    async with _hook_services(settings) as services:
+        yield services
+
+
+@pytest.fixture
+async def scan_hooks(scan_settings: Settings) -> AsyncIterator[Services]:
+    """As `hooks`, with the Graph simulator's settings (scans and mail)."""
+    async with _hook_services(scan_settings) as services:
+        yield services
 
 
 @pytest.mark.parametrize(
@@ -201,7 +218,7 @@ async def test_a_delivery_that_ran_out_of_time_disables_the_endpoint(
 
 
 async def test_a_scan_publishes_completed_opened_and_score_events(
-    scan_settings: Settings, graphsim: object, receiver: Receiver
+    scan_hooks: Services, graphsim: object, receiver: Receiver
 ) -> None:
     import json as _json
 
@@ -212,42 +229,32 @@ async def test_a_scan_publishes_completed_opened_and_score_events(
     from devtools.graphsim.synthetic import synthetic_tenant
 
     assert isinstance(graphsim, GraphSimulator)
-    local = scan_settings.model_copy(
-        update={"webhooks_allow_loopback": True, "webhook_queue_name": f"hooks-{uuid.uuid4().hex[:10]}"}
+    services = scan_hooks
+    queue = webhook_queue(services)
+    org_id = f"org-{uuid.uuid4().hex[:8]}"
+    tenant_id = graphsim.load_tenant(synthetic_tenant(15, seed=int(uuid.uuid4().int % 10**6), posture="weak"))
+    await register_customer(
+        services.store.org(org_id),
+        tenant_id=tenant_id,
+        display_name="Evented",
+        primary_domain="evented.example",
+        connected=True,
     )
-    services = build_services(local)
-    try:
-        await prepare_local_resources(services)
-        queue = webhook_queue(services)
-        await queue.ensure()
-        org_id = f"org-{uuid.uuid4().hex[:8]}"
-        tenant_id = graphsim.load_tenant(
-            synthetic_tenant(15, seed=int(uuid.uuid4().int % 10**6), posture="weak")
-        )
-        await register_customer(
-            services.store.org(org_id),
-            tenant_id=tenant_id,
-            display_name="Evented",
-            primary_domain="evented.example",
-            connected=True,
-        )
-        await create_endpoint(
-            services.store.org(org_id),
-            url=f"{receiver.url}/all",
-            events=["scan.completed", "finding.opened"],
-            description="",
-            allow_loopback=True,
-        )
-        request = ScanRequest(org_id=org_id, tenant_id=tenant_id, request_id="evt-1", reason="manual")
-        await handle_scan_request(services, _json.dumps(request.to_message()))
-        messages = await queue.receive(max_messages=32, visibility_timeout=30)
-        kinds = [m.json()["event"]["type"] for m in messages]
-        assert kinds.count("scan.completed") == 1
-        assert kinds.count("finding.opened") >= 1  # a weak tenant's first scan opens P1/P2 findings
-        assert "score.changed" not in kinds  # not subscribed (and a first scan has no change)
-        await queue.close()
-    finally:
-        await services.close()
+    await create_endpoint(
+        services.store.org(org_id),
+        url=f"{receiver.url}/all",
+        events=["scan.completed", "finding.opened"],
+        description="",
+        allow_loopback=True,
+    )
+    request = ScanRequest(org_id=org_id, tenant_id=tenant_id, request_id="evt-1", reason="manual")
+    await handle_scan_request(services, _json.dumps(request.to_message()))
+    messages = await queue.receive(max_messages=32, visibility_timeout=30)
+    kinds = [m.json()["event"]["type"] for m in messages]
+    assert kinds.count("scan.completed") == 1
+    assert kinds.count("finding.opened") >= 1  # a weak tenant's first scan opens P1/P2 findings
+    assert "score.changed" not in kinds  # not subscribed (and a first scan has no change)
+    await queue.close()
 
 
 async def test_the_local_worker_delivers_queued_webhooks(hooks: Services, receiver: Receiver) -> None:
@@ -271,46 +278,38 @@ async def test_the_local_worker_delivers_queued_webhooks(hooks: Services, receiv
 
 
 async def test_msp_admins_are_mailed_when_an_endpoint_is_disabled(
-    scan_settings: Settings, graphsim: object, receiver: Receiver
+    scan_hooks: Services, graphsim: object, receiver: Receiver
 ) -> None:
     from core.auth.principals import Membership, grant_membership
     from core.auth.roles import Role
     from devtools.graphsim.launcher import GraphSimulator
 
     assert isinstance(graphsim, GraphSimulator)
-    local = scan_settings.model_copy(
-        update={"webhooks_allow_loopback": True, "webhook_queue_name": f"hooks-{uuid.uuid4().hex[:10]}"}
+    services = scan_hooks
+    org_id = f"org-{uuid.uuid4().hex[:8]}"
+    await grant_membership(
+        services.store,
+        home_tenant_id=str(uuid.uuid4()),
+        object_id=str(uuid.uuid4()),
+        membership=Membership(org_id, Role.MSP_ADMIN),
+        name="Ops",
+        email="ops@msp.example",
     )
-    services = build_services(local)
-    try:
-        await prepare_local_resources(services)
-        await webhook_queue(services).ensure()
-        org_id = f"org-{uuid.uuid4().hex[:8]}"
-        await grant_membership(
-            services.store,
-            home_tenant_id=str(uuid.uuid4()),
-            object_id=str(uuid.uuid4()),
-            membership=Membership(org_id, Role.MSP_ADMIN),
-            name="Ops",
-            email="ops@msp.example",
-        )
-        endpoint = await create_endpoint(
-            services.store.org(org_id),
-            url=f"{receiver.url}/gone",
-            events=["score.changed"],
-            description="",
-            allow_loopback=True,
-        )
-        receiver.secrets["/gone"] = endpoint.secret
-        receiver.answer = 500
-        stored = await services.store.org(org_id).get(f"webhook:{endpoint.id}")
-        await services.store.org(org_id).replace(
-            {**stored.body, "consecutiveFailures": DISABLE_AFTER - 1}, stored.etag
-        )
-        before = len(graphsim.sent_mail(graphsim.provider_tenant_id))
-        await publish(services, org_id, "score.changed", {})
-        assert (await _deliver_next(services, receiver)).startswith("failed and disabled")
-        (mail,) = graphsim.sent_mail(graphsim.provider_tenant_id)[before:]
-        assert mail["recipients"] == ["ops@msp.example"] and "disabled" in mail["subject"]
-    finally:
-        await services.close()
+    endpoint = await create_endpoint(
+        services.store.org(org_id),
+        url=f"{receiver.url}/gone",
+        events=["score.changed"],
+        description="",
+        allow_loopback=True,
+    )
+    receiver.secrets["/gone"] = endpoint.secret
+    receiver.answer = 500
+    stored = await services.store.org(org_id).get(f"webhook:{endpoint.id}")
+    await services.store.org(org_id).replace(
+        {**stored.body, "consecutiveFailures": DISABLE_AFTER - 1}, stored.etag
+    )
+    before = len(graphsim.sent_mail(graphsim.provider_tenant_id))
+    await publish(services, org_id, "score.changed", {})
+    assert (await _deliver_next(services, receiver)).startswith("failed and disabled")
+    (mail,) = graphsim.sent_mail(graphsim.provider_tenant_id)[before:]
+    assert mail["recipients"] == ["ops@msp.example"] and "disabled" in mail["subject"]
