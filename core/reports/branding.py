@@ -123,6 +123,17 @@ async def logo_bytes(services: Services, branding: dict[str, Any] | None) -> byt
         return None
 
 
+async def fleet_brand(services: Services, org_id: str) -> Brand:
+    """The MSP's own look for documents addressed to the MSP (invoices): the fleet's colours, no logo."""
+    org = await get_org(services.store, org_id)
+    msp_name = str((org or {}).get("name") or org_id)
+    fleet = await read_branding(services, BrandingScope(org_id))
+    if fleet is None:
+        return Brand.neutral(msp_name)
+    primary = fleet.get("primary") or NEUTRAL_PRIMARY
+    return Brand(True, primary, fleet.get("secondary") or NEUTRAL_SECONDARY, None, msp_name)
+
+
 async def brand_for(services: Services, customer: Customer) -> Brand:
     """What a customer's outputs look like: their own colours and logo where they set them, the
     fleet's otherwise, ScanPosture's neutral look when branding is off for them."""

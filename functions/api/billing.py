@@ -3,6 +3,7 @@ JSON, CSV or a PDF in the MSP's branding."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.auth.principals import Grant
 from core.auth.roles import Action
-from core.billing.documents import invoice_csv, invoice_pdf
+from core.billing.documents import invoice_csv
 from core.billing.invoice import InvalidPeriod, Invoice, Period
 from core.billing.metering import usage_between
 from core.billing.pricing import InvalidPlan, PricePlan
@@ -25,9 +26,7 @@ from core.billing.service import (
     plan_to_document,
     set_plan,
 )
-from core.orgs import get_org
-from core.reports.branding import BrandingScope, read_branding
-from core.reports.model import Brand
+from core.reports.branding import fleet_brand
 from core.store import NotFound
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
@@ -174,18 +173,12 @@ async def invoice(
             headers={"content-disposition": f'attachment; filename="invoice-{start}-{end}.csv"'},
         )
     if format == "pdf":
-        org = await get_org(services.store, grant.org_id) or {}
-        name = str(org.get("name") or grant.org_id)
-        fleet = await read_branding(services, BrandingScope(grant.org_id))
-        brand = (
-            Brand.neutral(name)
-            if fleet is None
-            else Brand(
-                True, fleet.get("primary") or "#1F3A5F", fleet.get("secondary") or "#5B7DB1", None, name
-            )
-        )
+        from core.billing.pdf import invoice_pdf  # fpdf2 loads only where PDFs are made
+
+        brand = await fleet_brand(services, grant.org_id)
+        pdf = await asyncio.to_thread(invoice_pdf, preview, brand, brand.msp_name, datetime.now(UTC))
         return Response(
-            invoice_pdf(preview, brand, name, datetime.now(UTC)),
+            pdf,
             media_type="application/pdf",
             headers={"content-disposition": f'attachment; filename="invoice-{start}-{end}.pdf"'},
         )
