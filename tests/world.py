@@ -46,6 +46,7 @@ class World:
     org_c: str  # an MSP of its own for tests that need a fleet nobody else touches
     org_d: str  # another, for the report tests
     org_e: str  # and one for billing
+    org_f: str  # and one whose admin calls every route to record the API's response examples
     tenant_x: str
     tenant_y: str
     tenant_z: str
@@ -64,6 +65,7 @@ class World:
             org_c=f"msp-c-{suffix}",
             org_d=f"msp-d-{suffix}",
             org_e=f"msp-e-{suffix}",
+            org_f=f"msp-f-{suffix}",
             tenant_x=_guid(),
             tenant_y=_guid(),
             tenant_z=_guid(),
@@ -88,6 +90,8 @@ class World:
             ("reports_analyst", _guid(), Role.MSP_ANALYST, world.org_d, None),
             ("billing_admin", _guid(), Role.MSP_ADMIN, world.org_e, None),
             ("billing_analyst", _guid(), Role.MSP_ANALYST, world.org_e, None),
+            ("examples_admin", _guid(), Role.MSP_ADMIN, world.org_f, None),
+            ("examples_invitee", _guid(), None, None, None),  # accepts an invitation in that walk
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(

@@ -24,6 +24,7 @@ from functions.api import (
     team,
     tenant_views,
 )
+from functions.api.examples import add_response_examples
 
 API_PREFIX = "/api"
 # Every router of the API; the isolation test walks these and checks they are all there is.
@@ -87,4 +88,12 @@ def create_api(services: LazyServices) -> FastAPI:
     for router in ROUTERS:
         api.include_router(router, prefix=API_PREFIX)
     api.mount(f"{API_PREFIX}/mcp", _LazyMcpRoute(services))
+    build_openapi = api.openapi
+
+    def openapi_with_examples() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            api.openapi_schema = add_response_examples(build_openapi())
+        return api.openapi_schema
+
+    api.openapi = openapi_with_examples  # type: ignore[method-assign]
     return api

@@ -30,6 +30,7 @@ from core.reports.branding import fleet_brand
 from core.store import NotFound
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
+from functions.api.examples import CSV, PDF
 
 router = APIRouter(tags=["billing"])
 ManageBilling = Annotated[Grant, Depends(require(Action.MANAGE_BILLING))]
@@ -154,7 +155,11 @@ def _invoice_json(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-@router.get("/billing/invoice", dependencies=[Depends(known_query_parameters("start", "end", "format"))])
+@router.get(
+    "/billing/invoice",
+    dependencies=[Depends(known_query_parameters("start", "end", "format"))],
+    responses={200: {"content": {**CSV, **PDF}}},
+)
 async def invoice(
     grant: ManageBilling,
     services: ServicesDep,

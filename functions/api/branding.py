@@ -23,6 +23,7 @@ from core.reports.branding import (
 from core.reports.logo import MAX_LOGO_BYTES, LogoRejected
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
+from functions.api.examples import PNG
 
 router = APIRouter(tags=["branding"], dependencies=[Depends(known_query_parameters())])
 FleetBranding = Annotated[Grant, Depends(require(Action.MANAGE_FLEET_BRANDING))]
@@ -166,7 +167,7 @@ async def set_tenant_logo(
     return await _apply(services, grant, request, principal, await _scope(services, grant), {}, logo)
 
 
-@router.get("/tenants/{tenant_id}/branding/logo", responses={200: {"content": {"image/png": {}}}})
+@router.get("/tenants/{tenant_id}/branding/logo", response_class=Response, responses={200: {"content": PNG}})
 async def tenant_logo(tenant_id: str, grant: ViewTenant, services: ServicesDep) -> Response:
     customer, _ = await get_customer(services.store.org(grant.org_id), tenant_id)
     brand = await brand_for(services, customer)

@@ -19,6 +19,7 @@ from core.fleet import FleetFilter, SortKey, fleet_view
 from core.search import MAX_QUERY_LENGTH, search_fleet
 from functions.api.auth import require
 from functions.api.deps import ServicesDep, known_query_parameters
+from functions.api.examples import CSV
 
 router = APIRouter(tags=["fleet"])
 ViewFleet = Annotated[Grant, Depends(require(Action.VIEW_FLEET))]
@@ -127,7 +128,11 @@ async def search(
     }
 
 
-@router.get("/fleet/findings/export", dependencies=[Depends(known_query_parameters("format"))])
+@router.get(
+    "/fleet/findings/export",
+    dependencies=[Depends(known_query_parameters("format"))],
+    responses={200: {"content": CSV}},
+)
 async def export_fleet(
     grant: ViewFleet, services: ServicesDep, format: Literal["csv", "json"] = "csv"
 ) -> Response:

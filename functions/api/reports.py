@@ -15,6 +15,7 @@ from core.reports.summary import send_summary
 from core.store import NotFound
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
+from functions.api.examples import PDF
 
 router = APIRouter(tags=["reports"], dependencies=[Depends(known_query_parameters())])
 GenerateReport = Annotated[Grant, Depends(require(Action.GENERATE_REPORT))]
@@ -69,7 +70,9 @@ async def reports(tenant_id: str, grant: ViewTenant, services: ServicesDep) -> l
     return [_out(r, _tenant(grant)) for r in await list_reports(services, _tenant(grant))]
 
 
-@router.get("/tenants/{tenant_id}/reports/{scan_id}", responses={200: {"content": {"application/pdf": {}}}})
+@router.get(
+    "/tenants/{tenant_id}/reports/{scan_id}", response_class=Response, responses={200: {"content": PDF}}
+)
 async def download(tenant_id: str, scan_id: ScanId, grant: ViewTenant, services: ServicesDep) -> Response:
     try:
         pdf = await read_report(services, _tenant(grant), scan_id)

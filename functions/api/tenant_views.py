@@ -23,6 +23,7 @@ from core.scan.now import PENDING_ID, request_scan
 from core.store import NotFound
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
+from functions.api.examples import CSV
 
 router = APIRouter(tags=["tenant"])
 ViewTenant = Annotated[Grant, Depends(require(Action.VIEW_TENANT))]
@@ -76,7 +77,11 @@ async def findings(
     return {"items": items, "nextPageToken": next_token}
 
 
-@router.get("/tenants/{tenant_id}/findings/export", dependencies=[Depends(known_query_parameters("format"))])
+@router.get(
+    "/tenants/{tenant_id}/findings/export",
+    dependencies=[Depends(known_query_parameters("format"))],
+    responses={200: {"content": CSV}},
+)
 async def export_findings(
     tenant_id: str, grant: ViewTenant, services: ServicesDep, format: Literal["csv", "json"] = "csv"
 ) -> Response:
