@@ -7,6 +7,8 @@ pay for it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import ssl
 from dataclasses import dataclass
@@ -47,8 +49,28 @@ def entra_error_code(message: str) -> str | None:
     return match.group(0) if match else None
 
 
+def certificate_bytes(certificate: SecretStr) -> bytes:
+    """The bytes of a certificate setting: PEM as given, or base64 PKCS#12 decoded.
+
+    Key Vault keeps a certificate's private key in the secret of the same name, as PEM or as
+    base64 PKCS#12 depending on the certificate's content type; a Key Vault reference yields that.
+    """
+    text = certificate.get_secret_value().strip()
+    if text.startswith("-----BEGIN"):
+        return text.encode()
+    try:
+        return base64.b64decode(text, validate=True)
+    except binascii.Error:
+        raise ValueError("the certificate setting is neither PEM nor base64 PKCS#12") from None
+
+
 def app_credential(
-    settings: Settings, tenant_id: str, client_id: str, certificate_path: str | None, secret: SecretStr | None
+    settings: Settings,
+    tenant_id: str,
+    client_id: str,
+    certificate: SecretStr | None,
+    certificate_path: str | None,
+    secret: SecretStr | None,
 ) -> AsyncTokenCredential:
     """An app-only credential (certificate preferred; a secret for local development)."""
     from azure.identity.aio import CertificateCredential, ClientSecretCredential
@@ -58,17 +80,25 @@ def app_credential(
     kwargs: dict[str, Any] = {"authority": settings.authority_host, "disable_instance_discovery": True}
     if settings.graph_ca_cert:
         kwargs["connection_verify"] = settings.graph_ca_cert
+    if certificate is not None and certificate.get_secret_value():
+        data = certificate_bytes(certificate)
+        return CertificateCredential(tenant_id, client_id, certificate_data=data, **kwargs)
     if certificate_path:
         return CertificateCredential(tenant_id, client_id, certificate_path=certificate_path, **kwargs)
     if secret is None:
-        raise ValueError("set the app's certificate path (or, for local development, its secret)")
+        raise ValueError("set the app's certificate (or, for local development, its secret)")
     return ClientSecretCredential(tenant_id, client_id, secret.get_secret_value(), **kwargs)
 
 
 def build_credential(settings: Settings, tenant_id: str) -> AsyncTokenCredential:
     """The multi-tenant scanner app's credential for one customer tenant."""
     return app_credential(
-        settings, tenant_id, settings.app_client_id, settings.app_certificate_path, settings.app_client_secret
+        settings,
+        tenant_id,
+        settings.app_client_id,
+        settings.app_certificate,
+        settings.app_certificate_path,
+        settings.app_client_secret,
     )
 
 

@@ -64,6 +64,7 @@ async def send_mail(
         settings,
         settings.mailer_tenant_id,
         settings.mailer_client_id,
+        settings.mailer_certificate,
         settings.mailer_certificate_path,
         settings.mailer_client_secret,
     )
