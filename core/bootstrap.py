@@ -39,11 +39,12 @@ async def prepare_local_resources(services: Services) -> None:
     await services.store.ensure_containers()
     await services.blobs.ensure_containers(settings.reports_container, settings.logos_container)
     await services.scan_queue.ensure()
-    webhooks = QueueChannel.from_settings(settings, settings.webhook_queue_name)
-    try:
-        await webhooks.ensure()
-    finally:
-        await webhooks.close()
+    for name in (settings.webhook_queue_name, settings.email_queue_name):
+        queue = QueueChannel.from_settings(settings, name)
+        try:
+            await queue.ensure()
+        finally:
+            await queue.close()
 
 
 class LazyServices:

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     storage_queue_url: str | None = Field(default=None, description="Queue service URL (managed identity).")
     scan_queue_name: str = "scan-requests"
     webhook_queue_name: str = "webhook-deliveries"
+    email_queue_name: str = "email-summaries"
     webhooks_allow_loopback: bool = Field(default=False, description="Local development only.")
     reports_container: str = "reports"
     logos_container: str = "logos"
@@ -50,8 +51,14 @@ class Settings(BaseSettings):
     graph_ca_cert: str | None = Field(default=None, description="CA bundle for a local Graph simulator.")
     app_client_id: str = Field(default="", description="The multi-tenant scanner app's client id.")
     app_client_secret: SecretStr | None = Field(default=None, description="Local development only.")
+    # In Azure the certificate lives in Key Vault and reaches the app as a Key Vault reference
+    # (`@Microsoft.KeyVault(...)`), resolved by the platform with the app's managed identity; the
+    # secret behind a Key Vault certificate is its PEM or base64 PKCS#12, so both are accepted.
+    app_certificate: SecretStr | None = Field(
+        default=None, description="The app's certificate and private key: PEM or base64 PKCS#12."
+    )
     app_certificate_path: str | None = Field(
-        default=None, description="PEM with the app's certificate and private key (from Key Vault in Azure)."
+        default=None, description="Or a file holding it (PEM or PKCS#12), for local development."
     )
     dns_nameservers: str = Field(
         default="", description="Comma-separated ip[:port] resolvers for SPF/DMARC/DKIM; empty = system."
@@ -71,6 +78,7 @@ class Settings(BaseSettings):
     mailer_tenant_id: str = ""
     mailer_client_id: str = ""
     mailer_client_secret: SecretStr | None = Field(default=None, description="Local development only.")
+    mailer_certificate: SecretStr | None = Field(default=None, description="As app_certificate, for mail.")
     mailer_certificate_path: str | None = None
     mail_sender: str = Field(default="", description="The mailbox summaries are sent from (UPN).")
     mail_attachment_limit_bytes: int = Field(default=3_000_000, ge=1, description="Above it, link instead.")

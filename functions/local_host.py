@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from core.bootstrap import LazyServices, Services, prepare_local_resources
 from core.scheduling import handle_scan_request
 from core.settings import Settings
 from core.store.errors import Unavailable
-from core.store.queues import ReceivedMessage
+from core.store.queues import QueueChannel, ReceivedMessage
 from functions.api import create_api
 
 log = logging.getLogger("scanposture.local_host")
@@ -132,33 +133,60 @@ async def drain_scan_queue(
     return handled
 
 
+async def drain_queue_once(
+    queue: QueueChannel, options: QueueOptions, handler: Callable[[str], Awaitable[str]]
+) -> int:
+    """Handle one batch from a work queue as its queue trigger does in Azure: a message whose
+    handler raises is released for another try, and poisoned after `max_dequeue_count` tries."""
+    messages = await queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
+    for message in messages:
+        try:
+            log.info("%s %s: %s", queue.name, message.id, await handler(message.text))
+        except Exception:
+            log.exception("%s %s failed (attempt %d)", queue.name, message.id, message.dequeue_count)
+            if message.dequeue_count >= options.max_dequeue_count:
+                await queue.poison(message, f"failed {message.dequeue_count} times")
+            else:
+                await queue.release(message, options.retry_delay_seconds)
+            continue
+        await queue.delete(message)
+    return len(messages)
+
+
 async def drain_webhook_queue_once(services: Services, options: QueueOptions) -> int:
-    """Deliver one batch of webhook messages, as the webhook queue trigger does in Azure. A failed
-    delivery re-queues itself with back-off (core.webhooks.delivery), so the original is done."""
+    """Deliver one batch of webhook messages. A failed delivery re-queues itself with back-off
+    (core.webhooks.delivery), so the original is done."""
     from core.webhooks.delivery import deliver, webhook_queue
 
     queue = webhook_queue(services)
     try:
-        messages = await queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
-        for message in messages:
-            try:
-                log.info("webhook delivery %s: %s", message.id, await deliver(services, message.json()))
-            except Exception:
-                log.exception("webhook delivery %s failed", message.id)
-                await queue.release(message, options.retry_delay_seconds)
-                continue
-            await queue.delete(message)
-        return len(messages)
+        return await drain_queue_once(queue, options, lambda text: deliver(services, json.loads(text)))
     finally:
         await queue.close()
 
 
-async def _drain_webhooks(services: Services, options: QueueOptions, stop: asyncio.Event) -> None:
+async def drain_summary_queue_once(services: Services, options: QueueOptions) -> int:
+    """Send one batch of email summaries, as the email queue trigger does in Azure."""
+    from core.reports.summary import handle_summary_message, summary_queue
+
+    queue = summary_queue(services)
+    try:
+        return await drain_queue_once(queue, options, lambda text: handle_summary_message(services, text))
+    finally:
+        await queue.close()
+
+
+async def _keep_draining(
+    drain_once: Callable[[Services, QueueOptions], Awaitable[int]],
+    services: Services,
+    options: QueueOptions,
+    stop: asyncio.Event,
+) -> None:
     while not stop.is_set():
         try:
-            taken = await drain_webhook_queue_once(services, options)
+            taken = await drain_once(services, options)
         except Unavailable as exc:
-            log.warning("webhook queue unavailable: %s", exc)
+            log.warning("queue unavailable: %s", exc)
             taken = 0
         if not taken:
             with contextlib.suppress(TimeoutError):
@@ -167,7 +195,11 @@ async def _drain_webhooks(services: Services, options: QueueOptions, stop: async
 
 async def run_worker(services: Services, stop: asyncio.Event) -> None:
     options = QueueOptions.from_host_json()
-    await asyncio.gather(drain_scan_queue(services, options, stop), _drain_webhooks(services, options, stop))
+    await asyncio.gather(
+        drain_scan_queue(services, options, stop),
+        _keep_draining(drain_webhook_queue_once, services, options, stop),
+        _keep_draining(drain_summary_queue_once, services, options, stop),
+    )
 
 
 async def serve(settings: Settings, host: str, port: int, *, worker: bool = True) -> None:

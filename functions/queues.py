@@ -28,3 +28,11 @@ async def webhook_delivery_trigger(message: func.QueueMessage) -> None:
 
     outcome = await deliver(await services.get(), json.loads(message.get_body().decode("utf-8")))
     log.info("webhook delivery %s: %s", message.id, outcome)
+
+
+@bp.queue_trigger(arg_name="message", queue_name="%EMAIL_QUEUE_NAME%", connection="STORAGE_CONNECTION")
+async def email_summary_trigger(message: func.QueueMessage) -> None:
+    from core.reports.summary import handle_summary_message
+
+    outcome = await handle_summary_message(await services.get(), message.get_body().decode("utf-8"))
+    log.info("email summary %s: %s", message.id, outcome)

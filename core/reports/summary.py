@@ -8,6 +8,8 @@ retried by the daily job; the report itself is already in Blob storage, so nothi
 from __future__ import annotations
 
 import html
+import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +21,7 @@ from core.reports.mail import Attachment, MailFailed, send_mail
 from core.reports.model import ReportData
 from core.reports.service import assemble, generate_report, read_report
 from core.store import NotFound
+from core.store.queues import QueueChannel
 
 MAX_ATTEMPTS = 5
 
@@ -131,22 +134,62 @@ def period_of(customer: Customer, now: datetime) -> str:
     return f"{now:%Y-%m}"
 
 
-async def send_due_summaries(services: Services, now: datetime | None = None) -> dict[str, int]:
-    """The daily job: each connected, scanned customer with recipients gets the summary of its
-    current period once; failed deliveries are tried again, up to MAX_ATTEMPTS."""
-    now = now or datetime.now(UTC)
-    sent = failed = 0
+def summary_queue(services: Services) -> QueueChannel:
+    return QueueChannel.from_settings(services.settings, services.settings.email_queue_name)
+
+
+async def _due(services: Services, now: datetime) -> AsyncIterator[tuple[Customer, str]]:
+    """Connected, scanned customers with recipients whose summary of the current period is owed."""
     async for customer in services.store.connected_customers():
         if not (customer.tenant_id and customer.report_recipients and customer.summary.last_scan_id):
             continue
         if customer.connection.state is not ConnectionState.CONNECTED:
             continue
         period = period_of(customer, now)
-        existing = await services.store.tenant(customer.tenant_id).find(f"delivery:{period}")
-        if existing and (existing.body["status"] == "sent" or existing.body["attempts"] >= MAX_ATTEMPTS):
-            continue
-        delivery = await send_summary(
-            services, customer.org_id, customer.tenant_id, SYSTEM, period=period, now=now
-        )
-        sent, failed = (sent + 1, failed) if delivery["status"] == "sent" else (sent, failed + 1)
-    return {"sent": sent, "failed": failed}
+        if await _settled(services, customer.tenant_id, period) is None:
+            yield customer, period
+
+
+async def _settled(services: Services, tenant_id: str, period: str) -> str | None:
+    """Why the period's summary needs nothing more (sent, or out of attempts), or None."""
+    existing = await services.store.tenant(tenant_id).find(f"delivery:{period}")
+    if existing and existing.body["status"] == "sent":
+        return "already sent"
+    if existing and existing.body["attempts"] >= MAX_ATTEMPTS:
+        return f"gave up after {MAX_ATTEMPTS} attempts"
+    return None
+
+
+async def enqueue_due_summaries(services: Services, now: datetime | None = None) -> dict[str, int]:
+    """The daily job: one message per owed summary on the email queue, so each customer's mail is
+    sent (and retried) on its own rather than one failure or slow render holding up the rest."""
+    now = now or datetime.now(UTC)
+    queue = summary_queue(services)
+    queued = 0
+    try:
+        async for customer, period in _due(services, now):
+            assert customer.tenant_id is not None
+            message = {"orgId": customer.org_id, "tenantId": customer.tenant_id, "period": period}
+            await queue.send(message)
+            queued += 1
+    finally:
+        await queue.close()
+    return {"queued": queued}
+
+
+async def handle_summary_message(services: Services, text: str, now: datetime | None = None) -> str:
+    """The email queue's handler. A message delivered twice sends one mail: the delivery record of
+    the period says it went out already."""
+    try:
+        message = json.loads(text)
+        org_id, tenant_id, period = (str(message[k]) for k in ("orgId", "tenantId", "period"))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"malformed summary message: {type(exc).__name__}") from exc
+    settled = await _settled(services, tenant_id, period)
+    if settled:
+        return f"skipped: {settled}"
+    try:
+        delivery = await send_summary(services, org_id, tenant_id, SYSTEM, period=period, now=now)
+    except NotFound:
+        return "skipped: the customer is gone"
+    return str(delivery["status"])

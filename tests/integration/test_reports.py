@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import random
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ from pypdf import PdfReader
 
 from core.audit import SYSTEM
 from core.bootstrap import Services, build_services
-from core.customers import register_customer
+from core.customers import get_customer, register_customer
 from core.orgs import create_org
 from core.reports.summary import send_summary
 from core.scan.requests import ScanRequest
@@ -157,15 +158,29 @@ async def test_the_consent_link_can_be_emailed(
     assert "/organizations/v2.0/adminconsent?" in message["message"]["body"]["content"]
 
 
-async def test_the_daily_job_sends_each_period_once(
-    zurich: str, graphsim: GraphSimulator, api_services: Services
+async def test_the_daily_job_queues_each_owed_summary_and_the_worker_sends_it_once(
+    zurich: str, world: World, graphsim: GraphSimulator, api_services: Services
 ) -> None:
-    from core.reports.summary import send_due_summaries
+    from core.reports.summary import enqueue_due_summaries, handle_summary_message, period_of
+    from functions.local_host import QueueOptions, drain_summary_queue_once
 
     before = len(graphsim.sent_mail(graphsim.provider_tenant_id))
-    first = await send_due_summaries(api_services)
-    assert first["sent"] >= 1 and first["failed"] == 0
+    first = await enqueue_due_summaries(api_services)
+    assert first["queued"] >= 1
+    options = QueueOptions.from_host_json()
+    while await drain_summary_queue_once(api_services, options):
+        pass
     mailed = graphsim.sent_mail(graphsim.provider_tenant_id)[before:]
-    assert any(m["recipients"] == [RECIPIENT] for m in mailed)
-    again = await send_due_summaries(api_services)
-    assert again == {"sent": 0, "failed": 0}  # this month's summary went out already
+    assert sum(m["recipients"] == [RECIPIENT] for m in mailed) == 1
+    customer, _ = await get_customer(api_services.store.org(world.org_d), zurich)
+    sent = (
+        await api_services.store.tenant(zurich).get(f"delivery:{period_of(customer, datetime.now(UTC))}")
+    ).body
+    assert sent["status"] == "sent"
+    # The same message delivered again (the queue promises at least once) sends nothing more.
+    again = json.dumps({"orgId": world.org_d, "tenantId": zurich, "period": sent["period"]})
+    assert await handle_summary_message(api_services, again) == "skipped: already sent"
+    assert len(graphsim.sent_mail(graphsim.provider_tenant_id)) == before + len(mailed)
+    assert await enqueue_due_summaries(api_services) == {"queued": 0}  # this period's went out already
+    with pytest.raises(ValueError, match="malformed summary message"):
+        await handle_summary_message(api_services, '{"orgId": "no tenant"}')

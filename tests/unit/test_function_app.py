@@ -83,3 +83,9 @@ def test_webhook_delivery_trigger_reads_its_queue_from_settings() -> None:
     queue = _functions()["webhook_delivery_trigger"]
     assert (queue["queueName"], queue["connection"]) == ("%WEBHOOK_QUEUE_NAME%", "STORAGE_CONNECTION")
     assert "webhook_queue_name" in Settings.model_fields
+
+
+def test_email_summary_trigger_reads_its_queue_from_settings() -> None:
+    queue = _functions()["email_summary_trigger"]
+    assert (queue["queueName"], queue["connection"]) == ("%EMAIL_QUEUE_NAME%", "STORAGE_CONNECTION")
+    assert "email_queue_name" in Settings.model_fields
