@@ -64,3 +64,29 @@ async def create_direct_customer(
         email=admin_email,
     )
     return customer
+
+
+async def bootstrap_msp(
+    store: CosmosStore,
+    *,
+    org_id: str,
+    name: str,
+    admin_tenant_id: str,
+    admin_object_id: str,
+    admin_name: str | None,
+    admin_email: str | None,
+) -> dict[str, Any]:
+    """An operator step after deployment: the MSP's org and its first MSP admin, who then invites
+    everyone else from the portal. Running it again is harmless; another org's id is refused."""
+    org = await create_org(store, org_id, name, "msp")
+    if org["kind"] != "msp":
+        raise ValueError(f"org_id: {org_id} is a direct customer's org, not an MSP's")
+    await grant_membership(
+        store,
+        home_tenant_id=admin_tenant_id,
+        object_id=admin_object_id,
+        membership=Membership(org_id, Role.MSP_ADMIN),
+        name=admin_name,
+        email=admin_email,
+    )
+    return org

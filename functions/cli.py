@@ -27,6 +27,31 @@ async def _health() -> int:
     return 0 if report.ok else 1
 
 
+async def _bootstrap_msp(args: argparse.Namespace) -> int:
+    from core.orgs import bootstrap_msp
+
+    services = build_services()
+    try:
+        if services.settings.environment == "local":  # Bicep creates them in Azure
+            await services.store.ensure_containers()
+        org = await bootstrap_msp(
+            services.store,
+            org_id=args.org_id,
+            name=args.name,
+            admin_tenant_id=args.admin_tenant_id,
+            admin_object_id=args.admin_object_id,
+            admin_name=args.admin_name,
+            admin_email=args.admin_email,
+        )
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    finally:
+        await services.close()
+    print(f"MSP {org['name']} ({args.org_id}): {args.admin_email or args.admin_object_id} is an MSP admin")
+    return 0
+
+
 def _checks(as_json: bool) -> int:
     from core.checks.catalogue import CATALOGUE
 
@@ -128,6 +153,21 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("health", help="check that Cosmos DB, Blob and Queue storage answer")
     checks = commands.add_parser("checks", help="list the check catalogue with its metadata")
     checks.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+    bootstrap = commands.add_parser(
+        "bootstrap-msp", help="create the MSP's org and make its first MSP admin (once, after deploying)"
+    )
+    bootstrap.add_argument("--org-id", required=True, help="a short, stable id for the MSP, e.g. contoso-msp")
+    bootstrap.add_argument("--name", required=True, help="the MSP's name, as reports show it")
+    bootstrap.add_argument("--admin-tenant-id", required=True, help="the admin's home Entra tenant id")
+    bootstrap.add_argument("--admin-object-id", required=True, help="the admin's Entra user object id")
+    bootstrap.add_argument("--admin-email", help="the admin's email address")
+    bootstrap.add_argument("--admin-name", help="the admin's display name")
+    permissions = commands.add_parser(
+        "permissions", help="the application permissions the scanner app needs, from the check catalogue"
+    )
+    permissions.add_argument(
+        "--json", action="store_true", help="print the app registration's requiredResourceAccess"
+    )
     scan = commands.add_parser(
         "scan", help="scan one tenant with the app's credentials from the environment and print a summary"
     )
@@ -153,6 +193,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_health())
     if args.command == "checks":
         return _checks(args.json)
+    if args.command == "bootstrap-msp":
+        return asyncio.run(_bootstrap_msp(args))
+    if args.command == "permissions":
+        from core.permissions import permissions_markdown, required_resource_access
+
+        print(json.dumps(required_resource_access(), indent=2) if args.json else permissions_markdown())
+        return 0
     if args.command == "scan":
         if args.simulator:
             return _scan_with_simulator(args.tenant, args.json)

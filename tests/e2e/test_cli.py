@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+from core.auth.principals import Membership, principal_document_id
+from core.auth.roles import Role
+from core.bootstrap import Services
 from core.checks.catalogue import CATALOGUE
+from core.collect.sources import MICROSOFT_GRAPH_APP_ID
+from core.orgs import get_org
+from core.permissions import APP_ROLE_IDS, EXCHANGE_ONLINE_APP_ID
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
+from devtools.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,3 +75,27 @@ def test_scan_with_its_own_simulator() -> None:
     out = _run("scan", "--simulator", "--tenant", "fabrikam-legal.example")
     assert out.returncode == 0, out.stderr
     assert "score" in out.stdout
+
+
+async def test_bootstrap_msp_makes_the_first_msp_admin(stack: LocalStack, services: Services) -> None:
+    org_id, tid, oid = f"msp-{uuid.uuid4().hex[:8]}", str(uuid.uuid4()), str(uuid.uuid4())
+    args = ["bootstrap-msp", "--org-id", org_id, "--name", "Harbour IT", "--admin-tenant-id", tid]
+    args += ["--admin-object-id", oid, "--admin-email", "first.admin@harbour-it.example"]
+    out = _run(*args, env=stack.env())
+    assert out.returncode == 0, out.stderr
+    assert "first.admin@harbour-it.example is an MSP admin" in out.stdout
+    again = _run(*args, env=stack.env())  # an operator re-running the step changes nothing
+    assert again.returncode == 0, again.stderr
+    stored = await services.store.tenant(tid).get(principal_document_id(oid))
+    assert [Membership.from_json(m) for m in stored.body["memberships"]] == [
+        Membership(org_id, Role.MSP_ADMIN)
+    ]
+    assert (await get_org(services.store, org_id) or {})["kind"] == "msp"
+
+
+def test_permissions_prints_the_app_registrations_required_resource_access() -> None:
+    out = _run("permissions", "--json")
+    assert out.returncode == 0, out.stderr
+    access = {api["resourceAppId"]: api["resourceAccess"] for api in json.loads(out.stdout)}
+    assert {"id": APP_ROLE_IDS["Policy.Read.All"], "type": "Role"} in access[MICROSOFT_GRAPH_APP_ID]
+    assert access[EXCHANGE_ONLINE_APP_ID] == [{"id": APP_ROLE_IDS["Exchange.ManageAsApp"], "type": "Role"}]

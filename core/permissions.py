@@ -1,0 +1,93 @@
+"""The application permissions the scanner app asks each customer to consent to, derived from the
+check catalogue and the sources a scan reads, so the deployment guide's list cannot drift.
+
+`docs/deploy.md` embeds `permissions_markdown()` between markers; a test compares the two, and
+`scanposture permissions` prints the table and the `requiredResourceAccess` JSON for the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.checks.catalogue import CATALOGUE
+from core.checks.helpers import plural
+from core.collect.sources import (
+    EXCHANGE_SOURCES,
+    GRAPH_SOURCES,
+    MICROSOFT_GRAPH_APP_ID,
+    ExchangeSource,
+    GraphSource,
+)
+
+EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"  # "Office 365 Exchange Online"
+
+# The app-role ids of the permissions, as Microsoft publishes them (and the simulator mirrors).
+APP_ROLE_IDS: dict[str, str] = {
+    "Application.Read.All": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
+    "AuditLog.Read.All": "b0afded3-3588-46d8-8b3d-9842eff778da",
+    "Directory.Read.All": "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
+    "Domain.Read.All": "dbb9058a-0e50-45d7-ae91-66909b5d4664",
+    "Organization.Read.All": "498476ce-e0fe-48b0-b801-37ba7e2685c6",
+    "Policy.Read.All": "246dd0d5-5bd0-4def-940b-0421030a5b68",
+    "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
+    "SecurityEvents.Read.All": "bf394140-e372-4bf9-a898-299cfc7564e5",
+    "SharePointTenantSettings.Read.All": "83d4163d-a2d8-4d3b-9695-4ae3ca98f888",
+    "User.Read.All": "df021288-bdef-4463-88db-98f22de89214",
+    "Exchange.ManageAsApp": "dc50a0fb-09a3-484d-be87-e023b12c6440",
+    "Mail.Send": "b633e1c5-b582-4048-a93e-9f11b44c7e96",
+}
+EXCHANGE_PERMISSIONS = {"Exchange.ManageAsApp"}
+MAILER_PERMISSION = "Mail.Send"  # the mailer app's only permission, in the MSP's own tenant
+
+
+@dataclass(frozen=True)
+class AppPermission:
+    name: str
+    api_app_id: str
+    role_id: str
+    needed_by: tuple[str, ...]  # check ids, or the sources read for every scan
+
+    @property
+    def api(self) -> str:
+        exchange = self.api_app_id == EXCHANGE_ONLINE_APP_ID
+        return "Office 365 Exchange Online" if exchange else "Microsoft Graph"
+
+
+def scanner_permissions() -> list[AppPermission]:
+    """Every permission a check needs, plus those of sources every scan reads (licences, domains)."""
+    needed: dict[str, list[str]] = {}
+    for check in CATALOGUE:
+        for permission in check.metadata.permissions:
+            needed.setdefault(permission, []).append(check.metadata.id)
+    sources: list[GraphSource | ExchangeSource] = [*GRAPH_SOURCES, *EXCHANGE_SOURCES]
+    for source in sources:
+        needed.setdefault(source.permission, []).append(f"source {source.name}")
+    return [
+        AppPermission(
+            name,
+            EXCHANGE_ONLINE_APP_ID if name in EXCHANGE_PERMISSIONS else MICROSOFT_GRAPH_APP_ID,
+            APP_ROLE_IDS[name],
+            tuple(sorted(set(users))),
+        )
+        for name, users in sorted(needed.items(), key=lambda item: (item[0] in EXCHANGE_PERMISSIONS, item[0]))
+    ]
+
+
+def required_resource_access() -> list[dict[str, object]]:
+    """The scanner app registration's `requiredResourceAccess`, ready for its manifest."""
+    by_api: dict[str, list[dict[str, str]]] = {}
+    for permission in scanner_permissions():
+        by_api.setdefault(permission.api_app_id, []).append({"id": permission.role_id, "type": "Role"})
+    return [{"resourceAppId": api, "resourceAccess": roles} for api, roles in sorted(by_api.items())]
+
+
+def permissions_markdown() -> str:
+    rows = ["| API | Application permission | App-role id | Needed by |", "|---|---|---|---|"]
+    for p in scanner_permissions():
+        checks = [n for n in p.needed_by if not n.startswith("source ")]
+        sources = [n.removeprefix("source ") for n in p.needed_by if n.startswith("source ")]
+        needed_by = plural(len(checks), "check") if checks else "every scan"
+        if sources:
+            needed_by += f" (reads {', '.join(sources)})"
+        rows.append(f"| {p.api} | `{p.name}` | `{p.role_id}` | {needed_by} |")
+    return "\n".join(rows)
