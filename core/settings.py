@@ -11,7 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+    # An empty app setting means "not set": Bicep gives every key, local-only ones as ''. Without
+    # this an empty COSMOS_KEY would be a (wrong) key instead of "use the managed identity".
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", env_ignore_empty=True)
 
     environment: Literal["local", "azure"] = Field(
         default="local",

@@ -44,3 +44,12 @@ def test_bad_setting_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REPORT_LINK_MINUTES", "0")
     with pytest.raises(ValidationError, match="report_link_minutes"):
         Settings()
+
+
+def test_an_empty_setting_means_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As Bicep gives local-only settings in Azure: the code must fall back to managed identity.
+    for key in ("COSMOS_KEY", "STORAGE_CONNECTION", "APP_CERTIFICATE", "REPORT_LINK_MINUTES"):
+        monkeypatch.setenv(key, "")
+    settings = Settings()
+    assert settings.cosmos_key is None and settings.storage_connection is None
+    assert settings.app_certificate is None and settings.report_link_minutes == 15
