@@ -130,11 +130,12 @@ class McpHttpRoute:
         from starlette.responses import JSONResponse
 
         from core.auth.api_keys import ApiKeyRejected, looks_like_api_key
+        from functions.api.auth import credentials_header
 
         if scope["type"] != "http":
             return
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
-        scheme, _, key = headers.get("authorization", "").partition(" ")
+        scheme, _, key = credentials_header(headers).partition(" ")
         key = key.strip()
         if scheme.lower() != "bearer" or not looks_like_api_key(key):
             await JSONResponse({"detail": "an API key is required (Authorization: Bearer spk....)"}, 401)(

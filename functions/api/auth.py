@@ -11,7 +11,7 @@ action through the `.action` attribute it carries.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -50,8 +50,18 @@ def _unauthorised(reason: str) -> HTTPException:
     )
 
 
+# Azure Static Web Apps replaces the Authorization header on requests it forwards to a linked
+# backend, so the portal sends its token in this header instead; scripts may use either.
+FORWARDED_AUTHORIZATION = "x-scanposture-authorization"
+
+
+def credentials_header(headers: Mapping[str, str]) -> str:
+    """The caller's `Bearer …` value: the forwarding-safe header when given, else Authorization."""
+    return headers.get(FORWARDED_AUTHORIZATION) or headers.get("authorization", "")
+
+
 def _bearer_token(request: Request) -> str:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    scheme, _, token = credentials_header(request.headers).partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorised("sign in: a bearer token is required")
     return token.strip()

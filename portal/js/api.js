@@ -22,7 +22,8 @@ async function describe(response) {
 export async function request(method, path, { body, raw, headers = {} } = {}) {
   const init = { method, headers: { ...headers } };
   const bearer = token();
-  if (bearer) init.headers.authorization = `Bearer ${bearer}`;
+  // Not Authorization: Azure Static Web Apps replaces that header before the API sees it.
+  if (bearer) init.headers["x-scanposture-authorization"] = `Bearer ${bearer}`;
   if (body instanceof Blob) init.body = body;
   else if (body !== undefined) {
     init.headers["content-type"] = "application/json";

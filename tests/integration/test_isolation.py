@@ -252,3 +252,20 @@ async def test_another_msps_admin_cannot_reach_this_msps_customers(
     assert own.status_code == 200 and own.json()["displayName"] == "Zephyr Freight"
     customer_x = world.customers[world.tenant_x].customer_id
     assert (await client.get(f"/api/customers/{customer_x}", headers=headers)).status_code == 404
+
+
+async def test_the_forwarding_safe_header_carries_the_token_past_a_replaced_authorization(
+    client: httpx.AsyncClient, world: World, tokens: dict[str, str]
+) -> None:
+    # What the API receives behind Static Web Apps: the platform's own token in Authorization.
+    headers = {
+        "x-scanposture-authorization": f"Bearer {tokens['customer_viewer_x']}",
+        "authorization": "Bearer not-the-callers-token",
+    }
+    assert (await client.get(f"/api/tenants/{world.tenant_x}", headers=headers)).status_code == 200
+    assert (await client.get(f"/api/tenants/{world.tenant_y}", headers=headers)).status_code == 403
+    forged = {
+        "x-scanposture-authorization": "Bearer forged",
+        "authorization": f"Bearer {tokens['msp_admin_a']}",
+    }
+    assert (await client.get(f"/api/tenants/{world.tenant_x}", headers=forged)).status_code == 401
