@@ -3,7 +3,10 @@ stand-in, measured through the HTTP API (uvicorn, real JWT validation) one reque
 
 Targets: fleet view p95 <= 50 ms; cross-tenant search and a drill-down page p95 <= 100 ms.
 
-Run: .venv/bin/python -m bench.api [--customers 1000] [--requests 200]
+Load (issue 11): then 50 concurrent portal users for 60 seconds from a bounded (closed-loop)
+generator on loopback, in this same process, against the one app process: p95 and error rate.
+
+Run: .venv/bin/python -m bench.api [--customers 1000] [--requests 200] [--load-users 50]
 Prints the figures and saves them to bench/results/api.json.
 """
 
@@ -21,6 +24,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -110,12 +114,71 @@ def measure(client: httpx.Client, urls: list[str], headers: dict[str, str]) -> d
     return percentiles(samples)
 
 
+LOAD_MIX = ("fleet", "search", "findings", "dashboard")
+
+
+async def load(
+    base: str, headers: dict[str, str], tenants: list[str], users: int, seconds: float
+) -> dict[str, Any]:
+    """A closed loop of `users` portal users, each sending its next request when the last one
+    answers (bounded: never more than `users` in flight), for `seconds`, cycling through the
+    pages an MSP analyst opens: the fleet, a search, a customer's findings and its dashboard."""
+    rng = random.Random(13)
+    checks = [c.id for c in CATALOGUE]
+    samples: dict[str, list[float]] = {kind: [] for kind in LOAD_MIX}
+    errors: dict[str, int] = {}
+    deadline = time.perf_counter() + seconds
+
+    def url(kind: str) -> str:
+        tenant = rng.choice(tenants)
+        return {
+            "fleet": "/api/fleet?sort=score&order=asc",
+            "search": f"/api/search?check={rng.choice(checks)}",
+            "findings": f"/api/tenants/{tenant}/findings?status=fail&pageSize=50",
+            "dashboard": f"/api/tenants/{tenant}/dashboard",
+        }[kind]
+
+    async def user(client: httpx.AsyncClient, offset: int) -> None:
+        turn = offset
+        while time.perf_counter() < deadline:
+            kind = LOAD_MIX[turn % len(LOAD_MIX)]
+            turn += 1
+            start = time.perf_counter()
+            try:
+                response = await client.get(url(kind), headers=headers)
+                failed = None if response.status_code == 200 else str(response.status_code)
+            except httpx.HTTPError as exc:
+                failed = type(exc).__name__
+            samples[kind].append((time.perf_counter() - start) * 1000)
+            if failed:
+                errors[failed] = errors.get(failed, 0) + 1
+
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        began = time.perf_counter()
+        await asyncio.gather(*(user(client, i) for i in range(users)))
+        elapsed = time.perf_counter() - began
+    everything = [ms for kind in LOAD_MIX for ms in samples[kind]]
+    return {
+        "concurrent_users": users,
+        "seconds": round(elapsed, 1),
+        "requests": len(everything),
+        "requests_per_second": round(len(everything) / elapsed, 1),
+        "error_rate": round(sum(errors.values()) / max(len(everything), 1), 4),
+        "errors": errors,
+        "all": percentiles(everything),
+        **{kind: percentiles(samples[kind]) for kind in LOAD_MIX if samples[kind]},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--load-users", type=int, default=50, help="concurrent users; 0 skips the load")
+    parser.add_argument("--load-seconds", type=float, default=60)
     args = parser.parse_args()
     admin = {
         "id": "admin",
@@ -188,6 +251,10 @@ def main() -> None:
                     ),
                     "targets": {"fleet_view_p95_ms": 50, "search_p95_ms": 100, "drill_down_p95_ms": 100},
                 }
+            if args.load_users:
+                results["load"] = asyncio.run(
+                    load(base, headers, tenants, args.load_users, args.load_seconds)
+                )
         finally:
             if app is not None:
                 app.stop()

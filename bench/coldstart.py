@@ -1,0 +1,129 @@
+"""Cold start (issue 11): the wall time for a fresh Python process to import `function_app` and
+answer its first HTTP request through the Functions HTTP trigger, the way the host calls it, and
+whether any HTTP path imported msgraph (it must not: scanning and mail import it themselves).
+
+Each run is a new interpreter against the local stack. The first request is GET /api/health (it
+reaches Cosmos DB, Blob and Queue storage); then GET /api/config, with no I/O.
+
+Run: .venv/bin/python -m bench.coldstart [--runs 7]
+Prints the figures and saves them to bench/results/coldstart.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from core.bootstrap import build_services, prepare_local_resources
+from devtools.stack import LocalStack
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+GRAPH_MODULES = ("msgraph", "msgraph_core", "kiota_http")
+
+# Runs in the fresh interpreter. Times are from just before `import function_app`.
+PROBE = """
+import asyncio, json, sys, time
+started = time.perf_counter()
+import function_app
+imported = time.perf_counter()
+import azure.functions as func
+
+functions = function_app.app.get_functions()
+http = next(f for f in functions if f.get_trigger().get_binding_name() == "httpTrigger")
+handler = http.get_user_function()
+
+class Context:
+    invocation_id = "bench"
+    function_name = "http_app_func"
+    function_directory = "."
+    trace_context = None
+    retry_context = None
+    thread_local_storage = None
+
+def call(path):
+    request = func.HttpRequest("GET", "http://localhost" + path, headers={}, body=b"")
+    return asyncio.run(handler(request, Context()))
+
+first = call("/api/health")
+answered = time.perf_counter()
+second = call("/api/config")
+done = time.perf_counter()
+print(json.dumps({
+    "import_ms": (imported - started) * 1000,
+    "first_request_ms": (answered - imported) * 1000,
+    "cold_start_ms": (answered - started) * 1000,
+    "second_request_ms": (done - answered) * 1000,
+    "statuses": [first.status_code, second.status_code],
+    "graph_modules_loaded": sorted({m.split(".")[0] for m in sys.modules} & set(GRAPH_MODULES)),
+}))
+"""
+
+
+def one_run(env: dict[str, str]) -> dict[str, Any]:
+    began = time.perf_counter()
+    script = f"GRAPH_MODULES = {GRAPH_MODULES!r}\n{PROBE}"
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    figures["process_ms"] = (time.perf_counter() - began) * 1000
+    return figures
+
+
+async def _prepare(stack: LocalStack) -> None:
+    """What Bicep creates in Azure (database, containers, queues), so health can answer 200."""
+    services = build_services(stack.settings())
+    try:
+        await prepare_local_resources(services)
+    finally:
+        await services.close()
+
+
+def run(runs: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as scratch, LocalStack(Path(scratch)) as stack:
+        asyncio.run(_prepare(stack))
+        env = {**os.environ, **stack.env()}
+        one_run(env)  # warms the OS file cache once, as a deployed instance's image would be
+        samples = [one_run(env) for _ in range(runs)]
+    statuses = {tuple(s["statuses"]) for s in samples}
+    loaded = sorted({m for s in samples for m in s["graph_modules_loaded"]})
+
+    def median(key: str) -> float:
+        return round(statistics.median(s[key] for s in samples), 1)
+
+    return {
+        "benchmark": "coldstart",
+        "runs": runs,
+        "import_function_app_ms_median": median("import_ms"),
+        "first_request_ms_median": median("first_request_ms"),
+        "cold_start_ms_median": median("cold_start_ms"),
+        "cold_start_ms_max": round(max(s["cold_start_ms"] for s in samples), 1),
+        "second_request_ms_median": median("second_request_ms"),
+        "process_wall_ms_median": median("process_ms"),
+        "statuses": sorted(list(s) for s in statuses),
+        "graph_modules_loaded_on_http_paths": loaded,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    figures = run(args.runs)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "coldstart.json").write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
