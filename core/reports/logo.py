@@ -38,6 +38,9 @@ def sanitise_logo(data: bytes) -> bytes:
             image = Image.open(io.BytesIO(data))
         except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise LogoRejected("logo: not a PNG or JPEG image") from exc
+        except (OSError, SyntaxError, ValueError) as exc:
+            # Pillow reads a recognised header eagerly; a damaged one fails here, not in load().
+            raise LogoRejected("logo: the image is truncated or corrupt") from exc
         if image.format not in ACCEPTED_FORMATS:
             raise LogoRejected(f"logo: {image.format} is not accepted; upload PNG or JPEG")
         width, height = image.size
