@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import jwt
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.auth.tokens import InvalidToken, JwksCache, TokenValidator
 from devtools.signin.keys import SigningKey, access_token_claims
@@ -158,3 +163,97 @@ class _StaticJwks(JwksCache):
 
         self._keys = {key.kid: RSAAlgorithm.from_jwk(key.jwk())}
         self._fetched_at = time.monotonic()
+
+
+# -- generated tokens ----------------------------------------------------------------------------
+# Hypothesis drives the real validator (JWKS over HTTP) with garbage, damaged tokens and tokens
+# forged with a key of the right id. Each must be refused with InvalidToken, or, for a damaged
+# token, decode to exactly the original claims (base64 leaves a few bits of the last character
+# unused, so some one-character changes are no change at all).
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(scope="module")
+def sync_validate(provider: SignInProvider) -> Iterator[Callable[[str], Any]]:
+    loop = asyncio.new_event_loop()
+    # min_refetch_interval keeps made-up key ids from refetching the JWKS on every example.
+    validator = TokenValidator(JwksCache(provider.jwks_url), AUDIENCE, provider.issuer_template)
+    yield lambda token: loop.run_until_complete(validator.validate(token))
+    loop.close()
+
+
+def _refused_or_unchanged(
+    validate: Callable[[str], Any], token: str, original: dict[str, Any] | None
+) -> None:
+    try:
+        claims = validate(token)
+    except InvalidToken:
+        return
+    assert original is not None and claims.raw == original, f"a damaged or forged token was accepted: {token}"
+
+
+@FUZZ
+@given(
+    st.text(max_size=300)
+    | st.from_regex(r"\A[A-Za-z0-9_-]{0,40}\.[A-Za-z0-9_-]{0,60}\.[A-Za-z0-9_-]{0,40}\Z")
+)
+def test_garbage_is_refused(sync_validate: Callable[[str], Any], token: str) -> None:
+    _refused_or_unchanged(sync_validate, token, None)
+
+
+@FUZZ
+@given(st.data())
+def test_a_damaged_token_is_refused(
+    sync_validate: Callable[[str], Any], provider: SignInProvider, data: st.DataObject
+) -> None:
+    token = _valid_token(provider)
+    original = jwt.decode(token, options={"verify_signature": False})
+    where = data.draw(st.integers(min_value=0, max_value=len(token) - 1))
+    replacement = data.draw(
+        st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+    )
+    _refused_or_unchanged(sync_validate, token[:where] + replacement + token[where + 1 :], original)
+
+
+@FUZZ
+@given(
+    st.dictionaries(
+        st.sampled_from(["aud", "iss", "tid", "oid", "exp", "nbf", "iat", "name", "preferred_username"]),
+        st.none()
+        | st.integers(min_value=-(2**40), max_value=2**40)
+        | st.text(max_size=40)
+        | st.lists(st.text()),
+    )
+)
+def test_validly_signed_tokens_pass_only_when_every_rule_holds(overrides: dict[str, Any]) -> None:
+    key = SigningKey()
+    validator = TokenValidator(_StaticJwks(key), AUDIENCE, "https://issuer.test/{tid}/v2.0")
+    claims = {**_static_claims(), **overrides}
+    # PyJWS signs any payload; PyJWT's own encode would refuse some of these claim types.
+    token = jwt.api_jws.PyJWS().encode(
+        json.dumps(claims).encode(), key.private_key, algorithm="RS256", headers={"kid": key.kid}
+    )
+    loop = asyncio.new_event_loop()
+    try:
+        accepted = loop.run_until_complete(validator.validate(token))
+    except InvalidToken:
+        return
+    finally:
+        loop.close()
+    now = time.time()
+    raw = accepted.raw
+    assert raw["aud"] == AUDIENCE or (isinstance(raw["aud"], list) and AUDIENCE in raw["aud"])
+    assert raw["iss"] == f"https://issuer.test/{raw['tid']}/v2.0"
+    assert isinstance(raw["exp"], int) and raw["exp"] > now - 120
+    assert raw.get("tid") is not None and raw.get("oid") is not None
+
+
+_TOKENS: dict[str, str] = {}
+
+
+def _valid_token(provider: SignInProvider) -> str:
+    # One real token per module: the property is about what is done to it, not about minting.
+    if "alice" not in _TOKENS:
+        _TOKENS["alice"] = provider.token_for("alice")
+    return _TOKENS["alice"]
