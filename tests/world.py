@@ -47,10 +47,12 @@ class World:
     org_d: str  # another, for the report tests
     org_e: str  # and one for billing
     org_f: str  # and one whose admin calls every route to record the API's response examples
+    org_g: str  # and one that the API fuzzer may change at will, with people of every role
     tenant_x: str
     tenant_y: str
     tenant_z: str
     tenant_w: str  # a customer of A that a test may remove
+    tenant_t: str  # G's customer, fuzzed
     msp_a_tid: str
     msp_b_tid: str
     people: dict[str, Person] = field(default_factory=dict)
@@ -66,10 +68,12 @@ class World:
             org_d=f"msp-d-{suffix}",
             org_e=f"msp-e-{suffix}",
             org_f=f"msp-f-{suffix}",
+            org_g=f"msp-g-{suffix}",
             tenant_x=_guid(),
             tenant_y=_guid(),
             tenant_z=_guid(),
             tenant_w=_guid(),
+            tenant_t=_guid(),
             msp_a_tid=_guid(),
             msp_b_tid=_guid(),
         )
@@ -92,6 +96,10 @@ class World:
             ("billing_analyst", _guid(), Role.MSP_ANALYST, world.org_e, None),
             ("examples_admin", _guid(), Role.MSP_ADMIN, world.org_f, None),
             ("examples_invitee", _guid(), None, None, None),  # accepts an invitation in that walk
+            ("fuzz_admin", _guid(), Role.MSP_ADMIN, world.org_g, None),
+            ("fuzz_analyst", _guid(), Role.MSP_ANALYST, world.org_g, None),
+            ("fuzz_customer_admin", world.tenant_t, Role.CUSTOMER_ADMIN, world.org_g, world.tenant_t),
+            ("fuzz_customer_viewer", world.tenant_t, Role.CUSTOMER_VIEWER, world.org_g, world.tenant_t),
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(
@@ -105,6 +113,7 @@ class World:
             (self.org_a, self.tenant_y, "Yew Tree Legal"),
             (self.org_b, self.tenant_z, "Zephyr Freight"),
             (self.org_a, self.tenant_w, "Willow Accounting"),
+            (self.org_g, self.tenant_t, "Tern Fuzzing Ltd"),
         ):
             self.customers[tenant] = await register_customer(
                 services.store.org(org),
