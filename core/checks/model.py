@@ -40,6 +40,7 @@ class SourceFailure:
 
     kind: FailureKind
     reason: str
+    code: str | None = None  # the service's error code, e.g. Graph's "Authorization_IdentityNotFound"
 
 
 class SourceMissing(Exception):

@@ -13,6 +13,7 @@ from core.checks.model import SourceFailure, TenantSnapshot
 from core.collect.connection import (
     EXCHANGE_SCOPE,
     GRAPH_SCOPE,
+    IDENTITY_GONE_CODE,
     TenantConnection,
     TenantUnreachable,
     entra_error_code,
@@ -72,4 +73,11 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
     for result in results:
         if isinstance(result, BaseException):
             raise result
+    gone = sorted(name for name, failure in snapshot.failures.items() if failure.code == IDENTITY_GONE_CODE)
+    if gone:
+        raise TenantUnreachable(
+            connection.tenant_id,
+            IDENTITY_GONE_CODE,
+            f"the app's identity disappeared from the tenant during the scan ({', '.join(gone)})",
+        )
     return snapshot

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 # or our own misconfiguration and must not mark the customer disconnected.
 REVOKED_CONSENT_CODES = frozenset({"AADSTS7000229", "AADSTS700016", "AADSTS65001", "AADSTS500011"})
 _AADSTS = re.compile(r"AADSTS\d+")
+# Graph's answer to a token issued before the app was removed from the tenant. Seen in the middle of
+# a scan it stops the scan (nothing half-read is recorded) and the queue's retry asks Entra for a
+# token, which then says for certain whether consent was revoked.
+IDENTITY_GONE_CODE = "Authorization_IdentityNotFound"
 
 
 class TenantUnreachable(Exception):

@@ -66,7 +66,9 @@ def classify(exc: Exception, *, permission: str, licence: str | None) -> SourceF
     ):
         return SourceFailure("not_licensed", f"needs {licence or 'a premium licence'} ({described})")
     if failure.status in (401, 403):
-        return SourceFailure("forbidden", f"permission {permission} missing or not granted ({described})")
+        return SourceFailure(
+            "forbidden", f"permission {permission} missing or not granted ({described})", failure.code or None
+        )
     if failure.status == 404:
         return SourceFailure("not_found", described)
     return SourceFailure("unavailable", described)
