@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     reports_container: str = "reports"
     logos_container: str = "logos"
     report_link_minutes: int = Field(default=15, ge=1, le=60)
+    # The storage SDKs' default waits 15 s, then 18 s, then 24 s between tries: a request would hang
+    # for a minute while storage is down. These tries are 1, 3 and 5 s apart; after them the call
+    # fails (503 on a request, a retried message on a queue).
+    storage_retry_total: int = Field(
+        default=3, ge=0, le=10, description="Tries after a failed Blob/Queue call."
+    )
 
     # Microsoft Graph, the Exchange Online admin API and Entra sign-in. The very same code scans the
     # real cloud or the local simulator; only these addresses (and the CA bundle) differ.

@@ -52,6 +52,7 @@ class Azurite:
     process: ManagedProcess
     blob_port: int
     queue_port: int
+    table_port: int
     account_key: str
 
     def connection_string(self) -> str:
@@ -66,15 +67,23 @@ class Azurite:
         self.process.stop()
 
 
-def start_azurite(workdir: Path, *, in_memory: bool, attempts: int = 3) -> Azurite:
-    """Blob and queue services; in memory for tests, on disk under `workdir` for the demo."""
+def start_azurite(
+    workdir: Path, *, in_memory: bool, attempts: int = 3, again: Azurite | None = None
+) -> Azurite:
+    """Blob and queue services; in memory for tests, on disk under `workdir` for the demo.
+
+    `again` starts a stopped Azurite anew on its ports and with its key (with its data too, when
+    on disk), as a restarted service comes back at the same address."""
     _node_modules_ready()
-    key = _random_key()
+    key = again.account_key if again else _random_key()
     data_dir = workdir / "azurite"
     data_dir.mkdir(parents=True, exist_ok=True)
     last_error: StackError | None = None
-    for _ in range(attempts):  # a free port can be taken between choosing it and binding it
-        blob_port, queue_port, table_port = free_port(), free_port(), free_port()
+    for _ in range(1 if again else attempts):  # a free port can be taken between choosing and binding it
+        if again:
+            blob_port, queue_port, table_port = again.blob_port, again.queue_port, again.table_port
+        else:
+            blob_port, queue_port, table_port = free_port(), free_port(), free_port()
         argv = [
             "node",
             str(NODE_MODULES / "azurite/dist/src/azurite.js"),
@@ -112,7 +121,7 @@ def start_azurite(workdir: Path, *, in_memory: bool, attempts: int = 3) -> Azuri
             process.stop()
             last_error = exc
             continue
-        return Azurite(process, blob_port, queue_port, key)
+        return Azurite(process, blob_port, queue_port, table_port, key)
     raise last_error or StackError("Azurite did not start")
 
 
@@ -207,6 +216,19 @@ class LocalStack:
             raise
         self._pidfile.record([self.azurite.process, self.cosmos.process])
         return self
+
+    def stop_azurite(self) -> None:
+        """Take Azurite down, keeping its address for `start_azurite_again` (fault tests)."""
+        if self.azurite is None:
+            raise StackError("the stack is not running")
+        self.azurite.stop()
+
+    def start_azurite_again(self) -> None:
+        """Azurite back at the same address, with its data when the stack is on disk."""
+        if self.azurite is None or self.cosmos is None:
+            raise StackError("the stack is not running")
+        self.azurite = start_azurite(self.workdir, in_memory=self.in_memory, again=self.azurite)
+        self._pidfile.record([self.azurite.process, self.cosmos.process])
 
     def stop(self) -> None:
         for service in (self.cosmos, self.azurite):

@@ -9,10 +9,11 @@ from azure.storage.blob import BlobSasPermissions, ContentSettings, generate_blo
 from azure.storage.blob.aio import BlobServiceClient
 
 from core.settings import Settings
-from core.store.errors import NotFound, Unavailable
+from core.store.errors import NotFound, Unavailable, storage_retry
 
 
 def blob_service_from_settings(settings: Settings, **kwargs: Any) -> BlobServiceClient:
+    kwargs = {**storage_retry(settings.storage_retry_total), **kwargs}
     if settings.storage_connection is not None:
         return BlobServiceClient.from_connection_string(
             settings.storage_connection.get_secret_value(), **kwargs

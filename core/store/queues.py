@@ -13,7 +13,7 @@ from azure.storage.queue import TextBase64DecodePolicy, TextBase64EncodePolicy
 from azure.storage.queue.aio import QueueClient
 
 from core.settings import Settings
-from core.store.errors import Unavailable
+from core.store.errors import Unavailable, storage_retry
 
 
 def poison_queue_name(queue_name: str) -> str:
@@ -37,6 +37,7 @@ def queue_client_from_settings(settings: Settings, queue_name: str, **kwargs: An
     policies: dict[str, Any] = {
         "message_encode_policy": TextBase64EncodePolicy(),
         "message_decode_policy": TextBase64DecodePolicy(),
+        **storage_retry(settings.storage_retry_total),
     }
     if settings.storage_connection is not None:
         return QueueClient.from_connection_string(

@@ -113,6 +113,11 @@ param logosContainer string = 'logos'
 @maxValue(60)
 param reportLinkMinutes int = 15
 
+@description('Tries after a failed Blob or Queue call (1, 3 and 5 s apart) before the call fails.')
+@minValue(0)
+@maxValue(10)
+param storageRetryTotal int = 3
+
 // Microsoft 365 and Entra ID endpoints of the public cloud, as in core/settings.py. The linter's
 // no-hardcoded-env-urls rule is meant for Azure management endpoints, so it is silenced per line.
 @description('Microsoft Graph base URL (GRAPH_BASE_URL).')
@@ -262,6 +267,7 @@ var appSettings = {
   REPORTS_CONTAINER: reportsContainer
   LOGOS_CONTAINER: logosContainer
   REPORT_LINK_MINUTES: string(reportLinkMinutes)
+  STORAGE_RETRY_TOTAL: string(storageRetryTotal)
   GRAPH_BASE_URL: graphBaseUrl
   EXCHANGE_BASE_URL: exchangeBaseUrl
   AUTHORITY_HOST: authorityHost

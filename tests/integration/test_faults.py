@@ -10,18 +10,20 @@ import json
 import os
 import signal
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.bootstrap import Services, build_services
+from core.bootstrap import Services, build_services, prepare_local_resources
 from core.checks.catalogue import CATALOGUE
 from core.collect.connection import TenantUnreachable
 from core.customers import ConnectionState, get_customer, register_customer
 from core.scan.requests import ScanRequest
 from core.scheduling import handle_scan_request
 from core.settings import Settings
+from core.store.errors import Unavailable
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from devtools.stack import LocalStack
@@ -193,3 +195,67 @@ async def test_the_cosmos_stand_in_stalling_mid_fleet_scan_loses_nothing(
         assert [s["status"] for s in scans] == ["completed"], (tenant_id, scans)
         assert len(await _findings(services, tenant_id)) == len(CATALOGUE)
     assert await services.scan_queue.receive(1, visibility_timeout=1) == []
+
+
+@pytest.fixture
+def disk_stack(tmp_path: Path) -> Iterator[LocalStack]:
+    """A stack of its own, Azurite on disk: taking it down must not take the session's data."""
+    with LocalStack(tmp_path / "stack", in_memory=False) as running:
+        yield running
+
+
+async def test_azurite_down_while_a_report_is_written_is_retried_and_nothing_is_lost(
+    disk_stack: LocalStack, graphsim: GraphSimulator
+) -> None:
+    from core.reports.service import read_report
+    from core.reports.summary import enqueue_due_summaries, handle_summary_message, summary_queue
+    from functions.local_host import drain_summary_queue_once
+
+    env = {k.lower(): v for k, v in {**disk_stack.env(), **graphsim.env()}.items()}
+    # One quick try: the point is what happens after storage gives up, not how long it tries.
+    settings = Settings(**env, storage_retry_total=1)  # type: ignore[arg-type]
+    services = build_services(settings)
+    await prepare_local_resources(services)
+    org_id, recipient = f"org-{uuid.uuid4().hex[:8]}", f"it-{uuid.uuid4().hex[:8]}@customer.example"
+    tenant_id = graphsim.load_tenant(synthetic_tenant(20, seed=5, posture="weak"))
+    await register_customer(
+        services.store.org(org_id),
+        tenant_id=tenant_id,
+        display_name="Storm Petrel Ltd",
+        primary_domain="petrel.example",
+        connected=True,
+        report_recipients=[recipient],
+    )
+    assert (await handle_scan_request(services, _message(org_id, tenant_id, "first"))).startswith("completed")
+    assert await enqueue_due_summaries(services) == {"queued": 1}
+    queue = summary_queue(services)
+    try:
+        (message,) = await queue.receive(1, visibility_timeout=2)
+        disk_stack.stop_azurite()
+        # Blob storage is gone while the report is rendered and written: the handler fails, so the
+        # host would leave the message to come back, and no mail goes out without its report.
+        with pytest.raises(Unavailable):
+            await handle_summary_message(services, message.text)
+        assert not [
+            m for m in graphsim.sent_mail(graphsim.provider_tenant_id) if m["recipients"] == [recipient]
+        ]
+        delivery = await services.store.tenant(tenant_id).query_all("c.type = 'delivery'")
+        assert delivery == []
+        disk_stack.start_azurite_again()
+        await asyncio.sleep(2.5)  # past the visibility timeout: the message is back
+        assert await drain_summary_queue_once(services, QueueOptions.from_host_json()) == 1
+    finally:
+        await queue.close()
+        await services.close()
+    services = build_services(settings)
+    try:
+        mailed = [
+            m for m in graphsim.sent_mail(graphsim.provider_tenant_id) if m["recipients"] == [recipient]
+        ]
+        assert len(mailed) == 1
+        (delivery,) = await services.store.tenant(tenant_id).query_all("c.type = 'delivery'")
+        assert delivery["status"] == "sent" and delivery["attempts"] == 1
+        pdf = await read_report(services, tenant_id, "first")
+        assert pdf.startswith(b"%PDF")
+    finally:
+        await services.close()
