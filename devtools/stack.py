@@ -13,6 +13,7 @@ import os
 import secrets
 import select
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,6 +169,8 @@ class CosmosStandIn:
     port: int
     key: str
     ca_cert: Path
+    tls_key: Path
+    data_file: Path | None = None  # durable across restarts when set (see server.js, fix 4)
 
     @property
     def endpoint(self) -> str:
@@ -177,15 +180,20 @@ class CosmosStandIn:
         self.process.stop()
 
 
-def start_cosmos(workdir: Path, timeout: float = 30.0) -> CosmosStandIn:
+def start_cosmos(
+    workdir: Path, timeout: float = 30.0, *, data_file: Path | None = None, again: CosmosStandIn | None = None
+) -> CosmosStandIn:
+    """The stand-in on a port of its own choosing, or `again` on the port, certificate and data of a
+    stopped one, as a restarted service comes back at the same address."""
     _node_modules_ready()
-    cert, key = write_self_signed_certificate(workdir / "tls")
-    process = spawn(
-        "cosmos",
-        ["node", str(REPO_ROOT / "devtools/cosmos/server.js"), "--cert", str(cert), "--key", str(key)],
-        workdir / "logs/cosmos.log",
-        stdout_pipe=True,
-    )
+    if again:
+        cert, key, data_file = again.ca_cert, again.tls_key, again.data_file
+    else:
+        cert, key = write_self_signed_certificate(workdir / "tls")
+    argv = ["node", str(REPO_ROOT / "devtools/cosmos/server.js"), "--cert", str(cert), "--key", str(key)]
+    argv += ["--port", str(again.port)] if again else []
+    argv += ["--data", str(data_file)] if data_file else []
+    process = spawn("cosmos", argv, workdir / "logs/cosmos.log", stdout_pipe=True)
     # The server binds port 0 and prints the port it got: no race over a chosen port.
     assert process.popen.stdout is not None
     ready, _, _ = select.select([process.popen.stdout], [], [], timeout)
@@ -193,15 +201,20 @@ def start_cosmos(workdir: Path, timeout: float = 30.0) -> CosmosStandIn:
     if not line.startswith("listening "):
         process.stop()
         raise StackError(f"the Cosmos stand-in did not start; see {process.log_path}")
-    return CosmosStandIn(process, int(line.split()[1]), _random_key(), cert)
+    return CosmosStandIn(
+        process, int(line.split()[1]), again.key if again else _random_key(), cert, key, data_file
+    )
 
 
 class LocalStack:
     """Azurite and the Cosmos stand-in together, with the settings that point at them."""
 
-    def __init__(self, workdir: Path | None = None, *, in_memory: bool = True) -> None:
+    def __init__(
+        self, workdir: Path | None = None, *, in_memory: bool = True, durable_cosmos: bool = False
+    ) -> None:
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="scanposture-stack-"))
         self.in_memory = in_memory
+        self.durable_cosmos = durable_cosmos
         self.azurite: Azurite | None = None
         self.cosmos: CosmosStandIn | None = None
         self._pidfile = PidFile(self.workdir / "pids.json")
@@ -210,7 +223,8 @@ class LocalStack:
         self._pidfile.stop_leftovers(_MARKERS)
         try:
             self.azurite = start_azurite(self.workdir, in_memory=self.in_memory)
-            self.cosmos = start_cosmos(self.workdir)
+            durable = self.workdir / "cosmos-data.json" if self.durable_cosmos else None
+            self.cosmos = start_cosmos(self.workdir, data_file=durable)
         except BaseException:
             self.stop()
             raise
@@ -228,6 +242,16 @@ class LocalStack:
         if self.azurite is None or self.cosmos is None:
             raise StackError("the stack is not running")
         self.azurite = start_azurite(self.workdir, in_memory=self.in_memory, again=self.azurite)
+        self._pidfile.record([self.azurite.process, self.cosmos.process])
+
+    def restart_cosmos(self, down_seconds: float = 0.0) -> None:
+        """Stop the Cosmos stand-in and, `down_seconds` later, start it again at the same address
+        (fault tests); with `durable_cosmos` it keeps what it stored."""
+        if self.azurite is None or self.cosmos is None:
+            raise StackError("the stack is not running")
+        self.cosmos.stop()
+        time.sleep(down_seconds)
+        self.cosmos = start_cosmos(self.workdir, again=self.cosmos)
         self._pidfile.record([self.azurite.process, self.cosmos.process])
 
     def stop(self) -> None:

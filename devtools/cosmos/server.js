@@ -7,7 +7,10 @@
 //  3. a query sent with a partition key reads only that partition, as Cosmos DB does. The
 //     stand-in evaluates every query over every document of the container, which made a fleet of
 //     scans quadratic (each scan's queries scanned every other tenant's findings).
-// Usage: node server.js --cert CERT --key KEY [--host 127.0.0.1] [--port 0]
+// and, with --data FILE, durability across a restart (the stand-in keeps everything in memory):
+//  4. the account is written to FILE when the server stops (SIGTERM/SIGINT) and read back when it
+//     starts, so fault tests can restart it in the middle of a fleet scan and lose nothing.
+// Usage: node server.js --cert CERT --key KEY [--host 127.0.0.1] [--port 0] [--data FILE]
 // Prints "listening <port>" on stdout once it accepts connections.
 "use strict";
 
@@ -112,12 +115,63 @@ Items.prototype.query = function query(params, options) {
   }
 };
 
-const { createHttpsServer } = require("@vercel/cosmosdb-server");
-
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
+
+// 4. Durability. The stand-in makes its one account when it starts listening; capture it.
+const dataFile = arg("data", null);
+const accountModule = require("@vercel/cosmosdb-server/lib/account");
+const BaseAccount = accountModule.default;
+let liveAccount = null;
+accountModule.default = class DurableAccount extends BaseAccount {
+  constructor(host, port) {
+    super(host, port);
+    liveAccount = this;
+    if (dataFile && fs.existsSync(dataFile)) load(this, JSON.parse(fs.readFileSync(dataFile, "utf8")));
+  }
+};
+
+function dump(account) {
+  const databases = [];
+  for (const database of account.databases._data.values()) {
+    const collections = [];
+    for (const collection of database.collections._data.values()) {
+      collections.push({
+        data: collection.read(),
+        ridCount: collection.documents._ridCount,
+        documents: [...collection.documents._data.values()].map(document => document.read()),
+      });
+    }
+    databases.push({ data: database.read(), ridCount: database.collections._ridCount, collections });
+  }
+  return { ridCount: account.databases._ridCount, databases };
+}
+
+function load(account, saved) {
+  account.databases._ridCount = saved.ridCount;
+  for (const db of saved.databases) {
+    account.databases._set(db.data);
+    const database = account.database(db.data.id);
+    database.collections._ridCount = db.ridCount;
+    for (const coll of db.collections) {
+      database.collections._set(coll.data);
+      const collection = database.collection(coll.data.id);
+      collection.documents._ridCount = coll.ridCount;
+      for (const document of coll.documents) collection.documents._set(document);
+    }
+  }
+}
+
+function save() {
+  if (!dataFile || !liveAccount) return;
+  const partial = `${dataFile}.partial`;
+  fs.writeFileSync(partial, JSON.stringify(dump(liveAccount)));
+  fs.renameSync(partial, dataFile); // a crash mid-write leaves the previous file whole
+}
+
+const { createHttpsServer } = require("@vercel/cosmosdb-server");
 
 const server = createHttpsServer({
   cert: fs.readFileSync(arg("cert")),
@@ -130,6 +184,7 @@ server.listen(Number(arg("port", "0")), arg("host", "127.0.0.1"), () => {
 });
 
 function stop() {
+  save();
   server.close(() => process.exit(0));
   // Keep-alive sockets would hold close() open; end them so shutdown is prompt.
   if (server.closeAllConnections) server.closeAllConnections();
