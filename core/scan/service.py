@@ -85,7 +85,10 @@ async def release_scan_lease(tenant: TenantRepository, lease: StoredItem) -> Non
 
 
 async def _claim(tenant: TenantRepository, request: ScanRequest, now: datetime) -> StoredItem | None:
-    """Start the scan document for this request, or None when the request is a duplicate."""
+    """Start the scan document for this request, or None when the request is a duplicate.
+
+    Called only while holding the tenant's scan lease, so a "running" document here is an attempt
+    that died (its worker stopped, or the store went away mid-scan): this delivery takes it over."""
     document: dict[str, Any] = {
         "id": scan_document_id(request.request_id),
         "type": "scan",
@@ -100,9 +103,7 @@ async def _claim(tenant: TenantRepository, request: ScanRequest, now: datetime) 
         return await tenant.create(document)
     except AlreadyExists:
         existing = await tenant.get(document["id"])
-    status = existing.body["status"]
-    started = datetime.fromisoformat(existing.body["startedAt"])
-    if status in ("completed", "connection_lost") or (status == "running" and now - started < STALE_AFTER):
+    if existing.body["status"] in ("completed", "connection_lost"):
         return None
     retry = {
         **existing.body,

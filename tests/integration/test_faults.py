@@ -1,14 +1,13 @@
 """Faults against the real local stack, each ending with nothing lost and the state consistent:
 429 storms and 5xx bursts from the simulator, consent revoked in the middle of a scan, a queue
-message delivered again after its visibility timeout, and the Cosmos stand-in stalling in the
-middle of a fleet scan drained through the queue."""
+message delivered again after its visibility timeout, the Cosmos stand-in restarted in the middle
+of a fleet scan drained through the queue, and Azurite down while a report is written."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
-import os
-import signal
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -169,32 +168,58 @@ async def test_a_message_seen_again_after_its_visibility_timeout_scans_once(
     assert len(customer.summary.trend) == 1
 
 
-async def test_the_cosmos_stand_in_stalling_mid_fleet_scan_loses_nothing(
-    faulty: tuple[Services, str], graphsim: GraphSimulator, stack: LocalStack
+@pytest.fixture
+def durable_stack(tmp_path: Path) -> Iterator[LocalStack]:
+    """A stack of its own whose Cosmos stand-in keeps its data across a restart."""
+    with LocalStack(tmp_path / "durable", durable_cosmos=True) as running:
+        yield running
+
+
+def _settings_for(stack: LocalStack, graphsim: GraphSimulator, **overrides: Any) -> Settings:
+    env = {k.lower(): v for k, v in {**stack.env(), **graphsim.env()}.items()}
+    return Settings(**{**env, **overrides})
+
+
+async def test_the_cosmos_stand_in_restarted_mid_fleet_scan_loses_nothing(
+    durable_stack: LocalStack, graphsim: GraphSimulator
 ) -> None:
-    # The stand-in keeps its data in memory only, so a stall (SIGSTOP, then SIGCONT) stands in for
-    # a restart: every store call in flight hangs, then the fleet scan must carry on.
-    services, org_id = faulty
+    services = build_services(_settings_for(durable_stack, graphsim))
+    await prepare_local_resources(services)
+    org_id = f"org-{uuid.uuid4().hex[:8]}"
     tenants = [await _customer(services, graphsim, org_id, users=20) for _ in range(6)]
     for tenant_id in tenants:
         await services.scan_queue.send(json.loads(_message(org_id, tenant_id, "fleet")))
-    assert stack.cosmos is not None
-    cosmos_pid = stack.cosmos.process.pid
-    graphsim.set_faults(None, latency_ms=20)
-    worker = asyncio.create_task(drain_scan_queue(services, QueueOptions.from_host_json()))
-    await asyncio.sleep(0.3)
-    os.kill(cosmos_pid, signal.SIGSTOP)
+    graphsim.set_faults(None, latency_ms=100)  # scans long enough to be caught in flight
+    options = dataclasses.replace(QueueOptions.from_host_json(), retry_delay_seconds=1)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(drain_scan_queue(services, options, stop))
     try:
-        await asyncio.sleep(3)
-        assert not worker.done(), "the fleet scan finished before the stall: it tested nothing"
+        await asyncio.sleep(0.6)
+        # Down long enough that the store's own retries give up on the writes in flight.
+        await asyncio.to_thread(durable_stack.restart_cosmos, 8.0)
+        for _ in range(240):
+            scans = [await _scans(services, t) for t in tenants]
+            if all([s["status"] for s in tenant_scans] == ["completed"] for tenant_scans in scans):
+                break
+            await asyncio.sleep(0.5)
     finally:
-        os.kill(cosmos_pid, signal.SIGCONT)
-    await asyncio.wait_for(worker, 120)
-    for tenant_id in tenants:
-        scans = await _scans(services, tenant_id)
-        assert [s["status"] for s in scans] == ["completed"], (tenant_id, scans)
-        assert len(await _findings(services, tenant_id)) == len(CATALOGUE)
-    assert await services.scan_queue.receive(1, visibility_timeout=1) == []
+        stop.set()
+        await asyncio.wait_for(worker, 60)
+        graphsim.clear_faults()
+    try:
+        attempts = []
+        for tenant_id in tenants:
+            (scan,) = await _scans(services, tenant_id)
+            assert scan["status"] == "completed", (tenant_id, scan)
+            attempts.append(scan["attempt"])
+            assert len(await _findings(services, tenant_id)) == len(CATALOGUE)
+            customer, _ = await get_customer(services.store.org(org_id), tenant_id)
+            assert customer.summary.last_scan_id == "fleet" and len(customer.summary.trend) == 1
+        # The restart caught scans in flight (else this tested nothing), and each finished once.
+        assert max(attempts) > 1, attempts
+        assert await services.scan_queue.receive(1, visibility_timeout=1) == []
+    finally:
+        await services.close()
 
 
 @pytest.fixture
@@ -211,9 +236,8 @@ async def test_azurite_down_while_a_report_is_written_is_retried_and_nothing_is_
     from core.reports.summary import enqueue_due_summaries, handle_summary_message, summary_queue
     from functions.local_host import drain_summary_queue_once
 
-    env = {k.lower(): v for k, v in {**disk_stack.env(), **graphsim.env()}.items()}
     # One quick try: the point is what happens after storage gives up, not how long it tries.
-    settings = Settings(**env, storage_retry_total=1)  # type: ignore[arg-type]
+    settings = _settings_for(disk_stack, graphsim, storage_retry_total=1)
     services = build_services(settings)
     await prepare_local_resources(services)
     org_id, recipient = f"org-{uuid.uuid4().hex[:8]}", f"it-{uuid.uuid4().hex[:8]}@customer.example"
