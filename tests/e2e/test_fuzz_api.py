@@ -81,9 +81,7 @@ def schema(running_api: str) -> Any:
 
 def _operations() -> list[str]:
     # The labels only; the schema itself is loaded from the running API.
-    from functions.api import create_api as build
-
-    spec = build(LazyServices()).openapi()
+    spec = create_api(LazyServices()).openapi()
     return sorted(f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops)
 
 

@@ -176,8 +176,7 @@ def durable_stack(tmp_path: Path) -> Iterator[LocalStack]:
 
 
 def _settings_for(stack: LocalStack, graphsim: GraphSimulator, **overrides: Any) -> Settings:
-    env = {k.lower(): v for k, v in {**stack.env(), **graphsim.env()}.items()}
-    return Settings(**{**env, **overrides})
+    return stack.settings(**{k.lower(): v for k, v in graphsim.env().items()}, **overrides)
 
 
 async def test_the_cosmos_stand_in_restarted_mid_fleet_scan_loses_nothing(
