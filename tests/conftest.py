@@ -58,6 +58,27 @@ async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         await services.close()
 
 
+@contextlib.asynccontextmanager
+async def loopback_webhook_services(settings: Settings) -> AsyncIterator[Services]:
+    """Services that accept loopback webhook endpoints, with a webhook queue of their own."""
+    from core.webhooks.delivery import webhook_queue
+
+    local = settings.model_copy(
+        update={"webhooks_allow_loopback": True, "webhook_queue_name": f"hooks-{uuid.uuid4().hex[:10]}"}
+    )
+    services = build_services(local)
+    try:
+        await prepare_local_resources(services)
+        queue = webhook_queue(services)
+        try:
+            await queue.ensure()
+        finally:
+            await queue.close()
+        yield services
+    finally:
+        await services.close()
+
+
 @pytest.fixture
 async def api(settings: Settings, services: Services) -> AsyncIterator[httpx.AsyncClient]:
     async with asgi_client(settings) as client:

@@ -12,7 +12,6 @@ import json
 import os
 import random
 import re
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.bootstrap import Services, build_services
+from core.bootstrap import Services
 from core.customers import register_customer
 from core.scan.requests import ScanRequest
 from core.scheduling import handle_scan_request
@@ -29,7 +28,7 @@ from core.webhooks.delivery import deliver, webhook_queue
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from functions.api.examples import EXAMPLES_FILE, operation_key, recorded_examples
-from tests.conftest import asgi_client
+from tests.conftest import asgi_client, loopback_webhook_services
 from tests.world import World
 
 UPDATE = os.environ.get("UPDATE_RESPONSE_EXAMPLES") == "1"
@@ -163,18 +162,11 @@ class Walk:
 
 @pytest.fixture(scope="module")
 async def walk(api_settings: Settings) -> AsyncIterator[Walk]:
-    settings = api_settings.model_copy(
-        update={"webhooks_allow_loopback": True, "webhook_queue_name": f"hooks-{uuid.uuid4().hex[:10]}"}
-    )
-    services = build_services(settings)
-    queue = webhook_queue(services)
-    await queue.ensure()
-    try:
-        async with asgi_client(settings) as client:
-            yield Walk(client, services)
-    finally:
-        await queue.close()
-        await services.close()
+    async with (
+        loopback_webhook_services(api_settings) as services,
+        asgi_client(services.settings) as client,
+    ):
+        yield Walk(client, services)
 
 
 async def _deliver_queued(services: Services) -> None:

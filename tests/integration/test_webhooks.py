@@ -4,7 +4,6 @@ the library, retries with back-off, and disabling an endpoint that keeps failing
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
 import uuid
 from collections.abc import AsyncIterator
@@ -22,12 +21,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core.bootstrap import Services, build_services, prepare_local_resources
+from core.bootstrap import Services
 from core.settings import Settings
 from core.webhooks.delivery import DISABLE_AFTER, deliver, publish, webhook_queue
 from core.webhooks.endpoints import EndpointRefused, check_events, check_url, create_endpoint
 from devtools.processes import free_port
 from devtools.stack import write_self_signed_certificate
+from tests.conftest import loopback_webhook_services
 
 
 @dataclass
@@ -73,31 +73,16 @@ async def receiver(tmp_path: Path) -> AsyncIterator[Receiver]:
     await task
 
 
-@contextlib.asynccontextmanager
-async def _hook_services(settings: Settings) -> AsyncIterator[Services]:
-    """Services that accept loopback endpoints, with a webhook queue of their own."""
-    local = settings.model_copy(
-        update={"webhooks_allow_loopback": True, "webhook_queue_name": f"hooks-{uuid.uuid4().hex[:10]}"}
-    )
-    services = build_services(local)
-    try:
-        await prepare_local_resources(services)
-        await webhook_queue(services).ensure()
-        yield services
-    finally:
-        await services.close()
-
-
 @pytest.fixture
 async def hooks(settings: Settings) -> AsyncIterator[Services]:
-    async with _hook_services(settings) as services:
+    async with loopback_webhook_services(settings) as services:
         yield services
 
 
 @pytest.fixture
 async def scan_hooks(scan_settings: Settings) -> AsyncIterator[Services]:
     """As `hooks`, with the Graph simulator's settings (scans and mail)."""
-    async with _hook_services(scan_settings) as services:
+    async with loopback_webhook_services(scan_settings) as services:
         yield services
 
 
