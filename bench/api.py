@@ -67,8 +67,8 @@ async def seed(settings: Settings, org_id: str, customers: int, admin: dict[str,
             for c, s in zip(chosen, statuses, strict=True)
         ]
         findings = [next_finding(r, None, "bench-scan", started)[0] for r in results]
-        await services.store.tenant(tenant_id).upsert_many(findings)
         customer_id = uuid.uuid4().hex
+        await services.store.relationship(customer_id).upsert_many(findings)
         customer = Customer(
             id=customer_document_id(customer_id),
             customer_id=customer_id,

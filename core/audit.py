@@ -1,8 +1,9 @@
 """The audit log: who did what, when, from where.
 
 Every entry is written to the org's partition (MSP admins read their whole org's log in one
-single-partition query); an entry about one customer tenant is also written to that tenant's
-partition, so the tenant's own admins read theirs without seeing the org's.
+single-partition query); an entry about one customer is also written to that relationship's
+partition, so the tenant's own admins read theirs without seeing the org's, and another org that
+manages the same tenant never sees it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from core.customers import find_customer
 from core.store.cosmos import CosmosStore
 from core.store.repository import PartitionRepository
 
@@ -49,6 +51,7 @@ async def record(
     action: str,
     target: dict[str, Any],
     tenant_id: str | None = None,
+    relationship_id: str | None = None,
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
     entry = {
@@ -63,8 +66,12 @@ async def record(
         "auditTenantId": tenant_id,
     }
     await store.org(org_id).create(entry)
-    if tenant_id:
-        await store.tenant(tenant_id).create(entry)
+    if tenant_id and not relationship_id:
+        # The org's relationship with the tenant, if it still has one (a removal is logged after).
+        found = await find_customer(store.org(org_id), tenant_id)
+        relationship_id = found[0].relationship_id if found else None
+    if relationship_id:
+        await store.relationship(relationship_id).create(entry)
     return entry
 
 

@@ -1,5 +1,11 @@
 """Customers of an org, as stored in the org's partition, with the denormalised posture summary
-that the fleet view and cross-tenant search read in one single-partition query."""
+that the fleet view and cross-tenant search read in one single-partition query.
+
+A customer record is a *relationship*: one org managing one Microsoft 365 tenant. Its id
+(`customer_id`) is the partition of everything the org learns about the tenant, so two orgs that
+manage the same tenant never share a finding, a scan or an audit entry, and a relationship added
+again after removal starts empty. Only a relationship whose tenant's admin proved consent for this
+org grants access to tenant data (`grants_access`)."""
 
 from __future__ import annotations
 
@@ -95,6 +101,22 @@ class Customer(Document):
     # Set when the MSP cancels the customer: scans stop after it, billing ends with that day.
     cancelled_on: date | None = None
 
+    @property
+    def relationship_id(self) -> str:
+        """The partition of this relationship's tenant-level data (DESIGN.md, data model)."""
+        return self.customer_id
+
+    def cancelled_by(self, day: date) -> bool:
+        """Cancelled with effect before `day`: the cancellation day itself still counts."""
+        return self.cancelled_on is not None and self.cancelled_on < day
+
+    def grants_access(self, day: date) -> bool:
+        """Whether people may reach this relationship's tenant data on `day`. Pending consent
+        means nobody at the tenant proved anything yet; a lost connection keeps its history
+        readable; a cancelled relationship shows only its customer record."""
+        proven = self.connection.state in (ConnectionState.CONNECTED, ConnectionState.CONNECTION_LOST)
+        return proven and self.tenant_id is not None and not self.cancelled_by(day)
+
     def is_due(self, now: datetime) -> bool:
         if self.connection.state is not ConnectionState.CONNECTED or self.cancelled_on is not None:
             return False
@@ -175,7 +197,7 @@ async def update_customer_by_id(
 
 async def mark_connection_lost(
     org: OrgRepository, tenant_id: str, error_code: str | None, message: str
-) -> None:
+) -> Customer:
     """The tenant removed the app (or never had it): keep every record, stop scanning it."""
 
     def lose(customer: Customer) -> None:
@@ -186,7 +208,7 @@ async def mark_connection_lost(
             message=message[:300],
         )
 
-    await update_customer(org, tenant_id, lose)
+    return await update_customer(org, tenant_id, lose)
 
 
 async def register_customer(

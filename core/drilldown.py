@@ -14,7 +14,7 @@ from core.customers import Customer
 from core.paging import BadPageToken, decode_page_token, encode_page_token, query_scope
 from core.posture import effective
 from core.scan.findings import acceptance_in_force
-from core.store import NotFound, TenantRepository
+from core.store import NotFound, RelationshipRepository
 from core.store.errors import Unavailable
 
 SEVERITY_RANK = {s.value: rank for rank, s in enumerate(Severity)}  # critical first
@@ -63,7 +63,7 @@ def _with_acceptance_state(finding: dict[str, Any], now: datetime) -> dict[str, 
     return {**finding, "accepted": acceptance_in_force(finding, now)}
 
 
-async def dashboard(tenant: TenantRepository, customer: Customer, now: datetime) -> dict[str, Any]:
+async def dashboard(tenant: RelationshipRepository, customer: Customer, now: datetime) -> dict[str, Any]:
     findings = await tenant.query_all("c.type = @t", {"@t": "finding"})
     posture = effective(customer.summary, now)
     failing = [f for f in findings if f["status"] == Status.FAIL.value]
@@ -82,11 +82,16 @@ async def dashboard(tenant: TenantRepository, customer: Customer, now: datetime)
 
 
 async def findings_page(
-    tenant: TenantRepository, wanted: FindingFilter, *, page_size: int, page_token: str | None, now: datetime
+    tenant: RelationshipRepository,
+    wanted: FindingFilter,
+    *,
+    page_size: int,
+    page_token: str | None,
+    now: datetime,
 ) -> tuple[list[dict[str, Any]], str | None]:
     where, params = wanted.where(now)
     # The clock parameter changes with every request; the rest says what the page is of.
-    scope = query_scope(tenant.tenant_id, where, sorted((k, v) for k, v in params.items() if k != "@now"))
+    scope = query_scope(tenant.relationship_id, where, sorted((k, v) for k, v in params.items() if k != "@now"))
     continuation = decode_page_token(page_token, scope)
     try:
         page = await tenant.query_page(
@@ -100,7 +105,7 @@ async def findings_page(
     return items, encode_page_token(scope, page.continuation)
 
 
-async def finding_detail(tenant: TenantRepository, check_id: str, now: datetime) -> dict[str, Any]:
+async def finding_detail(tenant: RelationshipRepository, check_id: str, now: datetime) -> dict[str, Any]:
     finding = (await tenant.get(f"finding:{check_id}")).body
     try:
         meta = get_check(check_id).metadata
@@ -117,9 +122,9 @@ async def finding_detail(tenant: TenantRepository, check_id: str, now: datetime)
 
 
 async def scan_history(
-    tenant: TenantRepository, *, page_size: int, page_token: str | None
+    tenant: RelationshipRepository, *, page_size: int, page_token: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    scope = query_scope(tenant.tenant_id, "scans")
+    scope = query_scope(tenant.relationship_id, "scans")
     page = await tenant.query_page(
         "c.type = @t",
         {"@t": "scan"},

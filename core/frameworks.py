@@ -11,7 +11,7 @@ from typing import Any, Literal
 from core.checks.catalogue import CATALOGUE
 from core.checks.model import Status
 from core.scan.findings import acceptance_in_force
-from core.store import TenantRepository
+from core.store import RelationshipRepository
 
 Framework = Literal["cis", "scuba"]
 FRAMEWORKS: dict[str, str] = {
@@ -41,7 +41,9 @@ def _control_key(control_id: str) -> tuple[object, ...]:
     return tuple(int(p) if p.isdigit() else p for p in control_id.replace("v", ".v.").split("."))
 
 
-async def framework_coverage(tenant: TenantRepository, framework: Framework, now: datetime) -> dict[str, Any]:
+async def framework_coverage(
+    tenant: RelationshipRepository, framework: Framework, now: datetime
+) -> dict[str, Any]:
     findings = {f["checkId"]: f for f in await tenant.query_all("c.type = @t", {"@t": "finding"})}
     controls: dict[str, Control] = defaultdict(lambda: Control(""))
     for check in CATALOGUE:

@@ -198,7 +198,11 @@ async def complete_consent(
 
     connected = await update_customer_by_id(org, customer.customer_id, connect)
     request = ScanRequest(
-        org_id=org_id, tenant_id=tenant_id, request_id=f"consent-{_hash(secret)[:16]}", reason="consent"
+        org_id=org_id,
+        tenant_id=tenant_id,
+        customer_id=customer.customer_id,
+        request_id=f"consent-{_hash(secret)[:16]}",
+        reason="consent",
     )
     await services.scan_queue.send(request.to_message())
     connected_event = {"tenantId": tenant_id, "customerId": customer.customer_id, "reconnected": reconnect}
@@ -208,6 +212,7 @@ async def complete_consent(
         org_id=org_id,
         actor=actor,
         tenant_id=tenant_id,
+        relationship_id=customer.relationship_id,
         action="consent.reconnected" if reconnect else "consent.granted",
         target={"customerId": customer.customer_id, "tenantId": tenant_id},
     )
@@ -216,13 +221,14 @@ async def complete_consent(
 
 async def connection_lost(services: Services, org_id: str, tenant_id: str, exc: TenantUnreachable) -> None:
     """The tenant removed the app: mark it, keep its history, and say so in the audit log."""
-    await mark_connection_lost(services.store.org(org_id), tenant_id, exc.code, str(exc))
+    lost = await mark_connection_lost(services.store.org(org_id), tenant_id, exc.code, str(exc))
     await emit(services, org_id, [("tenant.connection_lost", {"tenantId": tenant_id, "errorCode": exc.code})])
     await record(
         services.store,
         org_id=org_id,
         actor=SYSTEM,
         tenant_id=tenant_id,
+        relationship_id=lost.relationship_id,
         action="consent.lost",
         target={"tenantId": tenant_id, "errorCode": exc.code},
     )

@@ -13,7 +13,7 @@ from core.audit import SYSTEM, Actor, record
 from core.auth.principals import Grant
 from core.bootstrap import Services
 from core.checks.model import Status
-from core.customers import Customer, update_customer
+from core.customers import Customer, update_customer_by_id
 from core.store import Conflict, NotFound
 
 MAX_ACCEPTANCE = timedelta(days=365)
@@ -24,16 +24,15 @@ class AcceptanceRefused(Exception):
     """The acceptance cannot be made or changed; the message names the field or the reason."""
 
 
-def _tenant(grant: Grant) -> str:
-    if grant.tenant_id is None:
-        raise ValueError("risk acceptance is a tenant action")
-    return grant.tenant_id
-
-
 async def _change_finding(
-    services: Services, tenant_id: str, check_id: str, acceptance: dict[str, Any] | None, *, must_fail: bool
+    services: Services,
+    relationship_id: str,
+    check_id: str,
+    acceptance: dict[str, Any] | None,
+    *,
+    must_fail: bool,
 ) -> dict[str, Any]:
-    repo = services.store.tenant(tenant_id)
+    repo = services.store.relationship(relationship_id)
     for _ in range(8):
         try:
             stored = await repo.get(f"finding:{check_id}")
@@ -59,7 +58,6 @@ async def accept_risk(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     now = now or datetime.now(UTC)
-    tenant_id = _tenant(grant)
     if len(justification.strip()) < MIN_JUSTIFICATION:
         raise AcceptanceRefused(f"justification: say why, in at least {MIN_JUSTIFICATION} characters")
     if expires_at.tzinfo is None:
@@ -74,17 +72,18 @@ async def accept_risk(
         "expiresAt": expires_at.astimezone(UTC).isoformat(),
         "acceptedBy": actor.to_json(),
     }
-    finding = await _change_finding(services, tenant_id, check_id, acceptance, must_fail=True)
+    finding = await _change_finding(services, grant.relationship, check_id, acceptance, must_fail=True)
 
     def remember(customer: Customer) -> None:
         customer.summary.acceptances[check_id] = expires_at.astimezone(UTC)
 
-    await update_customer(services.store.org(grant.org_id), tenant_id, remember)
+    await update_customer_by_id(services.store.org(grant.org_id), grant.relationship, remember)
     await record(
         services.store,
         org_id=grant.org_id,
         actor=actor,
-        tenant_id=tenant_id,
+        tenant_id=grant.tenant_id,
+        relationship_id=grant.relationship,
         action="risk.accepted",
         target={
             "checkId": check_id,
@@ -98,18 +97,18 @@ async def accept_risk(
 async def revoke_acceptance(
     services: Services, grant: Grant, actor: Actor, *, check_id: str
 ) -> dict[str, Any]:
-    tenant_id = _tenant(grant)
-    finding = await _change_finding(services, tenant_id, check_id, None, must_fail=False)
+    finding = await _change_finding(services, grant.relationship, check_id, None, must_fail=False)
 
     def forget(customer: Customer) -> None:
         customer.summary.acceptances.pop(check_id, None)
 
-    await update_customer(services.store.org(grant.org_id), tenant_id, forget)
+    await update_customer_by_id(services.store.org(grant.org_id), grant.relationship, forget)
     await record(
         services.store,
         org_id=grant.org_id,
         actor=actor,
-        tenant_id=tenant_id,
+        tenant_id=grant.tenant_id,
+        relationship_id=grant.relationship,
         action="risk.revoked",
         target={"checkId": check_id},
     )
@@ -128,19 +127,20 @@ async def sweep_expired_acceptances(services: Services, now: datetime | None = N
         for check_id in expired:
             # A finding that is gone (check retired) still has its acceptance dropped below.
             with contextlib.suppress(AcceptanceRefused):
-                await _change_finding(services, customer.tenant_id, check_id, None, must_fail=False)
+                await _change_finding(services, customer.relationship_id, check_id, None, must_fail=False)
 
         def drop(c: Customer, gone: list[str] = expired) -> None:
             for check_id in gone:
                 c.summary.acceptances.pop(check_id, None)
 
-        await update_customer(services.store.org(customer.org_id), customer.tenant_id, drop)
+        await update_customer_by_id(services.store.org(customer.org_id), customer.customer_id, drop)
         for check_id in expired:
             await record(
                 services.store,
                 org_id=customer.org_id,
                 actor=SYSTEM,
                 tenant_id=customer.tenant_id,
+                relationship_id=customer.relationship_id,
                 action="risk.expired",
                 target={"checkId": check_id},
             )

@@ -62,6 +62,7 @@ async def enqueue_due_scans(services: Services, now: datetime | None = None) -> 
         request = ScanRequest(
             org_id=customer.org_id,
             tenant_id=tenant_id,
+            customer_id=customer.customer_id,
             request_id=scheduled_request_id(now),
             reason="schedule",
         )

@@ -57,7 +57,7 @@ def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
         assert g.tenant_id is not None
         wanted = FindingFilter(status=Status.FAIL if only_failing else None)
         items, _ = await findings_page(
-            (await services.get()).store.tenant(g.tenant_id),
+            (await services.get()).store.relationship(g.relationship),
             wanted,
             page_size=100,
             page_token=None,
@@ -98,7 +98,7 @@ def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
         g = await grant(Action.VIEW_TENANT, tenant_id)
         assert g.tenant_id is not None
         built = await services.get()
-        finding = (await built.store.tenant(g.tenant_id).get(f"finding:{check_id}")).body
+        finding = (await built.store.relationship(g.relationship).get(f"finding:{check_id}")).body
         meta = get_check(check_id).metadata
         customer, _ = await get_customer(built.store.org(g.org_id), g.tenant_id)
         return {

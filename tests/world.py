@@ -10,6 +10,7 @@ from core.auth.principals import Membership, grant_membership
 from core.auth.roles import Role
 from core.bootstrap import Services
 from core.customers import Customer, register_customer
+from core.store import RelationshipRepository
 
 
 def _guid() -> str:
@@ -142,3 +143,10 @@ class World:
     def member_id(self, person_id: str) -> str:
         p = self.people[person_id]
         return f"member:{p.tid}:{p.oid}:{p.tenant or 'org'}"
+
+
+async def tenant_data(services: Services, tenant_id: str) -> RelationshipRepository:
+    """The partition of the one relationship a test made with `tenant_id` (a cross-partition
+    look-up, as tests may)."""
+    (customer,) = await services.store.relationships_of(tenant_id)
+    return services.store.relationship(customer.relationship_id)

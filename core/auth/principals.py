@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from core.auth.roles import TENANT_ACTIONS, Action, Role, may
@@ -49,12 +50,21 @@ class Principal:
 
 @dataclass(frozen=True)
 class Grant:
-    """What an authorised request may touch: exactly one org and, for tenant actions, one tenant."""
+    """What an authorised request may touch: exactly one org and, for tenant actions, one tenant
+    through one relationship, whose id is the only partition its tenant data may be read from."""
 
     principal: Principal
     org_id: str
     role: Role
     tenant_id: str | None
+    relationship_id: str | None = None
+
+    @property
+    def relationship(self) -> str:
+        """The relationship id of a tenant grant: the partition its tenant data lives in."""
+        if self.relationship_id is None:
+            raise ValueError("not a tenant grant: it names no relationship")
+        return self.relationship_id
 
 
 def principal_document_id(object_id: str) -> str:
@@ -63,7 +73,7 @@ def principal_document_id(object_id: str) -> str:
 
 async def load_principal(store: CosmosStore, claims: TokenClaims) -> Principal:
     """The caller's memberships. A validly signed user with none is refused, never enrolled."""
-    stored = await store.tenant(claims.tenant_id).find(principal_document_id(claims.object_id))
+    stored = await store.home_tenant(claims.tenant_id).find(principal_document_id(claims.object_id))
     memberships = tuple(Membership.from_json(m) for m in (stored.body["memberships"] if stored else []))
     if not memberships:
         raise Forbidden("you are signed in, but not a member of any organisation in ScanPosture")
@@ -78,24 +88,14 @@ async def authorize(
     tenant_id: str | None = None,
     org_id: str | None = None,
 ) -> Grant:
-    """Decide one request. Tenant actions need `tenant_id`; the org that owns it comes from the
-    principal's memberships and is confirmed against that org's own customer list."""
+    """Decide one request. Tenant actions need `tenant_id`; the grant names the relationship
+    through which the caller reaches it, read from that org's own customer records: the URL names
+    a tenant, never a partition, and only a relationship whose tenant's admin proved consent for
+    that org opens its data (`Customer.grants_access`)."""
     if action in TENANT_ACTIONS:
         if not tenant_id:
             raise ValueError(f"{action} needs a tenant")
-        for m in principal.memberships:
-            if m.tenant_id == tenant_id and may(m.role, action):
-                return Grant(principal, m.org_id, m.role, tenant_id)
-        msp_orgs = [
-            m
-            for m in principal.memberships
-            if m.role.is_msp and may(m.role, action) and org_id in (None, m.org_id)
-        ]
-        for m in msp_orgs:
-            # The URL names the tenant; only the org's own records say the tenant is its customer.
-            if await find_customer(store.org(m.org_id), tenant_id) is not None:
-                return Grant(principal, m.org_id, m.role, tenant_id)
-        raise Forbidden(f"you may not {action.value.replace('_', ' ')} for this tenant")
+        return await _tenant_grant(store, principal, action, tenant_id, org_id)
     candidates = [m for m in principal.memberships if m.role.is_msp and may(m.role, action)]
     if org_id is not None:
         candidates = [m for m in candidates if m.org_id == org_id]
@@ -104,6 +104,24 @@ async def authorize(
     if len({m.org_id for m in candidates}) > 1:
         raise Forbidden("you belong to several organisations: say which one (org)")
     return Grant(principal, candidates[0].org_id, candidates[0].role, None)
+
+
+async def _tenant_grant(
+    store: CosmosStore, principal: Principal, action: Action, tenant_id: str, org_id: str | None
+) -> Grant:
+    # A customer membership names its tenant; an MSP membership covers its org's customers.
+    scopes = [
+        m
+        for m in principal.memberships
+        if may(m.role, action) and org_id in (None, m.org_id) and (m.role.is_msp or m.tenant_id == tenant_id)
+    ]
+    scopes.sort(key=lambda m: m.role.is_msp)  # the person's own tenant first
+    today = datetime.now(UTC).date()
+    for m in scopes:
+        found = await find_customer(store.org(m.org_id), tenant_id)
+        if found is not None and found[0].grants_access(today):
+            return Grant(principal, m.org_id, m.role, tenant_id, found[0].relationship_id)
+    raise Forbidden(f"you may not {action.value.replace('_', ' ')} for this tenant")
 
 
 async def grant_membership(
@@ -150,7 +168,7 @@ async def _change_memberships(
     add: Membership | None = None,
     remove: Membership | None = None,
 ) -> None:
-    repo = store.tenant(tid)
+    repo = store.home_tenant(tid)
     target = add or remove
     assert target is not None
     for _ in range(8):

@@ -132,7 +132,7 @@ async def meter_day(services: Services, day: date) -> int:
     Cross-partition (all orgs), as billing jobs may be."""
     written = 0
     async for customer in services.store.connected_customers():
-        if customer.cancelled_on is not None and customer.cancelled_on < day:
+        if customer.cancelled_by(day):
             continue
         written += await carry_over(services.store.org(customer.org_id), customer, day)
     return written

@@ -108,6 +108,7 @@ async def update_branding(
         org_id=scope.org_id,
         actor=actor,
         tenant_id=grant.tenant_id,
+        relationship_id=grant.relationship_id,
         action="branding.changed",
         target={"customerId": scope.customer_id, "changed": sorted([*changes, *(["logo"] if logo else [])])},
     )

@@ -28,9 +28,10 @@ class NoScanYet(Exception):
     """A report needs a completed scan."""
 
 
-def report_blob_name(tenant_id: str, scan_id: str) -> str:
-    # In the "reports" container, so the full path reads reports/{tenantId}/{scanId}.pdf.
-    return f"{tenant_id}/{scan_id}.pdf"
+def report_blob_name(relationship_id: str, scan_id: str) -> str:
+    # In the "reports" container, so the full path reads reports/{relationshipId}/{scanId}.pdf:
+    # under the relationship, like every other piece of what one org learned about one tenant.
+    return f"{relationship_id}/{scan_id}.pdf"
 
 
 def _finding(doc: dict[str, Any], now: datetime) -> ReportFinding:
@@ -66,7 +67,7 @@ async def assemble(services: Services, customer: Customer, now: datetime) -> Rep
         or customer.summary.last_scan_at is None
     ):
         raise NoScanYet(f"{customer.display_name} has not been scanned yet")
-    tenant = services.store.tenant(customer.tenant_id)
+    tenant = services.store.relationship(customer.relationship_id)
     docs = await tenant.query_all("c.type = @t", {"@t": "finding"})
     findings = sorted(
         (_finding(d, now) for d in docs),
@@ -122,7 +123,7 @@ async def generate_report(
 
     # Rendering is CPU work; a thread keeps the event loop answering other requests meanwhile.
     pdf = await asyncio.to_thread(render_report, data)
-    blob = report_blob_name(tenant_id, data.scan_id)
+    blob = report_blob_name(customer.relationship_id, data.scan_id)
     await services.blobs.put(services.settings.reports_container, blob, pdf, "application/pdf")
     report = {
         "id": f"report:{data.scan_id}",
@@ -135,31 +136,32 @@ async def generate_report(
         "score": data.score,
         "branded": data.brand.enabled,
     }
-    await services.store.tenant(tenant_id).upsert(report)
+    await services.store.relationship(customer.relationship_id).upsert(report)
     await record(
         services.store,
         org_id=org_id,
         actor=actor,
         tenant_id=tenant_id,
+        relationship_id=customer.relationship_id,
         action="report.generated",
         target={"scanId": data.scan_id, "sizeBytes": len(pdf)},
     )
     return report
 
 
-async def list_reports(services: Services, tenant_id: str) -> list[dict[str, Any]]:
-    reports = await services.store.tenant(tenant_id).query_all("c.type = @t", {"@t": "report"})
+async def list_reports(services: Services, relationship_id: str) -> list[dict[str, Any]]:
+    reports = await services.store.relationship(relationship_id).query_all("c.type = @t", {"@t": "report"})
     return sorted(reports, key=lambda r: r["generatedAt"], reverse=True)
 
 
-async def read_report(services: Services, tenant_id: str, scan_id: str) -> bytes:
-    record_ = await services.store.tenant(tenant_id).get(f"report:{scan_id}")  # NotFound if none
+async def read_report(services: Services, relationship_id: str, scan_id: str) -> bytes:
+    record_ = await services.store.relationship(relationship_id).get(f"report:{scan_id}")  # NotFound if none
     return await services.blobs.get(services.settings.reports_container, record_.body["blob"])
 
 
-async def report_link(services: Services, tenant_id: str, scan_id: str) -> tuple[str, datetime]:
+async def report_link(services: Services, relationship_id: str, scan_id: str) -> tuple[str, datetime]:
     """A short-lived read-only link to one stored report."""
-    stored = await services.store.tenant(tenant_id).find(f"report:{scan_id}")
+    stored = await services.store.relationship(relationship_id).find(f"report:{scan_id}")
     if stored is None:
         raise NotFound("report", scan_id)
     valid = timedelta(minutes=services.settings.report_link_minutes)

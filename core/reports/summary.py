@@ -71,12 +71,12 @@ async def send_summary(
     now = now or datetime.now(UTC)
     customer, _ = await get_customer(services.store.org(org_id), tenant_id)
     data = await assemble(services, customer, now)
-    tenant = services.store.tenant(tenant_id)
+    tenant = services.store.relationship(customer.relationship_id)
     try:
-        pdf = await read_report(services, tenant_id, data.scan_id)
+        pdf = await read_report(services, customer.relationship_id, data.scan_id)
     except NotFound:
         await generate_report(services, org_id, tenant_id, actor, now)
-        pdf = await read_report(services, tenant_id, data.scan_id)
+        pdf = await read_report(services, customer.relationship_id, data.scan_id)
     scan = await tenant.find(f"scan:{data.scan_id}")
     changes = (scan.body.get("changes") if scan else None) or {}
     attached = len(pdf) <= services.settings.mail_attachment_limit_bytes
@@ -121,6 +121,7 @@ async def send_summary(
         org_id=org_id,
         actor=actor,
         tenant_id=tenant_id,
+        relationship_id=customer.relationship_id,
         action=f"summary.{delivery['status']}",
         target={"period": period, "scanId": data.scan_id, "attempt": delivery["attempts"]},
     )
@@ -146,13 +147,13 @@ async def _due(services: Services, now: datetime) -> AsyncIterator[tuple[Custome
         if customer.connection.state is not ConnectionState.CONNECTED:
             continue
         period = period_of(customer, now)
-        if await _settled(services, customer.tenant_id, period) is None:
+        if await _settled(services, customer.relationship_id, period) is None:
             yield customer, period
 
 
-async def _settled(services: Services, tenant_id: str, period: str) -> str | None:
+async def _settled(services: Services, relationship_id: str, period: str) -> str | None:
     """Why the period's summary needs nothing more (sent, or out of attempts), or None."""
-    existing = await services.store.tenant(tenant_id).find(f"delivery:{period}")
+    existing = await services.store.relationship(relationship_id).find(f"delivery:{period}")
     if existing and existing.body["status"] == "sent":
         return "already sent"
     if existing and existing.body["attempts"] >= MAX_ATTEMPTS:
@@ -169,7 +170,12 @@ async def enqueue_due_summaries(services: Services, now: datetime | None = None)
     try:
         async for customer, period in _due(services, now):
             assert customer.tenant_id is not None
-            message = {"orgId": customer.org_id, "tenantId": customer.tenant_id, "period": period}
+            message = {
+                "orgId": customer.org_id,
+                "tenantId": customer.tenant_id,
+                "customerId": customer.customer_id,
+                "period": period,
+            }
             await queue.send(message)
             queued += 1
     finally:
@@ -185,7 +191,13 @@ async def handle_summary_message(services: Services, text: str, now: datetime | 
         org_id, tenant_id, period = (str(message[k]) for k in ("orgId", "tenantId", "period"))
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"malformed summary message: {type(exc).__name__}") from exc
-    settled = await _settled(services, tenant_id, period)
+    try:
+        customer, _ = await get_customer(services.store.org(org_id), tenant_id)
+    except NotFound:
+        return "skipped: the customer is gone"
+    if message.get("customerId", customer.customer_id) != customer.customer_id:
+        return "skipped: queued for a relationship that no longer exists"
+    settled = await _settled(services, customer.relationship_id, period)
     if settled:
         return f"skipped: {settled}"
     try:

@@ -13,7 +13,7 @@ from core.audit import Actor, record
 from core.auth.principals import Grant
 from core.bootstrap import Services
 from core.scan.requests import ScanRequest
-from core.store import AlreadyExists, Conflict, TenantRepository
+from core.store import AlreadyExists, Conflict, RelationshipRepository
 
 PENDING_ID = "scan-request:pending"
 # A request still pending after this long was lost (its message poisoned): a new one may start.
@@ -36,7 +36,7 @@ def _is_live(body: dict[str, Any], now: datetime) -> bool:
 
 async def request_scan(services: Services, grant: Grant, actor: Actor) -> ScanTicket:
     assert grant.tenant_id is not None
-    tenant = services.store.tenant(grant.tenant_id)
+    tenant = services.store.relationship(grant.relationship)
     now = datetime.now(UTC)
     for _ in range(4):
         existing = await tenant.find(PENDING_ID)
@@ -60,7 +60,11 @@ async def request_scan(services: Services, grant: Grant, actor: Actor) -> ScanTi
         except (AlreadyExists, Conflict):
             continue  # someone asked at the same moment: theirs is the one
         request = ScanRequest(
-            org_id=grant.org_id, tenant_id=grant.tenant_id, request_id=scan_id, reason="manual"
+            org_id=grant.org_id,
+            tenant_id=grant.tenant_id,
+            customer_id=grant.relationship,
+            request_id=scan_id,
+            reason="manual",
         )
         await services.scan_queue.send(request.to_message())
         await record(
@@ -68,6 +72,7 @@ async def request_scan(services: Services, grant: Grant, actor: Actor) -> ScanTi
             org_id=grant.org_id,
             actor=actor,
             tenant_id=grant.tenant_id,
+            relationship_id=grant.relationship,
             action="scan.requested",
             target={"scanId": scan_id},
         )
@@ -75,7 +80,7 @@ async def request_scan(services: Services, grant: Grant, actor: Actor) -> ScanTi
     raise Conflict(PENDING_ID)
 
 
-async def mark_pending(tenant: TenantRepository, scan_id: str, status: str) -> None:
+async def mark_pending(tenant: RelationshipRepository, scan_id: str, status: str) -> None:
     """Move the pending request along (running, then done) if it is the one being scanned."""
     existing = await tenant.find(PENDING_ID)
     if existing is None or existing.body["scanId"] != scan_id:

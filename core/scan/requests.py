@@ -13,13 +13,16 @@ class ScanRequest(BaseModel):
 
     org_id: str = Field(alias="orgId", min_length=1, max_length=64)
     tenant_id: str = Field(alias="tenantId", min_length=1, max_length=64)
+    # The relationship the scan is for; a message that outlived it is dropped, not scanned into
+    # a relationship added later for the same tenant. Absent in messages queued by older versions.
+    customer_id: str | None = Field(default=None, alias="customerId", pattern=r"^[A-Za-z0-9-]{1,64}$")
     # Idempotency key, unique within the tenant: a redelivered message carries the same one, so it
     # yields one scan. It becomes the scan's id (and the report's blob name), hence the pattern.
     request_id: str = Field(alias="requestId", pattern=r"^[A-Za-z0-9._-]{1,80}$")
     reason: Literal["schedule", "manual", "consent"] = "schedule"
 
     def to_message(self) -> dict[str, str]:
-        return self.model_dump(by_alias=True)
+        return self.model_dump(by_alias=True, exclude_none=True)
 
 
 def scheduled_request_id(now: datetime) -> str:

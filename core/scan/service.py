@@ -27,7 +27,7 @@ from core.scan.findings import next_finding
 from core.scan.now import mark_pending
 from core.scan.requests import ScanRequest
 from core.scan.scoring import SCORING_METHOD
-from core.store import AlreadyExists, Conflict, NotFound, StoredItem, TenantRepository
+from core.store import AlreadyExists, Conflict, NotFound, RelationshipRepository, StoredItem
 from core.webhooks.events import emit, scan_events
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class TenantBusy(Exception):
     """Another scan of this tenant is running. Transient: the queue delivers the request again."""
 
 
-async def acquire_scan_lease(tenant: TenantRepository, scan_id: str, now: datetime) -> StoredItem:
+async def acquire_scan_lease(tenant: RelationshipRepository, scan_id: str, now: datetime) -> StoredItem:
     """At most one scan runs per tenant: whoever holds the lease scans; a lease whose holder died
     expires after STALE_AFTER. Create and etag-guarded replace make the hand-over race-free."""
     body = {
@@ -76,15 +76,15 @@ async def acquire_scan_lease(tenant: TenantRepository, scan_id: str, now: dateti
             return await tenant.replace(body, existing.etag)
     except (AlreadyExists, Conflict):
         pass
-    raise TenantBusy(f"tenant {tenant.tenant_id} is being scanned by another request")
+    raise TenantBusy(f"relationship {tenant.relationship_id} is being scanned by another request")
 
 
-async def release_scan_lease(tenant: TenantRepository, lease: StoredItem) -> None:
+async def release_scan_lease(tenant: RelationshipRepository, lease: StoredItem) -> None:
     with contextlib.suppress(NotFound, Conflict):  # expired and taken over: not ours any more
         await tenant.delete(LEASE_ID, lease.etag)
 
 
-async def _claim(tenant: TenantRepository, request: ScanRequest, now: datetime) -> StoredItem | None:
+async def _claim(tenant: RelationshipRepository, request: ScanRequest, now: datetime) -> StoredItem | None:
     """Start the scan document for this request, or None when the request is a duplicate.
 
     Called only while holding the tenant's scan lease, so a "running" document here is an attempt
@@ -119,12 +119,15 @@ async def _claim(tenant: TenantRepository, request: ScanRequest, now: datetime) 
 
 
 async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
-    org, tenant = services.store.org(request.org_id), services.store.tenant(request.tenant_id)
     try:
-        customer, _ = await get_customer(org, request.tenant_id)
+        customer, _ = await get_customer(services.store.org(request.org_id), request.tenant_id)
     except NotFound:
         return ScanOutcome(request.request_id, "skipped", "no such customer in this org")
-    if customer.cancelled_on is not None and customer.cancelled_on < datetime.now(UTC).date():
+    if request.customer_id is not None and request.customer_id != customer.customer_id:
+        # Queued for a relationship that was removed since; the tenant's new one starts afresh.
+        return ScanOutcome(request.request_id, "skipped", "queued for a relationship that no longer exists")
+    tenant = services.store.relationship(customer.relationship_id)
+    if customer.cancelled_by(datetime.now(UTC).date()):
         return ScanOutcome(
             request.request_id, "skipped", f"customer was cancelled on {customer.cancelled_on}"
         )
@@ -147,7 +150,7 @@ async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
 async def _scan_claimed(
     services: Services, request: ScanRequest, customer: Customer, claim: StoredItem, started: datetime
 ) -> ScanOutcome:
-    tenant = services.store.tenant(request.tenant_id)
+    tenant = services.store.relationship(customer.relationship_id)
     clock = time.perf_counter()
     manual = request.reason == "manual"  # only "scan now" requests have a pending marker
     if manual:
@@ -184,7 +187,7 @@ async def _record(
     started: datetime,
     clock: float,
 ) -> ScanOutcome:
-    tenant = services.store.tenant(request.tenant_id)
+    tenant = services.store.relationship(customer.relationship_id)
     results, snapshot = assessment.results, assessment.snapshot
     previous = {f["checkId"]: f for f in await tenant.query_all("c.type = @t", {"@t": "finding"})}
     findings, changes = [], {"new": 0, "persisting": 0, "resolved": 0}

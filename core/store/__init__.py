@@ -1,7 +1,13 @@
 """Adapters for Cosmos DB, Blob storage and Queue storage."""
 
 from core.store.errors import AlreadyExists, Conflict, NotFound, StoreError, Unavailable
-from core.store.repository import OrgRepository, Page, StoredItem, TenantRepository
+from core.store.repository import (
+    OrgRepository,
+    Page,
+    RelationshipRepository,
+    StoredItem,
+    TenantRepository,
+)
 
 __all__ = [
     "AlreadyExists",
@@ -9,6 +15,7 @@ __all__ = [
     "NotFound",
     "OrgRepository",
     "Page",
+    "RelationshipRepository",
     "StoreError",
     "StoredItem",
     "TenantRepository",

@@ -1,4 +1,4 @@
-"""The Cosmos DB account: one database, two containers, and the repositories built over them."""
+"""The Cosmos DB account: one database, three containers, and the repositories built over them."""
 
 from __future__ import annotations
 
@@ -9,14 +9,21 @@ from azure.cosmos import PartitionKey
 from azure.cosmos.aio import ContainerProxy, CosmosClient
 
 from core.settings import Settings
-from core.store.repository import OrgRepository, TenantRepository
+from core.store.repository import OrgRepository, RelationshipRepository, TenantRepository
 
 if TYPE_CHECKING:
     from core.customers import Customer
 
 ORGS_CONTAINER = "orgs"
+# People's principal documents, keyed by their own home tenant.
 TENANTS_CONTAINER = "tenants"
-CONTAINERS: dict[str, str] = {ORGS_CONTAINER: "/orgId", TENANTS_CONTAINER: "/tenantId"}
+# Tenant-level data, keyed by the relationship (one org managing one tenant), never the tenant id.
+RELATIONSHIPS_CONTAINER = "relationships"
+CONTAINERS: dict[str, str] = {
+    ORGS_CONTAINER: "/orgId",
+    TENANTS_CONTAINER: "/tenantId",
+    RELATIONSHIPS_CONTAINER: "/relationshipId",
+}
 
 
 def _client_from_settings(settings: Settings) -> CosmosClient:
@@ -42,6 +49,7 @@ class CosmosStore:
         self._database = client.get_database_client(database_name)
         self._orgs: ContainerProxy = self._database.get_container_client(ORGS_CONTAINER)
         self._tenants: ContainerProxy = self._database.get_container_client(TENANTS_CONTAINER)
+        self._relationships: ContainerProxy = self._database.get_container_client(RELATIONSHIPS_CONTAINER)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CosmosStore:
@@ -56,8 +64,13 @@ class CosmosStore:
     def org(self, org_id: str) -> OrgRepository:
         return OrgRepository(self._orgs, org_id)
 
-    def tenant(self, tenant_id: str) -> TenantRepository:
+    def home_tenant(self, tenant_id: str) -> TenantRepository:
+        """People whose home directory is `tenant_id` (their memberships)."""
         return TenantRepository(self._tenants, tenant_id)
+
+    def relationship(self, relationship_id: str) -> RelationshipRepository:
+        """One org's data about one tenant it manages."""
+        return RelationshipRepository(self._relationships, relationship_id)
 
     async def connected_customers(self) -> AsyncIterator[Customer]:
         """Every connected customer of every org. Cross-partition: for scheduling jobs only,
@@ -71,6 +84,18 @@ class CosmosStore:
         ]
         async for raw in self._orgs.query_items(query, parameters=parameters):
             yield Customer.model_validate(raw)
+
+    async def relationships_of(self, tenant_id: str) -> list[Customer]:
+        """Every org's relationship with one tenant, in any state. Cross-partition: for jobs (the
+        migration) and tests only, never on a request path."""
+        from core.customers import CUSTOMER_TYPE, Customer
+
+        query = "SELECT * FROM c WHERE c.type = @type AND c.tenantId = @tenant"
+        parameters: list[dict[str, object]] = [
+            {"name": "@type", "value": CUSTOMER_TYPE},
+            {"name": "@tenant", "value": tenant_id},
+        ]
+        return [Customer.model_validate(raw) async for raw in self._orgs.query_items(query, parameters=parameters)]
 
     async def ping(self) -> None:
         """Raise if the account cannot be read."""

@@ -267,7 +267,8 @@ class OrgRepository(PartitionRepository):
 
 
 class TenantRepository(PartitionRepository):
-    """Tenant-level data (one customer tenant), partition key `/tenantId`."""
+    """People's principal documents, under their own home tenant, partition key `/tenantId`.
+    Nothing about a customer's posture lives here: that belongs to a relationship."""
 
     kind = "tenant item"
 
@@ -276,4 +277,19 @@ class TenantRepository(PartitionRepository):
 
     @property
     def tenant_id(self) -> str:
+        return self.partition_value
+
+
+class RelationshipRepository(PartitionRepository):
+    """Everything one org learned about one tenant it manages (scans, findings, acceptances, audit
+    entries, report records, deliveries), partition key `/relationshipId`. A second org managing
+    the same tenant has its own relationship and so its own partition: none of this is shared."""
+
+    kind = "relationship item"
+
+    def __init__(self, container: ContainerProxy, relationship_id: str) -> None:
+        super().__init__(container, "relationshipId", relationship_id)
+
+    @property
+    def relationship_id(self) -> str:
         return self.partition_value

@@ -32,4 +32,4 @@ async def tenant_audit(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     assert grant.tenant_id is not None  # a tenant action always grants one tenant
-    return await read_log(services.store.tenant(grant.tenant_id), limit)
+    return await read_log(services.store.relationship(grant.relationship), limit)

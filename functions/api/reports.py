@@ -67,7 +67,7 @@ async def send_now(
 
 @router.get("/tenants/{tenant_id}/reports")
 async def reports(tenant_id: str, grant: ViewTenant, services: ServicesDep) -> list[dict[str, Any]]:
-    return [_out(r, _tenant(grant)) for r in await list_reports(services, _tenant(grant))]
+    return [_out(r, _tenant(grant)) for r in await list_reports(services, grant.relationship)]
 
 
 @router.get(
@@ -75,7 +75,7 @@ async def reports(tenant_id: str, grant: ViewTenant, services: ServicesDep) -> l
 )
 async def download(tenant_id: str, scan_id: ScanId, grant: ViewTenant, services: ServicesDep) -> Response:
     try:
-        pdf = await read_report(services, _tenant(grant), scan_id)
+        pdf = await read_report(services, grant.relationship, scan_id)
     except NotFound as exc:
         raise HTTPException(404, "no such report") from exc
     return Response(
@@ -92,7 +92,7 @@ async def download(tenant_id: str, scan_id: ScanId, grant: ViewTenant, services:
 async def link(tenant_id: str, scan_id: ScanId, grant: ViewTenant, services: ServicesDep) -> dict[str, Any]:
     """A read-only link that expires after REPORT_LINK_MINUTES, for handing to a browser."""
     try:
-        url, expires_at = await report_link(services, _tenant(grant), scan_id)
+        url, expires_at = await report_link(services, grant.relationship, scan_id)
     except NotFound as exc:
         raise HTTPException(404, "no such report") from exc
     return {"url": url, "expiresAt": expires_at}

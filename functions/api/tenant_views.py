@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.auth.principals import Grant
 from core.auth.roles import Action
+from core.bootstrap import Services
 from core.checks.model import Severity, Status
 from core.customers import get_customer
 from core.drilldown import FindingFilter, dashboard, finding_detail, findings_page, scan_history
@@ -20,7 +21,7 @@ from core.frameworks import Framework, framework_coverage
 from core.paging import BadPageToken
 from core.risk import AcceptanceRefused, accept_risk, revoke_acceptance
 from core.scan.now import PENDING_ID, request_scan
-from core.store import NotFound
+from core.store import NotFound, RelationshipRepository
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
 from functions.api.examples import CSV
@@ -32,6 +33,11 @@ AcceptRisk = Annotated[Grant, Depends(require(Action.ACCEPT_RISK))]
 CHECK_ID = r"^[a-z0-9_.]{3,80}$"
 
 
+def _data(services: Services, grant: Grant) -> RelationshipRepository:
+    """The one partition this request may read: the relationship its grant names."""
+    return services.store.relationship(grant.relationship)
+
+
 def _tenant(grant: Grant) -> str:
     assert grant.tenant_id is not None  # tenant actions always grant exactly one tenant
     return grant.tenant_id
@@ -40,7 +46,7 @@ def _tenant(grant: Grant) -> str:
 @router.get("/tenants/{tenant_id}/dashboard", dependencies=[Depends(known_query_parameters())])
 async def tenant_dashboard(tenant_id: str, grant: ViewTenant, services: ServicesDep) -> dict[str, Any]:
     customer, _ = await get_customer(services.store.org(grant.org_id), _tenant(grant))
-    return await dashboard(services.store.tenant(_tenant(grant)), customer, datetime.now(UTC))
+    return await dashboard(_data(services, grant), customer, datetime.now(UTC))
 
 
 FINDING_FILTERS = ("status", "severity", "category", "framework", "new", "accepted", "pageSize", "pageToken")
@@ -66,7 +72,7 @@ async def findings(
         raise HTTPException(400, f"category: {exc}") from exc
     try:
         items, next_token = await findings_page(
-            services.store.tenant(_tenant(grant)),
+            _data(services, grant),
             wanted,
             page_size=pageSize,
             page_token=pageToken,
@@ -103,7 +109,7 @@ async def finding(
     services: ServicesDep,
 ) -> dict[str, Any]:
     try:
-        return await finding_detail(services.store.tenant(_tenant(grant)), check_id, datetime.now(UTC))
+        return await finding_detail(_data(services, grant), check_id, datetime.now(UTC))
     except NotFound as exc:
         raise HTTPException(404, f"no finding for check '{check_id}' in this tenant") from exc
 
@@ -120,7 +126,7 @@ async def scans(
 ) -> dict[str, Any]:
     try:
         items, next_token = await scan_history(
-            services.store.tenant(_tenant(grant)), page_size=pageSize, page_token=pageToken
+            _data(services, grant), page_size=pageSize, page_token=pageToken
         )
     except BadPageToken as exc:
         raise HTTPException(400, f"pageToken: {exc}") from exc
@@ -155,7 +161,7 @@ async def scan_status(
     grant: ViewTenant,
     services: ServicesDep,
 ) -> dict[str, Any]:
-    repo = services.store.tenant(_tenant(grant))
+    repo = _data(services, grant)
     scan = await repo.find(f"scan:{scan_id}")
     if scan is not None:
         return {k: v for k, v in scan.body.items() if k != "results"}
@@ -173,7 +179,7 @@ async def scan_status(
 async def frameworks(
     tenant_id: str, framework: Framework, grant: ViewTenant, services: ServicesDep
 ) -> dict[str, Any]:
-    return await framework_coverage(services.store.tenant(_tenant(grant)), framework, datetime.now(UTC))
+    return await framework_coverage(_data(services, grant), framework, datetime.now(UTC))
 
 
 class AcceptanceIn(BaseModel):

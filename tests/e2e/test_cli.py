@@ -86,7 +86,7 @@ async def test_bootstrap_msp_makes_the_first_msp_admin(stack: LocalStack, servic
     assert "first.admin@harbour-it.example is an MSP admin" in out.stdout
     again = _run(*args, env=stack.env())  # an operator re-running the step changes nothing
     assert again.returncode == 0, again.stderr
-    stored = await services.store.tenant(tid).get(principal_document_id(oid))
+    stored = await services.store.home_tenant(tid).get(principal_document_id(oid))
     assert [Membership.from_json(m) for m in stored.body["memberships"]] == [
         Membership(org_id, Role.MSP_ADMIN)
     ]

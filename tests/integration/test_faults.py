@@ -27,6 +27,7 @@ from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from devtools.stack import LocalStack
 from functions.local_host import QueueOptions, drain_scan_queue
+from tests.world import tenant_data
 
 
 async def _customer(services: Services, graphsim: GraphSimulator, org_id: str, users: int = 30) -> str:
@@ -49,11 +50,11 @@ def _message(org_id: str, tenant_id: str, request_id: str) -> str:
 
 
 async def _scans(services: Services, tenant_id: str) -> list[dict[str, Any]]:
-    return await services.store.tenant(tenant_id).query_all("c.type = @t", {"@t": "scan"})
+    return await (await tenant_data(services, tenant_id)).query_all("c.type = @t", {"@t": "scan"})
 
 
 async def _findings(services: Services, tenant_id: str) -> dict[str, dict[str, Any]]:
-    documents = await services.store.tenant(tenant_id).query_all("c.type = @t", {"@t": "finding"})
+    documents = await (await tenant_data(services, tenant_id)).query_all("c.type = @t", {"@t": "finding"})
     return {d["checkId"]: d for d in documents}
 
 
@@ -262,7 +263,7 @@ async def test_azurite_down_while_a_report_is_written_is_retried_and_nothing_is_
         assert not [
             m for m in graphsim.sent_mail(graphsim.provider_tenant_id) if m["recipients"] == [recipient]
         ]
-        delivery = await services.store.tenant(tenant_id).query_all("c.type = 'delivery'")
+        delivery = await (await tenant_data(services, tenant_id)).query_all("c.type = 'delivery'")
         assert delivery == []
         disk_stack.start_azurite_again()
         await asyncio.sleep(2.5)  # past the visibility timeout: the message is back
@@ -276,9 +277,9 @@ async def test_azurite_down_while_a_report_is_written_is_retried_and_nothing_is_
             m for m in graphsim.sent_mail(graphsim.provider_tenant_id) if m["recipients"] == [recipient]
         ]
         assert len(mailed) == 1
-        (delivery,) = await services.store.tenant(tenant_id).query_all("c.type = 'delivery'")
+        (delivery,) = await (await tenant_data(services, tenant_id)).query_all("c.type = 'delivery'")
         assert delivery["status"] == "sent" and delivery["attempts"] == 1
-        pdf = await read_report(services, tenant_id, "first")
+        pdf = await read_report(services, (await tenant_data(services, tenant_id)).relationship_id, "first")
         assert pdf.startswith(b"%PDF")
     finally:
         await services.close()

@@ -23,7 +23,7 @@ from core.scan.requests import ScanRequest
 from core.scheduling import handle_scan_request
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
-from tests.world import World
+from tests.world import World, tenant_data
 
 CUSTOMER = "Zürich Dental GmbH"
 MSP = "Northwind IT Services"
@@ -68,8 +68,12 @@ async def test_a_branded_report_is_stored_downloadable_and_linked(
     made = await client.post(f"/api/tenants/{zurich}/reports", headers=_bearer(tokens, "reports_analyst"))
     assert made.status_code == 201, made.text
     assert made.json()["branded"] is True
-    names = await api_services.blobs.list(api_services.settings.reports_container, f"{zurich}/")
-    assert names == [f"{zurich}/report-1.pdf"]
+    # Stored under the relationship, never the tenant id another org could also manage.
+    (relationship,) = await api_services.store.relationships_of(zurich)
+    reports = api_services.settings.reports_container
+    assert await api_services.blobs.list(reports, f"{zurich}/") == []
+    rid = relationship.relationship_id
+    assert await api_services.blobs.list(reports, f"{rid}/") == [f"{rid}/report-1.pdf"]
 
     download = await client.get(made.json()["download"], headers=_bearer(tokens))
     assert download.status_code == 200 and download.headers["content-type"] == "application/pdf"
@@ -174,7 +178,9 @@ async def test_the_daily_job_queues_each_owed_summary_and_the_worker_sends_it_on
     assert sum(m["recipients"] == [RECIPIENT] for m in mailed) == 1
     customer, _ = await get_customer(api_services.store.org(world.org_d), zurich)
     sent = (
-        await api_services.store.tenant(zurich).get(f"delivery:{period_of(customer, datetime.now(UTC))}")
+        await (await tenant_data(api_services, zurich)).get(
+            f"delivery:{period_of(customer, datetime.now(UTC))}"
+        )
     ).body
     assert sent["status"] == "sent"
     # The same message delivered again (the queue promises at least once) sends nothing more.

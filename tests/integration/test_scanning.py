@@ -19,6 +19,7 @@ from core.scan.service import TenantBusy, acquire_scan_lease, release_scan_lease
 from core.scheduling import handle_scan_request
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
+from tests.world import tenant_data
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ async def _scan(services: Services, org_id: str, tenant_id: str, request_id: str
 
 
 async def _findings(services: Services, tenant_id: str) -> dict[str, dict[str, Any]]:
-    documents = await services.store.tenant(tenant_id).query_all("c.type = @t", {"@t": "finding"})
+    documents = await (await tenant_data(services, tenant_id)).query_all("c.type = @t", {"@t": "finding"})
     return {d["checkId"]: d for d in documents}
 
 
@@ -92,7 +93,7 @@ async def test_second_scan_tracks_persisting_findings_and_trend(
 ) -> None:
     await _scan(scan_services, tenant["org_id"], tenant["tenant_id"], "first")
     await _scan(scan_services, tenant["org_id"], tenant["tenant_id"], "second")
-    scan = (await scan_services.store.tenant(tenant["tenant_id"]).get("scan:second")).body
+    scan = (await (await tenant_data(scan_services, tenant["tenant_id"])).get("scan:second")).body
     failing = scan["counts"]["fail"]
     assert failing > 0
     assert scan["changes"] == {"new": 0, "persisting": failing, "resolved": 0}
@@ -106,7 +107,9 @@ async def test_duplicate_message_yields_one_scan(tenant: dict[str, str], scan_se
     second = await _scan(scan_services, tenant["org_id"], tenant["tenant_id"], "dup")
     assert first.startswith("completed")
     assert second.startswith("duplicate")
-    scans = await scan_services.store.tenant(tenant["tenant_id"]).query_all("c.type = @t", {"@t": "scan"})
+    scans = await (await tenant_data(scan_services, tenant["tenant_id"])).query_all(
+        "c.type = @t", {"@t": "scan"}
+    )
     assert len(scans) == 1
     customer, _ = await get_customer(scan_services.store.org(tenant["org_id"]), tenant["tenant_id"])
     assert len(customer.summary.trend) == 1
@@ -140,7 +143,7 @@ async def test_a_failing_endpoint_errors_its_checks_and_the_rest_complete(
         assert "500" in findings[check_id]["summary"]
     others = [f for f in findings.values() if f["checkId"] not in affected]
     assert all(f["status"] != "error" or "dns" in f["summary"] for f in others)
-    scan = (await scan_services.store.tenant(tenant["tenant_id"]).get("scan:r1")).body
+    scan = (await (await tenant_data(scan_services, tenant["tenant_id"])).get("scan:r1")).body
     assert "authorization_policy" in scan["sourceFailures"]
 
 
@@ -192,7 +195,7 @@ async def test_revoked_consent_marks_the_customer_lost_and_keeps_its_history(
 
 
 async def test_at_most_one_scan_runs_per_tenant(tenant: dict[str, str], scan_services: Services) -> None:
-    repo = scan_services.store.tenant(tenant["tenant_id"])
+    repo = await tenant_data(scan_services, tenant["tenant_id"])
     other = await acquire_scan_lease(repo, "someone-else", datetime.now(UTC))
     with pytest.raises(TenantBusy):
         await _scan(scan_services, tenant["org_id"], tenant["tenant_id"], "waits")

@@ -14,6 +14,7 @@ from core.scheduling import EnqueueResult, enqueue_due_scans, handle_scan_reques
 from core.settings import Settings
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
+from tests.world import tenant_data
 
 
 @pytest.fixture
@@ -52,9 +53,11 @@ async def test_timer_probes_consent_and_enqueues_only_due_tenants(
 
     assert result == EnqueueResult(connected=3, due=1, enqueued=1, lost=1)
     (message,) = await isolated.scan_queue.receive(max_messages=10, visibility_timeout=30)
+    (due_customer,) = await isolated.store.relationships_of(due)
     assert message.json() == {
         "orgId": "org-sched",
         "tenantId": due,
+        "customerId": due_customer.customer_id,
         "requestId": "sched-2026112610",
         "reason": "schedule",
     }
@@ -78,5 +81,5 @@ async def test_the_timer_firing_twice_in_an_hour_still_yields_one_scan(
     assert len(messages) == 2
     outcomes = [await handle_scan_request(isolated, m.text) for m in messages]
     assert [o.split(":")[0] for o in outcomes] == ["completed", "duplicate"]
-    scans = await isolated.store.tenant(tenant_id).query_all("c.type = @t", {"@t": "scan"})
+    scans = await (await tenant_data(isolated, tenant_id)).query_all("c.type = @t", {"@t": "scan"})
     assert len(scans) == 1

@@ -9,25 +9,25 @@ from core.store import AlreadyExists, Conflict, NotFound
 async def test_create_then_read_returns_the_item_with_its_partition(
     services: Services, unique_id: str
 ) -> None:
-    repo = services.store.tenant(unique_id)
+    repo = services.store.relationship(unique_id)
     created = await repo.create({"id": "scan-1", "type": "scan", "score": 71})
     read = await repo.get("scan-1")
-    assert read.body == {"id": "scan-1", "type": "scan", "score": 71, "tenantId": unique_id}
+    assert read.body == {"id": "scan-1", "type": "scan", "score": 71, "relationshipId": unique_id}
     assert read.etag == created.etag and read.etag
     assert "_rid" not in read.body and "_etag" not in read.body
 
 
 async def test_missing_item_is_not_found(services: Services, unique_id: str) -> None:
-    repo = services.store.tenant(unique_id)
+    repo = services.store.relationship(unique_id)
     with pytest.raises(NotFound, match="nope"):
         await repo.get("nope")
     assert await repo.find("nope") is None
 
 
 async def test_item_in_another_partition_is_not_found(services: Services, unique_id: str) -> None:
-    await services.store.tenant(unique_id).create({"id": "shared-id", "type": "scan"})
+    await services.store.relationship(unique_id).create({"id": "shared-id", "type": "scan"})
     with pytest.raises(NotFound):
-        await services.store.tenant(unique_id + "-other").get("shared-id")
+        await services.store.relationship(unique_id + "-other").get("shared-id")
 
 
 async def test_creating_twice_is_already_exists(services: Services, unique_id: str) -> None:
@@ -48,7 +48,7 @@ async def test_stale_etag_is_a_conflict_and_keeps_the_newer_write(services: Serv
 
 
 async def test_delete_with_stale_etag_is_a_conflict(services: Services, unique_id: str) -> None:
-    repo = services.store.tenant(unique_id)
+    repo = services.store.relationship(unique_id)
     first = await repo.create({"id": "x", "type": "finding"})
     await repo.replace({**first.body, "status": "fail"}, first.etag)
     with pytest.raises(Conflict):
@@ -60,14 +60,14 @@ async def test_delete_with_stale_etag_is_a_conflict(services: Services, unique_i
 
 
 async def test_upsert_overwrites(services: Services, unique_id: str) -> None:
-    repo = services.store.tenant(unique_id)
+    repo = services.store.relationship(unique_id)
     await repo.upsert({"id": "f", "type": "finding", "status": "fail"})
     await repo.upsert({"id": "f", "type": "finding", "status": "pass"})
     assert (await repo.get("f")).body["status"] == "pass"
 
 
 async def test_query_stays_inside_the_partition(services: Services, unique_id: str) -> None:
-    mine, theirs = services.store.tenant(unique_id), services.store.tenant(unique_id + "-b")
+    mine, theirs = services.store.relationship(unique_id), services.store.relationship(unique_id + "-b")
     await mine.create({"id": "a", "type": "finding", "status": "fail"})
     await mine.create({"id": "b", "type": "finding", "status": "pass"})
     await theirs.create({"id": "c", "type": "finding", "status": "fail"})
@@ -75,11 +75,11 @@ async def test_query_stays_inside_the_partition(services: Services, unique_id: s
         "c.type = @type AND c.status = @status", {"@type": "finding", "@status": "fail"}
     )
     assert [f["id"] for f in failing] == ["a"]
-    assert all(f["tenantId"] == unique_id for f in await mine.query_all())
+    assert all(f["relationshipId"] == unique_id for f in await mine.query_all())
 
 
 async def test_paging_across_pages_with_continuation_tokens(services: Services, unique_id: str) -> None:
-    repo = services.store.tenant(unique_id)
+    repo = services.store.relationship(unique_id)
     for i in range(7):
         await repo.create({"id": f"f{i}", "type": "finding", "n": i})
     seen: list[str] = []
@@ -99,17 +99,17 @@ async def test_paging_across_pages_with_continuation_tokens(services: Services, 
 
 def test_a_tenant_repository_needs_a_tenant(services: Services) -> None:
     for empty in ("", "  "):
-        with pytest.raises(ValueError, match="tenantId"):
-            services.store.tenant(empty)
+        with pytest.raises(ValueError, match="relationshipId"):
+            services.store.relationship(empty)
 
 
 async def test_writing_another_partitions_item_is_refused(services: Services, unique_id: str) -> None:
-    repo = services.store.tenant(unique_id)
-    with pytest.raises(ValueError, match="belongs to tenantId"):
-        await repo.create({"id": "x", "tenantId": "someone-else"})
-    assert await services.store.tenant("someone-else").find("x") is None
+    repo = services.store.relationship(unique_id)
+    with pytest.raises(ValueError, match="belongs to relationshipId"):
+        await repo.create({"id": "x", "relationshipId": "someone-else"})
+    assert await services.store.relationship("someone-else").find("x") is None
 
 
 async def test_reserved_partition_parameter_cannot_be_overridden(services: Services, unique_id: str) -> None:
     with pytest.raises(ValueError, match="reserved"):
-        await services.store.tenant(unique_id).query_all("c.x = @partition", {"@partition": "other"})
+        await services.store.relationship(unique_id).query_all("c.x = @partition", {"@partition": "other"})

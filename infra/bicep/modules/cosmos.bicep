@@ -1,4 +1,4 @@
-// Azure Cosmos DB for NoSQL, serverless: one database and the two containers of
+// Azure Cosmos DB for NoSQL, serverless: one database and the three containers of
 // core/store/cosmos.py. Keys are off (disableLocalAuth): the app signs in with its managed
 // identity and the "Cosmos DB Built-in Data Contributor" data-plane role (roles.bicep). With
 // disableKeyBasedMetadataWriteAccess the databases and containers change only through ARM, i.e.
@@ -14,8 +14,10 @@
 // none). Excluded are bodies no query filters or sorts on:
 //   orgs:    /summary/trend/*   the customer's score points for the portal's chart
 //            /summary/failing/* the customer's failing checks, read whole with the customer
-//   tenants: /results/*         a scan's per-check results (cut from scan history pages)
-//            /evidence/*        a finding's evidence, shown on the finding's detail page
+//   relationships: /results/*   a scan's per-check results (cut from scan history pages)
+//                  /evidence/*  a finding's evidence, shown on the finding's detail page
+// `tenants` holds only people's principal documents (by home tenant); tenant-level data lives in
+// `relationships`, keyed by the relationship (one org managing one tenant), never the tenant id.
 // Filtering on an excluded path would fail or scan: before filtering on one of these in a query,
 // move it back into the index here.
 
@@ -52,6 +54,15 @@ var containers = [
   {
     name: 'tenants'
     partitionKey: '/tenantId'
+    excludedPaths: [
+      {
+        path: '/"_etag"/?'
+      }
+    ]
+  }
+  {
+    name: 'relationships'
+    partitionKey: '/relationshipId'
     excludedPaths: [
       {
         path: '/"_etag"/?'
