@@ -91,7 +91,9 @@ async def findings_page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     where, params = wanted.where(now)
     # The clock parameter changes with every request; the rest says what the page is of.
-    scope = query_scope(tenant.relationship_id, where, sorted((k, v) for k, v in params.items() if k != "@now"))
+    scope = query_scope(
+        tenant.relationship_id, where, sorted((k, v) for k, v in params.items() if k != "@now")
+    )
     continuation = decode_page_token(page_token, scope)
     try:
         page = await tenant.query_page(

@@ -14,7 +14,7 @@ from typing import Literal
 
 from core.checks.catalogue import CATALOGUE
 from core.checks.model import CheckMetadata
-from core.customers import ConnectionState
+from core.customers import ConnectionState, PostureSummary
 from core.fleet import list_customers
 from core.posture import active_acceptances
 from core.store import OrgRepository
@@ -75,7 +75,9 @@ async def search_fleet(
     for meta in checks:
         match = CheckMatch(meta)
         for c in customers:
-            summary = c.summary
+            # Only a relationship that opens tenant data shows its posture; a pending or cancelled
+            # one is listed as not scanned.
+            summary = c.summary if c.grants_access(now.date()) else PostureSummary()
             reason: Unassessed | None = None
             if c.connection.state is ConnectionState.CONNECTION_LOST:
                 reason = "connection_lost"

@@ -95,7 +95,9 @@ class CosmosStore:
             {"name": "@type", "value": CUSTOMER_TYPE},
             {"name": "@tenant", "value": tenant_id},
         ]
-        return [Customer.model_validate(raw) async for raw in self._orgs.query_items(query, parameters=parameters)]
+        return [
+            Customer.model_validate(raw) async for raw in self._orgs.query_items(query, parameters=parameters)
+        ]
 
     async def ping(self) -> None:
         """Raise if the account cannot be read."""
