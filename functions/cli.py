@@ -52,6 +52,20 @@ async def _bootstrap_msp(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _migrate(step: str) -> int:
+    from core.migrations import migrate_relationships
+
+    services = build_services()
+    try:
+        if services.settings.environment == "local":  # Bicep creates them in Azure
+            await services.store.ensure_containers()
+        report = await migrate_relationships(services)
+    finally:
+        await services.close()
+    print("\n".join(report.lines()))
+    return 0
+
+
 def _checks(as_json: bool) -> int:
     from core.checks.catalogue import CATALOGUE
 
@@ -162,6 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
     bootstrap.add_argument("--admin-object-id", required=True, help="the admin's Entra user object id")
     bootstrap.add_argument("--admin-email", help="the admin's email address")
     bootstrap.add_argument("--admin-name", help="the admin's display name")
+    migrate = commands.add_parser(
+        "migrate", help="move data written by earlier versions into this version's shape (idempotent)"
+    )
+    migrate.add_argument(
+        "step",
+        choices=["relationships"],
+        help="relationships: tenant data from the raw tenant id to the relationship that owns it",
+    )
     permissions = commands.add_parser(
         "permissions", help="the application permissions the scanner app needs, from the check catalogue"
     )
@@ -195,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _checks(args.json)
     if args.command == "bootstrap-msp":
         return asyncio.run(_bootstrap_msp(args))
+    if args.command == "migrate":
+        return asyncio.run(_migrate(args.step))
     if args.command == "permissions":
         from core.permissions import permissions_markdown, required_resource_access
 

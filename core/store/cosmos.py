@@ -75,13 +75,25 @@ class CosmosStore:
     async def connected_customers(self) -> AsyncIterator[Customer]:
         """Every connected customer of every org. Cross-partition: for scheduling jobs only,
         never on a request path (DESIGN.md)."""
-        from core.customers import CUSTOMER_TYPE, ConnectionState, Customer
+        from core.customers import ConnectionState
 
-        query = "SELECT * FROM c WHERE c.type = @type AND c.connection.state = @state"
-        parameters: list[dict[str, object]] = [
-            {"name": "@type", "value": CUSTOMER_TYPE},
-            {"name": "@state", "value": ConnectionState.CONNECTED.value},
-        ]
+        async for customer in self._customers(ConnectionState.CONNECTED.value):
+            yield customer
+
+    async def all_customers(self) -> AsyncIterator[Customer]:
+        """Every customer of every org, in any state. Cross-partition: for migrations only."""
+        async for customer in self._customers(None):
+            yield customer
+
+    async def _customers(self, state: str | None) -> AsyncIterator[Customer]:
+        from core.customers import CUSTOMER_TYPE, Customer
+
+        query = "SELECT * FROM c WHERE c.type = @type"
+        if state is not None:
+            query += " AND c.connection.state = @state"
+        parameters: list[dict[str, object]] = [{"name": "@type", "value": CUSTOMER_TYPE}]
+        if state is not None:
+            parameters.append({"name": "@state", "value": state})
         async for raw in self._orgs.query_items(query, parameters=parameters):
             yield Customer.model_validate(raw)
 
