@@ -54,6 +54,9 @@ class World:
     tenant_z: str
     tenant_w: str  # a customer of A that a test may remove
     tenant_t: str  # G's customer, fuzzed
+    org_v: str  # a victim MSP whose customer V another MSP tries to take over (test_hijack.py)
+    org_h: str  # the hijacking MSP
+    tenant_v: str  # V's customer tenant; the simulator serves it under this id in test_hijack.py
     msp_a_tid: str
     msp_b_tid: str
     people: dict[str, Person] = field(default_factory=dict)
@@ -75,6 +78,9 @@ class World:
             tenant_z=_guid(),
             tenant_w=_guid(),
             tenant_t=_guid(),
+            org_v=f"msp-v-{suffix}",
+            org_h=f"msp-h-{suffix}",
+            tenant_v=_guid(),
             msp_a_tid=_guid(),
             msp_b_tid=_guid(),
         )
@@ -101,6 +107,12 @@ class World:
             ("fuzz_analyst", _guid(), Role.MSP_ANALYST, world.org_g, None),
             ("fuzz_customer_admin", world.tenant_t, Role.CUSTOMER_ADMIN, world.org_g, world.tenant_t),
             ("fuzz_customer_viewer", world.tenant_t, Role.CUSTOMER_VIEWER, world.org_g, world.tenant_t),
+            ("victim_admin", _guid(), Role.MSP_ADMIN, world.org_v, None),
+            ("hijack_admin", _guid(), Role.MSP_ADMIN, world.org_h, None),
+            ("hijack_analyst", _guid(), Role.MSP_ANALYST, world.org_h, None),
+            # The strongest hijacker: people of the victim's own tenant holding customer roles in H.
+            ("hijack_customer_admin", world.tenant_v, Role.CUSTOMER_ADMIN, world.org_h, world.tenant_v),
+            ("hijack_customer_viewer", world.tenant_v, Role.CUSTOMER_VIEWER, world.org_h, world.tenant_v),
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(
