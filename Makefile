@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 # portal's tests drive.
 SYSTEM_PACKAGES ?= poppler-utils:pdftoppm fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf chromium:chromium
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint lock clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -16,10 +16,12 @@ $(VENV)/.system:
 	bash devtools/ensure-system.sh $(SYSTEM_PACKAGES)
 	@mkdir -p $(VENV) && touch $@
 
+# requirements-dev.txt is the lock: every package, transitive ones included, pinned with its
+# hashes. The project itself goes in apart, editable and so unhashed, and brings nothing with it.
 $(PY_STAMP): $(VENV)/.system requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --require-hashes -r requirements-dev.txt
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
@@ -42,6 +44,18 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Compiles the human-edited lists into the locks: requirements.in into requirements.txt (what the
+# Functions app is deployed with), then requirements-dev.in into requirements-dev.txt, held to the
+# runtime lock's versions. Resolved for Linux x86_64 and Python 3.11 (CI, Azure) wherever it runs.
+# Pins already in a lock stay while they fit; LOCK_ARGS=--upgrade, or --upgrade-package NAME,
+# moves them on.
+LOCK_ARGS ?=
+UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" $(LOCK_ARGS)
+
+lock: $(PY_STAMP)
+	$(UV_COMPILE) requirements.in -o requirements.txt
+	$(UV_COMPILE) requirements-dev.in -o requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) node_modules .devstack demo-out .pytest_cache .ruff_cache .mypy_cache
