@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from core.auth.admin_roster import add_admin
 from core.auth.principals import Membership, grant_membership
 from core.auth.roles import Role
 from core.customers import Customer, register_customer
@@ -89,4 +90,5 @@ async def bootstrap_msp(
         name=admin_name,
         email=admin_email,
     )
+    await add_admin(store, org_id, (admin_tenant_id, admin_object_id))
     return org

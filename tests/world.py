@@ -77,6 +77,7 @@ class World:
             msp_a_tid=_guid(),
             msp_b_tid=_guid(),
         )
+        race_tid = _guid()
         specs = [
             ("msp_admin_a", world.msp_a_tid, Role.MSP_ADMIN, world.org_a, None),
             ("msp_analyst_a", world.msp_a_tid, Role.MSP_ANALYST, world.org_a, None),
@@ -100,6 +101,9 @@ class World:
             ("fuzz_analyst", _guid(), Role.MSP_ANALYST, world.org_g, None),
             ("fuzz_customer_admin", world.tenant_t, Role.CUSTOMER_ADMIN, world.org_g, world.tenant_t),
             ("fuzz_customer_viewer", world.tenant_t, Role.CUSTOMER_VIEWER, world.org_g, world.tenant_t),
+            # Two MSP admins of orgs the team tests make, who demote and remove each other at once.
+            ("race_admin_1", race_tid, None, None, None),
+            ("race_admin_2", race_tid, None, None, None),
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(

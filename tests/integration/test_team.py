@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import httpx
+import asyncio
+import uuid
 
+import httpx
+import pytest
+
+from core.auth.admin_roster import ROSTER_ID, LastAdmin, add_admin, remove_admin
+from core.auth.principals import Membership, grant_membership
 from core.auth.roles import Role
+from core.bootstrap import Services
 from tests.world import World
 
 
@@ -151,3 +158,78 @@ async def test_an_expired_invitation_is_refused(
     )
     assert response.status_code == 400 and "expired" in response.json()["detail"]
     assert (await client.get("/api/me", headers=_bearer(tokens["stranger"]))).status_code == 403
+
+
+async def _demote_or_remove_each_other(
+    client: httpx.AsyncClient, tokens: dict[str, str], world: World, org_id: str, method: str
+) -> str:
+    """Both race admins act on each other at the same moment; returns the one still an admin."""
+
+    async def act(caller: str, target: str) -> httpx.Response:
+        return await client.request(
+            method,
+            f"/api/team/members/{world.member_id(target)}",
+            headers=_bearer(tokens[caller]),
+            params={"org": org_id},
+            json={"role": "msp_analyst"} if method == "PATCH" else None,
+        )
+
+    one, two = await asyncio.gather(act("race_admin_1", "race_admin_2"), act("race_admin_2", "race_admin_1"))
+    assert sorted([one.status_code, two.status_code])[0] == 204, (one.text, two.text)
+    refused = two if one.status_code == 204 else one
+    assert refused.status_code in (400, 409), (method, one.status_code, two.status_code, refused.text)
+    assert "MSP admin" in refused.json()["detail"]
+    survivor = "race_admin_1" if one.status_code == 204 else "race_admin_2"
+    members = await client.get("/api/team/members", headers=_bearer(tokens[survivor]), params={"org": org_id})
+    admins = [m["id"] for m in members.json() if m["role"] == Role.MSP_ADMIN.value]
+    assert admins == [world.member_id(survivor)]
+    me = (await client.get("/api/me", headers=_bearer(tokens[survivor]))).json()
+    assert {"orgId": org_id, "role": "msp_admin", "tenantId": None} in me["memberships"]
+    return survivor
+
+
+async def test_two_admins_demoting_or_removing_each_other_at_once_always_leave_one_admin(
+    client: httpx.AsyncClient, tokens: dict[str, str], world: World, api_services: Services
+) -> None:
+    for _ in range(5):
+        # An org as earlier versions left it: two admins and no admin roster yet.
+        org_id = f"msp-race-{uuid.uuid4().hex[:8]}"
+        for pid in ("race_admin_1", "race_admin_2"):
+            person = world.people[pid]
+            await grant_membership(
+                api_services.store,
+                home_tenant_id=person.tid,
+                object_id=person.oid,
+                membership=Membership(org_id, Role.MSP_ADMIN),
+                name=person.name,
+                email=person.email,
+            )
+        survivor = await _demote_or_remove_each_other(client, tokens, world, org_id, "PATCH")
+        other = "race_admin_2" if survivor == "race_admin_1" else "race_admin_1"
+        promoted = await client.patch(
+            f"/api/team/members/{world.member_id(other)}",
+            headers=_bearer(tokens[survivor]),
+            params={"org": org_id},
+            json={"role": "msp_admin"},
+        )
+        assert promoted.status_code == 204, promoted.text
+        await _demote_or_remove_each_other(client, tokens, world, org_id, "DELETE")
+
+
+async def test_a_roster_entry_its_member_document_contradicts_does_not_keep_the_org_staffed(
+    api_services: Services,
+) -> None:
+    # A promotion racing a demotion of the same person (or a crash between the two writes) can
+    # leave the roster naming someone whose documents say analyst: that name must not count.
+    store, org_id = api_services.store, f"msp-drift-{uuid.uuid4().hex[:8]}"
+    admin, analyst = (str(uuid.uuid4()), str(uuid.uuid4())), (str(uuid.uuid4()), str(uuid.uuid4()))
+    for (tid, oid), role in ((admin, Role.MSP_ADMIN), (analyst, Role.MSP_ANALYST)):
+        membership = Membership(org_id, role)
+        await grant_membership(
+            store, home_tenant_id=tid, object_id=oid, membership=membership, name=None, email=None
+        )
+        await add_admin(store, org_id, (tid, oid))
+    with pytest.raises(LastAdmin):
+        await remove_admin(store, org_id, admin)
+    roster = (await store.org(org_id).get(ROSTER_ID)).body["admins"]
+    assert {(a["homeTenantId"], a["objectId"]) for a in roster} == {admin, analyst}
