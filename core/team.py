@@ -2,7 +2,8 @@
 
 MSP admins manage the MSP team (admins, analysts) and customer-side users of every customer;
 a customer admin manages the customer admins and viewers of their one tenant. Invitations are
-single use, expire, and are bound to the invited email address; the code carries the org id so
+single use, expire, and are bound to the invited email address and to where its holder signs in
+from (the customer's tenant, or one of the MSP's home tenants); the code carries the org id so
 accepting it is a point read. The rule that an MSP keeps an admin is kept by the org's admin
 roster (core.auth.admin_roster), which serialises every change to who is an admin.
 """
@@ -22,6 +23,7 @@ from core.auth.roles import Role
 from core.auth.tokens import TokenClaims
 from core.bootstrap import Services
 from core.customers import find_customer
+from core.orgs import home_tenants
 from core.store import Conflict, NotFound
 
 
@@ -103,6 +105,26 @@ async def invite(
     return Invitation(f"{grant.org_id}.{secret}", email.lower(), role, tenant_id, expires_at)
 
 
+async def _check_signed_in_from(
+    services: Services, org_id: str, customer_tenant_id: str | None, signed_in_from: str
+) -> None:
+    """Entra does not verify the email claim, so an address alone binds nothing: a customer role
+    is taken only from that customer's tenant, an MSP role only from one of the MSP's own."""
+    tid = signed_in_from.lower()
+    if customer_tenant_id is not None:
+        if tid != customer_tenant_id.lower():
+            raise NotAllowed(
+                "this invitation is for people of the customer's own Microsoft 365 tenant, and you "
+                "signed in from another one (tid); sign in with your account in the customer's tenant"
+            )
+        return
+    if tid not in (await home_tenants(services.store, org_id)).tenant_ids:
+        raise NotAllowed(
+            "this invitation is for the MSP's own staff, and you signed in from a tenant that is "
+            "not one of the MSP's home tenants (tid); sign in with your account at the MSP"
+        )
+
+
 async def accept(services: Services, claims: TokenClaims, code: str, actor: Actor) -> Membership:
     """The signed-in user takes the invitation meant for their email address."""
     org_id, _, secret = code.partition(".")
@@ -117,6 +139,7 @@ async def accept(services: Services, claims: TokenClaims, code: str, actor: Acto
         raise TeamError("this invitation has expired; ask for a new one")
     if (claims.email or "").lower() != body["email"]:
         raise NotAllowed("this invitation was sent to another email address")
+    await _check_signed_in_from(services, org_id, body["tenantId"], claims.tenant_id)
     try:
         await org.replace({**body, "acceptedAt": datetime.now(UTC).isoformat()}, stored.etag)
     except Conflict as exc:
