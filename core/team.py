@@ -2,8 +2,10 @@
 
 MSP admins manage the MSP team (admins, analysts) and customer-side users of every customer;
 a customer admin manages the customer admins and viewers of their one tenant. Invitations are
-single use, expire, and are bound to the invited email address; the code carries the org id so
-accepting it is a point read.
+single use, expire, and are bound to the invited email address and to where its holder signs in
+from (the customer's tenant, or one of the MSP's home tenants); the code carries the org id so
+accepting it is a point read. The rule that an MSP keeps an admin is kept by the org's admin
+roster (core.auth.admin_roster), which serialises every change to who is an admin.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.audit import Actor, record
+from core.auth.admin_roster import Admin, LastAdmin, RosterBusy, add_admin, remove_admin
 from core.auth.principals import Grant, Membership, grant_membership, revoke_membership
 from core.auth.roles import Role
 from core.auth.tokens import TokenClaims
 from core.bootstrap import Services
 from core.customers import find_customer
+from core.orgs import home_tenants
 from core.store import Conflict, NotFound
 
 
@@ -35,6 +39,10 @@ class NotAllowed(TeamError):
 
 class NoSuchMember(TeamError):
     status = 404
+
+
+class ChangedMeanwhile(TeamError):
+    status = 409
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,26 @@ async def invite(
     return Invitation(f"{grant.org_id}.{secret}", email.lower(), role, tenant_id, expires_at)
 
 
+async def _check_signed_in_from(
+    services: Services, org_id: str, customer_tenant_id: str | None, signed_in_from: str
+) -> None:
+    """Entra does not verify the email claim, so an address alone binds nothing: a customer role
+    is taken only from that customer's tenant, an MSP role only from one of the MSP's own."""
+    tid = signed_in_from.lower()
+    if customer_tenant_id is not None:
+        if tid != customer_tenant_id.lower():
+            raise NotAllowed(
+                "this invitation is for people of the customer's own Microsoft 365 tenant, and you "
+                "signed in from another one (tid); sign in with your account in the customer's tenant"
+            )
+        return
+    if tid not in (await home_tenants(services.store, org_id)).tenant_ids:
+        raise NotAllowed(
+            "this invitation is for the MSP's own staff, and you signed in from a tenant that is "
+            "not one of the MSP's home tenants (tid); sign in with your account at the MSP"
+        )
+
+
 async def accept(services: Services, claims: TokenClaims, code: str, actor: Actor) -> Membership:
     """The signed-in user takes the invitation meant for their email address."""
     org_id, _, secret = code.partition(".")
@@ -111,6 +139,7 @@ async def accept(services: Services, claims: TokenClaims, code: str, actor: Acto
         raise TeamError("this invitation has expired; ask for a new one")
     if (claims.email or "").lower() != body["email"]:
         raise NotAllowed("this invitation was sent to another email address")
+    await _check_signed_in_from(services, org_id, body["tenantId"], claims.tenant_id)
     try:
         await org.replace({**body, "acceptedAt": datetime.now(UTC).isoformat()}, stored.etag)
     except Conflict as exc:
@@ -124,6 +153,8 @@ async def accept(services: Services, claims: TokenClaims, code: str, actor: Acto
         name=claims.name,
         email=claims.email,
     )
+    if membership.role is Role.MSP_ADMIN:
+        await _join_roster(services, org_id, (claims.tenant_id, claims.object_id))
     await record(
         services.store,
         org_id=org_id,
@@ -156,20 +187,31 @@ async def _member(services: Services, grant: Grant, member_id: str) -> dict[str,
     return member
 
 
-async def _msp_admins(services: Services, org_id: str) -> list[dict[str, Any]]:
-    members = await services.store.org(org_id).query_all(
-        "c.type = @t AND c.role = @r", {"@t": "member", "@r": Role.MSP_ADMIN.value}
-    )
-    return members
+async def _join_roster(services: Services, org_id: str, admin: Admin) -> None:
+    try:
+        await add_admin(services.store, org_id, admin)
+    except RosterBusy as exc:
+        raise ChangedMeanwhile("the MSP admins changed at the same moment; try again") from exc
+
+
+async def _leave_roster(services: Services, org_id: str, admin: Admin, refusal: str) -> None:
+    """The atomic last-admin rule: refused here, nothing has changed yet."""
+    try:
+        await remove_admin(services.store, org_id, admin)
+    except LastAdmin as exc:
+        raise TeamError(refusal) from exc
+    except RosterBusy as exc:
+        raise ChangedMeanwhile("the MSP admins changed at the same moment; try again") from exc
 
 
 async def change_role(services: Services, grant: Grant, actor: Actor, member_id: str, role: Role) -> None:
     member = await _member(services, grant, member_id)
     _check_scope(grant, Role(member["role"]), member["tenantId"])
     _check_scope(grant, role, member["tenantId"])
-    demoting_an_admin = member["role"] == Role.MSP_ADMIN.value and role is not Role.MSP_ADMIN
-    if demoting_an_admin and len(await _msp_admins(services, grant.org_id)) <= 1:
-        raise TeamError("an organisation needs at least one MSP admin")
+    who = (member["homeTenantId"], member["objectId"])
+    # Roster first when an admin steps down, last when one is made (core.auth.admin_roster).
+    if member["role"] == Role.MSP_ADMIN.value and role is not Role.MSP_ADMIN:
+        await _leave_roster(services, grant.org_id, who, "an organisation needs at least one MSP admin")
     await grant_membership(
         services.store,
         home_tenant_id=member["homeTenantId"],
@@ -178,6 +220,8 @@ async def change_role(services: Services, grant: Grant, actor: Actor, member_id:
         name=member["name"],
         email=member["email"],
     )
+    if role is Role.MSP_ADMIN:
+        await _join_roster(services, grant.org_id, who)
     await record(
         services.store,
         org_id=grant.org_id,
@@ -191,8 +235,9 @@ async def change_role(services: Services, grant: Grant, actor: Actor, member_id:
 async def remove_member(services: Services, grant: Grant, actor: Actor, member_id: str) -> None:
     member = await _member(services, grant, member_id)
     _check_scope(grant, Role(member["role"]), member["tenantId"])
-    if member["role"] == Role.MSP_ADMIN.value and len(await _msp_admins(services, grant.org_id)) <= 1:
-        raise TeamError("the last MSP admin cannot be removed")
+    if member["role"] == Role.MSP_ADMIN.value:
+        who = (member["homeTenantId"], member["objectId"])
+        await _leave_roster(services, grant.org_id, who, "the last MSP admin cannot be removed")
     await revoke_membership(
         services.store,
         home_tenant_id=member["homeTenantId"],

@@ -172,7 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bootstrap.add_argument("--org-id", required=True, help="a short, stable id for the MSP, e.g. contoso-msp")
     bootstrap.add_argument("--name", required=True, help="the MSP's name, as reports show it")
-    bootstrap.add_argument("--admin-tenant-id", required=True, help="the admin's home Entra tenant id")
+    bootstrap.add_argument(
+        "--admin-tenant-id",
+        required=True,
+        help="the admin's home Entra tenant id (recorded as the MSP's home tenant)",
+    )
     bootstrap.add_argument("--admin-object-id", required=True, help="the admin's Entra user object id")
     bootstrap.add_argument("--admin-email", help="the admin's email address")
     bootstrap.add_argument("--admin-name", help="the admin's display name")

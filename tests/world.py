@@ -3,6 +3,7 @@ MSP B with customer Z, a person of every role, and a stranger with a valid token
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 
@@ -84,6 +85,7 @@ class World:
             msp_a_tid=_guid(),
             msp_b_tid=_guid(),
         )
+        msp_f_tid, race_tid = _guid(), _guid()
         specs = [
             ("msp_admin_a", world.msp_a_tid, Role.MSP_ADMIN, world.org_a, None),
             ("msp_analyst_a", world.msp_a_tid, Role.MSP_ANALYST, world.org_a, None),
@@ -93,7 +95,8 @@ class World:
             ("msp_admin_b", world.msp_b_tid, Role.MSP_ADMIN, world.org_b, None),
             ("target_viewer_x", world.tenant_x, Role.CUSTOMER_VIEWER, world.org_a, world.tenant_x),
             ("stranger", _guid(), None, None, None),
-            ("invitee", _guid(), None, None, None),  # no account until an invitation test runs
+            # No account until an invitation test runs; invited into Y, so signs in from Y's tenant.
+            ("invitee", world.tenant_y, None, None, None),
             ("direct_admin", _guid(), None, None, None),  # becomes a direct customer's admin
             ("views_admin", _guid(), Role.MSP_ADMIN, world.org_c, None),
             ("views_analyst", _guid(), Role.MSP_ANALYST, world.org_c, None),
@@ -101,8 +104,9 @@ class World:
             ("reports_analyst", _guid(), Role.MSP_ANALYST, world.org_d, None),
             ("billing_admin", _guid(), Role.MSP_ADMIN, world.org_e, None),
             ("billing_analyst", _guid(), Role.MSP_ANALYST, world.org_e, None),
-            ("examples_admin", _guid(), Role.MSP_ADMIN, world.org_f, None),
-            ("examples_invitee", _guid(), None, None, None),  # accepts an invitation in that walk
+            ("examples_admin", msp_f_tid, Role.MSP_ADMIN, world.org_f, None),
+            # Accepts an MSP invitation in that walk, so signs in from the MSP's own tenant.
+            ("examples_invitee", msp_f_tid, None, None, None),
             ("fuzz_admin", _guid(), Role.MSP_ADMIN, world.org_g, None),
             ("fuzz_analyst", _guid(), Role.MSP_ANALYST, world.org_g, None),
             ("fuzz_customer_admin", world.tenant_t, Role.CUSTOMER_ADMIN, world.org_g, world.tenant_t),
@@ -113,11 +117,27 @@ class World:
             # The strongest hijacker: people of the victim's own tenant holding customer roles in H.
             ("hijack_customer_admin", world.tenant_v, Role.CUSTOMER_ADMIN, world.org_h, world.tenant_v),
             ("hijack_customer_viewer", world.tenant_v, Role.CUSTOMER_VIEWER, world.org_h, world.tenant_v),
+            # One address claimed from two tenants each (Entra does not verify the email claim):
+            # an invitation to it is taken only from the tenant it is bound to.
+            ("dana_at_y", world.tenant_y, None, None, None),
+            ("dana_elsewhere", _guid(), None, None, None),
+            ("mo_at_msp_a", world.msp_a_tid, None, None, None),
+            ("mo_elsewhere", _guid(), None, None, None),
+            # Two MSP admins of orgs the team tests make, who demote and remove each other at once.
+            ("race_admin_1", race_tid, None, None, None),
+            ("race_admin_2", race_tid, None, None, None),
+            # The first admin of an MSP a test bootstraps, a colleague, and a newcomer from elsewhere.
+            ("home_admin", _guid(), None, None, None),
+            ("home_analyst", _guid(), None, None, None),
+            ("home_joiner", _guid(), None, None, None),
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(
                 pid, tid, _guid(), pid.replace("_", " ").title(), f"{pid}@{suffix}.example", role, org, tenant
             )
+        for pid in ("dana_at_y", "dana_elsewhere", "mo_at_msp_a", "mo_elsewhere"):
+            shared = f"{pid.split('_')[0]}@{suffix}.example"
+            world.people[pid] = dataclasses.replace(world.people[pid], email=shared)
         return world
 
     async def build(self, services: Services) -> None:

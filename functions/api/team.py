@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from core.auth.principals import Grant
 from core.auth.roles import Action, Role
+from core.orgs import HomeTenants, home_tenants, set_home_tenants
 from core.team import TeamError, accept, change_role, invite, list_members, remove_member
 from functions.api.auth import ClaimsDep, PrincipalDep, actor, require
 from functions.api.deps import ServicesDep
@@ -57,6 +59,32 @@ class AcceptIn(BaseModel):
 class RoleChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "customer_admin"}]})
     role: Literal["msp_admin", "msp_analyst", "customer_admin", "customer_viewer"]
+
+
+class HomeTenantsIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"homeTenantIds": ["3f2b8c1e-7d4a-4e9b-a1c6-0e5d9f8b2a47"]}]},
+    )
+    homeTenantIds: list[UUID] = Field(
+        min_length=1,
+        max_length=20,
+        description="The Entra tenant ids the MSP's own staff sign in from. Replaces the list.",
+    )
+
+
+class HomeTenantsOut(BaseModel):
+    homeTenantIds: list[str]
+    source: Literal["org", "msp_admins"] = Field(
+        description="org: recorded for the org; msp_admins: none recorded yet, so the tenants "
+        "the MSP admins sign in from stand in"
+    )
+
+
+def _home_tenants_out(homes: HomeTenants) -> HomeTenantsOut:
+    return HomeTenantsOut(
+        homeTenantIds=list(homes.tenant_ids), source="org" if homes.recorded else "msp_admins"
+    )
 
 
 def _team_error(exc: TeamError) -> HTTPException:
@@ -124,6 +152,22 @@ async def accept_invitation(
     except TeamError as exc:
         raise _team_error(exc) from exc
     return membership.to_json()
+
+
+@router.get("/org/home-tenants", response_model=HomeTenantsOut)
+async def read_home_tenants(grant: ManageTeam, services: ServicesDep) -> HomeTenantsOut:
+    """Where invitations to MSP roles may be accepted from."""
+    return _home_tenants_out(await home_tenants(services.store, grant.org_id))
+
+
+@router.put("/org/home-tenants", response_model=HomeTenantsOut)
+async def edit_home_tenants(
+    body: HomeTenantsIn, grant: ManageTeam, principal: PrincipalDep, services: ServicesDep, request: Request
+) -> HomeTenantsOut:
+    homes = await set_home_tenants(
+        services.store, grant.org_id, [str(t) for t in body.homeTenantIds], actor(request, principal)
+    )
+    return _home_tenants_out(homes)
 
 
 @router.get("/team/members")

@@ -90,7 +90,9 @@ async def test_bootstrap_msp_makes_the_first_msp_admin(stack: LocalStack, servic
     assert [Membership.from_json(m) for m in stored.body["memberships"]] == [
         Membership(org_id, Role.MSP_ADMIN)
     ]
-    assert (await get_org(services.store, org_id) or {})["kind"] == "msp"
+    org = await get_org(services.store, org_id) or {}
+    assert org["kind"] == "msp"
+    assert org["homeTenantIds"] == [tid]  # invitations to MSP roles are accepted from there
 
 
 def test_permissions_prints_the_app_registrations_required_resource_access() -> None:

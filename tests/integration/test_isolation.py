@@ -88,6 +88,8 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
     ("GET", "/api/team/members"): Action.MANAGE_TEAM,
     ("PATCH", "/api/team/members/{member_id}"): Action.MANAGE_TEAM,
     ("DELETE", "/api/team/members/{member_id}"): Action.MANAGE_TEAM,
+    ("GET", "/api/org/home-tenants"): Action.MANAGE_TEAM,
+    ("PUT", "/api/org/home-tenants"): Action.MANAGE_TEAM,
     ("POST", "/api/tenants/{tenant_id}/invitations"): Action.MANAGE_TENANT_USERS,
     ("GET", "/api/tenants/{tenant_id}/members"): Action.MANAGE_TENANT_USERS,
     ("PATCH", "/api/tenants/{tenant_id}/members/{member_id}"): Action.MANAGE_TENANT_USERS,

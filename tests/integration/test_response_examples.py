@@ -224,6 +224,9 @@ async def answers(
         body = BODIES.get(key, _request_example(spec, operation))
         if key == "POST /api/team/invitations":
             body = {"email": world.people["examples_invitee"].email, "role": "msp_analyst"}
+        if key == "PUT /api/org/home-tenants":
+            # The invitee accepts from the admin's tenant at the end of the walk: keep it a home.
+            body = {"homeTenantIds": [*body["homeTenantIds"], admin.tid]}
         if key == "POST /api/invitations/accept":
             who, body = "examples_invitee", {"code": recorded["POST /api/team/invitations"][1]["code"]}
         if key == "POST /api/customers/{customer_id}/cancel":
