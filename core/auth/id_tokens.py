@@ -25,7 +25,7 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlencode
 
 import httpx
@@ -295,14 +295,14 @@ async def redeem_code(
     except (httpx.HTTPError, ValueError) as exc:
         raise CodeRedemptionFailed(f"the sign-in service did not answer ({type(exc).__name__})") from exc
     if response.status_code != 200 or not isinstance(body, dict):
-        return _redemption_refused(body)
+        _redemption_refused(body)
     id_token = body.get("id_token")
     if not isinstance(id_token, str):
         raise CodeRedemptionFailed("the sign-in returned no ID token (was the openid scope asked for?)")
     return id_token
 
 
-def _redemption_refused(body: Any) -> str:
+def _redemption_refused(body: Any) -> NoReturn:
     body = body if isinstance(body, dict) else {}
     codes = body.get("error_codes") or []
     error_code = f"AADSTS{codes[0]}" if codes else None
