@@ -1,4 +1,5 @@
-"""The test and admin API under `/_sim/...`: tenants, faults, request logs, sent mail, consent.
+"""The test and admin API under `/_sim/...`: tenants, faults, request logs, sent mail, consent, the
+app registration's sign-in settings and an ID token signing hook.
 
 Local only (the server listens on 127.0.0.1) and without authentication, by design.
 """
@@ -14,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from devtools.graphsim.idtokens import GROUP_MEMBERSHIP_CLAIMS
 from devtools.graphsim.state import SimState
 from devtools.graphsim.synthetic import TenantSpec, build_tenant
 from devtools.graphsim.tenant import FixtureError
@@ -129,6 +131,39 @@ async def consent(request: Request) -> Response:
     return JSONResponse({"consent": tenant.consent, "tokenError": state.consent_error(tenant)})
 
 
+def _app_view(state: SimState) -> dict[str, Any]:
+    return {
+        "clientId": state.app.client_id,
+        "groupMembershipClaims": state.app.group_membership_claims,
+        "codeLifetimeSeconds": state.codes.lifetime,
+    }
+
+
+async def app_registration(request: Request) -> Response:
+    """The app manifest's `groupMembershipClaims` (None/null leaves `wids` out of ID tokens), and how
+    long authorization codes last (Entra's is about ten minutes; tests shorten it)."""
+    state = _state(request)
+    if request.method == "POST":
+        body = await request.json()
+        if "groupMembershipClaims" in body:
+            wanted = body["groupMembershipClaims"]
+            if wanted is not None and wanted not in GROUP_MEMBERSHIP_CLAIMS:
+                return _bad(f"groupMembershipClaims must be null or one of {sorted(GROUP_MEMBERSHIP_CLAIMS)}")
+            state.app.group_membership_claims = wanted
+        if "codeLifetimeSeconds" in body:
+            state.codes.lifetime = float(body["codeLifetimeSeconds"])
+    return JSONResponse(_app_view(state))
+
+
+async def sign_id_token(request: Request) -> Response:
+    """Sign the given claims with the simulator's ID token key: a test hook for tokens the endpoints
+    never issue (expired, another issuer). Local and unauthenticated like all of `/_sim`."""
+    claims = (await request.json()).get("claims")
+    if not isinstance(claims, dict):
+        return _bad("claims must be an object")
+    return JSONResponse({"idToken": _state(request).signing.sign(claims)})
+
+
 ROUTES = [
     Route("/_sim/health", health),
     Route("/_sim/tenants", list_tenants, methods=["GET"]),
@@ -139,4 +174,6 @@ ROUTES = [
     Route("/_sim/tenants/{tenant}/mail", sent_mail, methods=["GET", "DELETE"]),
     Route("/_sim/tenants/{tenant}/consent", consent, methods=["GET", "POST"]),
     Route("/_sim/faults", faults, methods=["GET", "POST", "DELETE"]),
+    Route("/_sim/app", app_registration, methods=["GET", "POST"]),
+    Route("/_sim/id-tokens", sign_id_token, methods=["POST"]),
 ]

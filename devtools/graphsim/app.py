@@ -1,5 +1,5 @@
-"""The simulator's ASGI app: Entra token endpoint, admin consent, Graph v1.0, Exchange admin API and
-the `/_sim` test API, all on one HTTPS port."""
+"""The simulator's ASGI app: Entra's token, authorize, admin consent and OpenID metadata endpoints,
+Graph v1.0, the Exchange admin API and the `/_sim` test API, all on one HTTPS port."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from starlette.routing import Route
 
 from devtools.graphsim import admin
 from devtools.graphsim.consent import admin_consent
-from devtools.graphsim.entra import openid_configuration, token_endpoint
+from devtools.graphsim.discovery import keys, openid_configuration
+from devtools.graphsim.entra import token_endpoint
 from devtools.graphsim.exchange import invoke_command
 from devtools.graphsim.graph import graph_endpoint
+from devtools.graphsim.signin import authorize
 from devtools.graphsim.state import SimState
 
 GRAPH_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
@@ -22,6 +24,8 @@ def create_app(state: SimState) -> Starlette:
         Route("/v1.0/{path:path}", graph_endpoint, methods=GRAPH_METHODS),
         Route("/adminapi/beta/{tenant}/InvokeCommand", invoke_command, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/token", token_endpoint, methods=["POST"]),
+        Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET"]),
+        Route("/{tenant}/discovery/v2.0/keys", keys, methods=["GET"]),
         Route("/{tenant}/v2.0/adminconsent", admin_consent, methods=["GET"]),
         Route("/{tenant}/v2.0/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
     ]

@@ -36,6 +36,11 @@ ROLE = {
     "Global Reader": "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
 }
 GLOBAL_ADMIN = ROLE["Global Administrator"]
+# The default "User" role every member holds; Entra lists it in `wids` after the admin roles, e.g.
+# ["62e90394-...", "b79fbf4d-..."] in "HTTP 403 authorization error when calling the Microsoft Graph
+# Security API" (learn.microsoft.com/troubleshoot/entra/entra-id/users-groups-entra-apis/
+# 403-error-when-calling-microsoft-graph-security-api).
+USER_ROLE = "b79fbf4d-3ef9-4689-8143-76b194e85509"
 # Roles a "require MFA for administrators" policy targets (Microsoft's template uses these).
 ADMIN_ROLES = [ROLE[name] for name in ROLE if name != "Global Reader"]
 

@@ -30,11 +30,12 @@ li{{margin:.6rem 0}} a{{margin-left:.8rem}} .note{{color:#555;font-size:.9rem}}<
 <ul>{rows}</ul></body></html>"""
 
 
-def _with_query(url: str, params: list[tuple[str, str]]) -> str:
+def with_query(url: str, params: list[tuple[str, str]]) -> str:
     return url + ("&" if "?" in url else "?") + urlencode(params)
 
 
-def _error_page(status: int, code: int, message: str) -> HTMLResponse:
+def error_page(status: int, code: int, message: str) -> HTMLResponse:
+    """Entra's own sign-in error page, for what cannot be sent back to the app (no valid redirect)."""
     body = (
         "<!doctype html><title>Sign in</title><h1>Sorry, but we're having trouble signing you in.</h1>"
         f"<p>AADSTS{code}: {html.escape(message)}</p>"
@@ -42,11 +43,23 @@ def _error_page(status: int, code: int, message: str) -> HTMLResponse:
     return HTMLResponse(body, status_code=status)
 
 
+def declined() -> list[tuple[str, str]]:
+    """What Entra sends back when the user cancels: access_denied, AADSTS65004 (UserDeclinedConsent,
+    learn.microsoft.com/entra/identity-platform/reference-error-codes)."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    description = (
+        f"AADSTS65004: User declined to consent to access the app. Trace ID: {new_id()} "
+        f"Correlation ID: {new_id()} Timestamp: {stamp}"
+    )
+    return [("error", "access_denied"), ("error_subcode", "cancel"), ("error_description", description)]
+
+
 def _choice(request: Request, tenant: Tenant, outcome: str) -> str:
-    return html.escape(_with_query(str(request.url), [("sim_tenant", tenant.id), ("sim_outcome", outcome)]))
+    return html.escape(with_query(str(request.url), [("sim_tenant", tenant.id), ("sim_outcome", outcome)]))
 
 
-def _candidates(state: SimState, reference: str) -> list[Tenant] | None:
+def candidates(state: SimState, reference: str) -> list[Tenant] | None:
+    """The tenants an `organizations`/`common` request may pick from, or the one it names."""
     if reference.lower() in ("organizations", "common"):
         return sorted(state.tenants.values(), key=lambda t: t.display_name)
     tenant = state.resolve(reference)
@@ -61,44 +74,34 @@ async def admin_consent(request: Request) -> Response:
     scope = query.get("scope", "https://graph.microsoft.com/.default")
     caller_state = query.get("state")
     if client_id.lower() != state.app.client_id.lower():
-        return _error_page(
+        return error_page(
             400, 700016, f"Application with identifier '{client_id}' was not found in the directory."
         )
     if not redirect_uri:
-        return _error_page(
+        return error_page(
             400, 900144, "The request body must contain the following parameter: 'redirect_uri'."
         )
     reference = request.path_params["tenant"]
-    candidates = _candidates(state, reference)
-    if candidates is None:
-        return _error_page(400, 90002, f"Tenant '{reference}' not found.")
+    allowed = candidates(state, reference)
+    if allowed is None:
+        return error_page(400, 90002, f"Tenant '{reference}' not found.")
     chosen, outcome = query.get("sim_tenant"), query.get("sim_outcome")
     if not chosen or not outcome:
         rows = "".join(
             f"<li>{html.escape(t.display_name)} <span class='note'>({html.escape(t.default_domain)})</span>"
             f"<a href='{_choice(request, t, 'grant')}'>Accept</a>"
             f"<a href='{_choice(request, t, 'deny')}'>Cancel</a></li>"
-            for t in candidates
+            for t in allowed
         )
         return HTMLResponse(_PAGE.format(app="ScanPosture", scope=html.escape(scope), rows=rows))
     tenant = state.resolve(chosen)
-    if tenant is None or tenant not in candidates or outcome not in ("grant", "deny"):
-        return _error_page(400, 90002, f"Tenant '{chosen}' is not one this request may consent for.")
+    if tenant is None or tenant not in allowed or outcome not in ("grant", "deny"):
+        return error_page(400, 90002, f"Tenant '{chosen}' is not one this request may consent for.")
     if outcome == "grant":
         state.grant_consent(tenant)
         params = [("admin_consent", "True"), ("tenant", tenant.id), ("scope", scope)]
     else:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-        description = (
-            f"AADSTS65004: User declined to consent to access the app. Trace ID: {new_id()} "
-            f"Correlation ID: {new_id()} Timestamp: {stamp}"
-        )
-        params = [
-            ("error", "access_denied"),
-            ("error_subcode", "cancel"),
-            ("error_description", description),
-            ("admin_consent", "True"),
-        ]
+        params = [*declined(), ("admin_consent", "True")]
     if caller_state is not None:
         params.append(("state", caller_state))
-    return RedirectResponse(_with_query(redirect_uri, params), status_code=302)
+    return RedirectResponse(with_query(redirect_uri, params), status_code=302)

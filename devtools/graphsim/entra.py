@@ -1,4 +1,5 @@
-"""Entra ID's v2.0 token endpoint for the client-credentials grant, per tenant.
+"""Entra ID's v2.0 token endpoint, per tenant: the client-credentials grant, and the authorization
+code grant (redeemed in `authcode.py`).
 
 Errors carry Entra's AADSTS codes, OAuth error names and HTTP statuses: a failed client
 authentication is 401 `invalid_client`, everything else about the request is 400.
@@ -14,13 +15,15 @@ import jwt
 from starlette.requests import Request
 from starlette.responses import Response
 
+from devtools.graphsim.authcode import redeem_code
 from devtools.graphsim.catalog import (
     EXCHANGE_PERMISSIONS,
     EXCHANGE_RESOURCE,
     GRAPH_RESOURCE,
     SIM_APP_NAME,
 )
-from devtools.graphsim.responses import PLAIN_JSON, dumps, entra_error
+from devtools.graphsim.idtokens import MULTI_TENANT
+from devtools.graphsim.responses import PLAIN_JSON, EntraError, dumps
 from devtools.graphsim.simulate import disturb
 from devtools.graphsim.state import SimState
 from devtools.graphsim.tenant import Tenant
@@ -28,15 +31,6 @@ from devtools.graphsim.tokens import ACCESS_TOKEN_SECONDS
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 _RESOURCES = {GRAPH_RESOURCE: False, EXCHANGE_RESOURCE: True}  # resource -> is Exchange
-
-
-class EntraError(Exception):
-    def __init__(self, status: int, error: str, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.error, self.code, self.message = status, error, code, message
-
-    def response(self) -> Response:
-        return entra_error(self.status, self.error, self.code, self.message)
 
 
 def _app_not_found(client_id: str, directory: str) -> EntraError:
@@ -151,27 +145,21 @@ def _resource(scope: str, tenant: Tenant) -> str:
     return resource
 
 
-def issue_token(state: SimState, tenant_ref: str, form: dict[str, str], token_path: str) -> Response:
-    grant = form.get("grant_type", "")
-    if grant != "client_credentials":
-        raise EntraError(
-            400, "unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'."
-        )
-    tenant = state.resolve(tenant_ref)
-    if tenant is None:
-        raise EntraError(
-            400,
-            "invalid_request",
-            90002,
-            f"Tenant '{tenant_ref}' not found. Check to make sure you have the correct tenant ID and are "
-            "signing "
-            "into the correct cloud. Check with your subscription administrator, this may happen if there "
-            "are no "
-            "active subscriptions for the tenant.",
-        )
-    client_id = form.get("client_id", "")
-    if client_id.lower() != state.app.client_id.lower():
-        raise _app_not_found(client_id, tenant.display_name)
+def _tenant_not_found(tenant_ref: str) -> EntraError:
+    return EntraError(
+        400,
+        "invalid_request",
+        90002,
+        f"Tenant '{tenant_ref}' not found. Check to make sure you have the correct tenant ID and are signing "
+        "into the correct cloud. Check with your subscription administrator, this may happen if there are no "
+        "active subscriptions for the tenant.",
+    )
+
+
+def _authenticate_client(state: SimState, form: dict[str, str], token_path: str) -> str:
+    """The client's credential, checked the same way for every grant; returns `appidacr` ("1" for a
+    secret, "2" for a certificate). The authorization code grant takes either, like the client
+    credentials grant (v2-oauth2-auth-code-flow, "Redeem a code for an access token")."""
     if form.get("client_secret"):
         if not state.app.secret_matches(form["client_secret"]):
             raise EntraError(
@@ -182,17 +170,39 @@ def issue_token(state: SimState, tenant_ref: str, form: dict[str, str], token_pa
                 "secret "
                 f"value, not the client secret ID, for a secret added to app '{state.app.client_id}'.",
             )
-        acr = "1"
-    elif form.get("client_assertion") and form.get("client_assertion_type") == JWT_BEARER:
+        return "1"
+    if form.get("client_assertion") and form.get("client_assertion_type") == JWT_BEARER:
         _check_assertion(state, form["client_assertion"], state.app.client_id, token_path)
-        acr = "2"
-    else:
+        return "2"
+    raise EntraError(
+        401,
+        "invalid_client",
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    )
+
+
+def issue_token(state: SimState, tenant_ref: str, form: dict[str, str], token_path: str) -> Response:
+    grant = form.get("grant_type", "")
+    if grant not in ("client_credentials", "authorization_code"):
         raise EntraError(
-            401,
-            "invalid_client",
-            7000218,
-            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            400, "unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'."
         )
+    tenant = state.resolve(tenant_ref)
+    # A code from /organizations or /common is redeemed there (AADSTS700005, in authcode.py).
+    if tenant is None and not (grant == "authorization_code" and tenant_ref.lower() in MULTI_TENANT):
+        raise _tenant_not_found(tenant_ref)
+    client_id = form.get("client_id", "")
+    if client_id.lower() != state.app.client_id.lower():
+        raise _app_not_found(client_id, tenant.display_name if tenant else tenant_ref)
+    acr = _authenticate_client(state, form, token_path)
+    if grant == "authorization_code":
+        return redeem_code(state, tenant_ref, form)
+    assert tenant is not None
+    return _client_credentials(state, tenant, form, acr)
+
+
+def _client_credentials(state: SimState, tenant: Tenant, form: dict[str, str], acr: str) -> Response:
     resource = _resource(form.get("scope", ""), tenant)
     refused = state.consent_error(tenant)
     if refused:
@@ -234,33 +244,3 @@ async def token_endpoint(request: Request) -> Response:
     if tenant_id:
         state.log(tenant_id, "POST", path, response.status_code)
     return response
-
-
-async def openid_configuration(request: Request) -> Response:
-    """`GET /{tenant}/v2.0/.well-known/openid-configuration`: public, no credentials. Entra answers
-    for a tenant id or any verified domain, which is how a domain is turned into a tenant id."""
-    state: SimState = request.app.state.sim
-    tenant_ref = request.path_params["tenant"]
-    tenant = state.resolve(tenant_ref)
-    if tenant is None:
-        return EntraError(
-            400,
-            "invalid_tenant",
-            90002,
-            f"Tenant '{tenant_ref}' not found. Check to make sure you have the "
-            "correct tenant ID and are signing into the correct cloud.",
-        ).response()
-    base = str(request.base_url).rstrip("/")
-    return Response(
-        dumps(
-            {
-                "token_endpoint": f"{base}/{tenant.id}/oauth2/v2.0/token",
-                "jwks_uri": f"{base}/{tenant.id}/discovery/v2.0/keys",
-                "issuer": f"https://login.microsoftonline.com/{tenant.id}/v2.0",
-                "authorization_endpoint": f"{base}/{tenant.id}/oauth2/v2.0/authorize",
-                "tenant_region_scope": "NA",
-                "cloud_instance_name": "microsoftonline.com",
-            }
-        ),
-        media_type=PLAIN_JSON,
-    )

@@ -172,6 +172,21 @@ class GraphSimulator:
         """`granted`, `none` (never consented) or `revoked` (service principal removed)."""
         self._call("POST", f"/_sim/tenants/{tenant_id}/consent", json={"consent": consent})
 
+    def set_app(
+        self, *, group_membership_claims: str | None = "DirectoryRole", code_lifetime_seconds: float = 600
+    ) -> dict[str, Any]:
+        """The app manifest's `groupMembershipClaims` (None: ID tokens carry no `wids`) and the
+        authorization codes' lifetime; called with no arguments it restores the defaults."""
+        body = {
+            "groupMembershipClaims": group_membership_claims,
+            "codeLifetimeSeconds": code_lifetime_seconds,
+        }
+        return dict(self._call("POST", "/_sim/app", json=body))
+
+    def sign_id_token(self, claims: dict[str, Any]) -> str:
+        """`claims` signed with the simulator's ID token key (for tokens its endpoints never issue)."""
+        return str(self._call("POST", "/_sim/id-tokens", json={"claims": claims})["idToken"])
+
     def request_log(self, tenant_id: str) -> list[dict[str, Any]]:
         return list(self._call("GET", f"/_sim/tenants/{tenant_id}/requests"))
 

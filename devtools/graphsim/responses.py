@@ -87,6 +87,17 @@ def entra_error(
     return Response(dumps(body), status_code=status, media_type=PLAIN_JSON, headers=headers)
 
 
+class EntraError(Exception):
+    """An Entra token-endpoint refusal: HTTP status, OAuth error name, AADSTS code and message."""
+
+    def __init__(self, status: int, error: str, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.error, self.code, self.message = status, error, code, message
+
+    def response(self) -> Response:
+        return entra_error(self.status, self.error, self.code, self.message)
+
+
 def exchange_error(status: int, code: str, message: str, *, retry_after: int | None = None) -> Response:
     """The Exchange admin API's OData error, as `InvokeCommand` returns it."""
     body = {

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes
 
 from devtools.graphsim.catalog import SIM_APP_ID
 from devtools.graphsim.faults import FaultBook
+from devtools.graphsim.idtokens import DIRECTORY_ROLE_CLAIMS, CodeBook, SigningKeys
 from devtools.graphsim.tenant import Tenant
 from devtools.graphsim.tokens import TokenIssuer
 
@@ -23,11 +24,18 @@ LOG_LIMIT = 50_000  # per tenant; far more than one scan makes
 
 @dataclass
 class AppRegistration:
-    """The multi-tenant scanner app: its id, its secret and its certificate's public part."""
+    """The multi-tenant scanner app: its id, its secret and its certificate's public part, and the
+    manifest's `groupMembershipClaims`. That defaults to "DirectoryRole", as the product's setup guide
+    has the app registered, so ID tokens carry `wids`; tests set it otherwise through `/_sim/app`."""
 
     client_id: str
     client_secret: str
     certificate: x509.Certificate | None
+    group_membership_claims: str | None = "DirectoryRole"
+
+    @property
+    def emits_directory_roles(self) -> bool:
+        return self.group_membership_claims in DIRECTORY_ROLE_CLAIMS
 
     @property
     def thumbprints(self) -> set[str]:
@@ -83,6 +91,8 @@ class SimState:
         self._by_domain: dict[str, str] = {}
         self.faults = FaultBook()
         self.tokens = TokenIssuer()
+        self.signing = SigningKeys()  # ID tokens and their JWKS
+        self.codes = CodeBook()  # authorization codes from /authorize, for /token
         self.cache = ByteCache(cache_bytes)
         self.logs: dict[str, collections.deque[dict[str, Any]]] = {}
         self.mail: dict[str, list[dict[str, Any]]] = {}

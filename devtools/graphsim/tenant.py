@@ -163,6 +163,25 @@ class Tenant:
     def admin_ids(self) -> frozenset[str]:
         return frozenset(a["principalId"] for a in self.data["roleAssignments"])
 
+    @cached_property
+    def tenant_wide_roles(self) -> dict[str, frozenset[str]]:
+        """Each principal's active directory roles scoped to the whole tenant, by role template id.
+
+        `wids` "denotes the tenant-wide roles assigned to this user" (Access token claims reference,
+        learn.microsoft.com/entra/identity-platform/access-token-claims-reference), so an assignment
+        scoped to an administrative unit is left out, and so is a PIM-eligible one: an eligible user
+        "must perform one or more actions to use the role" (learn.microsoft.com/entra/id-governance/
+        privileged-identity-management/pim-configure)."""
+        roles: dict[str, set[str]] = {}
+        for a in self.data["roleAssignments"]:
+            if a.get("kind", "active") == "active" and a.get("directoryScopeId", "/") == "/":
+                roles.setdefault(a["principalId"], set()).add(a["roleDefinitionId"])
+        return {principal: frozenset(ids) for principal, ids in roles.items()}
+
+    def can_sign_in(self, user: Json) -> bool:
+        """Enabled members: the sign-in the simulator offers is a member's in their own tenant."""
+        return bool(user.get("accountEnabled")) and user.get("userType") == "Member"
+
     def registration_details(self) -> list[Json]:
         # Not kept: the serialized pages are, and holding both would double a tenant's memory.
         return views.registration_details(self.data, self.admin_ids)

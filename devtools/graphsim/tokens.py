@@ -60,6 +60,28 @@ class TokenIssuer:
             claims["roles"] = sorted(roles)
         return jwt.encode(claims, self._key, algorithm="HS256", headers={"typ": "JWT"})
 
+    def issue_delegated(self, *, tenant_id: str, app_id: str, user_id: str, scope: str) -> str:
+        """A token for a signed-in user (the authorization code grant's `access_token`), shaped like
+        Entra's delegated Graph token: `scp`, no `roles`. The simulator's Graph serves apps only and
+        refuses it; the sign-in needs the ID token alone."""
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "aud": "00000003-0000-0000-c000-000000000000",  # Microsoft Graph's app id
+            "iss": f"https://sts.windows.net/{tenant_id}/",
+            "iat": now,
+            "nbf": now,
+            "exp": now + ACCESS_TOKEN_SECONDS,
+            "appid": app_id,
+            "idtyp": "user",
+            "oid": user_id,
+            "scp": scope,
+            "sub": user_id,
+            "tid": tenant_id,
+            "uti": uuid.uuid4().hex[:22],
+            "ver": "1.0",
+        }
+        return jwt.encode(claims, self._key, algorithm="HS256", headers={"typ": "JWT"})
+
     def verify(self, token: str) -> AccessToken:
         known = self._verified.get(token)
         if known is None:
