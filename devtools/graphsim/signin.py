@@ -4,8 +4,8 @@ with `{tenant}` a tenant id, a verified domain, `organizations` or `common`.
 It follows "Microsoft identity platform and OAuth 2.0 authorization code flow"
 (learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow, "Request an authorization
 code"). A local page stands in for Entra's sign-in: it lists the tenant's administrators and some of
-its other members. Tests skip it with `sim_user=<user id or UPN>`, or `sim_outcome=deny` for a user
-who cancels. Success redirects with `code` and `state`; the code is redeemed at the token endpoint.
+its other members. Tests skip it with `sim_user=<user id or UPN>` (or `sim_user=global-admin`, the
+tenant's first active Global Administrator), or `sim_outcome=deny` for a user who cancels. Success redirects with `code` and `state`; the code is redeemed at the token endpoint.
 """
 
 from __future__ import annotations
@@ -90,7 +90,16 @@ def _pkce_problem(challenge: str | None, method: str | None) -> tuple[str, str] 
     return None
 
 
+GLOBAL_ADMIN_SHORTCUT = "global-admin"
+
+
 def _find_user(tenants: list[Tenant], reference: str) -> tuple[Tenant, Json] | None:
+    if reference == GLOBAL_ADMIN_SHORTCUT:  # a test shortcut, not an Entra behaviour
+        for tenant in tenants:
+            for user in tenant.data["users"]:
+                if ROLE["Global Administrator"] in tenant.tenant_wide_roles.get(user["id"], ()):
+                    return tenant, user
+        return None
     for tenant in tenants:
         user = tenant.users_by_key.get(reference.lower())
         if user is not None:

@@ -1,7 +1,10 @@
-"""GET /api/consent/callback: where Entra sends the customer's administrator after admin consent.
+"""GET /api/consent/callback: where Entra sends the customer's administrator, twice.
 
-Anonymous by necessity. On success it redirects to the portal; every failure is a page that says
-what went wrong, and the customer stays as it was.
+First back from admin consent (`admin_consent`, `tenant`, `state`): the browser is sent on to sign
+in at that tenant, with a cookie that binds the second visit to this browser. Then back from that
+sign-in (`code`, `state`): the ID token proves an administrator of the tenant, and the customer is
+connected. Anonymous by necessity. Every failure is a page that says what went wrong, and the
+customer stays as it was.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from core.onboarding import ConsentRefused, complete_consent
-from functions.api.auth import actor
+from core.consent import CONSENT_COOKIE, SIGN_IN_MINUTES, begin_consent_sign_in, finish_consent
+from core.onboarding import ConsentRefused
 from functions.api.deps import ServicesDep
 
 router = APIRouter(tags=["consent"])
+COOKIE_PATH = "/api/consent"
 
 _FAILURE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ScanPosture: consent not completed</title></head>
@@ -25,25 +29,58 @@ _FAILURE = """<!doctype html>
 <p><a href="{portal}">Back to ScanPosture</a></p></main></body></html>"""
 
 
+def _refused(exc: ConsentRefused, portal: str) -> HTMLResponse:
+    page = _FAILURE.format(message=html.escape(str(exc)), portal=html.escape(portal))
+    response = HTMLResponse(page, status_code=400)
+    response.delete_cookie(CONSENT_COOKIE, path=COOKIE_PATH)
+    return response
+
+
 @router.get(
     "/consent/callback",
     response_class=HTMLResponse,
-    responses={302: {"description": "Consent proved: back to the portal"}, 400: {"description": "Refused"}},
+    responses={
+        302: {"description": "On to the tenant's sign-in, or (consent proved) back to the portal"},
+        400: {"description": "Refused"},
+    },
 )
 async def consent_callback(request: Request, services: ServicesDep) -> Response:
     params = request.query_params
     portal = services.settings.public_base_url.rstrip("/") + "/"
     try:
-        customer = await complete_consent(
+        # Entra's consent redirect names the tenant (or says admin_consent); the sign-in's, a code.
+        if "code" not in params and ("admin_consent" in params or "tenant" in params):
+            step = await begin_consent_sign_in(
+                services,
+                state=params.get("state"),
+                tenant=params.get("tenant"),
+                error=params.get("error"),
+                error_description=params.get("error_description"),
+            )
+            onward = RedirectResponse(step.url, status_code=302)
+            onward.set_cookie(
+                CONSENT_COOKIE,
+                step.browser_secret,
+                max_age=SIGN_IN_MINUTES * 60,
+                path=COOKIE_PATH,
+                httponly=True,
+                # Entra's redirect back is a top-level GET from another site: Lax cookies travel.
+                samesite="lax",
+                secure=portal.startswith("https://"),
+            )
+            return onward
+        customer = await finish_consent(
             services,
             state=params.get("state"),
-            tenant=params.get("tenant"),
+            code=params.get("code"),
             error=params.get("error"),
             error_description=params.get("error_description"),
-            actor=actor(request, None),
+            browser_secret=request.cookies.get(CONSENT_COOKIE),
+            source_ip=request.client.host if request.client else None,
         )
     except ConsentRefused as exc:
-        page = _FAILURE.format(message=html.escape(str(exc)), portal=html.escape(portal))
-        return HTMLResponse(page, status_code=400)
+        return _refused(exc, portal)
     query = urlencode({"consent": "granted", "customer": customer.customer_id})
-    return RedirectResponse(f"{portal}#/customers?{query}", status_code=302)
+    done = RedirectResponse(f"{portal}#/customers?{query}", status_code=302)
+    done.delete_cookie(CONSENT_COOKIE, path=COOKIE_PATH)
+    return done

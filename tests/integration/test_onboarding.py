@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import ssl
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -14,6 +15,7 @@ import pytest
 
 from core.bootstrap import Services
 from core.customers import ConnectionState, get_customer_by_id
+from devtools.consent_browser import consent_as_admin
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from functions.local_host import QueueOptions, drain_scan_queue_once
@@ -43,20 +45,17 @@ async def _add(
     return response.json()  # type: ignore[no-any-return]
 
 
-def _consent_at_simulator(graphsim: GraphSimulator, link: str, tenant_id: str, outcome: str = "grant") -> str:
-    """What the customer's Global Administrator does in the browser; returns the redirect."""
-    parts = urlsplit(link)
-    with httpx.Client(verify=ssl.create_default_context(cafile=str(graphsim.ca_cert))) as browser:
-        answer = browser.get(f"{link}&sim_tenant={tenant_id}&sim_outcome={outcome}")
-    assert parts.netloc in graphsim.base_url
-    assert answer.status_code == 302, answer.text
-    return answer.headers["location"]
+@pytest.fixture
+async def sim(graphsim: GraphSimulator) -> AsyncIterator[httpx.AsyncClient]:
+    """The customer's administrator's browser at Entra (the simulator)."""
+    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=str(graphsim.ca_cert))) as http:
+        yield http
 
 
-async def _callback(client: httpx.AsyncClient, redirect: str) -> httpx.Response:
-    parts = urlsplit(redirect)
-    assert parts.path == "/api/consent/callback"
-    return await client.get(f"{parts.path}?{parts.query}")
+async def _consent(
+    sim: httpx.AsyncClient, client: httpx.AsyncClient, link: str, tenant_id: str, **how: str
+) -> httpx.Response:
+    return await consent_as_admin(sim, client, link, tenant_id, **how)
 
 
 async def _drain(services: Services) -> None:
@@ -84,6 +83,7 @@ async def test_consent_link_is_entra_shaped_with_a_strong_single_customer_state(
 
 
 async def test_consent_connects_the_customer_and_the_first_scan_arrives(
+    sim: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -92,8 +92,7 @@ async def test_consent_connects_the_customer_and_the_first_scan_arrives(
 ) -> None:
     tenant_id, domain = _new_tenant(graphsim)
     added = await _add(client, tokens, domain)
-    redirect = _consent_at_simulator(graphsim, added["consentLink"]["url"], tenant_id)
-    response = await _callback(client, redirect)
+    response = await _consent(sim, client, added["consentLink"]["url"], tenant_id)
     assert response.status_code == 302, response.text
     assert "consent=granted" in response.headers["location"]
 
@@ -108,14 +107,17 @@ async def test_consent_connects_the_customer_and_the_first_scan_arrives(
     audit = await client.get("/api/audit", headers=_admin(tokens))
     actions = [e["action"] for e in audit.json()]
     assert "consent.granted" in actions and "customer.added" in actions
+    granted = next(e for e in audit.json() if e["action"] == "consent.granted")
+    assert granted["actor"]["kind"] == "tenant_admin" and granted["actor"]["tenantId"] == tenant_id
 
-    # Replay of the same redirect: refused, nothing changes.
-    replay = await _callback(client, redirect)
+    # The same link again: refused at its first step, nothing changes.
+    replay = await _consent(sim, client, added["consentLink"]["url"], tenant_id)
     assert replay.status_code == 400
     assert "already used" in replay.text
 
 
 async def test_consent_from_a_tenant_without_the_customers_domain_is_refused(
+    sim: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -125,8 +127,7 @@ async def test_consent_from_a_tenant_without_the_customers_domain_is_refused(
     _, domain = _new_tenant(graphsim)
     other_tenant, _ = _new_tenant(graphsim)
     added = await _add(client, tokens, domain)
-    redirect = _consent_at_simulator(graphsim, added["consentLink"]["url"], other_tenant)
-    response = await _callback(client, redirect)
+    response = await _consent(sim, client, added["consentLink"]["url"], other_tenant)
     assert response.status_code == 400
     assert f"does not own {domain}" in response.text
     customer, _ = await get_customer_by_id(
@@ -137,14 +138,12 @@ async def test_consent_from_a_tenant_without_the_customers_domain_is_refused(
 
 
 async def test_consent_for_another_tenant_than_the_one_given_is_refused(
-    client: httpx.AsyncClient, tokens: dict[str, str], graphsim: GraphSimulator
+    sim: httpx.AsyncClient, client: httpx.AsyncClient, tokens: dict[str, str], graphsim: GraphSimulator
 ) -> None:
     tenant_id, domain = _new_tenant(graphsim)
     other_tenant, _ = _new_tenant(graphsim)
     added = await _add(client, tokens, domain, tenantId=tenant_id)
-    response = await _callback(
-        client, _consent_at_simulator(graphsim, added["consentLink"]["url"], other_tenant)
-    )
+    response = await _consent(sim, client, added["consentLink"]["url"], other_tenant)
     assert response.status_code == 400
     assert "different Microsoft 365 tenant" in response.text
 
@@ -155,6 +154,8 @@ async def test_consent_for_another_tenant_than_the_one_given_is_refused(
         ("error=access_denied&error_description=AADSTS65004%3A+declined&admin_consent=True", "not granted"),
         ("state=nonsense&tenant=00000000-0000-0000-0000-000000000000", "not valid"),
         ("tenant=00000000-0000-0000-0000-000000000000", "not valid"),
+        ("code=forged&state=nonsense", "not valid"),
+        ("error=access_denied&error_description=AADSTS65004%3A+cancelled&state=x.y", "not completed"),
     ],
 )
 async def test_bad_callbacks_are_clear_pages(client: httpx.AsyncClient, query: str, message: str) -> None:
@@ -165,6 +166,7 @@ async def test_bad_callbacks_are_clear_pages(client: httpx.AsyncClient, query: s
 
 
 async def test_an_expired_state_is_refused(
+    sim: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -180,14 +182,13 @@ async def test_an_expired_state_is_refused(
     (state,) = states
     past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     await org.replace({**state.body, "expiresAt": past}, state.etag)
-    response = await _callback(
-        client, _consent_at_simulator(graphsim, added["consentLink"]["url"], tenant_id)
-    )
+    response = await _consent(sim, client, added["consentLink"]["url"], tenant_id)
     assert response.status_code == 400
     assert "expired" in response.text
 
 
 async def test_a_revoked_tenant_reconnects_with_a_fresh_link_and_keeps_its_history(
+    sim: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -197,7 +198,7 @@ async def test_a_revoked_tenant_reconnects_with_a_fresh_link_and_keeps_its_histo
     tenant_id, domain = _new_tenant(graphsim)
     added = await _add(client, tokens, domain)
     customer_id = added["customer"]["customerId"]
-    await _callback(client, _consent_at_simulator(graphsim, added["consentLink"]["url"], tenant_id))
+    assert (await _consent(sim, client, added["consentLink"]["url"], tenant_id)).status_code == 302
     await _drain(api_services)
     org = api_services.store.org(world.org_a)
     first, _ = await get_customer_by_id(org, customer_id)
@@ -212,7 +213,7 @@ async def test_a_revoked_tenant_reconnects_with_a_fresh_link_and_keeps_its_histo
 
     fresh = await client.post(f"/api/customers/{customer_id}/consent-link", headers=_admin(tokens))
     assert fresh.status_code == 201
-    response = await _callback(client, _consent_at_simulator(graphsim, fresh.json()["url"], tenant_id))
+    response = await _consent(sim, client, fresh.json()["url"], tenant_id)
     assert response.status_code == 302, response.text
     await _drain(api_services)
     back, _ = await get_customer_by_id(org, customer_id)
