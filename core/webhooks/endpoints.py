@@ -1,16 +1,16 @@
 """Webhook endpoints an MSP admin registers: where, which events, and the signing secret.
 
 SSRF guard: an endpoint must be https, and every address its host resolves to must be public
-(never private, loopback, link-local, multicast or reserved). The check runs when the endpoint is
-registered and again before every delivery, because DNS can change after registration. A setting
-allows loopback for local development only.
+(core.webhooks.addresses: never private, loopback, link-local, multicast or reserved, nor an IPv6
+form of such an IPv4 address). The check runs when the endpoint is registered and again before
+every delivery, because DNS can change after registration. A setting allows loopback for local
+development only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import ipaddress
 import secrets
 import socket
 import uuid
@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.store import OrgRepository
+from core.webhooks.addresses import refusal
 
 EVENTS = (
     "scan.completed",
@@ -41,13 +42,6 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def _address_allowed(address: str, allow_loopback: bool) -> bool:
-    ip = ipaddress.ip_address(address)
-    if ip.is_loopback:
-        return allow_loopback
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_private)
-
-
 async def check_url(url: str, *, allow_loopback: bool = False) -> str:
     """Return the URL if it may receive deliveries, or raise EndpointRefused saying why."""
     if len(url) > 2000:
@@ -66,10 +60,11 @@ async def check_url(url: str, *, allow_loopback: bool = False) -> str:
     except socket.gaierror as exc:
         raise EndpointRefused(f"url: {parts.hostname} does not resolve") from exc
     addresses = {str(info[4][0]) for info in infos}
-    refused = sorted(a for a in addresses if not _address_allowed(a, allow_loopback))
+    reasons = {a: refusal(a, allow_loopback=allow_loopback) for a in sorted(addresses)}
+    refused = [f"{a}: {why}" for a, why in reasons.items() if why]
     if refused:
         raise EndpointRefused(
-            f"url: {parts.hostname} resolves to a non-public address ({', '.join(refused)})"
+            f"url: {parts.hostname} resolves to a non-public address ({'; '.join(refused)})"
         )
     return url
 
