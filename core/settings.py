@@ -69,7 +69,8 @@ class Settings(BaseSettings):
         default=None, description="Or a file holding it (PEM or PKCS#12), for local development."
     )
     dns_nameservers: str = Field(
-        default="", description="Comma-separated ip[:port] resolvers for SPF/DMARC/DKIM; empty = system."
+        default="",
+        description="Comma-separated ip[:port] resolvers (SPF/DMARC/DKIM, webhook hosts); empty = system.",
     )
     # Eight requests in flight per tenant keep the critical path (the longest chain of pages) the
     # limit while halving httpcore's pool bookkeeping, measured in bench/scan.py.

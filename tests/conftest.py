@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -61,11 +62,16 @@ async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 @contextlib.asynccontextmanager
 async def loopback_webhook_services(settings: Settings) -> AsyncIterator[Services]:
     """Services that accept loopback webhook endpoints, with a webhook queue of their own."""
+    async with webhook_services(settings, webhooks_allow_loopback=True) as services:
+        yield services
+
+
+@contextlib.asynccontextmanager
+async def webhook_services(settings: Settings, **update: Any) -> AsyncIterator[Services]:
+    """Services with a webhook queue of their own and the given settings changed."""
     from core.webhooks.delivery import webhook_queue
 
-    local = settings.model_copy(
-        update={"webhooks_allow_loopback": True, "webhook_queue_name": f"hooks-{uuid.uuid4().hex[:10]}"}
-    )
+    local = settings.model_copy(update={**update, "webhook_queue_name": f"hooks-{uuid.uuid4().hex[:10]}"})
     services = build_services(local)
     try:
         await prepare_local_resources(services)

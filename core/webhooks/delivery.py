@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import ssl
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +23,8 @@ from core.audit import SYSTEM, record
 from core.bootstrap import Services
 from core.store import NotFound
 from core.store.queues import QueueChannel
-from core.webhooks.endpoints import EndpointRefused, check_url, enabled_endpoints
+from core.webhooks.egress import EgressPolicy, EndpointRefused, pinned_client, vet
+from core.webhooks.endpoints import enabled_endpoints
 
 log = logging.getLogger(__name__)
 PAYLOAD_VERSION = "1"
@@ -30,7 +32,6 @@ RETRY_FOR = timedelta(hours=24)
 FIRST_DELAY_SECONDS = 5
 MAX_DELAY_SECONDS = 3600
 DISABLE_AFTER = 20
-TIMEOUT_SECONDS = 10.0
 
 
 def webhook_queue(services: Services) -> QueueChannel:
@@ -110,14 +111,59 @@ async def _tell_msp_admins(
         log.warning("could not mail the admins of %s about a disabled endpoint: %s", org_id, exc)
 
 
+async def _disabled(services: Services, org_id: str, endpoint: dict[str, Any], error: str | None) -> None:
+    """Tell the MSP that an endpoint was disabled: the audit log, and mail to its admins."""
+    await _tell_msp_admins(services, org_id, endpoint, error)
+    await record(
+        services.store,
+        org_id=org_id,
+        actor=SYSTEM,
+        action="webhook.disabled",
+        target={"endpointId": endpoint["endpointId"], "url": endpoint["url"], "lastError": error},
+    )
+
+
 def backoff_seconds(attempt: int) -> int:
     return int(min(FIRST_DELAY_SECONDS * 2 ** (attempt - 1), MAX_DELAY_SECONDS))
 
 
+async def _post(
+    endpoint: dict[str, Any],
+    event: dict[str, Any],
+    now: datetime,
+    policy: EgressPolicy,
+    tls: ssl.SSLContext | None,
+) -> tuple[bool, int | None, str | None]:
+    """Sign and send one event: (ok, HTTP status, error). The URL is vetted here, at send time,
+    and the request goes only to the addresses this vetting saw (no second lookup)."""
+    body = json.dumps(event, separators=(",", ":"))
+    try:
+        target = await vet(endpoint["url"], policy)
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": event["id"],
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(endpoint["secret"]).sign(event["id"], now, body),
+            "user-agent": "ScanPosture-Webhooks/1",
+        }
+        async with pinned_client(target, tls=tls) as http:
+            response = await http.post(target.url, content=body, headers=headers)
+    except (httpx.HTTPError, EndpointRefused) as exc:
+        return False, None, f"{type(exc).__name__}: {exc}"[:300]
+    status = response.status_code
+    return 200 <= status < 300, status, None if 200 <= status < 300 else f"HTTP {status}"
+
+
 async def deliver(
-    services: Services, message: dict[str, Any], *, client: httpx.AsyncClient | None = None
+    services: Services,
+    message: dict[str, Any],
+    *,
+    tls: ssl.SSLContext | None = None,
+    policy: EgressPolicy | None = None,
 ) -> str:
-    """Handle one delivery message (the webhook queue's handler). Returns what happened."""
+    """Handle one delivery message (the webhook queue's handler). Returns what happened.
+
+    `tls` trusts a local receiver's CA and `policy` replaces the one from settings: tests only."""
     org = services.store.org(message["orgId"])
     try:
         stored = await org.get(f"webhook:{message['endpointId']}")
@@ -128,28 +174,9 @@ async def deliver(
         return "dropped: endpoint disabled"
     event, attempt = message["event"], int(message["attempt"])
     now = datetime.now(UTC)
-    body = json.dumps(event, separators=(",", ":"))
-    status: int | None = None
-    try:
-        await check_url(endpoint["url"], allow_loopback=services.settings.webhooks_allow_loopback)
-        headers = {
-            "content-type": "application/json",
-            "webhook-id": event["id"],
-            "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(endpoint["secret"]).sign(event["id"], now, body),
-            "user-agent": "ScanPosture-Webhooks/1",
-        }
-        owned = client is None
-        http = client or httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
-        try:
-            response = await http.post(endpoint["url"], content=body, headers=headers)
-        finally:
-            if owned:
-                await http.aclose()
-        status = response.status_code
-        ok, error = 200 <= status < 300, None if 200 <= status < 300 else f"HTTP {status}"
-    except (httpx.HTTPError, EndpointRefused) as exc:
-        ok, error = False, f"{type(exc).__name__}: {exc}"[:300]
+    ok, status, error = await _post(
+        endpoint, event, now, policy or EgressPolicy.from_settings(services.settings), tls
+    )
     await org.create(
         {
             "id": f"webhook-delivery:{event['id']}:{endpoint['endpointId']}:{attempt}",
@@ -170,14 +197,7 @@ async def deliver(
     disable = failures >= DISABLE_AFTER or out_of_time
     await org.replace({**endpoint, "consecutiveFailures": failures, "enabled": not disable}, stored.etag)
     if disable:
-        await _tell_msp_admins(services, message["orgId"], endpoint, error)
-        await record(
-            services.store,
-            org_id=message["orgId"],
-            actor=SYSTEM,
-            action="webhook.disabled",
-            target={"endpointId": endpoint["endpointId"], "url": endpoint["url"], "lastError": error},
-        )
+        await _disabled(services, message["orgId"], endpoint, error)
         return f"failed and disabled the endpoint: {error}"
     if ok:
         return "delivered"

@@ -1,25 +1,22 @@
 """Webhook endpoints an MSP admin registers: where, which events, and the signing secret.
 
-SSRF guard: an endpoint must be https, and every address its host resolves to must be public
-(never private, loopback, link-local, multicast or reserved). The check runs when the endpoint is
-registered and again before every delivery, because DNS can change after registration. A setting
-allows loopback for local development only.
+SSRF guard (core.webhooks.egress): an endpoint must be https, and every address its host resolves
+to must be public (core.webhooks.addresses). The check runs when the endpoint is registered and
+again before every delivery, because DNS can change after registration; each delivery then
+connects to exactly the addresses it vetted. A setting allows loopback for local development only.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import ipaddress
 import secrets
-import socket
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from core.store import OrgRepository
+from core.webhooks.egress import EgressPolicy, EndpointRefused, vet
 
 EVENTS = (
     "scan.completed",
@@ -32,46 +29,14 @@ EVENTS = (
 ENDPOINT_TYPE = "webhook_endpoint"
 
 
-class EndpointRefused(ValueError):
-    """The endpoint cannot be used; the message names the field and the reason."""
-
-
 def new_secret() -> str:
     """A Standard Webhooks secret: "whsec_" and base64 of 24 random bytes."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def _address_allowed(address: str, allow_loopback: bool) -> bool:
-    ip = ipaddress.ip_address(address)
-    if ip.is_loopback:
-        return allow_loopback
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_private)
-
-
-async def check_url(url: str, *, allow_loopback: bool = False) -> str:
+async def check_url(url: str, policy: EgressPolicy | None = None) -> str:
     """Return the URL if it may receive deliveries, or raise EndpointRefused saying why."""
-    if len(url) > 2000:
-        raise EndpointRefused("url: at most 2,000 characters")
-    parts = urlsplit(url)
-    if parts.scheme != "https":
-        raise EndpointRefused("url: only https endpoints receive webhooks")
-    if not parts.hostname or parts.username or parts.password:
-        raise EndpointRefused("url: give a host, without credentials in the URL")
-    try:
-        port = parts.port or 443
-    except ValueError as exc:
-        raise EndpointRefused("url: the port is not valid") from exc
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise EndpointRefused(f"url: {parts.hostname} does not resolve") from exc
-    addresses = {str(info[4][0]) for info in infos}
-    refused = sorted(a for a in addresses if not _address_allowed(a, allow_loopback))
-    if refused:
-        raise EndpointRefused(
-            f"url: {parts.hostname} resolves to a non-public address ({', '.join(refused)})"
-        )
-    return url
+    return (await vet(url, policy or EgressPolicy())).url
 
 
 def check_events(events: list[str]) -> list[str]:
@@ -102,10 +67,10 @@ class Endpoint:
 
 
 async def create_endpoint(
-    org: OrgRepository, *, url: str, events: list[str], description: str, allow_loopback: bool
+    org: OrgRepository, *, url: str, events: list[str], description: str, policy: EgressPolicy
 ) -> Endpoint:
     checked_events = check_events(events)  # before the DNS lookup: cheap checks first
-    checked_url = await check_url(url, allow_loopback=allow_loopback)
+    checked_url = await check_url(url, policy)
     endpoint_id = uuid.uuid4().hex
     doc = {
         "id": f"webhook:{endpoint_id}",

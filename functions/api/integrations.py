@@ -15,7 +15,8 @@ from core.auth.principals import Grant
 from core.auth.roles import Action, Role
 from core.store import NotFound
 from core.webhooks.delivery import publish
-from core.webhooks.endpoints import EVENTS, EndpointRefused, create_endpoint, new_secret
+from core.webhooks.egress import EgressPolicy, EndpointRefused
+from core.webhooks.endpoints import EVENTS, create_endpoint, new_secret
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
 
@@ -76,7 +77,7 @@ async def add_endpoint(
             url=body.url,
             events=body.events,
             description=body.description,
-            allow_loopback=services.settings.webhooks_allow_loopback,
+            policy=EgressPolicy.from_settings(services.settings),
         )
     except EndpointRefused as exc:
         raise HTTPException(400, str(exc)) from exc

@@ -130,7 +130,7 @@ param exchangeBaseUrl string = 'https://outlook.office365.com'
 #disable-next-line no-hardcoded-env-urls
 param authorityHost string = 'https://login.microsoftonline.com'
 
-@description('Comma-separated ip[:port] DNS resolvers for SPF/DMARC/DKIM; empty = system (DNS_NAMESERVERS).')
+@description('Comma-separated ip[:port] DNS resolvers for SPF/DMARC/DKIM and webhook hosts; empty = system (DNS_NAMESERVERS).')
 param dnsNameservers string = ''
 
 @description('Graph requests in flight per tenant scan (SCAN_REQUEST_CONCURRENCY).')
