@@ -10,7 +10,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -20,6 +19,7 @@ from core.bootstrap import build_services
 from core.fleet import fleet_table, list_customers
 from core.orgs import create_org
 from core.settings import Settings
+from devtools.consent_browser import consent_as_admin
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.processes import StackError
 from devtools.signin.launcher import SignInProvider
@@ -154,11 +154,9 @@ async def onboard_demo(
                 )
                 if added.status_code != 201:
                     raise StackError(f"adding {tenant['displayName']} failed: {added.text}")
-                # The customer's Global Administrator follows the link and grants consent.
+                # The customer's Global Administrator follows the link, grants consent and signs in.
                 link = added.json()["consentLink"]["url"]
-                granted = await browser.get(f"{link}&sim_tenant={tenant['id']}&sim_outcome=grant")
-                callback = urlsplit(granted.headers["location"])
-                landed = await api.get(f"{callback.path}?{callback.query}")
+                landed = await consent_as_admin(browser, api, link, tenant["id"])
                 if landed.status_code != 302:
                     raise StackError(f"consent for {tenant['displayName']} failed: {landed.text[:300]}")
                 for user in users:

@@ -5,7 +5,8 @@ It follows "Microsoft identity platform and OAuth 2.0 authorization code flow"
 (learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow, "Request an authorization
 code"). A local page stands in for Entra's sign-in: it lists the tenant's administrators and some of
 its other members. Tests skip it with `sim_user=<user id or UPN>` (or `sim_user=global-admin`, the
-tenant's first active Global Administrator), or `sim_outcome=deny` for a user who cancels. Success redirects with `code` and `state`; the code is redeemed at the token endpoint.
+tenant's first active Global Administrator), or `sim_outcome=deny` for a user who cancels. Success
+redirects with `code` and `state`; the code is redeemed at the token endpoint.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ violations) and must leave nothing in the console."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import re
 import ssl
 import struct
@@ -18,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from devtools.consent_browser import consent_as_admin
 from tests.e2e.conftest import ARTIFACTS, Portal
 
 
@@ -26,7 +29,10 @@ class Visit:
 
     def __init__(self, browser: Any, portal: Portal) -> None:
         self.portal = portal
-        self.context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+        # The Graph simulator's sign-in page has a certificate of its own making.
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 860}, accept_downloads=True, ignore_https_errors=True
+        )
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
         self.errors: list[str] = []
@@ -223,11 +229,8 @@ def test_onboarding_through_admin_consent(visit: Visit, portal: Portal) -> None:
     page.get_by_role("button", name="Send email").click()
     page.get_by_text(f"Sent to admin@{spare['defaultDomain']}.").wait_for()
     visit.check("onboard-status")
-    # The customer's Global Administrator grants consent on the simulator's consent page.
-    tls = ssl.create_default_context(cafile=str(portal.graphsim.ca_cert))
-    granted = httpx.get(f"{link}&sim_tenant={spare['id']}&sim_outcome=grant", verify=tls)
-    callback = urlsplit(granted.headers["location"])
-    page.goto(f"{portal.base}{callback.path}?{callback.query}")
+    # The customer's Global Administrator grants consent and signs in at their tenant.
+    _consent_in_browser(page, portal, link, spare["id"])
     visit.heading(spare["displayName"])
     page.get_by_text("First scan finished: yes").wait_for(timeout=60_000)
     page.get_by_role("link", name="Open the customer's dashboard").click()
@@ -402,11 +405,28 @@ def _onboard_by_api(portal: Portal, name: str) -> tuple[str, str]:
     return tenant["id"], customer_id
 
 
-def _grant(portal: Portal, link: str, tenant_id: str, api: httpx.Client) -> None:
+def _consent_in_browser(page: Any, portal: Portal, link: str, tenant_id: str) -> None:
+    """Consent on the simulator's page, then the callback and the tenant's sign-in in the browser
+    itself: the callback's cookie binds the sign-in to the browser that consented."""
     tls = ssl.create_default_context(cafile=str(portal.graphsim.ca_cert))
     granted = httpx.get(f"{link}&sim_tenant={tenant_id}&sim_outcome=grant", verify=tls)
     callback = urlsplit(granted.headers["location"])
-    assert api.get(f"{callback.path}?{callback.query}").status_code == 302
+    page.goto(f"{portal.base}{callback.path}?{callback.query}")
+    assert "/oauth2/v2.0/authorize" in page.url, page.url
+    page.goto(f"{page.url}&sim_user=global-admin")
+
+
+def _grant(portal: Portal, link: str, tenant_id: str, api: httpx.Client) -> None:
+    async def walk() -> int:
+        tls = ssl.create_default_context(cafile=str(portal.graphsim.ca_cert))
+        async with (
+            httpx.AsyncClient(verify=tls) as sim,
+            httpx.AsyncClient(base_url=portal.base, timeout=60) as browser,
+        ):
+            return (await consent_as_admin(sim, browser, link, tenant_id)).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # Playwright's sync API owns this thread
+        assert pool.submit(asyncio.run, walk()).result() == 302
 
 
 def _wait(api: httpx.Client, customer_id: str, done: Any, seconds: float = 60) -> dict[str, Any]:
@@ -437,10 +457,7 @@ def test_connection_lost_banner_and_reconnect(visit: Visit, portal: Portal) -> N
     visit.check("fleet-connection-lost")
     page.get_by_role("button", name="Reconnect Cedar Dental").click()
     link = page.get_by_role("textbox", name="Consent link", exact=True).input_value()
-    tls = ssl.create_default_context(cafile=str(portal.graphsim.ca_cert))
-    granted = httpx.get(f"{link}&sim_tenant={tenant_id}&sim_outcome=grant", verify=tls)
-    callback = urlsplit(granted.headers["location"])
-    page.goto(f"{portal.base}{callback.path}?{callback.query}")
+    _consent_in_browser(page, portal, link, tenant_id)
     visit.heading("Cedar Dental")
     page.get_by_text("Consent granted: yes").wait_for()
     visit.check("reconnected")
