@@ -1,11 +1,12 @@
 """Adapters for Cosmos DB, Blob storage and Queue storage."""
 
-from core.store.errors import AlreadyExists, Conflict, NotFound, StoreError, Unavailable
+from core.store.errors import AlreadyExists, Conflict, InvalidId, NotFound, StoreError, Unavailable
 from core.store.repository import OrgRepository, Page, StoredItem, TenantRepository
 
 __all__ = [
     "AlreadyExists",
     "Conflict",
+    "InvalidId",
     "NotFound",
     "OrgRepository",
     "Page",
