@@ -13,7 +13,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from core.auth.roles import TENANT_ACTIONS, Action, Role, may
+from core.auth.roles import PEOPLE_ONLY_ACTIONS, TENANT_ACTIONS, Action, Role, may
 from core.auth.tokens import TokenClaims
 from core.customers import find_customer
 from core.store import AlreadyExists, Conflict, NotFound
@@ -45,6 +45,7 @@ class Principal:
     name: str | None
     email: str | None
     memberships: tuple[Membership, ...]
+    api_key_id: str | None = None  # set when an API key, not a person, is calling
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ async def authorize(
 ) -> Grant:
     """Decide one request. Tenant actions need `tenant_id`; the org that owns it comes from the
     principal's memberships and is confirmed against that org's own customer list."""
+    if principal.api_key_id is not None and action in PEOPLE_ONLY_ACTIONS:
+        raise Forbidden(f"an API key may not {action.value.replace('_', ' ')}: sign in as a person")
     if action in TENANT_ACTIONS:
         if not tenant_id:
             raise ValueError(f"{action} needs a tenant")
