@@ -26,6 +26,7 @@ from functions.api import (
     tenant_views,
 )
 from functions.api.auth import AuthenticateFirst
+from functions.api.bodies import LimitBodies
 from functions.api.examples import add_response_examples
 
 API_PREFIX = "/api"
@@ -94,6 +95,8 @@ def create_api(services: LazyServices) -> FastAPI:
     api.state.services = services
     api.add_exception_handler(RequestValidationError, _bad_request)
     api.add_exception_handler(InvalidId, _invalid_id)
+    # The last added runs first: authenticate before anything reads or counts a body.
+    api.add_middleware(LimitBodies)
     api.add_middleware(AuthenticateFirst)
     for router in ROUTERS:
         api.include_router(router, prefix=API_PREFIX)
