@@ -37,8 +37,8 @@ from functions.api.deps import ServicesDep, get_services, route_path
 # Routes anyone may call: health, the API description, the consent callback (Entra redirects the
 # customer's administrator there, who has no ScanPosture account).
 PUBLIC_PATHS = frozenset({"/api/health", "/api/config", "/api/consent/callback"})
-# FastAPI's own pages (the OpenAPI document and its viewer), public as they always were.
-DOCUMENTATION_PATHS = frozenset({"/api/openapi.json", "/api/docs", "/api/docs/oauth2-redirect"})
+# FastAPI's own pages (the OpenAPI document and its viewer) stay public, wherever the app puts them.
+_DOCUMENTATION_URLS = ("openapi_url", "docs_url", "redoc_url", "swagger_ui_oauth2_redirect_url")
 # Who is calling: a person's validated token, or the principal of an API key.
 Caller = TokenClaims | Principal
 _CALLER_KEY = "scanposture.caller"  # where AuthenticateFirst leaves the caller in the scope
@@ -125,7 +125,8 @@ async def authenticate(request: Request) -> Caller:
 def needs_authentication(scope: Scope) -> bool:
     """Every /api path but the public ones and the API's documentation."""
     path = route_path(scope)
-    return (path == "/api" or path.startswith("/api/")) and path not in PUBLIC_PATHS | DOCUMENTATION_PATHS
+    documentation = {getattr(scope.get("app"), name, None) for name in _DOCUMENTATION_URLS}
+    return (path == "/api" or path.startswith("/api/")) and path not in PUBLIC_PATHS | documentation
 
 
 class AuthenticateFirst:
