@@ -94,3 +94,25 @@ async def test_the_victim_still_signs_in(
 ) -> None:
     me = await client.get("/api/me", headers={"authorization": f"Bearer {tokens[VICTIM]}"})
     assert me.status_code == 200 and world.org_a in me.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/team/members/member%3Fx",
+        "/api/tenants/{tenant_x}/members/member%23x",
+        "/api/webhooks/x%5Cy/deliveries",
+        "/api/api-keys/x%3Fy",
+    ],
+)
+async def test_an_id_from_the_url_that_cannot_name_a_document_is_400(
+    path: str, client: httpx.AsyncClient, tokens: dict[str, str], world: World
+) -> None:
+    method = "DELETE" if "/members/" in path or "/api-keys/" in path else "GET"
+    response = await client.request(
+        method,
+        path.format(tenant_x=world.tenant_x),
+        headers={"authorization": f"Bearer {tokens[VICTIM]}"},
+    )
+    assert response.status_code == 400, response.text
+    assert "not a valid document id" in response.json()["detail"]
