@@ -73,9 +73,20 @@ def scanner_permissions() -> list[AppPermission]:
     ]
 
 
+# Delegated Microsoft Graph scopes of the consent sign-in (core.consent): the customer's admin signs
+# in with `openid profile` so that their ID token proves who consented. Listed on the registration
+# so that the admin's consent covers them and the sign-in asks nothing more.
+SIGN_IN_SCOPES = {
+    "openid": "37f7f235-527c-4136-accd-4a02d197296e",
+    "profile": "14dad69e-099b-42c9-810b-d002981feec1",
+}
+
+
 def required_resource_access() -> list[dict[str, object]]:
     """The scanner app registration's `requiredResourceAccess`, ready for its manifest."""
-    by_api: dict[str, list[dict[str, str]]] = {}
+    by_api: dict[str, list[dict[str, str]]] = {
+        MICROSOFT_GRAPH_APP_ID: [{"id": scope, "type": "Scope"} for scope in SIGN_IN_SCOPES.values()]
+    }
     for permission in scanner_permissions():
         by_api.setdefault(permission.api_app_id, []).append({"id": permission.role_id, "type": "Role"})
     return [{"resourceAppId": api, "resourceAccess": roles} for api, roles in sorted(by_api.items())]

@@ -2,13 +2,15 @@
 as a hash, shown once, revocable, and accepted by the same authorisation as signed-in people.
 
 A key reads `spk.{orgId}.{keyId}.{secret}`: the org and key id make checking it one point read
-in the org's partition; the 256-bit secret is compared by hash in constant time.
+in the org's partition; the 256-bit secret is compared by hash in constant time. A key never
+manages keys or people (`PEOPLE_ONLY_ACTIONS`): what a key could create would outlive its revocation.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -17,11 +19,16 @@ from typing import Any
 
 from core.auth.principals import Forbidden, Membership, Principal
 from core.auth.roles import Role
+from core.store import InvalidId
 from core.store.cosmos import CosmosStore
 
 PREFIX = "spk."
 KEY_TYPE = "api_key"
 MAX_LIFETIME = timedelta(days=366)
+# Exactly what create_api_key issues: the key id is uuid4().hex and the secret token_urlsafe(32);
+# the org id (which may hold dots) is any printable ASCII. Anything else never reaches the store,
+# so a presented key cannot steer the lookup to another document.
+_KEY_SHAPE = re.compile(r"spk\.(?P<org>[!-~]{1,256})\.(?P<key>[0-9a-f]{32})\.(?P<secret>[A-Za-z0-9_-]{43})")
 
 
 class ApiKeyRejected(Exception):
@@ -53,6 +60,9 @@ async def create_api_key(
     created_by: dict[str, Any],
 ) -> IssuedKey:
     now = datetime.now(UTC)
+    if expires_at.tzinfo is None or expires_at.utcoffset() is None:
+        # A naive time is ambiguous (and cannot be compared with now): ask for the zone.
+        raise ValueError("expiresAt: give a time zone, e.g. 2027-06-30T00:00:00Z")
     if not role.is_msp:
         raise ValueError("role: an API key acts for the MSP: msp_admin or msp_analyst")
     if expires_at <= now or expires_at - now > MAX_LIFETIME:
@@ -86,12 +96,14 @@ async def list_api_keys(store: CosmosStore, org_id: str) -> list[dict[str, Any]]
 
 
 async def principal_for_api_key(store: CosmosStore, token: str) -> Principal:
-    # The org id may contain dots; the key id and the secret never do, so split from the right.
-    parts = token[len(PREFIX) :].rsplit(".", 2)
-    if len(parts) != 3 or not all(parts):
+    shape = _KEY_SHAPE.fullmatch(token)
+    if shape is None:
         raise ApiKeyRejected("malformed API key")
-    org_id, key_id, secret = parts
-    stored = await store.org(org_id).find(f"apikey:{key_id}")
+    org_id, key_id, secret = shape.group("org", "key", "secret")
+    try:
+        stored = await store.org(org_id).find(f"apikey:{key_id}")
+    except InvalidId as exc:  # unreachable with the shape above; the store refuses it regardless
+        raise ApiKeyRejected("malformed API key") from exc
     if stored is None or stored.body.get("type") != KEY_TYPE:
         raise ApiKeyRejected("unknown API key")
     key = stored.body
@@ -110,4 +122,5 @@ async def principal_for_api_key(store: CosmosStore, token: str) -> Principal:
         name=key["name"],
         email=None,
         memberships=(Membership(org_id, role),),
+        api_key_id=key_id,
     )

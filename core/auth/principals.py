@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from core.auth.roles import TENANT_ACTIONS, Action, Role, may
+from core.auth.roles import PEOPLE_ONLY_ACTIONS, TENANT_ACTIONS, Action, Role, may
 from core.auth.tokens import TokenClaims
 from core.customers import find_customer
 from core.store import AlreadyExists, Conflict, NotFound
@@ -46,6 +46,7 @@ class Principal:
     name: str | None
     email: str | None
     memberships: tuple[Membership, ...]
+    api_key_id: str | None = None  # set when an API key, not a person, is calling
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ async def authorize(
     through which the caller reaches it, read from that org's own customer records: the URL names
     a tenant, never a partition, and only a relationship whose tenant's admin proved consent for
     that org opens its data (`Customer.grants_access`)."""
+    if principal.api_key_id is not None and action in PEOPLE_ONLY_ACTIONS:
+        raise Forbidden(f"an API key may not {action.value.replace('_', ' ')}: sign in as a person")
     if action in TENANT_ACTIONS:
         if not tenant_id:
             raise ValueError(f"{action} needs a tenant")

@@ -51,6 +51,10 @@ TENANT_ACTIONS = frozenset(
     }
 )
 
+# Only a signed-in person may do these, never an API key, whatever its role: a key that could make
+# keys or invite people would leave credentials behind that revoking it does not revoke.
+PEOPLE_ONLY_ACTIONS = frozenset({Action.MANAGE_API_KEYS, Action.MANAGE_TEAM, Action.MANAGE_TENANT_USERS})
+
 _ANALYST = frozenset(
     {
         Action.VIEW_FLEET,

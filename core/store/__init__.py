@@ -1,6 +1,6 @@
 """Adapters for Cosmos DB, Blob storage and Queue storage."""
 
-from core.store.errors import AlreadyExists, Conflict, NotFound, StoreError, Unavailable
+from core.store.errors import AlreadyExists, Conflict, InvalidId, NotFound, StoreError, Unavailable
 from core.store.repository import (
     OrgRepository,
     Page,
@@ -12,6 +12,7 @@ from core.store.repository import (
 __all__ = [
     "AlreadyExists",
     "Conflict",
+    "InvalidId",
     "NotFound",
     "OrgRepository",
     "Page",

@@ -29,6 +29,17 @@ class Conflict(StoreError):
         self.key = key
 
 
+class InvalidId(StoreError):
+    """An id that cannot name a document (it would change the request path); the message says why.
+    Where the id came from a request it is the caller's mistake: 400, or 401 for a token's claim."""
+
+    def __init__(self, key: object, reason: str) -> None:
+        shown = f"{key[:80]}…" if isinstance(key, str) and len(key) > 80 else key
+        super().__init__(f"id {shown!r} is not a valid document id: {reason}")
+        self.key = key
+        self.reason = reason
+
+
 class Unavailable(StoreError):
     """The backing service could not be reached or answered with a server error."""
 

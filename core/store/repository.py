@@ -8,9 +8,11 @@ which ignores the partition header on queries, sees the same filter Cosmos DB wo
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -22,7 +24,7 @@ from azure.core.exceptions import (
 from azure.cosmos.aio import ContainerProxy
 from azure.cosmos.exceptions import CosmosHttpResponseError
 
-from core.store.errors import AlreadyExists, Conflict, NotFound, Unavailable
+from core.store.errors import AlreadyExists, Conflict, InvalidId, NotFound, Unavailable
 
 Document = dict[str, Any]
 
@@ -31,6 +33,33 @@ _SYSTEM_FIELDS = ("_rid", "_self", "_etag", "_attachments", "_ts")
 _PARTITION_PARAM = "@partition"
 MAX_PAGE_SIZE = 500
 BATCH_LIMIT = 100
+
+# The SDK splices an id into the REST path unescaped (`.../docs/{id}`), so an id holding a path
+# character or a dot segment names another resource: on the stand-in `principal:x/../principal:y`
+# read y, `.` listed the whole container and `..` read the container itself. Cosmos DB forbids
+# these characters in ids anyway; refusing them here keeps every caller, whatever built the id
+# (a token's claim, a URL, a key), on the one document it names.
+_FORBIDDEN_IN_ID = ("/", "\\", "?", "#")
+_DOT_SEGMENTS = frozenset({".", ".."})
+MAX_ID_BYTES = 1023  # Cosmos DB's limit for an id
+
+
+def check_document_id(item_id: str) -> str:
+    """`item_id` when it can only name one document of a container; otherwise InvalidId."""
+    if not isinstance(item_id, str) or not item_id:
+        raise InvalidId(item_id, "an id is a non-empty string")
+    # A server or proxy on the way may percent-decode the path, so the decoded form must pass too.
+    for form in {item_id, unquote(item_id)}:
+        if any(c in form for c in _FORBIDDEN_IN_ID):
+            raise InvalidId(item_id, "it may not contain '/', '\\', '?' or '#'")
+        if form in _DOT_SEGMENTS:
+            raise InvalidId(item_id, "'.' and '..' are path segments, not ids")
+        # Control characters break the request line; lone surrogates cannot even be encoded.
+        if any(unicodedata.category(c) in ("Cc", "Cs") for c in form):
+            raise InvalidId(item_id, "it may not contain control characters")
+    if len(item_id.encode()) > MAX_ID_BYTES:
+        raise InvalidId(item_id, f"at most {MAX_ID_BYTES} bytes")
+    return item_id
 
 
 @dataclass(frozen=True)
@@ -81,6 +110,7 @@ class PartitionRepository:
     def _with_partition(self, item: Mapping[str, Any]) -> Document:
         if "id" not in item or not str(item["id"]):
             raise ValueError("an item needs a non-empty 'id'")
+        check_document_id(item["id"])
         current = item.get(self.partition_field)
         if current is not None and current != self.partition_value:
             # A write that names another partition is a bug in the caller, never a silent move.
@@ -100,6 +130,7 @@ class PartitionRepository:
             raise self._translate(exc, body["id"]) from exc
 
     async def get(self, item_id: str) -> StoredItem:
+        check_document_id(item_id)
         try:
             raw = await self._container.read_item(item_id, partition_key=self.partition_value)
         except ResourceNotFoundError as exc:
@@ -155,6 +186,7 @@ class PartitionRepository:
                 raise Unavailable(f"{len(failed)} of {len(chunk)} batched upserts failed")
 
     async def delete(self, item_id: str, etag: str | None = None) -> None:
+        check_document_id(item_id)
         kwargs: dict[str, Any] = {}
         if etag is not None:
             kwargs = {"etag": etag, "match_condition": MatchConditions.IfNotModified}

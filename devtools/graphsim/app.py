@@ -4,6 +4,8 @@ Graph v1.0, the Exchange admin API and the `/_sim` test API, all on one HTTPS po
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from devtools.graphsim import admin
@@ -18,6 +20,12 @@ from devtools.graphsim.state import SimState
 GRAPH_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
 
+async def no_icon(request: Request) -> Response:
+    """Browsers ask the sign-in pages' host for an icon; a 404 would be a console error in the
+    portal's browser tests, which walk the consent sign-in."""
+    return Response(status_code=204)
+
+
 def create_app(state: SimState) -> Starlette:
     routes = [
         *admin.ROUTES,
@@ -28,6 +36,7 @@ def create_app(state: SimState) -> Starlette:
         Route("/{tenant}/discovery/v2.0/keys", keys, methods=["GET"]),
         Route("/{tenant}/v2.0/adminconsent", admin_consent, methods=["GET"]),
         Route("/{tenant}/v2.0/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
+        Route("/favicon.ico", no_icon, methods=["GET"]),
     ]
     app = Starlette(routes=routes)
     app.state.sim = state

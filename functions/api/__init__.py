@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from core.bootstrap import LazyServices
+from core.store import InvalidId
 from functions.api import (
     audit,
     billing,
@@ -24,6 +25,8 @@ from functions.api import (
     team,
     tenant_views,
 )
+from functions.api.auth import AuthenticateFirst
+from functions.api.bodies import LimitBodies
 from functions.api.examples import add_response_examples
 
 API_PREFIX = "/api"
@@ -59,6 +62,12 @@ async def _bad_request(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail, "errors": errors}, status_code=400)
 
 
+async def _invalid_id(_: Request, exc: Exception) -> JSONResponse:
+    """An id from the request (a URL, a body) that cannot name a document: the caller's mistake."""
+    assert isinstance(exc, InvalidId)
+    return JSONResponse({"detail": str(exc)}, status_code=400)
+
+
 class _LazyMcpRoute:
     """The MCP HTTP route, imported on its first request so the mcp SDK never slows a cold start."""
 
@@ -85,6 +94,10 @@ def create_api(services: LazyServices) -> FastAPI:
     )
     api.state.services = services
     api.add_exception_handler(RequestValidationError, _bad_request)
+    api.add_exception_handler(InvalidId, _invalid_id)
+    # The last added runs first: authenticate before anything reads or counts a body.
+    api.add_middleware(LimitBodies)
+    api.add_middleware(AuthenticateFirst)
     for router in ROUTERS:
         api.include_router(router, prefix=API_PREFIX)
     api.mount(f"{API_PREFIX}/mcp", _LazyMcpRoute(services))

@@ -1,11 +1,16 @@
-"""Authentication and authorisation dependencies.
+"""Authentication and authorisation.
 
-Every route declares the action it needs with `Depends(require(Action.X))`; the dependency
-validates the bearer token, loads the caller's memberships and asks `core.auth.principals.authorize`
-(the one decision in core) for a `Grant`. The tenant comes from the path, but the grant only
-exists if the caller's memberships cover it. `require` is cached, so a route that also reads the
-grant gets the same dependency, resolved once per request; the isolation test finds each route's
-action through the `.action` attribute it carries.
+`AuthenticateFirst` (ASGI middleware) authenticates every non-public /api request from its
+credential alone, before anything reads the body: FastAPI parses a JSON body before it runs a
+route's dependencies, so an anonymous request's body used to be read and parsed (a 400 for
+malformed JSON instead of the 401). It leaves the caller in the request scope for the dependencies.
+
+Every route declares the action it needs with `Depends(require(Action.X))`; the dependency loads
+the caller's memberships and asks `core.auth.principals.authorize` (the one decision in core) for
+a `Grant`. The tenant comes from the path, but the grant only exists if the caller's memberships
+cover it. `require` is cached, so a route that also reads the grant gets the same dependency,
+resolved once per request; the isolation test finds each route's action through the `.action`
+attribute it carries.
 """
 
 from __future__ import annotations
@@ -15,19 +20,28 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.audit import Actor
 from core.auth.api_keys import ApiKeyRejected, looks_like_api_key, principal_for_api_key
-from core.auth.principals import Forbidden, Grant, Principal, authorize, load_principal
+from core.auth.principals import Forbidden, Grant, Principal, authorize, load_principal, principal_document_id
 from core.auth.roles import TENANT_ACTIONS, Action
 from core.auth.tokens import InvalidToken, JwksCache, TokenClaims, TokenValidator
 from core.bootstrap import Services
 from core.collect.connection import tls_verification
-from functions.api.deps import ServicesDep
+from core.store import InvalidId
+from core.store.repository import check_document_id
+from functions.api.deps import ServicesDep, get_services, route_path
 
 # Routes anyone may call: health, the API description, the consent callback (Entra redirects the
 # customer's administrator there, who has no ScanPosture account).
 PUBLIC_PATHS = frozenset({"/api/health", "/api/config", "/api/consent/callback"})
+# FastAPI's own pages (the OpenAPI document and its viewer) stay public, wherever the app puts them.
+_DOCUMENTATION_URLS = ("openapi_url", "docs_url", "redoc_url", "swagger_ui_oauth2_redirect_url")
+# Who is calling: a person's validated token, or the principal of an API key.
+Caller = TokenClaims | Principal
+_CALLER_KEY = "scanposture.caller"  # where AuthenticateFirst leaves the caller in the scope
 
 
 def _validator(request: Request, services: Services) -> TokenValidator:
@@ -43,10 +57,13 @@ def _validator(request: Request, services: Services) -> TokenValidator:
 
 
 def _unauthorised(reason: str) -> HTTPException:
+    # The reason may quote the caller's own input (a token's `alg`); a header carries only
+    # printable ASCII without quotes, or the answer itself would fail to encode (a 500).
+    described = "".join(c if " " <= c <= "~" and c not in '"\\' else "?" for c in reason)
     return HTTPException(
         401,
         reason,
-        headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{reason}"'},
+        headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{described}"'},
     )
 
 
@@ -67,15 +84,80 @@ def _bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def current_claims(request: Request, services: ServicesDep) -> TokenClaims:
-    """A signed-in person's validated token (never an API key: keys cannot accept invitations)."""
-    token = _bearer_token(request)
-    if looks_like_api_key(token):
-        raise HTTPException(403, "this needs a person signed in, not an API key")
+def _usable(claims: TokenClaims) -> TokenClaims:
+    """The claims, if their tid and oid can name the caller's partition and principal document.
+    A signature proves who issued a token, not that its claims are safe to splice into an id."""
     try:
-        return await _validator(request, services).validate(token)
-    except InvalidToken as exc:
+        if not claims.tenant_id.strip():
+            raise InvalidId(claims.tenant_id, "empty")
+        check_document_id(claims.tenant_id)
+    except InvalidId as exc:
+        raise _unauthorised("token's tid claim cannot name a tenant") from exc
+    try:
+        check_document_id(principal_document_id(claims.object_id))
+    except InvalidId as exc:
+        raise _unauthorised("token's oid claim cannot name an account") from exc
+    return claims
+
+
+async def authenticate(request: Request) -> Caller:
+    """Who is calling, from the credential alone (never the body, never memberships: a person may
+    have none yet when accepting an invitation). 401 unless it is a valid token or API key."""
+    cached: Caller | None = request.scope.get(_CALLER_KEY)
+    if cached is not None:
+        return cached
+    token = _bearer_token(request)
+    services = await get_services(request)
+    caller: Caller
+    try:
+        if looks_like_api_key(token):
+            caller = await principal_for_api_key(services.store, token)
+        else:
+            caller = _usable(await _validator(request, services).validate(token))
+    except (ApiKeyRejected, InvalidToken) as exc:
         raise _unauthorised(str(exc)) from exc
+    except Forbidden as exc:  # a key whose stored role is no longer an MSP role
+        raise HTTPException(403, str(exc)) from exc
+    request.scope[_CALLER_KEY] = caller
+    return caller
+
+
+def needs_authentication(scope: Scope) -> bool:
+    """Every /api path but the public ones and the API's documentation."""
+    path = route_path(scope)
+    documentation = {getattr(scope.get("app"), name, None) for name in _DOCUMENTATION_URLS}
+    return (path == "/api" or path.startswith("/api/")) and path not in PUBLIC_PATHS | documentation
+
+
+class AuthenticateFirst:
+    """ASGI middleware: a non-public request without a valid credential is answered 401 before
+    any route runs, so no body of an unauthenticated caller is read, parsed or validated."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not needs_authentication(scope):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)  # without `receive`: nothing here can touch the body
+        try:
+            await authenticate(request)
+        except HTTPException as exc:
+            headers = dict(exc.headers or {})
+            if request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers:
+                headers["connection"] = "close"  # rather than let the server drain an unread body
+            await JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+async def current_claims(request: Request) -> TokenClaims:
+    """A signed-in person's validated token (never an API key: keys cannot accept invitations)."""
+    caller = await authenticate(request)
+    if isinstance(caller, Principal):
+        raise HTTPException(403, "this needs a person signed in, not an API key")
+    return caller
 
 
 ClaimsDep = Annotated[TokenClaims, Depends(current_claims)]
@@ -83,20 +165,15 @@ ClaimsDep = Annotated[TokenClaims, Depends(current_claims)]
 
 async def current_principal(request: Request, services: ServicesDep) -> Principal:
     """The caller: a person (Entra token) or an automation (API key), authorised alike."""
-    token = _bearer_token(request)
+    caller = await authenticate(request)
+    if isinstance(caller, Principal):
+        return caller
     try:
-        if looks_like_api_key(token):
-            try:
-                return await principal_for_api_key(services.store, token)
-            except ApiKeyRejected as exc:
-                raise _unauthorised(str(exc)) from exc
-        try:
-            claims = await _validator(request, services).validate(token)
-        except InvalidToken as exc:
-            raise _unauthorised(str(exc)) from exc
-        return await load_principal(services.store, claims)
+        return await load_principal(services.store, caller)
     except Forbidden as exc:
         raise HTTPException(403, str(exc)) from exc
+    except InvalidId as exc:  # _usable refuses such claims first; the store refuses them regardless
+        raise _unauthorised("token's oid claim cannot name an account") from exc
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from starlette.types import Scope
 
 from core.bootstrap import Services
 
@@ -31,3 +32,9 @@ def known_query_parameters(*allowed: str) -> Callable[[Request], None]:
             )
 
     return check
+
+
+def route_path(scope: Scope) -> str:
+    """The path the routes see (`/api/...`), without any root path the host mounted the app at."""
+    path, root = str(scope["path"]), str(scope.get("root_path") or "")
+    return path[len(root) :] if root and path.startswith(root + "/") else path

@@ -3,11 +3,10 @@ keys for automation."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from core.audit import record
 from core.auth.api_keys import create_api_key, list_api_keys, revoke_api_key
@@ -52,7 +51,8 @@ class ApiKeyIn(BaseModel):
     )
     name: str = Field(min_length=1, max_length=80, examples=["PSA sync"])
     role: Literal["msp_admin", "msp_analyst"] = "msp_analyst"
-    expiresAt: datetime
+    # A time without a zone is refused here (400 naming the field), not compared with now later.
+    expiresAt: AwareDatetime
 
 
 def _public(endpoint: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from core.auth.api_keys import (
@@ -18,6 +19,7 @@ from core.auth.principals import Forbidden, authorize
 from core.auth.roles import Action, Role
 from core.bootstrap import Services
 from core.customers import register_customer
+from tests.world import World
 
 
 async def test_a_key_acts_for_its_org_with_its_role_until_revoked(services: Services) -> None:
@@ -111,3 +113,110 @@ async def test_expiry_and_roles_are_checked(services: Services) -> None:
     await services.store.org(org_id).replace({**stored.body, "expiresAt": past}, stored.etag)
     with pytest.raises(ApiKeyRejected, match="expired"):
         await principal_for_api_key(services.store, issued.secret_key)
+
+
+# -- through the API ------------------------------------------------------------------------------
+
+
+async def _admin_key(services: Services, org_id: str) -> tuple[str, str, str]:
+    """A working MSP-admin key of `org_id`: (the whole key, its key id, its secret)."""
+    issued = await create_api_key(
+        services.store,
+        org_id,
+        name=f"probe-{uuid.uuid4().hex[:6]}",
+        role=Role.MSP_ADMIN,
+        expires_at=datetime.now(UTC) + timedelta(days=1),
+        created_by={"kind": "test"},
+    )
+    return issued.secret_key, issued.key_id, issued.secret_key.rsplit(".", 1)[1]
+
+
+def _bearer(value: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {value}"}
+
+
+async def test_garbage_keys_are_401_and_never_reach_another_document(
+    client: httpx.AsyncClient, api_services: Services, world: World
+) -> None:
+    key, key_id, secret = await _admin_key(api_services, world.org_a)
+    org = world.org_a
+    assert (await client.get("/api/fleet", headers=_bearer(key))).status_code == 200
+    garbage = [
+        f"spk.{org}.x/../apikey:{key_id}.{secret}",  # a key id that walks to the real key's document
+        f"spk.{org}.x/..\\apikey:{key_id}.{secret}",
+        f"spk.{org}./apikey:{key_id}.{secret}",
+        f"spk.{org}.{key_id}/.{secret}",
+        f"spk.{org}.{key_id}?.{secret}",
+        f"spk.{org}.{key_id}#.{secret}",
+        f"spk.{org}.%2e%2e.{secret}",
+        f"spk.{org}.{key_id.upper()}.{secret}",
+        f"spk.{org}.{key_id}.{secret}x",
+        f"spk.{org}/...{key_id}.{secret}",
+        f"spk..{key_id}.{secret}",
+        f"spk.{org}..{secret}",
+        f"spk.{org}.{key_id}.",
+        "spk.",
+        "spk...",
+        "spk.a.b.c",
+        "spk." + "a" * 5000,
+        f"spk.{org}.{key_id}.{secret}.extra",
+        f"spk.{org}.{key_id}.{secret[:-1]}\x7f",
+    ]
+    for value in garbage:
+        response = await client.get("/api/fleet", headers=_bearer(value))
+        assert response.status_code == 401, (value, response.status_code, response.text[:300])
+        assert "Xylophone" not in response.text, value
+
+
+async def test_expiry_must_carry_a_time_zone_and_lie_ahead(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    admin = _bearer(tokens["msp_admin_a"])
+    for expires, why in (
+        ("2030-01-01T00:00:00", "no time zone"),
+        ((datetime.now(UTC) + timedelta(days=3)).replace(tzinfo=None).isoformat(), "no time zone"),
+        ("2020-01-01T00:00:00Z", "past"),
+        ((datetime.now(UTC) - timedelta(minutes=1)).isoformat(), "just past"),
+        ((datetime.now(UTC) + timedelta(days=400)).isoformat(), "beyond a year"),
+    ):
+        response = await client.post(
+            "/api/api-keys", headers=admin, json={"name": "tz probe", "expiresAt": expires}
+        )
+        assert response.status_code == 400, (why, response.status_code, response.text)
+        assert "expiresAt" in response.json()["detail"], why
+    names = [k["name"] for k in (await client.get("/api/api-keys", headers=admin)).json()]
+    assert "tz probe" not in names
+
+
+async def test_keys_cannot_manage_keys_or_the_team(
+    client: httpx.AsyncClient, api_services: Services, tokens: dict[str, str], world: World
+) -> None:
+    key, key_id, _ = await _admin_key(api_services, world.org_a)
+    as_key = _bearer(key)
+    member = world.member_id("target_viewer_x")
+    tenant = world.tenant_x
+    refused = [
+        ("GET", "/api/api-keys", None),
+        ("POST", "/api/api-keys", {"name": "child", "expiresAt": "2099-01-01T00:00:00Z"}),
+        ("DELETE", f"/api/api-keys/{key_id}", None),
+        ("POST", "/api/team/invitations", {"email": "new@probe.example", "role": "msp_admin"}),
+        ("GET", "/api/team/members", None),
+        ("PATCH", f"/api/team/members/{member}", {"role": "msp_admin"}),
+        ("DELETE", f"/api/team/members/{member}", None),
+        ("POST", f"/api/tenants/{tenant}/invitations", {"email": "v@p.example", "role": "customer_admin"}),
+        ("GET", f"/api/tenants/{tenant}/members", None),
+        ("PATCH", f"/api/tenants/{tenant}/members/{member}", {"role": "customer_admin"}),
+        ("DELETE", f"/api/tenants/{tenant}/members/{member}", None),
+    ]
+    for method, path, body in refused:
+        response = await client.request(method, path, headers=as_key, json=body)
+        assert response.status_code == 403, (method, path, response.status_code, response.text)
+        assert "API key" in response.json()["detail"], (method, path)
+    # The key still does what its role allows elsewhere, and a person still manages keys.
+    assert (await client.get("/api/webhooks", headers=as_key)).status_code == 200
+    admin = _bearer(tokens["msp_admin_a"])
+    listed = (await client.get("/api/api-keys", headers=admin)).json()
+    assert key_id in [k["keyId"] for k in listed]
+    assert not any(k["name"] == "child" for k in listed)
+    members = (await client.get(f"/api/tenants/{tenant}/members", headers=admin)).json()
+    assert any(m["id"] == member for m in members), "the key removed a member"

@@ -3,7 +3,7 @@
 import pytest
 
 from core.bootstrap import Services
-from core.store import AlreadyExists, Conflict, NotFound
+from core.store import AlreadyExists, Conflict, InvalidId, NotFound
 
 
 async def test_create_then_read_returns_the_item_with_its_partition(
@@ -113,3 +113,30 @@ async def test_writing_another_partitions_item_is_refused(services: Services, un
 async def test_reserved_partition_parameter_cannot_be_overridden(services: Services, unique_id: str) -> None:
     with pytest.raises(ValueError, match="reserved"):
         await services.store.relationship(unique_id).query_all("c.x = @partition", {"@partition": "other"})
+
+
+async def test_ids_that_walk_the_rest_path_are_refused_by_every_operation(
+    services: Services, unique_id: str
+) -> None:
+    # On the stand-in `principal:x/../principal:victim` read the victim, `.` listed the container
+    # and `..` read the container itself: the repository refuses such ids before any request.
+    repo = services.store.home_tenant(unique_id)
+    victim = await repo.create({"id": "principal:victim", "type": "principal", "memberships": ["admin"]})
+    for walk in ("principal:x/../principal:victim", "principal:victim/", "..", ".", "principal:victim?x"):
+        with pytest.raises(InvalidId):
+            await repo.get(walk)
+        with pytest.raises(InvalidId):
+            await repo.find(walk)  # refused, never "not found"
+        with pytest.raises(InvalidId):
+            await repo.delete(walk)
+        with pytest.raises(InvalidId):
+            await repo.create({"id": walk, "type": "principal", "memberships": ["stolen"]})
+        with pytest.raises(InvalidId):
+            await repo.upsert({"id": walk, "type": "principal", "memberships": ["stolen"]})
+        with pytest.raises(InvalidId):
+            await repo.replace({"id": walk, "type": "principal", "memberships": ["stolen"]}, victim.etag)
+        with pytest.raises(InvalidId):
+            await repo.upsert_many([{"id": "fine", "type": "x"}, {"id": walk, "type": "x"}])
+    assert (await repo.get("principal:victim")).body == victim.body
+    assert await repo.find("fine") is None  # a batch with one bad id writes nothing
+    assert [d["id"] for d in await repo.query_all()] == ["principal:victim"]
