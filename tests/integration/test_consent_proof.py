@@ -159,7 +159,7 @@ async def test_a_replayed_code_finds_the_link_used(
     assert replayed.status_code == 400 and "already used" in replayed.text
 
 
-@pytest.mark.parametrize(("field", "message"), [("nonce", "nonce"), ("verifier", "AADSTS501481")])
+@pytest.mark.parametrize(("field", "message"), [("nonce", "does not belong to this consent request"), ("verifier", "AADSTS501481")])
 async def test_a_tampered_nonce_or_verifier_is_refused(
     field: str,
     message: str,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import ssl
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from core.customers import ConnectionState, Customer, get_customer_by_id, regist
 from core.scan.requests import ScanRequest
 from core.scheduling import handle_scan_request
 from core.settings import Settings
+from devtools.consent_browser import consent_as_admin
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from functions.api.auth import PUBLIC_PATHS
@@ -178,7 +180,7 @@ async def test_a_hijacker_adding_the_victims_tenant_sees_nothing_of_it(
     api_services: Services,
     world: World,
 ) -> None:
-    await _walk(hijack_client, tokens, victim, hijacker_customers["by_id"], connected=False)
+    await _walk(hijack_client, tokens, victim, hijacker_customers["by_domain"], connected=False)
     after, _ = await get_customer_by_id(api_services.store.org(world.org_v), victim.customer.customer_id)
     assert after.connection.state is ConnectionState.CONNECTED
     assert after.summary.last_scan_id == victim.scan_id and len(after.summary.acceptances) == 1
@@ -214,3 +216,50 @@ async def test_a_forged_consent_callback_does_not_connect_the_hijackers_customer
         f"/api/tenants/{victim.tenant_id}/dashboard", headers=_as(tokens, "hijack_admin")
     )
     assert dashboard.status_code == 403
+
+
+@pytest.fixture
+async def sim(graphsim: GraphSimulator) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=str(graphsim.ca_cert))) as http:
+        yield http
+
+
+async def test_once_the_victims_admin_consents_for_it_the_hijacker_sees_only_what_it_scanned(
+    hijack_client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    tokens: dict[str, str],
+    victim: Victim,
+    hijacker_customers: dict[str, str],
+    api_services: Services,
+    world: World,
+) -> None:
+    customer_id = hijacker_customers["by_id"]
+    link = await hijack_client.post(
+        f"/api/customers/{customer_id}/consent-link", headers=_as(tokens, "hijack_admin")
+    )
+    # The tenant's own Global Administrator consents for H too, and signs in to prove it.
+    connected = await consent_as_admin(sim, hijack_client, link.json()["url"], victim.tenant_id)
+    assert connected.status_code == 302, connected.text
+    own_scan = f"hijacker-{uuid.uuid4().hex[:12]}"
+    request = ScanRequest(
+        org_id=world.org_h,
+        tenant_id=victim.tenant_id,
+        customer_id=customer_id,
+        request_id=own_scan,
+        reason="manual",
+    )
+    assert (await handle_scan_request(api_services, json.dumps(request.to_message()))).startswith("completed")
+
+    await _walk(hijack_client, tokens, victim, hijacker_customers["by_domain"], connected=True)
+
+    admin = _as(tokens, "hijack_admin")
+    scans = (await hijack_client.get(f"/api/tenants/{victim.tenant_id}/scans", headers=admin)).json()
+    assert [s["scanId"] for s in scans["items"]] == [own_scan]
+    findings = await hijack_client.get(
+        f"/api/tenants/{victim.tenant_id}/findings?accepted=true", headers=admin
+    )
+    assert findings.json()["items"] == []  # the victim's acceptance is the victim's
+    victim_side, _ = await get_customer_by_id(
+        api_services.store.org(world.org_v), victim.customer.customer_id
+    )
+    assert victim_side.summary.last_scan_id == victim.scan_id  # and the victim's history is its own
