@@ -4,6 +4,7 @@ started and stopped by the same launcher `make demo` uses."""
 from __future__ import annotations
 
 import contextlib
+import ssl
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -96,6 +97,14 @@ def graphsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphSimulato
     simulator = start_graph_simulator(tmp_path_factory.mktemp("graphsim"))
     yield simulator
     simulator.stop()
+
+
+@pytest.fixture
+async def entra(graphsim: GraphSimulator) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser at Entra (the simulator), trusting its certificate: the customer's administrator
+    consenting and signing in."""
+    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=str(graphsim.ca_cert))) as http:
+        yield http
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,6 @@ Each is refused with a page, and the pending customer stays exactly as it was.""
 from __future__ import annotations
 
 import random
-import ssl
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,12 +18,6 @@ from devtools.consent_browser import CALLBACK_PATH, consent_as_admin
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from tests.world import World
-
-
-@pytest.fixture
-async def sim(graphsim: GraphSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=str(graphsim.ca_cert))) as http:
-        yield http
 
 
 def _admin(tokens: dict[str, str]) -> dict[str, str]:
@@ -62,17 +54,17 @@ def _path(location: str) -> str:
     return f"{parts.path}?{parts.query}"
 
 
-async def _to_sign_in(sim: httpx.AsyncClient, browser: httpx.AsyncClient, link: str, tenant_id: str) -> str:
+async def _to_sign_in(entra: httpx.AsyncClient, browser: httpx.AsyncClient, link: str, tenant_id: str) -> str:
     """Consent, then the callback's first step: the tenant's sign-in URL (the browser has its cookie)."""
-    consented = await sim.get(f"{link}&sim_tenant={tenant_id}&sim_outcome=grant")
+    consented = await entra.get(f"{link}&sim_tenant={tenant_id}&sim_outcome=grant")
     step_one = await browser.get(_path(consented.headers["location"]))
     assert step_one.status_code == 302, step_one.text
     assert browser.cookies.get("scanposture_consent")
     return step_one.headers["location"]
 
 
-async def _code_callback(sim: httpx.AsyncClient, authorize: str, user: str = "global-admin") -> str:
-    signed_in = await sim.get(f"{authorize}&sim_user={user}")
+async def _code_callback(entra: httpx.AsyncClient, authorize: str, user: str = "global-admin") -> str:
+    signed_in = await entra.get(f"{authorize}&sim_user={user}")
     assert signed_in.status_code == 302, signed_in.text
     return _path(signed_in.headers["location"])
 
@@ -89,7 +81,7 @@ async def _still_pending(
 
 
 async def test_a_member_who_is_no_administrator_cannot_connect_and_an_admin_still_can(
-    sim: httpx.AsyncClient,
+    entra: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -98,16 +90,16 @@ async def test_a_member_who_is_no_administrator_cannot_connect_and_an_admin_stil
 ) -> None:
     tenant = _tenant(graphsim)
     customer = await _add(client, tokens, tenant["domain"])
-    refused = await consent_as_admin(sim, client, customer["link"], tenant["id"], user=tenant["member"])
+    refused = await consent_as_admin(entra, client, customer["link"], tenant["id"], user=tenant["member"])
     assert refused.status_code == 400 and "not an administrator" in refused.text
     await _still_pending(api_services, world, client, tokens, customer["id"])
     # Nothing was used up: the tenant's Global Administrator completes the same link.
-    granted = await consent_as_admin(sim, client, customer["link"], tenant["id"])
+    granted = await consent_as_admin(entra, client, customer["link"], tenant["id"])
     assert granted.status_code == 302 and "consent=granted" in granted.headers["location"]
 
 
 async def test_the_sign_in_must_finish_in_the_browser_that_consented(
-    sim: httpx.AsyncClient,
+    entra: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -116,8 +108,8 @@ async def test_the_sign_in_must_finish_in_the_browser_that_consented(
 ) -> None:
     tenant = _tenant(graphsim)
     customer = await _add(client, tokens, tenant["domain"])
-    authorize = await _to_sign_in(sim, client, customer["link"], tenant["id"])
-    back = await _code_callback(sim, authorize)
+    authorize = await _to_sign_in(entra, client, customer["link"], tenant["id"])
+    back = await _code_callback(entra, authorize)
     client.cookies.clear()  # another browser: the attacker's, holding a victim admin's code
     refused = await client.get(back)
     assert refused.status_code == 400 and "browser that opened the consent link" in refused.text
@@ -125,7 +117,7 @@ async def test_the_sign_in_must_finish_in_the_browser_that_consented(
 
 
 async def test_a_code_from_another_tenant_is_refused(
-    sim: httpx.AsyncClient,
+    entra: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -136,9 +128,9 @@ async def test_a_code_from_another_tenant_is_refused(
     customer = await _add(client, tokens, target["domain"])
     decoy = await _add(client, tokens, other["domain"])
     # An administrator of the other tenant signs in through the decoy's link: a real code, wrong tenant.
-    decoy_back = await _code_callback(sim, await _to_sign_in(sim, client, decoy["link"], other["id"]))
+    decoy_back = await _code_callback(entra, await _to_sign_in(entra, client, decoy["link"], other["id"]))
     foreign_code = parse_qs(urlsplit(decoy_back).query)["code"][0]
-    await _to_sign_in(sim, client, customer["link"], target["id"])  # this browser's cookie, target's nonce
+    await _to_sign_in(entra, client, customer["link"], target["id"])  # this browser's cookie, target's nonce
     state = parse_qs(urlsplit(customer["link"]).query)["state"][0]
     refused = await client.get(CALLBACK_PATH, params={"code": foreign_code, "state": state})
     assert refused.status_code == 400 and "did not prove an administrator" in refused.text
@@ -146,24 +138,26 @@ async def test_a_code_from_another_tenant_is_refused(
 
 
 async def test_a_replayed_code_finds_the_link_used(
-    sim: httpx.AsyncClient,
+    entra: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
 ) -> None:
     tenant = _tenant(graphsim)
     customer = await _add(client, tokens, tenant["domain"])
-    back = await _code_callback(sim, await _to_sign_in(sim, client, customer["link"], tenant["id"]))
+    back = await _code_callback(entra, await _to_sign_in(entra, client, customer["link"], tenant["id"]))
     assert (await client.get(back)).status_code == 302
     replayed = await client.get(back)
     assert replayed.status_code == 400 and "already used" in replayed.text
 
 
-@pytest.mark.parametrize(("field", "message"), [("nonce", "does not belong to this consent request"), ("verifier", "AADSTS501481")])
+@pytest.mark.parametrize(
+    ("field", "message"), [("nonce", "does not belong to this consent request"), ("verifier", "AADSTS501481")]
+)
 async def test_a_tampered_nonce_or_verifier_is_refused(
     field: str,
     message: str,
-    sim: httpx.AsyncClient,
+    entra: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -172,20 +166,20 @@ async def test_a_tampered_nonce_or_verifier_is_refused(
 ) -> None:
     tenant = _tenant(graphsim)
     customer = await _add(client, tokens, tenant["domain"])
-    authorize = await _to_sign_in(sim, client, customer["link"], tenant["id"])
+    authorize = await _to_sign_in(entra, client, customer["link"], tenant["id"])
     org = api_services.store.org(world.org_a)
     (state,) = await org.query_stored(
         "c.type = @t AND c.customerId = @c", {"@t": "consent_state", "@c": customer["id"]}
     )
     tampered = {**state.body["signIn"], field: "x" * 64}
     await org.replace({**state.body, "signIn": tampered}, state.etag)
-    refused = await client.get(await _code_callback(sim, authorize))
+    refused = await client.get(await _code_callback(entra, authorize))
     assert refused.status_code == 400 and message in refused.text, refused.text
     await _still_pending(api_services, world, client, tokens, customer["id"])
 
 
 async def test_an_app_registration_that_emits_no_directory_roles_is_refused(
-    sim: httpx.AsyncClient,
+    entra: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -196,7 +190,7 @@ async def test_an_app_registration_that_emits_no_directory_roles_is_refused(
     customer = await _add(client, tokens, tenant["domain"])
     graphsim.set_app(group_membership_claims=None)
     try:
-        refused = await consent_as_admin(sim, client, customer["link"], tenant["id"])
+        refused = await consent_as_admin(entra, client, customer["link"], tenant["id"])
     finally:
         graphsim.set_app()
     assert refused.status_code == 400 and "wids" in refused.text

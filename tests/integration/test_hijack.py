@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import ssl
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -218,15 +217,9 @@ async def test_a_forged_consent_callback_does_not_connect_the_hijackers_customer
     assert dashboard.status_code == 403
 
 
-@pytest.fixture
-async def sim(graphsim: GraphSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=str(graphsim.ca_cert))) as http:
-        yield http
-
-
 async def test_once_the_victims_admin_consents_for_it_the_hijacker_sees_only_what_it_scanned(
     hijack_client: httpx.AsyncClient,
-    sim: httpx.AsyncClient,
+    entra: httpx.AsyncClient,
     tokens: dict[str, str],
     victim: Victim,
     hijacker_customers: dict[str, str],
@@ -238,7 +231,7 @@ async def test_once_the_victims_admin_consents_for_it_the_hijacker_sees_only_wha
         f"/api/customers/{customer_id}/consent-link", headers=_as(tokens, "hijack_admin")
     )
     # The tenant's own Global Administrator consents for H too, and signs in to prove it.
-    connected = await consent_as_admin(sim, hijack_client, link.json()["url"], victim.tenant_id)
+    connected = await consent_as_admin(entra, hijack_client, link.json()["url"], victim.tenant_id)
     assert connected.status_code == 302, connected.text
     own_scan = f"hijacker-{uuid.uuid4().hex[:12]}"
     request = ScanRequest(

@@ -4,8 +4,6 @@ the callback, the first scan through the queue, replay, wrong tenant, expiry, re
 from __future__ import annotations
 
 import random
-import ssl
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -45,17 +43,10 @@ async def _add(
     return response.json()  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-async def sim(graphsim: GraphSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    """The customer's administrator's browser at Entra (the simulator)."""
-    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=str(graphsim.ca_cert))) as http:
-        yield http
-
-
 async def _consent(
-    sim: httpx.AsyncClient, client: httpx.AsyncClient, link: str, tenant_id: str, **how: str
+    entra: httpx.AsyncClient, client: httpx.AsyncClient, link: str, tenant_id: str, **how: str
 ) -> httpx.Response:
-    return await consent_as_admin(sim, client, link, tenant_id, **how)
+    return await consent_as_admin(entra, client, link, tenant_id, **how)
 
 
 async def _drain(services: Services) -> None:
@@ -83,7 +74,7 @@ async def test_consent_link_is_entra_shaped_with_a_strong_single_customer_state(
 
 
 async def test_consent_connects_the_customer_and_the_first_scan_arrives(
-    sim: httpx.AsyncClient,
+    entra: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -92,7 +83,7 @@ async def test_consent_connects_the_customer_and_the_first_scan_arrives(
 ) -> None:
     tenant_id, domain = _new_tenant(graphsim)
     added = await _add(client, tokens, domain)
-    response = await _consent(sim, client, added["consentLink"]["url"], tenant_id)
+    response = await _consent(entra, client, added["consentLink"]["url"], tenant_id)
     assert response.status_code == 302, response.text
     assert "consent=granted" in response.headers["location"]
 
@@ -111,13 +102,13 @@ async def test_consent_connects_the_customer_and_the_first_scan_arrives(
     assert granted["actor"]["kind"] == "tenant_admin" and granted["actor"]["tenantId"] == tenant_id
 
     # The same link again: refused at its first step, nothing changes.
-    replay = await _consent(sim, client, added["consentLink"]["url"], tenant_id)
+    replay = await _consent(entra, client, added["consentLink"]["url"], tenant_id)
     assert replay.status_code == 400
     assert "already used" in replay.text
 
 
 async def test_consent_from_a_tenant_without_the_customers_domain_is_refused(
-    sim: httpx.AsyncClient,
+    entra: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -127,7 +118,7 @@ async def test_consent_from_a_tenant_without_the_customers_domain_is_refused(
     _, domain = _new_tenant(graphsim)
     other_tenant, _ = _new_tenant(graphsim)
     added = await _add(client, tokens, domain)
-    response = await _consent(sim, client, added["consentLink"]["url"], other_tenant)
+    response = await _consent(entra, client, added["consentLink"]["url"], other_tenant)
     assert response.status_code == 400
     assert f"does not own {domain}" in response.text
     customer, _ = await get_customer_by_id(
@@ -138,12 +129,12 @@ async def test_consent_from_a_tenant_without_the_customers_domain_is_refused(
 
 
 async def test_consent_for_another_tenant_than_the_one_given_is_refused(
-    sim: httpx.AsyncClient, client: httpx.AsyncClient, tokens: dict[str, str], graphsim: GraphSimulator
+    entra: httpx.AsyncClient, client: httpx.AsyncClient, tokens: dict[str, str], graphsim: GraphSimulator
 ) -> None:
     tenant_id, domain = _new_tenant(graphsim)
     other_tenant, _ = _new_tenant(graphsim)
     added = await _add(client, tokens, domain, tenantId=tenant_id)
-    response = await _consent(sim, client, added["consentLink"]["url"], other_tenant)
+    response = await _consent(entra, client, added["consentLink"]["url"], other_tenant)
     assert response.status_code == 400
     assert "different Microsoft 365 tenant" in response.text
 
@@ -166,7 +157,7 @@ async def test_bad_callbacks_are_clear_pages(client: httpx.AsyncClient, query: s
 
 
 async def test_an_expired_state_is_refused(
-    sim: httpx.AsyncClient,
+    entra: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -182,13 +173,13 @@ async def test_an_expired_state_is_refused(
     (state,) = states
     past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     await org.replace({**state.body, "expiresAt": past}, state.etag)
-    response = await _consent(sim, client, added["consentLink"]["url"], tenant_id)
+    response = await _consent(entra, client, added["consentLink"]["url"], tenant_id)
     assert response.status_code == 400
     assert "expired" in response.text
 
 
 async def test_a_revoked_tenant_reconnects_with_a_fresh_link_and_keeps_its_history(
-    sim: httpx.AsyncClient,
+    entra: httpx.AsyncClient,
     client: httpx.AsyncClient,
     tokens: dict[str, str],
     graphsim: GraphSimulator,
@@ -198,7 +189,7 @@ async def test_a_revoked_tenant_reconnects_with_a_fresh_link_and_keeps_its_histo
     tenant_id, domain = _new_tenant(graphsim)
     added = await _add(client, tokens, domain)
     customer_id = added["customer"]["customerId"]
-    assert (await _consent(sim, client, added["consentLink"]["url"], tenant_id)).status_code == 302
+    assert (await _consent(entra, client, added["consentLink"]["url"], tenant_id)).status_code == 302
     await _drain(api_services)
     org = api_services.store.org(world.org_a)
     first, _ = await get_customer_by_id(org, customer_id)
@@ -213,7 +204,7 @@ async def test_a_revoked_tenant_reconnects_with_a_fresh_link_and_keeps_its_histo
 
     fresh = await client.post(f"/api/customers/{customer_id}/consent-link", headers=_admin(tokens))
     assert fresh.status_code == 201
-    response = await _consent(sim, client, fresh.json()["url"], tenant_id)
+    response = await _consent(entra, client, fresh.json()["url"], tenant_id)
     assert response.status_code == 302, response.text
     await _drain(api_services)
     back, _ = await get_customer_by_id(org, customer_id)
