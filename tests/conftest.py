@@ -3,18 +3,23 @@ started and stopped by the same launcher `make demo` uses."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ssl
+import threading
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from core.bootstrap import LazyServices, Services, build_services, prepare_local_resources
 from core.settings import Settings
 from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
+from devtools.processes import free_port
 from devtools.signin.launcher import SignInProvider, start_signin
 from devtools.stack import LocalStack
 from functions.api import create_api
@@ -58,6 +63,40 @@ async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
             yield c
     finally:
         await services.close()
+
+
+@contextlib.contextmanager
+def api_over_http(settings: Settings, wrap: Callable[[Any], Any] = lambda app: app) -> Iterator[int]:
+    """The API served by uvicorn on a free loopback port, in a thread of its own (`wrap` may put
+    an ASGI layer around it); yields the port."""
+    port = free_port()
+    services = LazyServices(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            wrap(create_api(services)), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
+
+    def serve() -> None:
+        async def run() -> None:
+            try:
+                await server.serve()
+            finally:
+                await services.close()
+
+        asyncio.run(run())
+
+    thread = threading.Thread(target=serve, name=f"api-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the API did not start"
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @contextlib.asynccontextmanager

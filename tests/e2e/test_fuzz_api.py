@@ -9,11 +9,8 @@ it small, a deeper run is `FUZZ_EXAMPLES=50 pytest tests/e2e/test_fuzz_api.py`.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -21,7 +18,6 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -29,8 +25,8 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from core.bootstrap import LazyServices, Services
 from core.settings import Settings
-from devtools.processes import free_port
 from functions.api import create_api
+from tests.conftest import api_over_http
 from tests.world import World
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
@@ -48,30 +44,8 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 @pytest.fixture(scope="module")
 def running_api(api_settings: Settings, api_services: Services) -> Iterator[str]:
     """The API served over HTTP by uvicorn on a free loopback port, in a thread of its own."""
-    port = free_port()
-    services = LazyServices(api_settings)
-    server = uvicorn.Server(
-        uvicorn.Config(create_api(services), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-
-    def serve() -> None:
-        async def run() -> None:
-            try:
-                await server.serve()
-            finally:
-                await services.close()
-
-        asyncio.run(run())
-
-    thread = threading.Thread(target=serve, name="fuzzed-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the fuzzed API did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with api_over_http(api_settings) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

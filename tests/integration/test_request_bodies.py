@@ -9,28 +9,23 @@ socket sends a 40 MB chunked upload without Content-Length.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import json
 import re
 import select
 import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from core.bootstrap import LazyServices, Services
+from core.bootstrap import Services
 from core.reports.logo import MAX_LOGO_BYTES
 from core.settings import Settings
-from devtools.processes import free_port
-from functions.api import create_api
 from functions.api.bodies import MAX_JSON_BODY_BYTES
+from tests.conftest import api_over_http
 from tests.world import World
 
 CHUNK = 64 * 1024
@@ -176,31 +171,14 @@ class CountingApp:
 
 @pytest.fixture(scope="module")
 def served(api_settings: Settings, api_services: Services) -> Iterator[tuple[int, CountingApp]]:
-    port = free_port()
-    services = LazyServices(api_settings)
-    counting = CountingApp(create_api(services))
-    server = uvicorn.Server(
-        uvicorn.Config(counting, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
+    counting: list[CountingApp] = []
 
-    def serve() -> None:
-        async def run() -> None:
-            try:
-                await server.serve()
-            finally:
-                await services.close()
+    def wrap(app: Any) -> CountingApp:
+        counting.append(CountingApp(app))
+        return counting[0]
 
-        asyncio.run(run())
-
-    thread = threading.Thread(target=serve, name="bodies-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the API did not start"
-        time.sleep(0.05)
-    yield port, counting
-    server.should_exit = True
-    thread.join(timeout=10)
+    with api_over_http(api_settings, wrap) as port:
+        yield port, counting[0]
 
 
 def _chunked_upload(port: int, path: str, headers: dict[str, str], total: int) -> tuple[bytes, int]:
