@@ -22,7 +22,7 @@ AUDIT_TYPE = "audit"
 
 @dataclass(frozen=True)
 class Actor:
-    kind: str  # "user", "system" or "anonymous" (the consent callback)
+    kind: str  # "user", "system", "anonymous" or "tenant_admin" (who proved consent at the callback)
     tenant_id: str | None = None
     object_id: str | None = None
     name: str | None = None
