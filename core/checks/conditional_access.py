@@ -1,19 +1,24 @@
 """Shared Conditional Access evaluation, so every CA-based check reads policies the same careful way.
 
-Policies arrive as Graph v1.0 `conditionalAccessPolicy` objects (GET /identity/conditionalAccess/policies):
-`state`, `conditions.{users,applications,clientAppTypes,locations,platforms,devices,userRiskLevels,
-signInRiskLevels,authenticationFlows}` and `grantControls.{operator,builtInControls,
-authenticationStrength,customAuthenticationFactors,termsOfUse}`.
+Policies are read from Graph beta (GET /beta/identity/conditionalAccess/policies: v1.0 leaves out policies
+that use beta-only features; see `core.collect.sources`). Only these properties are used, all of which
+have the same shape in beta and v1.0: `state`, `displayName`, `conditions.{users, applications,
+clientAppTypes, locations, platforms, devices.deviceFilter, userRiskLevels, signInRiskLevels,
+servicePrincipalRiskLevels, authenticationFlows}` and `grantControls.{operator, builtInControls,
+authenticationStrength, customAuthenticationFactors, termsOfUse}`. Anything else beta adds is ignored.
 
 Rules applied here (and documented in the check rationales):
 - Only `state == "enabled"` enforces; `enabledForReportingButNotEnforced` (report-only) never counts.
-- "All users" means `includeUsers` contains "All". User and group exclusions (emergency-access accounts)
-  are tolerated but reported; role exclusions remove those roles from coverage.
+- "All users" means `includeUsers` contains "All" and no directory role or guest/external user type is
+  excluded; excluded users and groups (emergency-access accounts) are tolerated but reported
+  (`core.checks.ca_users`).
 - "All resources" means `includeApplications` contains "All" and nothing is excluded.
 - A policy narrowed by locations, platforms, device filters or risk levels does not count as a baseline
   for everyone: it leaves sign-ins outside those conditions unprotected.
 - Grant controls combine with `operator`: under OR, any non-MFA alternative (compliant device, terms of
-  use...) lets a user through without MFA, so the policy does not *require* MFA.
+  use...) lets a user through without MFA, so the policy does not *require* MFA. An authentication
+  strength counts as MFA only when every combination it allows is multifactor
+  (`core.checks.ca_strengths`).
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from core.checks import ca_strengths
+from core.checks.ca_users import scope_gap
 from core.checks.model import TenantSnapshot
-from core.checks.well_known import PHISHING_RESISTANT_COMBINATIONS, PHISHING_RESISTANT_STRENGTH
 
 Policy = Mapping[str, Any]
 
@@ -30,9 +36,28 @@ ENABLED = "enabled"
 REPORT_ONLY = "enabledForReportingButNotEnforced"
 LEGACY_CLIENT_TYPES = frozenset({"exchangeActiveSync", "other"})
 SOURCE = "conditional_access_policies"
+MFA_OPTIONAL = "grant lets users in without MFA (OR with a non-MFA control)"
 
 
-def policies_if_licensed(snapshot: TenantSnapshot) -> list[Policy] | None:
+def policies(snapshot: TenantSnapshot, *, judge_strengths: bool = True) -> list[Policy]:
+    """The tenant's CA policies, each authentication strength carrying its allowed combinations.
+
+    A strength given by id alone is completed from the tenant's strength policies; when those could not
+    be read, `SourceMissing` names why and `run_check` makes the check `error`. Checks that never judge
+    a strength (blocks, enabled policies) pass `judge_strengths=False` and are not held up by it."""
+    resolved: list[Policy] = []
+    for policy in snapshot.get(SOURCE) or []:
+        strength = _strength(policy)
+        if not judge_strengths or strength is None or not ca_strengths.needs_lookup(strength):
+            resolved.append(policy)
+            continue
+        full = ca_strengths.lookup(snapshot, strength, str(policy.get("displayName")))
+        grant = {**_grant(policy), "authenticationStrength": full}
+        resolved.append({**policy, "grantControls": grant})
+    return resolved
+
+
+def policies_if_licensed(snapshot: TenantSnapshot, *, judge_strengths: bool = True) -> list[Policy] | None:
     """CA policies, or None when the tenant has no Conditional Access licence.
 
     Any other reason the source is missing (forbidden, unavailable) raises `SourceMissing` from
@@ -40,7 +65,7 @@ def policies_if_licensed(snapshot: TenantSnapshot) -> list[Policy] | None:
     failure = snapshot.failures.get(SOURCE)
     if not snapshot.has(SOURCE) and failure is not None and failure.kind == "not_licensed":
         return None
-    return list(snapshot.get(SOURCE) or [])
+    return policies(snapshot, judge_strengths=judge_strengths)
 
 
 def _conditions(policy: Policy) -> Mapping[str, Any]:
@@ -61,26 +86,6 @@ def is_report_only(policy: Policy) -> bool:
 
 def enforced(policies: Iterable[Policy]) -> list[Policy]:
     return [policy for policy in policies if is_enforced(policy)]
-
-
-def users(policy: Policy) -> Mapping[str, Any]:
-    return _conditions(policy).get("users") or {}
-
-
-def targets_all_users(policy: Policy) -> bool:
-    return "All" in _list(users(policy).get("includeUsers"))
-
-
-def excluded_principals(policy: Policy) -> int:
-    scope = users(policy)
-    return len(_list(scope.get("excludeUsers"))) + len(_list(scope.get("excludeGroups")))
-
-
-def covers_role(policy: Policy, role_template_id: str) -> bool:
-    scope = users(policy)
-    if role_template_id in _list(scope.get("excludeRoles")):
-        return False
-    return targets_all_users(policy) or role_template_id in _list(scope.get("includeRoles"))
 
 
 def targets_all_apps(policy: Policy) -> bool:
@@ -174,26 +179,36 @@ def targets_legacy_clients(policy: Policy) -> bool:
     return bool(set(_list(_conditions(policy).get("clientAppTypes"))) & LEGACY_CLIENT_TYPES)
 
 
+def _multifactor_strength(policy: Policy) -> bool:
+    strength = _strength(policy)
+    return strength is not None and ca_strengths.is_multifactor(strength)
+
+
 def requires_mfa(policy: Policy) -> bool:
     """True when every way through the policy includes multifactor authentication."""
     if blocks(policy):
         return False
-    if "mfa" not in _builtin(policy) and _strength(policy) is None:
+    strong = _multifactor_strength(policy)
+    if "mfa" not in _builtin(policy) and not strong:
         return False
-    return _operator(policy) == "AND" or not _other_alternatives(policy, {"mfa"})
-
-
-def strength_is_phishing_resistant(strength: Mapping[str, Any] | None) -> bool:
-    if not strength:
-        return False
-    if strength.get("id") == PHISHING_RESISTANT_STRENGTH:
+    if _operator(policy) == "AND":
         return True
-    combinations = _list(strength.get("allowedCombinations"))
-    return bool(combinations) and all(combo in PHISHING_RESISTANT_COMBINATIONS for combo in combinations)
+    # Under OR, a strength that one factor can meet is itself a way in without MFA.
+    return (strong or _strength(policy) is None) and not _other_alternatives(policy, {"mfa"})
+
+
+def mfa_gap(policy: Policy) -> str | None:
+    """Why a policy's grant does not make MFA mandatory (None when it does)."""
+    if requires_mfa(policy):
+        return None
+    strength = _strength(policy)
+    if strength is not None and not ca_strengths.is_multifactor(strength):
+        return ca_strengths.describe_weakness(strength)
+    return MFA_OPTIONAL
 
 
 def requires_phishing_resistant_mfa(policy: Policy) -> bool:
-    if blocks(policy) or not strength_is_phishing_resistant(_strength(policy)):
+    if blocks(policy) or not ca_strengths.is_phishing_resistant(_strength(policy)):
         return False
     # Under OR, plain "mfa" or any other control is a weaker way through.
     return _operator(policy) == "AND" or not _other_alternatives(policy, set())
@@ -201,22 +216,12 @@ def requires_phishing_resistant_mfa(policy: Policy) -> bool:
 
 def requires_password_change_with_mfa(policy: Policy) -> bool:
     controls = _builtin(policy)
-    has_mfa = "mfa" in controls or _strength(policy) is not None
+    has_mfa = "mfa" in controls or _multifactor_strength(policy)
     return "passwordChange" in controls and has_mfa and _operator(policy) == "AND"
 
 
 def risk_levels(policy: Policy, kind: str) -> set[str]:
     return set(_list(_conditions(policy).get(kind)))
-
-
-def emergency_access_accounts(policies: Iterable[Policy]) -> set[str]:
-    """Users excluded from every enabled all-users policy: how Microsoft tells tenants to set up
-    emergency-access (break-glass) accounts, so their standing access can be recognised."""
-    tenant_wide = [p for p in policies if is_enforced(p) and targets_all_users(p)]
-    if not tenant_wide:
-        return set()
-    excluded = [set(_list(users(p).get("excludeUsers"))) for p in tenant_wide]
-    return set.intersection(*excluded)
 
 
 def describe(policy: Policy, gap: str | None = None) -> dict[str, Any]:
@@ -235,8 +240,9 @@ def baseline_gap(policy: Policy, *, legacy: bool = False, ignore: Sequence[str] 
     """Why a policy is not a tenant-wide control for all users and resources (None if it is)."""
     if not is_enforced(policy):
         return "report-only, not enforced" if is_report_only(policy) else "disabled"
-    if not targets_all_users(policy):
-        return "does not target all users"
+    users_gap = scope_gap(policy)
+    if users_gap:
+        return users_gap
     if not targets_all_apps(policy):
         return "does not target all resources (or excludes some)"
     if legacy and not covers_legacy_clients(policy):
@@ -247,11 +253,3 @@ def baseline_gap(policy: Policy, *, legacy: bool = False, ignore: Sequence[str] 
     if narrowed:
         return "limited by " + ", ".join(narrowed)
     return None
-
-
-def exclusion_note(policy: Policy) -> str:
-    count = excluded_principals(policy)
-    if not count:
-        return ""
-    noun = "exclusion" if count == 1 else "exclusions"
-    return f" ({count} user/group {noun}: confirm they are emergency-access accounts)"

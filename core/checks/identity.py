@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from core.checks import ca_users
 from core.checks import conditional_access as ca
 from core.checks.helpers import capped, check, is_true, metadata, plural, shown, steps, verb
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, passed
@@ -34,19 +35,20 @@ def _security_defaults_on(snapshot: TenantSnapshot) -> bool:
 
 def _near_misses(
     policies: list[ca.Policy],
-    relevant: Callable[[ca.Policy], bool],
-    grant_ok: Callable[[ca.Policy], bool],
-    grant_gap: str,
+    grant_gap: Callable[[ca.Policy], str | None],
     *,
     legacy: bool = False,
 ) -> list[dict[str, Any]]:
     """Policies that aim at the requirement but do not meet it, each with the reason."""
     misses = []
     for policy in policies:
-        if relevant(policy):
-            gap = ca.baseline_gap(policy, legacy=legacy) or (None if grant_ok(policy) else grant_gap)
-            misses.append(ca.describe(policy, gap or "does not meet the requirement"))
+        gap = ca.baseline_gap(policy, legacy=legacy) or grant_gap(policy)
+        misses.append(ca.describe(policy, gap or "does not meet the requirement"))
     return misses
+
+
+def _does_not_block(policy: ca.Policy) -> str | None:
+    return None if ca.blocks(policy) else "does not block"
 
 
 def _aims_at_legacy(policy: ca.Policy) -> bool:
@@ -57,7 +59,7 @@ def _aims_at_mfa(policy: ca.Policy) -> bool:
     return ca.mentions_mfa(policy) and not ca.is_risk_scoped(policy)
 
 
-MFA_OPTIONAL = "grant lets users in without MFA (OR with a non-MFA control)"
+MFA_OPTIONAL = ca.MFA_OPTIONAL
 
 
 @check(
@@ -85,7 +87,7 @@ MFA_OPTIONAL = "grant lets users in without MFA (OR with a non-MFA control)"
 def mfa_baseline_present(snapshot: TenantSnapshot) -> Outcome:
     if _security_defaults_on(snapshot):
         return passed("Security defaults are enabled.")
-    policies = ca.policies_if_licensed(snapshot)
+    policies = ca.policies_if_licensed(snapshot, judge_strengths=False)
     if policies is None:
         return failed(f"Security defaults are off and {NO_CA_LICENCE}, so no baseline protection applies.")
     active = ca.enforced(policies)
@@ -114,7 +116,7 @@ def mfa_baseline_present(snapshot: TenantSnapshot) -> Outcome:
             "Legacy protocols (Exchange ActiveSync, IMAP, POP, SMTP and other basic-auth clients) cannot do "
             "MFA, so password spraying against them bypasses every MFA policy. Blocked by security defaults, "
             "or by an enabled Conditional Access policy that blocks the 'Exchange ActiveSync' and 'Other "
-            "clients' client app types for all users and all resources."
+            "clients' client app types for all users and all resources. " + ca_users.EXCLUSION_RATIONALE
         ),
         remediation=steps(
             "Check sign-in logs for legacy clients first (Entra ID > Monitoring & health > Sign-in logs, "
@@ -135,20 +137,21 @@ def mfa_baseline_present(snapshot: TenantSnapshot) -> Outcome:
 def legacy_auth_blocked(snapshot: TenantSnapshot) -> Outcome:
     if _security_defaults_on(snapshot):
         return passed("Security defaults are enabled, which block legacy authentication.")
-    policies = ca.policies_if_licensed(snapshot)
+    policies = ca.policies_if_licensed(snapshot, judge_strengths=False)
     if policies is None:
         return failed(f"Security defaults are off and {NO_CA_LICENCE}, so legacy authentication is allowed.")
     for policy in policies:
         if ca.blocks(policy) and ca.baseline_gap(policy, legacy=True) is None:
             return passed(
                 f"Conditional Access policy '{policy.get('displayName')}' blocks legacy authentication for "
-                f"all users{ca.exclusion_note(policy)}."
+                f"all users{ca_users.exclusion_note(policy)}."
             )
-    near = _near_misses(policies, _aims_at_legacy, ca.blocks, "does not block", legacy=True)
+    aimed = [p for p in policies if _aims_at_legacy(p)]
+    near = _near_misses(aimed, _does_not_block, legacy=True)
     return failed(
         "No enabled Conditional Access policy blocks legacy authentication for all users and resources "
         f"({plural(len(near), 'blocking policy', 'blocking policies')} {verb(len(near), 'falls', 'fall')} "
-        f"short).{shown(len(near))}",
+        f"short).{ca_users.exclusions_named(aimed)}{shown(len(near))}",
         capped(near),
     )
 
@@ -163,9 +166,10 @@ def legacy_auth_blocked(snapshot: TenantSnapshot) -> Outcome:
         rationale=(
             "MFA stops the large majority of account takeovers that start with a stolen or guessed password. "
             "Met by security defaults, or by one enabled Conditional Access policy that requires MFA (or an "
-            "authentication strength) for all users, all resources and all client apps without location, "
-            "platform or risk conditions. Under the OR operator, any non-MFA grant alternative means MFA is "
-            "not required."
+            "authentication strength whose every allowed combination is multifactor) for all users, all "
+            "resources and all client apps without location, platform or risk conditions. Under the OR "
+            "operator, any non-MFA grant alternative means MFA is not required. "
+            + ca_users.EXCLUSION_RATIONALE
         ),
         remediation=steps(
             "Entra ID > Conditional Access > Policies > New policy (or use the 'Require multifactor "
@@ -192,13 +196,14 @@ def mfa_all_users(snapshot: TenantSnapshot) -> Outcome:
         if ca.requires_mfa(policy) and ca.baseline_gap(policy) is None:
             return passed(
                 f"Conditional Access policy '{policy.get('displayName')}' requires MFA for all users and "
-                f"resources{ca.exclusion_note(policy)}."
+                f"resources{ca_users.exclusion_note(policy)}."
             )
-    near = _near_misses(policies, _aims_at_mfa, ca.requires_mfa, MFA_OPTIONAL)
+    aimed = [p for p in policies if _aims_at_mfa(p)]
+    near = _near_misses(aimed, ca.mfa_gap)
     return failed(
         "No enabled Conditional Access policy requires MFA for all users and resources "
         f"({plural(len(near), 'MFA policy', 'MFA policies')} {verb(len(near), 'falls', 'fall')} "
-        f"short).{shown(len(near))}",
+        f"short).{ca_users.exclusions_named(aimed)}{shown(len(near))}",
         capped(near),
     )
 
@@ -206,7 +211,7 @@ def mfa_all_users(snapshot: TenantSnapshot) -> Outcome:
 def _covers_role_everywhere(policy: ca.Policy, role: str) -> bool:
     return (
         ca.is_enforced(policy)
-        and ca.covers_role(policy, role)
+        and ca_users.covers_role(policy, role)
         and ca.targets_all_apps(policy)
         and ca.covers_all_client_apps(policy)
         and not ca.narrowing_conditions(policy)
@@ -301,7 +306,7 @@ def mfa_admins(snapshot: TenantSnapshot) -> Outcome:
     )
 )
 def phishing_resistant_mfa_admins(snapshot: TenantSnapshot) -> Outcome:
-    policies = list(snapshot.get(CA) or [])
+    policies = ca.policies(snapshot)
     uncovered = _uncovered_roles(policies, ca.requires_phishing_resistant_mfa)
     if not uncovered:
         return passed(
@@ -325,7 +330,7 @@ def phishing_resistant_mfa_admins(snapshot: TenantSnapshot) -> Outcome:
             "Device code phishing (e.g. Storm-2372) tricks users into entering a code that hands the "
             "attacker tokens for their account, MFA included. Few organisations need the flow. Requires "
             "an enabled policy that blocks the 'Device code flow' authentication flow for all users "
-            "and resources."
+            "and resources. " + ca_users.EXCLUSION_RATIONALE
         ),
         remediation=steps(
             "Entra ID > Conditional Access > Policies > New policy.",
@@ -344,7 +349,7 @@ def phishing_resistant_mfa_admins(snapshot: TenantSnapshot) -> Outcome:
     )
 )
 def device_code_flow_blocked(snapshot: TenantSnapshot) -> Outcome:
-    policies = list(snapshot.get(CA) or [])
+    policies = ca.policies(snapshot, judge_strengths=False)
 
     def targets_device_code(policy: ca.Policy) -> bool:
         return ca.blocks(policy) and "deviceCodeFlow" in ca.transfer_methods(policy)
@@ -353,17 +358,14 @@ def device_code_flow_blocked(snapshot: TenantSnapshot) -> Outcome:
         if targets_device_code(policy) and ca.baseline_gap(policy, ignore=("authenticationFlows",)) is None:
             return passed(
                 f"Conditional Access policy '{policy.get('displayName')}' blocks the device code flow for "
-                f"all users{ca.exclusion_note(policy)}."
+                f"all users{ca_users.exclusion_note(policy)}."
             )
-    near = [
-        ca.describe(p, ca.baseline_gap(p, ignore=("authenticationFlows",)))
-        for p in policies
-        if targets_device_code(p)
-    ]
+    aimed = [p for p in policies if targets_device_code(p)]
+    near = [ca.describe(p, ca.baseline_gap(p, ignore=("authenticationFlows",))) for p in aimed]
     return failed(
         "No enabled Conditional Access policy blocks the device code flow for all users and resources "
         f"({plural(len(near), 'blocking policy', 'blocking policies')} {verb(len(near), 'falls', 'fall')} "
-        f"short).{shown(len(near))}",
+        f"short).{ca_users.exclusions_named(aimed)}{shown(len(near))}",
         capped(near),
     )
 

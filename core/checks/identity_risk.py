@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from core.checks import ca_users
 from core.checks import conditional_access as ca
 from core.checks.helpers import capped, check, has_service_plan, metadata, plural, steps, verb
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, not_applicable, passed
@@ -40,7 +41,8 @@ def _evaluate(
 ) -> Outcome:
     if has_service_plan(snapshot, ENTRA_P2) is False:
         return not_applicable(NO_P2)
-    policies = list(snapshot.get(CA) or [])
+    # A block needs no strength judged, so an unreadable strength lookup cannot hold it up.
+    policies = ca.policies(snapshot, judge_strengths=grant is not ca.blocks)
     qualifying = [p for p in policies if grant(p) and ca.baseline_gap(p, ignore=(kind,)) is None]
     covered: set[str] = set()
     for policy in qualifying:
@@ -51,14 +53,15 @@ def _evaluate(
         at = " and ".join(sorted(levels))
         return passed(f"{lead} {', '.join(used)} enforce {what} at {at} {label} risk for all users.")
     missing = ", ".join(sorted(levels - covered))
+    aimed = [p for p in policies if ca.risk_levels(p, kind) and p not in qualifying]
     near = [
         ca.describe(p, ca.baseline_gap(p, ignore=(kind,)) or "grant control does not meet the requirement")
-        for p in policies
-        if ca.risk_levels(p, kind) and p not in qualifying
+        for p in aimed
     ]
     return failed(
         f"No enabled policy for all users and resources enforces {what} at {missing} {label} risk "
-        f"({plural(len(near), 'risk policy', 'risk policies')} {verb(len(near), 'falls', 'fall')} short).",
+        f"({plural(len(near), 'risk policy', 'risk policies')} {verb(len(near), 'falls', 'fall')} short)."
+        f"{ca_users.exclusions_named(aimed)}",
         capped(near),
     )
 
@@ -81,7 +84,8 @@ def _block_or_mfa(policy: ca.Policy) -> bool:
         rationale=(
             "Identity Protection raises user risk when credentials leak or an account behaves like a "
             "compromised one. An enabled policy for all users and resources must, at high user risk, "
-            "require MFA together with a secure password change (operator AND), or block access."
+            "require MFA together with a secure password change (operator AND), or block access. "
+            + ca_users.EXCLUSION_RATIONALE
         ),
         remediation=steps(
             "Entra ID > Conditional Access > Policies > New policy (template 'Require secure password "
@@ -116,7 +120,7 @@ def user_risk_policy(snapshot: TenantSnapshot) -> Outcome:
         sources=(CA,),
         rationale=(
             "CISA SCuBA requires blocking high-risk users until an administrator investigates, rather "
-            "than letting the (possibly compromised) user self-remediate."
+            "than letting the (possibly compromised) user self-remediate. " + ca_users.EXCLUSION_RATIONALE
         ),
         remediation=steps(
             "Entra ID > Conditional Access > Policies > New policy.",
@@ -145,7 +149,8 @@ def high_risk_users_blocked(snapshot: TenantSnapshot) -> Outcome:
         rationale=(
             "Sign-in risk flags sign-ins from anonymising networks, impossible travel or token replay. "
             "Enabled policies for all users and resources must require MFA (or block) at medium and "
-            "high sign-in risk; the two levels may be covered by separate policies."
+            "high sign-in risk; the two levels may be covered by separate policies. "
+            + ca_users.EXCLUSION_RATIONALE
         ),
         remediation=steps(
             "Entra ID > Conditional Access > Policies > New policy (template 'Require multifactor "
@@ -180,7 +185,8 @@ def signin_risk_policy(snapshot: TenantSnapshot) -> Outcome:
         sources=(CA,),
         rationale=(
             "CISA SCuBA requires blocking high-risk sign-ins outright: at that level the sign-in is most "
-            "likely an attacker who may already hold the second factor or a stolen token."
+            "likely an attacker who may already hold the second factor or a stolen token. "
+            + ca_users.EXCLUSION_RATIONALE
         ),
         remediation=steps(
             "Entra ID > Conditional Access > Policies > New policy.",

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.checks.conditional_access import emergency_access_accounts
+from core.checks.ca_users import emergency_access_accounts
 from core.checks.helpers import capped, check, is_true, metadata, plural, shown, steps, users_by_id, verb
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, manual, passed
 from core.checks.roles import ACTIVE, Holder, holders, principal_kind, scope_note, tenant_wide

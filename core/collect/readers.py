@@ -96,7 +96,7 @@ async def send_json(adapter: HttpxRequestAdapter, method: str, url: str, body: b
 
 async def read_graph_source(adapter: HttpxRequestAdapter, base_url: str, source: GraphSource) -> Any:
     """A whole collection (every `@odata.nextLink` page) or one object."""
-    url = base_url + source.path
+    url = source.url(base_url)
     try:
         page = await send_json(adapter, "GET", url)
         if source.kind == "object":

@@ -22,13 +22,24 @@ MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 
 @dataclass(frozen=True)
 class GraphSource:
-    """One Graph v1.0 request (and its `@odata.nextLink` pages)."""
+    """One Graph request (and its `@odata.nextLink` pages), on v1.0 unless v1.0 omits data."""
 
     name: str
     path: str  # relative to the Graph base URL, with the query string the scanner sends
     kind: Literal["collection", "object"]
     permission: str  # the application permission it needs
     licence: str | None = None  # service plan needed; without it Graph answers 403
+    api_version: Literal["v1.0", "beta"] = "v1.0"
+
+    def url(self, base_url: str) -> str:
+        """The request URL; `base_url` is the v1.0 root (settings.graph_base_url)."""
+        base = base_url.rstrip("/")
+        if self.api_version == "v1.0":
+            return base + self.path
+        root, _, version = base.rpartition("/")
+        if version != "v1.0":
+            raise ValueError(f"cannot derive the {self.api_version} endpoint from {base_url!r}")
+        return f"{root}/{self.api_version}{self.path}"
 
 
 @dataclass(frozen=True)
@@ -82,12 +93,30 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
         "object",
         "Policy.Read.All",
     ),
+    # From beta: v1.0 leaves out every policy that uses a feature only beta has (for instance the
+    # continuous access evaluation session control), so a tenant's real MFA or block policy can be
+    # missing from its answer. Public evidence: microsoft/EntraExporter#35 (its maintainer: "a recent
+    # change to the API is excluding certain policies from v1 if they are using beta features", fixed
+    # by reading beta), microsoftgraph/msgraph-sdk-powershell#431 (policies with device states missing
+    # from the v1.0 cmdlet), AlexFilipin/ConditionalAccess#17 (policies with includeDevices not
+    # returned from v1.0); ScubaGear (Get-MgBetaIdentityConditionalAccessPolicy) and Maester
+    # (Get-MtConditionalAccessPolicy) read beta for the same reason. Only the properties the checks use
+    # are parsed, and those have the same shape in both versions (core/checks/conditional_access.py).
     GraphSource(
         "conditional_access_policies",
         "/identity/conditionalAccess/policies",
         "collection",
         "Policy.Read.All",
         P1,
+        api_version="beta",
+    ),
+    # Built-in and custom authentication strengths (Graph v1.0 "List authenticationStrengthPolicies"),
+    # to judge a policy whose grant names a strength by id without its allowed combinations.
+    GraphSource(
+        "authentication_strength_policies",
+        "/policies/authenticationStrengthPolicies",
+        "collection",
+        "Policy.Read.All",
     ),
     GraphSource(
         "authentication_methods_policy", "/policies/authenticationMethodsPolicy", "object", "Policy.Read.All"

@@ -1,5 +1,5 @@
 """The simulator's ASGI app: Entra's token, authorize, admin consent and OpenID metadata endpoints,
-Graph v1.0, the Exchange admin API and the `/_sim` test API, all on one HTTPS port."""
+Graph v1.0 and beta, the Exchange admin API and the `/_sim` test API, all on one HTTPS port."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def create_app(state: SimState) -> Starlette:
     routes = [
         *admin.ROUTES,
         Route("/v1.0/{path:path}", graph_endpoint, methods=GRAPH_METHODS),
+        Route("/beta/{path:path}", graph_endpoint, methods=GRAPH_METHODS),
         Route("/adminapi/beta/{tenant}/InvokeCommand", invoke_command, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/token", token_endpoint, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET"]),

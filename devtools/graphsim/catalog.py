@@ -6,6 +6,8 @@ data built here reads exactly like data from a real tenant.
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.collect.sources import P1, P2
 
 # The multi-tenant ScanPosture app as the simulator knows it (a fixed id: it is not a secret).
@@ -137,10 +139,15 @@ SKU: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 
-# Built-in authentication strengths (policyType builtIn); ids are fixed in every tenant.
-AUTH_STRENGTH = {
+# Built-in authentication strengths (policyType builtIn): fixed ids and read-only in every tenant, as
+# Graph v1.0 "List authenticationStrengthPolicies" (api-reference/v1.0/api/
+# authenticationstrengthroot-list-policies.md, Example 1) shows them.
+_BUILT_IN_CREATED = "2021-12-01T00:00:00Z"
+AUTH_STRENGTH: dict[str, dict[str, Any]] = {
     "mfa": {
         "id": "00000000-0000-0000-0000-000000000002",
+        "createdDateTime": _BUILT_IN_CREATED,
+        "modifiedDateTime": _BUILT_IN_CREATED,
         "displayName": "Multifactor authentication",
         "description": "Combinations of methods that satisfy strong authentication, such as a password + SMS",
         "policyType": "builtIn",
@@ -155,6 +162,8 @@ AUTH_STRENGTH = {
             "password,microsoftAuthenticatorPush",
             "password,softwareOath",
             "password,hardwareOath",
+            "password,x509CertificateSingleFactor",
+            "password,x509CertificateMultiFactor",
             "password,sms",
             "password,voice",
             "federatedMultiFactor",
@@ -165,11 +174,29 @@ AUTH_STRENGTH = {
             "voice,federatedSingleFactor",
         ],
     },
+    "passwordless": {
+        "id": "00000000-0000-0000-0000-000000000003",
+        "createdDateTime": _BUILT_IN_CREATED,
+        "modifiedDateTime": _BUILT_IN_CREATED,
+        "displayName": "Passwordless MFA",
+        "description": "Passwordless methods that satisfy strong authentication, such as Passwordless "
+        "sign-in with the Microsoft Authenticator",
+        "policyType": "builtIn",
+        "requirementsSatisfied": "mfa",
+        "allowedCombinations": [
+            "windowsHelloForBusiness",
+            "fido2",
+            "x509CertificateMultiFactor",
+            "deviceBasedPush",
+        ],
+    },
     "phishingResistant": {
         "id": "00000000-0000-0000-0000-000000000004",
-        "displayName": "Phishing-resistant MFA",
-        "description": "Phishing-resistant, Passwordless methods for the strongest authentication, "
-        "such as a FIDO2 security key",
+        "createdDateTime": _BUILT_IN_CREATED,
+        "modifiedDateTime": _BUILT_IN_CREATED,
+        "displayName": "Phishing resistant MFA",
+        "description": "Phishing resistant, Passwordless methods for the strongest authentication, such as a "
+        "FIDO2 security key",
         "policyType": "builtIn",
         "requirementsSatisfied": "mfa",
         "allowedCombinations": ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"],

@@ -17,8 +17,9 @@ Fault keywords (the same names in `GraphSimulator.set_faults` and `POST /_sim/fa
 
 A request's target is its URL path (`/v1.0/users`, `/{tenant}/oauth2/v2.0/token`,
 `/adminapi/beta/{tenant}/InvokeCommand`); an Exchange call is also matched as `exchange:<Cmdlet>`, so
-`fail_path="exchange:Get-Mailbox"` fails that cmdlet alone. Counters of a default fault (tenant
-`None`) are shared by every tenant that has no fault of its own of that kind.
+`fail_path="exchange:Get-Mailbox"` fails that cmdlet alone, and a Graph call as `graph:<path>` whatever
+its API version, so `fail_path="graph:"` fails every Graph read, v1.0 and beta. Counters of a default
+fault (tenant `None`) are shared by every tenant that has no fault of its own of that kind.
 """
 
 from __future__ import annotations

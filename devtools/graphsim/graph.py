@@ -1,4 +1,4 @@
-"""Microsoft Graph v1.0: bearer-token checks, query options, permissions, licences and paging.
+"""Microsoft Graph v1.0 and beta: bearer-token checks, query options, permissions, licences and paging.
 
 Pages are serialized once and kept as bytes, so serving a tenant again costs a dictionary lookup.
 """
@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from devtools.graphsim.catalog import GRAPH_RESOURCE
 from devtools.graphsim.graph_access import GraphError, authenticate, check_access, check_licence
-from devtools.graphsim.graph_endpoints import COLLECTIONS, OBJECTS, OPTIONS, Endpoint, source_for
+from devtools.graphsim.graph_endpoints import BY_VERSION, OPTIONS, Endpoint, source_for
 from devtools.graphsim.mail import send_mail
 from devtools.graphsim.responses import Ids, dumps, graph_error, graph_json
 from devtools.graphsim.simulate import disturb
@@ -22,7 +22,9 @@ from devtools.graphsim.state import SimState
 from devtools.graphsim.tenant import DEFAULT_USER_SELECT, USER_PROPS, Tenant
 from devtools.graphsim.tokens import AccessToken, TokenRejected
 
-CONTEXT = "https://graph.microsoft.com/v1.0/$metadata#"
+
+def _context(version: str) -> str:
+    return f"https://graph.microsoft.com/{version}/$metadata#"
 
 
 def _options(path: str, raw_query: str) -> dict[str, str]:
@@ -103,7 +105,12 @@ def _rows(
 
 
 def _collection(
-    state: SimState, tenant: Tenant, endpoint: Endpoint, options: dict[str, str], request: Request
+    state: SimState,
+    tenant: Tenant,
+    endpoint: Endpoint,
+    options: dict[str, str],
+    request: Request,
+    version: str,
 ) -> bytes:
     # The raw options are the key: the same request always gets the same page, so a page is built
     # and serialized once, and errors (never cached) are raised before anything is stored.
@@ -111,6 +118,7 @@ def _collection(
         tenant.id,
         tenant.generation,
         state.faults.generation,
+        version,
         endpoint.path,
         tuple(sorted(options.items())),
         request.headers.get("host"),
@@ -132,7 +140,7 @@ def _collection(
     end = len(items) if not size else size if endpoint.top_is_limit else offset + size
     page, more = items[offset:end], end < len(items) and not endpoint.top_is_limit
     context = (
-        CONTEXT
+        _context(version)
         + endpoint.context
         + (f"({','.join(select)})" if select else "(principal())" if expand else "")
     )
@@ -157,9 +165,11 @@ def _collection(
 def serve_get(
     state: SimState, tenant: Tenant, token: AccessToken, path: str, query: str, request: Request
 ) -> bytes:
-    endpoint = COLLECTIONS.get(path) or OBJECTS.get(path)
+    version = _version(request)
+    collections, objects = BY_VERSION[version]
+    endpoint = collections.get(path) or objects.get(path)
     if endpoint is None:
-        segment = path.strip("/").split("/")[-1] or "v1.0"
+        segment = path.strip("/").split("/")[-1] or version
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
     options = _options(path, query)
     select_value = options.get("$select")
@@ -169,9 +179,15 @@ def serve_get(
         needs.append("User.Read.All")  # signInActivity needs both
     check_access(state, tenant, token, needs, endpoint.denied_code)
     check_licence(state, tenant, source)
-    if path in OBJECTS:
-        return dumps({"@odata.context": CONTEXT + endpoint.context, **endpoint.items(state, tenant)})
-    return _collection(state, tenant, endpoint, options, request)
+    if path in objects:
+        return dumps(
+            {"@odata.context": _context(version) + endpoint.context, **endpoint.items(state, tenant)}
+        )
+    return _collection(state, tenant, endpoint, options, request, version)
+
+
+def _version(request: Request) -> str:
+    return "beta" if request.url.path.startswith("/beta/") else "v1.0"
 
 
 async def graph_endpoint(request: Request) -> Response:
@@ -188,7 +204,9 @@ async def graph_endpoint(request: Request) -> Response:
         tenant = state.tenants.get(token.tenant_id)
     except TokenRejected as exc:
         rejected = str(exc)
-    response = await disturb(state, tenant.id if tenant else None, (request.url.path,), "graph", ids)
+    # "graph:/users" matches a resource in v1.0 and beta alike; "graph:" matches every Graph request.
+    targets = (request.url.path, f"graph:{path}")
+    response = await disturb(state, tenant.id if tenant else None, targets, "graph", ids)
     if response is None:
         response = await _answer(state, request, ids, tenant, token, path, query, rejected)
     if tenant is not None:

@@ -1,4 +1,4 @@
-"""The Graph v1.0 resources the simulator serves: one entry per path a `GraphSource` uses.
+"""The Graph resources the simulator serves: one entry per path a `GraphSource` uses, per API version.
 
 Each entry says how Graph pages it, which query options it takes, its `@odata.context`, and where
 its objects come from. Permissions and licences are not repeated here: they come from the sources.
@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from core.collect.sources import GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID, GraphSource
+from devtools.graphsim import ca_policies
 from devtools.graphsim.state import SimState
 from devtools.graphsim.tenant import Tenant
 
@@ -20,7 +21,7 @@ Items = Callable[[SimState, Tenant], Any]
 
 @dataclass(frozen=True)
 class Endpoint:
-    path: str  # lower-cased, relative to /v1.0
+    path: str  # lower-cased, relative to /v1.0 or /beta
     context: str  # the @odata.context fragment after $metadata#
     items: Items
     entity: str = ""  # the type named in "Could not find a property named ..." errors
@@ -51,11 +52,19 @@ _LIST: tuple[Endpoint, ...] = (
         default_page=100,
         denied_code="AccessDenied",
     ),
+    # The scanner reads policies from beta; v1.0 is served too, leaving out what Graph leaves out.
     Endpoint(
         "/identity/conditionalaccess/policies",
         "identity/conditionalAccess/policies",
-        _data("conditionalAccessPolicies"),
+        lambda s, t: ca_policies.policies(t, "v1.0"),
         denied_code="AccessDenied",
+    ),
+    # No public answer shows this endpoint's 403 code, so it keeps the default of the other /policies
+    # resources; the scanner treats any 403 alike (a missing permission, named).
+    Endpoint(
+        "/policies/authenticationstrengthpolicies",
+        "policies/authenticationStrengthPolicies",
+        lambda s, t: ca_policies.strength_policies(t),
     ),
     Endpoint("/groupsettings", "groupSettings", _data("groupSettings"), "groupSetting"),
     Endpoint(
@@ -108,8 +117,22 @@ _OBJECTS: tuple[Endpoint, ...] = (
     ),
     Endpoint("/admin/sharepoint/settings", "admin/sharepoint/settings/$entity", _data("sharepointSettings")),
 )
+_BETA_LIST: tuple[Endpoint, ...] = (
+    Endpoint(
+        "/identity/conditionalaccess/policies",
+        "identity/conditionalAccess/policies",
+        lambda s, t: ca_policies.policies(t, "beta"),
+        denied_code="AccessDenied",
+    ),
+)
 COLLECTIONS = {e.path: e for e in _LIST}
 OBJECTS = {e.path: e for e in _OBJECTS}
+BETA_COLLECTIONS = {e.path: e for e in _BETA_LIST}
+# Per API version: (collections, objects). Beta serves only what the scanner reads from it.
+BY_VERSION: dict[str, tuple[dict[str, Endpoint], dict[str, Endpoint]]] = {
+    "v1.0": (COLLECTIONS, OBJECTS),
+    "beta": (BETA_COLLECTIONS, {}),
+}
 
 
 def split_source(source: GraphSource) -> tuple[str, list[tuple[str, str]]]:
@@ -149,9 +172,10 @@ def source_for(path: str, select: list[str] | None) -> GraphSource:
 
 
 def unserved_sources() -> list[str]:
-    """Names of sources with no endpoint here (a test keeps this empty)."""
-    return [
-        s.name
-        for s in GRAPH_SOURCES
-        if split_source(s)[0] not in COLLECTIONS and split_source(s)[0] not in OBJECTS
-    ]
+    """Names of sources with no endpoint here in their API version (a test keeps this empty)."""
+    unserved = []
+    for source in GRAPH_SOURCES:
+        collections, objects = BY_VERSION[source.api_version]
+        if split_source(source)[0] not in collections and split_source(source)[0] not in objects:
+            unserved.append(source.name)
+    return unserved

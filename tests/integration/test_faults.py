@@ -98,8 +98,8 @@ async def test_a_500_burst_errors_what_it_hit_and_never_passes_it(
     tenant_id = await _customer(services, graphsim, org_id)
     assert (await handle_scan_request(services, _message(org_id, tenant_id, "clean"))).startswith("completed")
     clean = await _findings(services, tenant_id)
-    # 500 is not a retryable status: every Graph read in the burst fails for this scan.
-    graphsim.set_faults(tenant_id, fail_status=500, fail_path="/v1.0/", fail_count=1000)
+    # 500 is not a retryable status: every Graph read in the burst (v1.0 and beta) fails for this scan.
+    graphsim.set_faults(tenant_id, fail_status=500, fail_path="graph:", fail_count=1000)
     assert (await handle_scan_request(services, _message(org_id, tenant_id, "burst"))).startswith("completed")
     burst = await _findings(services, tenant_id)
     graphsim.clear_faults(tenant_id)

@@ -175,7 +175,7 @@ def test_every_source_is_served_for_each_demo_tenant(
     http: httpx.Client, sim: GraphSimulator, tenant: str
 ) -> None:
     for source in GRAPH_SOURCES:
-        pages = read_all(http, sim, tenant, source.path)
+        pages = read_all(http, sim, tenant, source.url(sim.graph_url))
         if source.licence is None or source.licence in LICENCES[tenant]:
             assert all(p.status_code == 200 for p in pages), (source.name, pages[-1].text)
             assert "@odata.context" in pages[0].json()
