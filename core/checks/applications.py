@@ -73,8 +73,6 @@ def _user_permissions(snapshot: TenantSnapshot) -> Mapping[str, Any]:
             "Enable the admin consent workflow so users can still request apps (see "
             "apps.admin_consent_workflow).",
         ),
-        cis="5.1.5.1",
-        scuba="MS.AAD.5.2v1",
         references=(CONSENT_DOCS,),
     )
 )
@@ -108,8 +106,6 @@ def user_consent_restricted(snapshot: TenantSnapshot) -> Outcome:
             "Set 'Users can request admin consent to apps they are unable to consent to' to Yes.",
             "Add reviewers (users, groups or roles), keep email notifications on and Save.",
         ),
-        cis="5.1.5.2",
-        scuba="MS.AAD.5.3v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/enterprise-apps/configure-admin-consent-workflow",
         ),
@@ -142,8 +138,6 @@ def admin_consent_workflow(snapshot: TenantSnapshot) -> Outcome:
             "Set 'Users can register applications' to No and Save.",
             "Give the Application Developer role to people who need to register apps.",
         ),
-        cis="5.1.2.2",
-        scuba="MS.AAD.5.1v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/fundamentals/users-default-permissions#restrict-member-users-default-permissions",
         ),

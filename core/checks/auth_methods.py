@@ -57,8 +57,6 @@ def _configurations(snapshot: TenantSnapshot) -> dict[str, Mapping[str, Any]]:
             "Entra admin center > Entra ID > Authentication methods > Policies.",
             "Open SMS, Voice call and Email OTP in turn, set Enable to off and select Save.",
         ),
-        cis="5.2.3.5",
-        scuba="MS.AAD.3.5v1",
         references=(METHODS_DOCS,),
     )
 )
@@ -97,8 +95,6 @@ def weak_methods_disabled(snapshot: TenantSnapshot) -> Outcome:
             "target All users.",
             "Select Save.",
         ),
-        cis="5.2.3.1",
-        scuba="MS.AAD.3.3v2",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/authentication/how-to-mfa-additional-context",
         ),
@@ -137,7 +133,6 @@ def authenticator_context_shown(snapshot: TenantSnapshot) -> Outcome:
             "Reproduce any methods still enabled in the legacy MFA and SSPR settings in the policy.",
             "Set Manage migration to Migration Complete and select Save.",
         ),
-        scuba="MS.AAD.3.4v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/authentication/how-to-authentication-methods-manage",
         ),
@@ -198,7 +193,6 @@ def _is_member(record: Mapping[str, Any]) -> bool:
             "users at sign-in.",
         ),
         licence=ENTRA_P1,
-        cis="5.2.3.4",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/authentication/howto-authentication-methods-activity",
         ),
@@ -269,7 +263,6 @@ def admins_mfa_capable(snapshot: TenantSnapshot) -> Outcome:
             "Select Save.",
         ),
         licence=ENTRA_P1,
-        cis="5.2.3.6",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/authentication/concept-system-preferred-multifactor-authentication",
         ),

@@ -84,7 +84,6 @@ def spf_all_qualifier(record: str) -> str | None:
             "Merge duplicate v=spf1 records into one.",
             "Domains that never send mail: publish 'v=spf1 -all'.",
         ),
-        cis="2.1.8",
         references=(SPF_DOCS,),
     )
 )
@@ -118,7 +117,6 @@ def spf_published(snapshot: TenantSnapshot) -> Outcome:
             "Replace the final +all, ?all or bare all with -all (or ~all while DMARC is being rolled out).",
             "Check the record with a validator, e.g. Resolve-DnsName <domain> -Type TXT.",
         ),
-        scuba="MS.EXO.2.2v3",
         references=(SPF_DOCS,),
     )
 )
@@ -212,7 +210,6 @@ def _dmarc_judge(
             "'v=DMARC1; p=none; rua=mailto:<reporting address>' to collect reports.",
             "Review the aggregate reports, fix legitimate senders, then move to p=quarantine and p=reject.",
         ),
-        scuba="MS.EXO.4.1v1",
         references=(DMARC_DOCS,),
     )
 )
@@ -242,7 +239,6 @@ def _enforced(tags: dict[str, str]) -> bool:
             "value below 100.",
             "Keep rua= (and ruf=) reporting addresses so new failures are noticed.",
         ),
-        cis="2.1.10",
         references=(DMARC_DOCS,),
     )
 )
@@ -272,7 +268,6 @@ def dmarc_enforced(snapshot: TenantSnapshot) -> Outcome:
             "record to p=reject.",
             "Watch the aggregate reports for a few weeks after the change.",
         ),
-        scuba="MS.EXO.4.2v1",
         references=(DMARC_DOCS,),
     )
 )
@@ -303,8 +298,6 @@ def dmarc_reject(snapshot: TenantSnapshot) -> Outcome:
             "Once DNS has propagated, switch 'Sign messages for this domain with DKIM signatures' on "
             "(or Set-DkimSigningConfig -Identity <domain> -Enabled $true).",
         ),
-        cis="2.1.9",
-        scuba="MS.EXO.3.1v1",
         references=(DKIM_DOCS,),
     )
 )

@@ -75,8 +75,6 @@ def mailbox_name(mailbox: Mapping[str, Any]) -> str:
             "Re-enable it only on the specific mailboxes of devices or apps that still need it "
             "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false), and plan to replace them.",
         ),
-        cis="6.5.4",
-        scuba="MS.EXO.5.1v1",
         references=(SMTP_DOCS,),
     )
 )
@@ -156,8 +154,6 @@ def smtp_auth_mailboxes(snapshot: TenantSnapshot) -> Outcome:
             "Run Set-OrganizationConfig -AuditDisabled $false.",
             "Confirm with Get-OrganizationConfig | Format-List AuditDisabled.",
         ),
-        cis="6.1.1",
-        scuba="MS.EXO.13.1v1",
         references=("https://learn.microsoft.com/en-us/purview/audit-mailboxes",),
     )
 )
@@ -225,7 +221,6 @@ def mailbox_audit_enabled(snapshot: TenantSnapshot) -> Outcome:
             "modern authentication for Outlook 2013 for Windows and later' and Save.",
             "Or run Set-OrganizationConfig -OAuth2ClientProfileEnabled $true in Exchange Online PowerShell.",
         ),
-        cis="6.5.1",
         references=(
             "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/enable-or-disable-modern-authentication-in-exchange-online",
         ),
@@ -259,8 +254,6 @@ def modern_auth_enabled(snapshot: TenantSnapshot) -> Outcome:
             "Run Set-ExternalInOutlook -Enabled $true (the tag can take 24-48 hours to appear).",
             "Optionally add trusted partner domains with -AllowList.",
         ),
-        cis="6.2.3",
-        scuba="MS.EXO.7.1v1",
         references=("https://learn.microsoft.com/en-us/powershell/module/exchange/set-externalinoutlook",),
     )
 )
@@ -294,7 +287,6 @@ MAILTIPS = ("MailTipsAllTipsEnabled", "MailTipsExternalRecipientsTipsEnabled", "
             "-MailTipsExternalRecipientsTipsEnabled $true -MailTipsGroupMetricsEnabled $true "
             f"-MailTipsLargeAudienceThreshold {MAX_LARGE_AUDIENCE}.",
         ),
-        cis="6.5.2",
         references=(
             "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/mailtips/mailtips",
         ),

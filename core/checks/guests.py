@@ -59,8 +59,6 @@ COLLAB_DOCS = "https://learn.microsoft.com/en-us/entra/external-id/external-coll
             "memberships of directory objects' or the most restrictive option.",
             "Select Save.",
         ),
-        cis="5.1.6.2",
-        scuba="MS.AAD.8.1v1",
         references=(COLLAB_DOCS,),
     )
 )
@@ -89,8 +87,6 @@ def access_restricted(snapshot: TenantSnapshot) -> Outcome:
             "guest users'.",
             "Assign the Guest Inviter role to the people who approve external collaboration; Save.",
         ),
-        cis="5.1.6.3",
-        scuba="MS.AAD.8.2v1",
         references=(COLLAB_DOCS,),
     )
 )

@@ -124,8 +124,6 @@ def mfa_baseline_present(snapshot: TenantSnapshot) -> Outcome:
             "Exchange ActiveSync clients and Other clients; Grant = Block access.",
             "Run it in report-only mode, review the impact, then set Enable policy to On.",
         ),
-        cis="5.2.2.3",
-        scuba="MS.AAD.1.1v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/conditional-access/policy-block-legacy-authentication",
             SD_DOCS,
@@ -174,8 +172,6 @@ def legacy_auth_blocked(snapshot: TenantSnapshot) -> Outcome:
             "Grant = Grant access > Require multifactor authentication (or Require authentication strength).",
             "Test in report-only mode, then set Enable policy to On.",
         ),
-        cis="5.2.2.2",
-        scuba="MS.AAD.3.2v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/conditional-access/policy-all-users-mfa-strength",
             SD_DOCS,
@@ -243,7 +239,6 @@ def _uncovered_roles(
             "Target resources = All resources; Grant = Require multifactor authentication.",
             "Set Enable policy to On.",
         ),
-        cis="5.2.2.1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/conditional-access/policy-old-require-mfa-admin",
             SD_DOCS,
@@ -292,8 +287,6 @@ def mfa_admins(snapshot: TenantSnapshot) -> Outcome:
             "Grant = Require authentication strength > Phishing-resistant MFA; set Enable policy to On.",
         ),
         licence=ENTRA_P1,
-        cis="5.2.2.5",
-        scuba="MS.AAD.3.6v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/conditional-access/policy-admin-phish-resistant-mfa",
             "https://learn.microsoft.com/en-us/entra/identity/authentication/concept-authentication-strengths",
@@ -335,8 +328,6 @@ def phishing_resistant_mfa_admins(snapshot: TenantSnapshot) -> Outcome:
             "Test in report-only mode, then set Enable policy to On.",
         ),
         licence=ENTRA_P1,
-        cis="5.2.2.12",
-        scuba="MS.AAD.3.9v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/conditional-access/policy-block-authentication-flows",
             "https://learn.microsoft.com/en-us/entra/identity/conditional-access/concept-authentication-flows",

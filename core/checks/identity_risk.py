@@ -92,7 +92,6 @@ def _block_or_mfa(policy: ca.Policy) -> bool:
             "Set Enable policy to On.",
         ),
         licence=ENTRA_P2,
-        cis="5.2.2.6",
         references=(USER_RISK_DOCS,),
     )
 )
@@ -125,7 +124,6 @@ def user_risk_policy(snapshot: TenantSnapshot) -> Outcome:
             "Configure risky-user alerts (ID Protection > Notifications) so blocked users are reviewed.",
         ),
         licence=ENTRA_P2,
-        scuba="MS.AAD.2.1v1",
         references=(USER_RISK_DOCS,),
     )
 )
@@ -156,7 +154,6 @@ def high_risk_users_blocked(snapshot: TenantSnapshot) -> Outcome:
             "Set Enable policy to On.",
         ),
         licence=ENTRA_P2,
-        cis="5.2.2.7",
         references=(SIGNIN_RISK_DOCS,),
     )
 )
@@ -188,7 +185,6 @@ def signin_risk_policy(snapshot: TenantSnapshot) -> Outcome:
             "Conditions > Sign-in risk = High; Grant = Block access; set Enable policy to On.",
         ),
         licence=ENTRA_P2,
-        scuba="MS.AAD.2.3v1",
         references=(SIGNIN_RISK_DOCS,),
     )
 )

@@ -44,7 +44,6 @@ FORWARDING_DOCS = (
             "'Automatic forwarding rules' to 'Off - Forwarding is disabled' and Save.",
             "If a few mailboxes need to forward, create a separate outbound policy scoped to them.",
         ),
-        cis="6.2.1",
         references=(FORWARDING_DOCS,),
     )
 )
@@ -86,7 +85,6 @@ def outbound_spam_forwarding_off(snapshot: TenantSnapshot) -> Outcome:
             "forwarding' and Save.",
             "Keep it only on named remote domains the organisation has approved.",
         ),
-        scuba="MS.EXO.1.1v2",
         references=(
             "https://learn.microsoft.com/en-us/exchange/mail-flow-best-practices/remote-domains/remote-domains",
         ),

@@ -38,8 +38,6 @@ SECURE_SCORE_MIN_PERCENT = 50.0
             "Or in Exchange Online PowerShell run "
             "Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled $true (can take 60 minutes to apply).",
         ),
-        cis="3.1.1",
-        scuba="MS.SECURITYSUITE.5.1v1",
         references=("https://learn.microsoft.com/en-us/purview/audit-log-enable-disable",),
     )
 )

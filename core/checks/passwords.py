@@ -66,8 +66,6 @@ def password_rule_values(snapshot: TenantSnapshot) -> dict[str, str] | None:
             "Tick 'Set passwords to never expire (recommended)' and Save.",
             "Or per domain: Update-MgDomain -DomainId <domain> -PasswordValidityPeriodInDays 2147483647.",
         ),
-        cis="1.3.1",
-        scuba="MS.AAD.6.1v1",
         references=(
             "https://learn.microsoft.com/en-us/microsoft-365/admin/manage/set-password-expiration-policy",
         ),
@@ -114,7 +112,6 @@ def never_expire(snapshot: TenantSnapshot) -> Outcome:
             "password list' (up to 1,000 entries) and Save.",
         ),
         licence=ENTRA_P1,
-        cis="5.2.3.2",
         references=(PROTECTION_DOCS,),
     )
 )

@@ -59,7 +59,6 @@ PIM_DOCS = (
             "Move other administrators to least-privileged roles (e.g. User, Exchange or SharePoint "
             "Administrator) and remove their Global Administrator assignment.",
         ),
-        cis="1.1.3",
         references=(
             ROLES_DOCS,
             "https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/security-emergency-access",
@@ -111,8 +110,6 @@ def global_admin_count(snapshot: TenantSnapshot) -> Outcome:
             "method.",
             "Remove the role assignments from the synchronised account in Entra ID > Roles & admins.",
         ),
-        cis="1.1.1",
-        scuba="MS.AAD.7.3v1",
         references=(ROLES_DOCS,),
     )
 )
@@ -183,8 +180,6 @@ def _is_permanent_active(schedule: Mapping[str, Any]) -> bool:
             "activation.",
         ),
         licence=ENTRA_P2,
-        cis="5.3.1",
-        scuba="MS.AAD.7.4v1",
         references=(PIM_DOCS,),
     )
 )
@@ -246,7 +241,6 @@ def no_permanent_active_assignments(snapshot: TenantSnapshot) -> Outcome:
             "in Entra ID > Roles & admins, preferably as PIM eligible.",
             "Remove Global Administrator from them, keeping two to four Global Administrators in total.",
         ),
-        scuba="MS.AAD.7.2v1",
         references=(ROLES_DOCS,),
     )
 )

@@ -63,7 +63,6 @@ def _sharing_off(settings: Mapping[str, Any]) -> bool:
             "(OneDrive can only be as permissive as SharePoint).",
             "Select Save.",
         ),
-        cis="7.2.3",
         references=(SHARING_DOCS,),
     )
 )
@@ -99,7 +98,6 @@ def anyone_links_disabled(snapshot: TenantSnapshot) -> Outcome:
             "organization'.",
             "Select Save; invite new guests through Entra ID (Guest Inviter role) instead.",
         ),
-        scuba="MS.SHAREPOINT.1.1v1",
         references=(SHARING_DOCS,),
     )
 )
@@ -131,7 +129,6 @@ def external_sharing_limited(snapshot: TenantSnapshot) -> Outcome:
             "and list partner domains (or block specific domains).",
             "Select Save.",
         ),
-        cis="7.2.6",
         references=("https://learn.microsoft.com/en-us/sharepoint/restricted-domains-sharing",),
     )
 )
@@ -174,7 +171,6 @@ def sharing_domains_restricted(snapshot: TenantSnapshot) -> Outcome:
             "Clear 'Allow guests to share items they don't own' and Save "
             "(or Set-SPOTenant -PreventExternalUsersFromResharing $true).",
         ),
-        cis="7.2.5",
         references=(SHARING_DOCS,),
     )
 )
@@ -204,7 +200,6 @@ def guest_resharing_disabled(snapshot: TenantSnapshot) -> Outcome:
             "authentication.",
             "Select Block access and Save (or Set-SPOTenant -LegacyAuthProtocolsEnabled $false).",
         ),
-        cis="7.2.1",
         references=("https://learn.microsoft.com/en-us/sharepoint/control-access-from-unmanaged-devices",),
     )
 )
@@ -234,7 +229,6 @@ def legacy_auth_disabled(snapshot: TenantSnapshot) -> Outcome:
             "(Get-ADDomain | Select ObjectGuid).",
             "Select Save.",
         ),
-        cis="7.3.2",
         references=("https://learn.microsoft.com/en-us/sharepoint/allow-syncing-only-on-specific-domains",),
     )
 )

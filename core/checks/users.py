@@ -132,7 +132,6 @@ def inactive_users(snapshot: TenantSnapshot) -> Outcome:
             "Set 'Restrict non-admin users from creating tenants' to Yes and select Save.",
             "Grant the Tenant Creator role to the few people who legitimately need to create tenants.",
         ),
-        cis="5.1.2.3",
         references=(
             "https://learn.microsoft.com/en-us/entra/fundamentals/users-default-permissions#restrict-member-users-default-permissions",
         ),
