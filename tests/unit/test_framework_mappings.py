@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from core.checks.catalogue import CATALOGUE, get_check
+from core.checks.model import CheckMetadata
 from core.exports import to_csv
 from core.frameworks import mappings as module
 from core.frameworks.coverage import framework_coverage
@@ -189,6 +191,11 @@ def test_two_files_for_one_framework_are_refused(tmp_path: Path) -> None:
         load_mappings(tmp_path.glob("*.json"))
     (tmp_path / "cis_m365_v6_0_0.json").unlink()
     assert set(load_mappings(tmp_path.glob("*.json"))) == {"cis", "scuba"}
+
+
+def test_check_metadata_carries_no_framework_ids() -> None:
+    names = {f.name for f in fields(CheckMetadata)}
+    assert not names & {"cis", "scuba"}
 
 
 def _with(monkeypatch: pytest.MonkeyPatch, extra_control: dict[str, Any]) -> None:
