@@ -1,11 +1,7 @@
 """Applications: consent, registration, high-privilege Graph permissions and app credentials.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (turbot/steampipe-mod-
-microsoft365-compliance cis_v500/section_5.pp: 5.1.2.2 "Ensure third party integrated applications are
-not allowed" (the app registration setting), 5.1.5.1 user consent, 5.1.5.2 admin consent workflow) and
-CISA SCuBA cisagov/ScubaGear PowerShell/ScubaGear/baselines/aad.md (MS.AAD.5.1v1, 5.2v1, 5.3v1).
-Neither framework covers Graph permissions granted to apps or app credential lifetimes, so those checks
-carry no framework id. Graph app-role ids live in `well_known`.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md). Graph app-role ids live in `well_known`.
 
 Shapes: authorizationPolicy.defaultUserRolePermissions.{allowedToCreateApps,
 permissionGrantPoliciesAssigned}; adminConsentRequestPolicy.{isEnabled, reviewers}; appRoleAssignment

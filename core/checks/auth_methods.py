@@ -1,10 +1,7 @@
 """Authentication methods policy and per-user registration state.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision; turbot/steampipe-mod-microsoft365-compliance
-cis_v500/section_5.pp and cis_v500/docs/cis_v500_5_2_3_5.md, which lists SMS, Voice Call and Email OTP
-for 5.2.3.5) and CISA SCuBA cisagov/ScubaGear PowerShell/ScubaGear/baselines/aad.md (MS.AAD.3.3v2,
-MS.AAD.3.4v1, MS.AAD.3.5v1).
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Shapes: GET /policies/authenticationMethodsPolicy (`policyMigrationState`,
 `authenticationMethodConfigurations[]` with `id` and `state`; Microsoft Authenticator's

@@ -1,11 +1,7 @@
 """Email authentication DNS records (SPF, DMARC, DKIM) for every custom verified domain.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision: 2.1.8 SPF records published, 2.1.9 DKIM enabled,
-2.1.10 DMARC records published, whose audit expects p=quarantine or p=reject with pct=100; the CIS text
-also asks for rua/ruf reporting addresses, which this check does not fail on) and CISA SCuBA
-cisagov/ScubaGear exo.md (MS.EXO.2.2v3 SPF fails non-approved senders with -all or ~all, revision of
-October 2025; MS.EXO.3.1v1 DKIM; MS.EXO.4.1v1 DMARC published; MS.EXO.4.2v1 p=reject).
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Source shape (core.collect.sources, "dns"): domain -> {"spf": [TXT strings starting v=spf1],
 "dmarc": [TXT strings at _dmarc.<domain>], "dkim": {"selector1": CNAME target or None, "selector2": ...}}

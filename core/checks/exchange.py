@@ -1,12 +1,8 @@
 """Exchange Online: SMTP AUTH, mailbox auditing, modern authentication, external tagging and MailTips.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision: 6.1.1 AuditDisabled, 6.2.3 external senders identified,
-6.5.1 modern authentication, 6.5.2 MailTips, 6.5.4 SMTP AUTH disabled) and CISA SCuBA
-cisagov/ScubaGear PowerShell/ScubaGear/baselines/exo.md (MS.EXO.5.1v1 SMTP AUTH, MS.EXO.7.1v1 external
-sender warnings, MS.EXO.13.1v1 mailbox auditing, which that baseline checks through
-Get-OrganizationConfig AuditDisabled). The per-mailbox SMTP AUTH and AuditEnabled checks have no id of
-their own: the frameworks test the organisation-wide settings.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md). The per-mailbox SMTP AUTH and AuditEnabled
+checks cover no control of their own: the frameworks test the organisation-wide settings.
 
 Data comes from the Exchange Online admin API (InvokeCommand) with PowerShell property names:
 Get-TransportConfig.SmtpClientAuthenticationDisabled; Get-CASMailbox.{PrimarySmtpAddress,

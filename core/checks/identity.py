@@ -1,9 +1,7 @@
 """Identity checks built on security defaults and Conditional Access (MFA, legacy auth, device code).
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 recommendation table as published
-in maester365/maester website/docs/tests/cis/readme.md (v5.0.0 revision) and
-turbot/steampipe-mod-microsoft365-compliance cis_v500/section_5.pp; CISA SCuBA ids against
-cisagov/ScubaGear PowerShell/ScubaGear/baselines/aad.md (MS.AAD.1.1v1, 3.2v1, 3.6v1, 3.9v1).
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Checks that accept security defaults read Conditional Access only when security defaults are off, through
 `policies_if_licensed`: a tenant with neither (no P1 licence) fails, because nothing protects it, while a

@@ -1,12 +1,7 @@
 """Privileged access: who holds directory roles, how, and from where.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (turbot/steampipe-mod-
-microsoft365-compliance cis_v500/section_1.pp: 1.1.1 "Ensure Administrative accounts are cloud-only",
-1.1.3 "Ensure that between two and four global admins are designated"; maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision: 5.3.1 "Ensure 'Privileged Identity Management' is used
-to manage roles") and CISA SCuBA cisagov/ScubaGear PowerShell/ScubaGear/baselines/aad.md (MS.AAD.7.2v1,
-MS.AAD.7.3v1, MS.AAD.7.4v1). MS.AAD.7.1v1 allows two to eight Global Administrators, so the CIS 2-4 check
-does not claim it.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Role assignments come from /roleManagement/directory/roleAssignments?$expand=principal (active, including
 activated PIM assignments); eligible PIM assignments from roleEligibilitySchedules (Entra ID P2) are added
