@@ -10,6 +10,7 @@ from typing import Any
 
 from core.customers import Customer
 from core.fleet import list_customers
+from core.frameworks.mappings import FRAMEWORK_KEYS, ids_text
 from core.scan.findings import acceptance_in_force
 from core.store import OrgRepository
 from core.store.cosmos import CosmosStore
@@ -92,10 +93,15 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+def _cell(column: str, value: Any) -> Any:
+    """A framework column holds one control id, a list of them, or None; a cell holds text."""
+    return ids_text(value, "; ") if column in FRAMEWORK_KEYS else value
+
+
 def to_csv(rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+        writer.writerow({k: spreadsheet_safe(_cell(k, v)) for k, v in row.items()})
     return out.getvalue()

@@ -16,6 +16,7 @@ from core.checks.catalogue import CATALOGUE
 from core.checks.model import CheckMetadata
 from core.customers import ConnectionState, PostureSummary
 from core.fleet import list_customers
+from core.frameworks.mappings import framework_ids, ids_text
 from core.posture import active_acceptances
 from core.store import OrgRepository
 
@@ -58,7 +59,8 @@ def matching_checks(check_id: str | None, text: str | None) -> list[CheckMetadat
     words = needle.split()
 
     def haystack(meta: CheckMetadata) -> str:
-        return " ".join([meta.id, meta.title, meta.category, meta.cis or "", meta.scuba or ""]).lower()
+        ids = [ids_text(v, " ") for v in framework_ids(meta.id).values()]
+        return " ".join([meta.id, meta.title, meta.category, *ids]).lower()
 
     return [c.metadata for c in CATALOGUE if all(w in haystack(c.metadata) for w in words)]
 

@@ -68,6 +68,7 @@ async def _migrate(step: str) -> int:
 
 def _checks(as_json: bool) -> int:
     from core.checks.catalogue import CATALOGUE
+    from core.frameworks.mappings import framework_ids, ids_text
 
     if as_json:
         rows: list[dict[str, Any]] = []
@@ -81,8 +82,7 @@ def _checks(as_json: bool) -> int:
                     "severity": meta.severity.value,
                     "rationale": meta.rationale,
                     "remediation": meta.remediation,
-                    "cis": meta.cis,
-                    "scuba": meta.scuba,
+                    **framework_ids(meta.id),
                     "permissions": list(meta.permissions),
                     "licence": meta.licence,
                     "sources": list(meta.sources),
@@ -91,10 +91,11 @@ def _checks(as_json: bool) -> int:
             )
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'id':<48} {'severity':<9} {'CIS':<10} {'SCuBA':<16} title")
+    print(f"{'id':<48} {'severity':<9} {'CIS':<10} {'SCuBA':<22} title")
     for check in CATALOGUE:
         meta = check.metadata
-        frameworks = f"{meta.cis or '-':<10} {meta.scuba or '-':<16}"
+        ids = framework_ids(meta.id)
+        frameworks = f"{ids_text(ids['cis']) or '-':<10} {ids_text(ids['scuba']) or '-':<22}"
         print(f"{meta.id:<48} {meta.severity.value:<9} {frameworks} {meta.title}")
     print(f"\n{len(CATALOGUE)} checks")
     return 0

@@ -18,6 +18,7 @@ from core.checks.model import Status
 from core.customers import get_customer
 from core.drilldown import FindingFilter, findings_page
 from core.fleet import FleetFilter, fleet_view
+from core.frameworks.mappings import framework_ids
 from core.search import search_fleet
 
 
@@ -110,8 +111,7 @@ def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
             "rationale": meta.rationale,
             "remediation": meta.remediation,
             "evidence": finding["evidence"][:20],
-            "cis": meta.cis,
-            "scuba": meta.scuba,
+            **framework_ids(check_id),
         }
 
     return server

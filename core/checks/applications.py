@@ -1,11 +1,7 @@
 """Applications: consent, registration, high-privilege Graph permissions and app credentials.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (turbot/steampipe-mod-
-microsoft365-compliance cis_v500/section_5.pp: 5.1.2.2 "Ensure third party integrated applications are
-not allowed" (the app registration setting), 5.1.5.1 user consent, 5.1.5.2 admin consent workflow) and
-CISA SCuBA cisagov/ScubaGear PowerShell/ScubaGear/baselines/aad.md (MS.AAD.5.1v1, 5.2v1, 5.3v1).
-Neither framework covers Graph permissions granted to apps or app credential lifetimes, so those checks
-carry no framework id. Graph app-role ids live in `well_known`.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md). Graph app-role ids live in `well_known`.
 
 Shapes: authorizationPolicy.defaultUserRolePermissions.{allowedToCreateApps,
 permissionGrantPoliciesAssigned}; adminConsentRequestPolicy.{isEnabled, reviewers}; appRoleAssignment
@@ -73,8 +69,6 @@ def _user_permissions(snapshot: TenantSnapshot) -> Mapping[str, Any]:
             "Enable the admin consent workflow so users can still request apps (see "
             "apps.admin_consent_workflow).",
         ),
-        cis="5.1.5.1",
-        scuba="MS.AAD.5.2v1",
         references=(CONSENT_DOCS,),
     )
 )
@@ -108,8 +102,6 @@ def user_consent_restricted(snapshot: TenantSnapshot) -> Outcome:
             "Set 'Users can request admin consent to apps they are unable to consent to' to Yes.",
             "Add reviewers (users, groups or roles), keep email notifications on and Save.",
         ),
-        cis="5.1.5.2",
-        scuba="MS.AAD.5.3v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/enterprise-apps/configure-admin-consent-workflow",
         ),
@@ -142,8 +134,6 @@ def admin_consent_workflow(snapshot: TenantSnapshot) -> Outcome:
             "Set 'Users can register applications' to No and Save.",
             "Give the Application Developer role to people who need to register apps.",
         ),
-        cis="5.1.2.2",
-        scuba="MS.AAD.5.1v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/fundamentals/users-default-permissions#restrict-member-users-default-permissions",
         ),

@@ -1,10 +1,7 @@
 """Authentication methods policy and per-user registration state.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision; turbot/steampipe-mod-microsoft365-compliance
-cis_v500/section_5.pp and cis_v500/docs/cis_v500_5_2_3_5.md, which lists SMS, Voice Call and Email OTP
-for 5.2.3.5) and CISA SCuBA cisagov/ScubaGear PowerShell/ScubaGear/baselines/aad.md (MS.AAD.3.3v2,
-MS.AAD.3.4v1, MS.AAD.3.5v1).
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Shapes: GET /policies/authenticationMethodsPolicy (`policyMigrationState`,
 `authenticationMethodConfigurations[]` with `id` and `state`; Microsoft Authenticator's
@@ -57,8 +54,6 @@ def _configurations(snapshot: TenantSnapshot) -> dict[str, Mapping[str, Any]]:
             "Entra admin center > Entra ID > Authentication methods > Policies.",
             "Open SMS, Voice call and Email OTP in turn, set Enable to off and select Save.",
         ),
-        cis="5.2.3.5",
-        scuba="MS.AAD.3.5v1",
         references=(METHODS_DOCS,),
     )
 )
@@ -97,8 +92,6 @@ def weak_methods_disabled(snapshot: TenantSnapshot) -> Outcome:
             "target All users.",
             "Select Save.",
         ),
-        cis="5.2.3.1",
-        scuba="MS.AAD.3.3v2",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/authentication/how-to-mfa-additional-context",
         ),
@@ -137,7 +130,6 @@ def authenticator_context_shown(snapshot: TenantSnapshot) -> Outcome:
             "Reproduce any methods still enabled in the legacy MFA and SSPR settings in the policy.",
             "Set Manage migration to Migration Complete and select Save.",
         ),
-        scuba="MS.AAD.3.4v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/authentication/how-to-authentication-methods-manage",
         ),
@@ -198,7 +190,6 @@ def _is_member(record: Mapping[str, Any]) -> bool:
             "users at sign-in.",
         ),
         licence=ENTRA_P1,
-        cis="5.2.3.4",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/authentication/howto-authentication-methods-activity",
         ),
@@ -269,7 +260,6 @@ def admins_mfa_capable(snapshot: TenantSnapshot) -> Outcome:
             "Select Save.",
         ),
         licence=ENTRA_P1,
-        cis="5.2.3.6",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/authentication/concept-system-preferred-multifactor-authentication",
         ),

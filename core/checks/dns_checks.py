@@ -1,11 +1,7 @@
 """Email authentication DNS records (SPF, DMARC, DKIM) for every custom verified domain.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision: 2.1.8 SPF records published, 2.1.9 DKIM enabled,
-2.1.10 DMARC records published, whose audit expects p=quarantine or p=reject with pct=100; the CIS text
-also asks for rua/ruf reporting addresses, which this check does not fail on) and CISA SCuBA
-cisagov/ScubaGear exo.md (MS.EXO.2.2v3 SPF fails non-approved senders with -all or ~all, revision of
-October 2025; MS.EXO.3.1v1 DKIM; MS.EXO.4.1v1 DMARC published; MS.EXO.4.2v1 p=reject).
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Source shape (core.collect.sources, "dns"): domain -> {"spf": [TXT strings starting v=spf1],
 "dmarc": [TXT strings at _dmarc.<domain>], "dkim": {"selector1": CNAME target or None, "selector2": ...}}
@@ -84,7 +80,6 @@ def spf_all_qualifier(record: str) -> str | None:
             "Merge duplicate v=spf1 records into one.",
             "Domains that never send mail: publish 'v=spf1 -all'.",
         ),
-        cis="2.1.8",
         references=(SPF_DOCS,),
     )
 )
@@ -118,7 +113,6 @@ def spf_published(snapshot: TenantSnapshot) -> Outcome:
             "Replace the final +all, ?all or bare all with -all (or ~all while DMARC is being rolled out).",
             "Check the record with a validator, e.g. Resolve-DnsName <domain> -Type TXT.",
         ),
-        scuba="MS.EXO.2.2v3",
         references=(SPF_DOCS,),
     )
 )
@@ -212,7 +206,6 @@ def _dmarc_judge(
             "'v=DMARC1; p=none; rua=mailto:<reporting address>' to collect reports.",
             "Review the aggregate reports, fix legitimate senders, then move to p=quarantine and p=reject.",
         ),
-        scuba="MS.EXO.4.1v1",
         references=(DMARC_DOCS,),
     )
 )
@@ -242,7 +235,6 @@ def _enforced(tags: dict[str, str]) -> bool:
             "value below 100.",
             "Keep rua= (and ruf=) reporting addresses so new failures are noticed.",
         ),
-        cis="2.1.10",
         references=(DMARC_DOCS,),
     )
 )
@@ -272,7 +264,6 @@ def dmarc_enforced(snapshot: TenantSnapshot) -> Outcome:
             "record to p=reject.",
             "Watch the aggregate reports for a few weeks after the change.",
         ),
-        scuba="MS.EXO.4.2v1",
         references=(DMARC_DOCS,),
     )
 )
@@ -303,8 +294,6 @@ def dmarc_reject(snapshot: TenantSnapshot) -> Outcome:
             "Once DNS has propagated, switch 'Sign messages for this domain with DKIM signatures' on "
             "(or Set-DkimSigningConfig -Identity <domain> -Enabled $true).",
         ),
-        cis="2.1.9",
-        scuba="MS.EXO.3.1v1",
         references=(DKIM_DOCS,),
     )
 )

@@ -1,12 +1,8 @@
 """Exchange Online: SMTP AUTH, mailbox auditing, modern authentication, external tagging and MailTips.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision: 6.1.1 AuditDisabled, 6.2.3 external senders identified,
-6.5.1 modern authentication, 6.5.2 MailTips, 6.5.4 SMTP AUTH disabled) and CISA SCuBA
-cisagov/ScubaGear PowerShell/ScubaGear/baselines/exo.md (MS.EXO.5.1v1 SMTP AUTH, MS.EXO.7.1v1 external
-sender warnings, MS.EXO.13.1v1 mailbox auditing, which that baseline checks through
-Get-OrganizationConfig AuditDisabled). The per-mailbox SMTP AUTH and AuditEnabled checks have no id of
-their own: the frameworks test the organisation-wide settings.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md). The per-mailbox SMTP AUTH and AuditEnabled
+checks cover no control of their own: the frameworks test the organisation-wide settings.
 
 Data comes from the Exchange Online admin API (InvokeCommand) with PowerShell property names:
 Get-TransportConfig.SmtpClientAuthenticationDisabled; Get-CASMailbox.{PrimarySmtpAddress,
@@ -75,8 +71,6 @@ def mailbox_name(mailbox: Mapping[str, Any]) -> str:
             "Re-enable it only on the specific mailboxes of devices or apps that still need it "
             "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false), and plan to replace them.",
         ),
-        cis="6.5.4",
-        scuba="MS.EXO.5.1v1",
         references=(SMTP_DOCS,),
     )
 )
@@ -156,8 +150,6 @@ def smtp_auth_mailboxes(snapshot: TenantSnapshot) -> Outcome:
             "Run Set-OrganizationConfig -AuditDisabled $false.",
             "Confirm with Get-OrganizationConfig | Format-List AuditDisabled.",
         ),
-        cis="6.1.1",
-        scuba="MS.EXO.13.1v1",
         references=("https://learn.microsoft.com/en-us/purview/audit-mailboxes",),
     )
 )
@@ -225,7 +217,6 @@ def mailbox_audit_enabled(snapshot: TenantSnapshot) -> Outcome:
             "modern authentication for Outlook 2013 for Windows and later' and Save.",
             "Or run Set-OrganizationConfig -OAuth2ClientProfileEnabled $true in Exchange Online PowerShell.",
         ),
-        cis="6.5.1",
         references=(
             "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/enable-or-disable-modern-authentication-in-exchange-online",
         ),
@@ -259,8 +250,6 @@ def modern_auth_enabled(snapshot: TenantSnapshot) -> Outcome:
             "Run Set-ExternalInOutlook -Enabled $true (the tag can take 24-48 hours to appear).",
             "Optionally add trusted partner domains with -AllowList.",
         ),
-        cis="6.2.3",
-        scuba="MS.EXO.7.1v1",
         references=("https://learn.microsoft.com/en-us/powershell/module/exchange/set-externalinoutlook",),
     )
 )
@@ -294,7 +283,6 @@ MAILTIPS = ("MailTipsAllTipsEnabled", "MailTipsExternalRecipientsTipsEnabled", "
             "-MailTipsExternalRecipientsTipsEnabled $true -MailTipsGroupMetricsEnabled $true "
             f"-MailTipsLargeAudienceThreshold {MAX_LARGE_AUDIENCE}.",
         ),
-        cis="6.5.2",
         references=(
             "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/mailtips/mailtips",
         ),

@@ -1,10 +1,7 @@
 """Guests and external collaboration: what guests can see, who can invite them, and stale guests.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision: 5.1.6.2 "Ensure that guest user access is
-restricted", 5.1.6.3 "Ensure guest user invitations are limited to the Guest Inviter role") and CISA SCuBA
-cisagov/ScubaGear PowerShell/ScubaGear/baselines/aad.md (MS.AAD.8.1v1, MS.AAD.8.2v1). Inactive guests,
-stale invitations and email-verified self-service join have no framework id.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 A tenant without guests passes the inactive-guest and stale-invitation checks with "no guests": there is
 nothing stale to remove, and `not_applicable` would hide the result from the score.
@@ -59,8 +56,6 @@ COLLAB_DOCS = "https://learn.microsoft.com/en-us/entra/external-id/external-coll
             "memberships of directory objects' or the most restrictive option.",
             "Select Save.",
         ),
-        cis="5.1.6.2",
-        scuba="MS.AAD.8.1v1",
         references=(COLLAB_DOCS,),
     )
 )
@@ -89,8 +84,6 @@ def access_restricted(snapshot: TenantSnapshot) -> Outcome:
             "guest users'.",
             "Assign the Guest Inviter role to the people who approve external collaboration; Save.",
         ),
-        cis="5.1.6.3",
-        scuba="MS.AAD.8.2v1",
         references=(COLLAB_DOCS,),
     )
 )

@@ -48,8 +48,6 @@ def metadata(
     rationale: str,
     remediation: str,
     licence: str | None = None,
-    cis: str | None = None,
-    scuba: str | None = None,
     references: tuple[str, ...] = (),
 ) -> CheckMetadata:
     return CheckMetadata(
@@ -62,8 +60,6 @@ def metadata(
         sources=sources,
         permissions=permissions_for(sources),
         licence=licence,
-        cis=cis,
-        scuba=scuba,
         references=references,
     )
 

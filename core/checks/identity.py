@@ -1,9 +1,7 @@
 """Identity checks built on security defaults and Conditional Access (MFA, legacy auth, device code).
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 recommendation table as published
-in maester365/maester website/docs/tests/cis/readme.md (v5.0.0 revision) and
-turbot/steampipe-mod-microsoft365-compliance cis_v500/section_5.pp; CISA SCuBA ids against
-cisagov/ScubaGear PowerShell/ScubaGear/baselines/aad.md (MS.AAD.1.1v1, 3.2v1, 3.6v1, 3.9v1).
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Checks that accept security defaults read Conditional Access only when security defaults are off, through
 `policies_if_licensed`: a tenant with neither (no P1 licence) fails, because nothing protects it, while a
@@ -126,8 +124,6 @@ def mfa_baseline_present(snapshot: TenantSnapshot) -> Outcome:
             "Exchange ActiveSync clients and Other clients; Grant = Block access.",
             "Run it in report-only mode, review the impact, then set Enable policy to On.",
         ),
-        cis="5.2.2.3",
-        scuba="MS.AAD.1.1v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/conditional-access/policy-block-legacy-authentication",
             SD_DOCS,
@@ -178,8 +174,6 @@ def legacy_auth_blocked(snapshot: TenantSnapshot) -> Outcome:
             "Grant = Grant access > Require multifactor authentication (or Require authentication strength).",
             "Test in report-only mode, then set Enable policy to On.",
         ),
-        cis="5.2.2.2",
-        scuba="MS.AAD.3.2v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/conditional-access/policy-all-users-mfa-strength",
             SD_DOCS,
@@ -248,7 +242,6 @@ def _uncovered_roles(
             "Target resources = All resources; Grant = Require multifactor authentication.",
             "Set Enable policy to On.",
         ),
-        cis="5.2.2.1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/conditional-access/policy-old-require-mfa-admin",
             SD_DOCS,
@@ -297,8 +290,6 @@ def mfa_admins(snapshot: TenantSnapshot) -> Outcome:
             "Grant = Require authentication strength > Phishing-resistant MFA; set Enable policy to On.",
         ),
         licence=ENTRA_P1,
-        cis="5.2.2.5",
-        scuba="MS.AAD.3.6v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/conditional-access/policy-admin-phish-resistant-mfa",
             "https://learn.microsoft.com/en-us/entra/identity/authentication/concept-authentication-strengths",
@@ -340,8 +331,6 @@ def phishing_resistant_mfa_admins(snapshot: TenantSnapshot) -> Outcome:
             "Test in report-only mode, then set Enable policy to On.",
         ),
         licence=ENTRA_P1,
-        cis="5.2.2.12",
-        scuba="MS.AAD.3.9v1",
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/conditional-access/policy-block-authentication-flows",
             "https://learn.microsoft.com/en-us/entra/identity/conditional-access/concept-authentication-flows",

@@ -1,11 +1,8 @@
 """Risk-based Conditional Access (Entra ID Protection): user-risk and sign-in-risk policies.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision; turbot/steampipe-mod-microsoft365-compliance
-cis_v500/section_5.pp: 5.2.2.6 user risk policies, 5.2.2.7 sign-in risk policies) and CISA SCuBA
-cisagov/ScubaGear PowerShell/ScubaGear/baselines/aad.md (MS.AAD.2.1v1 block high-risk users,
-MS.AAD.2.3v1 block high-risk sign-ins). CIS asks for remediation (secure password change / MFA) while
-SCuBA asks for a block, so each framework has its own check rather than one mapping stretched over both.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md). CIS asks for remediation
+(secure password change or MFA) where SCuBA asks for a block, so each has its own check.
 
 Risk conditions need Entra ID P2. The Conditional Access source only needs P1, so these checks also look
 at `subscribed_skus` when it was collected: without a P2 service plan they are not applicable.
@@ -96,7 +93,6 @@ def _block_or_mfa(policy: ca.Policy) -> bool:
             "Set Enable policy to On.",
         ),
         licence=ENTRA_P2,
-        cis="5.2.2.6",
         references=(USER_RISK_DOCS,),
     )
 )
@@ -129,7 +125,6 @@ def user_risk_policy(snapshot: TenantSnapshot) -> Outcome:
             "Configure risky-user alerts (ID Protection > Notifications) so blocked users are reviewed.",
         ),
         licence=ENTRA_P2,
-        scuba="MS.AAD.2.1v1",
         references=(USER_RISK_DOCS,),
     )
 )
@@ -161,7 +156,6 @@ def high_risk_users_blocked(snapshot: TenantSnapshot) -> Outcome:
             "Set Enable policy to On.",
         ),
         licence=ENTRA_P2,
-        cis="5.2.2.7",
         references=(SIGNIN_RISK_DOCS,),
     )
 )
@@ -194,7 +188,6 @@ def signin_risk_policy(snapshot: TenantSnapshot) -> Outcome:
             "Conditions > Sign-in risk = High; Grant = Block access; set Enable policy to On.",
         ),
         licence=ENTRA_P2,
-        scuba="MS.AAD.2.3v1",
         references=(SIGNIN_RISK_DOCS,),
     )
 )

@@ -1,11 +1,7 @@
 """Exchange Online automatic forwarding to external recipients.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision: 6.2.1 "Ensure all forms of mail forwarding are
-blocked and/or disabled", audited through the outbound spam filter policies) and CISA SCuBA
-cisagov/ScubaGear PowerShell/ScubaGear/baselines/exo.md (MS.EXO.1.1v2 "Automatic forwarding to external
-domains SHALL be disabled", implemented through remote domains; the earlier revision was MS.EXO.1.1v1).
-Mailbox-level forwarding has no id of its own.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Shapes (PowerShell property names through the Exchange admin API): Get-HostedOutboundSpamFilterPolicy
 {Name, AutoForwardingMode: Automatic | On | Off} where Automatic now means off; Get-RemoteDomain
@@ -44,7 +40,6 @@ FORWARDING_DOCS = (
             "'Automatic forwarding rules' to 'Off - Forwarding is disabled' and Save.",
             "If a few mailboxes need to forward, create a separate outbound policy scoped to them.",
         ),
-        cis="6.2.1",
         references=(FORWARDING_DOCS,),
     )
 )
@@ -86,7 +81,6 @@ def outbound_spam_forwarding_off(snapshot: TenantSnapshot) -> Outcome:
             "forwarding' and Save.",
             "Keep it only on named remote domains the organisation has approved.",
         ),
-        scuba="MS.EXO.1.1v2",
         references=(
             "https://learn.microsoft.com/en-us/exchange/mail-flow-best-practices/remote-domains/remote-domains",
         ),

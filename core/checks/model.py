@@ -111,8 +111,7 @@ class CheckMetadata:
     sources: tuple[str, ...]  # snapshot sources the check reads
     permissions: tuple[str, ...]  # Graph / Exchange application permissions needed
     licence: str | None = None  # service plan needed (e.g. "AAD_PREMIUM"), None if any tenant
-    cis: str | None = None  # CIS Microsoft 365 Foundations v5 recommendation id, when one maps
-    scuba: str | None = None  # CISA SCuBA policy id such as "MS.AAD.1.1v1", when one maps
+    # CIS and SCuBA ids are not metadata: core/frameworks/*.json maps controls to checks.
     references: tuple[str, ...] = ()  # documentation URLs
 
 

@@ -1,11 +1,7 @@
 """Monitoring: the unified audit log and Microsoft Secure Score.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (turbot/steampipe-mod-
-microsoft365-compliance cis_v500/section_3.pp and maester365/maester website/docs/tests/cis/readme.md
-v5.0.0 revision: 3.1.1 "Ensure Microsoft 365 audit log search is Enabled") and CISA SCuBA
-cisagov/ScubaGear PowerShell/ScubaGear/baselines/securitysuite.md (MS.SECURITYSUITE.5.1v1 "Unified Audit
-logging SHALL be enabled"; removedpolicies.md records it replacing MS.DEFENDER.6.1v1, itself the successor
-of MS.EXO.17.1v1). Secure Score has no framework id.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Shapes: Get-AdminAuditLogConfig.UnifiedAuditLogIngestionEnabled (Exchange admin API) and
 GET /security/secureScores?$top=1 (`currentScore`, `maxScore`, `createdDateTime`, newest first).
@@ -38,8 +34,6 @@ SECURE_SCORE_MIN_PERCENT = 50.0
             "Or in Exchange Online PowerShell run "
             "Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled $true (can take 60 minutes to apply).",
         ),
-        cis="3.1.1",
-        scuba="MS.SECURITYSUITE.5.1v1",
         references=("https://learn.microsoft.com/en-us/purview/audit-log-enable-disable",),
     )
 )

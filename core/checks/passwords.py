@@ -1,11 +1,7 @@
 """Password policy: expiry, custom banned passwords, smart lockout and per-user strong-password opt-outs.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (turbot/steampipe-mod-
-microsoft365-compliance cis_v500/section_1.pp: 1.3.1 password expiration set to never expire;
-maester365/maester website/docs/tests/cis/readme.md v5.0.0 revision: 5.2.3.2 "Ensure custom banned
-passwords lists are used") and CISA SCuBA cisagov/ScubaGear PowerShell/ScubaGear/baselines/aad.md
-(MS.AAD.6.1v1 "User passwords SHALL NOT expire"). Smart lockout and strong-password opt-outs have no
-framework id.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Shapes: /domains (`id`, `isVerified`, `authenticationType`, `passwordValidityPeriodInDays`, where
 2147483647 means never and an unset value means 90 days); /groupSettings objects (`templateId`,
@@ -66,8 +62,6 @@ def password_rule_values(snapshot: TenantSnapshot) -> dict[str, str] | None:
             "Tick 'Set passwords to never expire (recommended)' and Save.",
             "Or per domain: Update-MgDomain -DomainId <domain> -PasswordValidityPeriodInDays 2147483647.",
         ),
-        cis="1.3.1",
-        scuba="MS.AAD.6.1v1",
         references=(
             "https://learn.microsoft.com/en-us/microsoft-365/admin/manage/set-password-expiration-policy",
         ),
@@ -114,7 +108,6 @@ def never_expire(snapshot: TenantSnapshot) -> Outcome:
             "password list' (up to 1,000 entries) and Save.",
         ),
         licence=ENTRA_P1,
-        cis="5.2.3.2",
         references=(PROTECTION_DOCS,),
     )
 )

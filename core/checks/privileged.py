@@ -1,12 +1,7 @@
 """Privileged access: who holds directory roles, how, and from where.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (turbot/steampipe-mod-
-microsoft365-compliance cis_v500/section_1.pp: 1.1.1 "Ensure Administrative accounts are cloud-only",
-1.1.3 "Ensure that between two and four global admins are designated"; maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision: 5.3.1 "Ensure 'Privileged Identity Management' is used
-to manage roles") and CISA SCuBA cisagov/ScubaGear PowerShell/ScubaGear/baselines/aad.md (MS.AAD.7.2v1,
-MS.AAD.7.3v1, MS.AAD.7.4v1). MS.AAD.7.1v1 allows two to eight Global Administrators, so the CIS 2-4 check
-does not claim it.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Role assignments come from /roleManagement/directory/roleAssignments?$expand=principal (active, including
 activated PIM assignments); eligible PIM assignments from roleEligibilitySchedules (Entra ID P2) are added
@@ -59,7 +54,6 @@ PIM_DOCS = (
             "Move other administrators to least-privileged roles (e.g. User, Exchange or SharePoint "
             "Administrator) and remove their Global Administrator assignment.",
         ),
-        cis="1.1.3",
         references=(
             ROLES_DOCS,
             "https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/security-emergency-access",
@@ -111,8 +105,6 @@ def global_admin_count(snapshot: TenantSnapshot) -> Outcome:
             "method.",
             "Remove the role assignments from the synchronised account in Entra ID > Roles & admins.",
         ),
-        cis="1.1.1",
-        scuba="MS.AAD.7.3v1",
         references=(ROLES_DOCS,),
     )
 )
@@ -183,8 +175,6 @@ def _is_permanent_active(schedule: Mapping[str, Any]) -> bool:
             "activation.",
         ),
         licence=ENTRA_P2,
-        cis="5.3.1",
-        scuba="MS.AAD.7.4v1",
         references=(PIM_DOCS,),
     )
 )
@@ -246,7 +236,6 @@ def no_permanent_active_assignments(snapshot: TenantSnapshot) -> Outcome:
             "in Entra ID > Roles & admins, preferably as PIM eligible.",
             "Remove Global Administrator from them, keeping two to four Global Administrators in total.",
         ),
-        scuba="MS.AAD.7.2v1",
         references=(ROLES_DOCS,),
     )
 )

@@ -1,14 +1,8 @@
 """SharePoint and OneDrive tenant settings (GET /admin/sharepoint/settings).
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (turbot/steampipe-mod-
-microsoft365-compliance cis_v500/section_7.pp: 7.2.3 external content sharing restricted, 7.2.5 guests
-cannot share items they don't own, 7.2.6 domain allow/block lists; maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision: 7.2.1 modern authentication required, 7.3.2 OneDrive
-sync restricted for unmanaged devices) and CISA SCuBA cisagov/ScubaGear
-PowerShell/ScubaGear/baselines/sharepoint.md (MS.SHAREPOINT.1.1v1 sharing limited to existing guests or
-the organisation). CIS 7.2.3 accepts "New and existing guests" while SCuBA 1.1 does not, hence two
-checks. SCuBA MS.SHAREPOINT.1.3v1 asks for approved domains (an allow list) or security groups, which the
-domain check below does not require, so it claims only the CIS id.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md). CIS accepts "New and existing guests"
+where SCuBA does not, hence two sharing-level checks.
 
 sharingCapability values: disabled, existingExternalUserSharingOnly, externalUserSharingOnly (new and
 existing guests), externalUserAndGuestSharing (anyone links).
@@ -63,7 +57,6 @@ def _sharing_off(settings: Mapping[str, Any]) -> bool:
             "(OneDrive can only be as permissive as SharePoint).",
             "Select Save.",
         ),
-        cis="7.2.3",
         references=(SHARING_DOCS,),
     )
 )
@@ -99,7 +92,6 @@ def anyone_links_disabled(snapshot: TenantSnapshot) -> Outcome:
             "organization'.",
             "Select Save; invite new guests through Entra ID (Guest Inviter role) instead.",
         ),
-        scuba="MS.SHAREPOINT.1.1v1",
         references=(SHARING_DOCS,),
     )
 )
@@ -131,7 +123,6 @@ def external_sharing_limited(snapshot: TenantSnapshot) -> Outcome:
             "and list partner domains (or block specific domains).",
             "Select Save.",
         ),
-        cis="7.2.6",
         references=("https://learn.microsoft.com/en-us/sharepoint/restricted-domains-sharing",),
     )
 )
@@ -174,7 +165,6 @@ def sharing_domains_restricted(snapshot: TenantSnapshot) -> Outcome:
             "Clear 'Allow guests to share items they don't own' and Save "
             "(or Set-SPOTenant -PreventExternalUsersFromResharing $true).",
         ),
-        cis="7.2.5",
         references=(SHARING_DOCS,),
     )
 )
@@ -204,7 +194,6 @@ def guest_resharing_disabled(snapshot: TenantSnapshot) -> Outcome:
             "authentication.",
             "Select Block access and Save (or Set-SPOTenant -LegacyAuthProtocolsEnabled $false).",
         ),
-        cis="7.2.1",
         references=("https://learn.microsoft.com/en-us/sharepoint/control-access-from-unmanaged-devices",),
     )
 )
@@ -234,7 +223,6 @@ def legacy_auth_disabled(snapshot: TenantSnapshot) -> Outcome:
             "(Get-ADDomain | Select ObjectGuid).",
             "Select Save.",
         ),
-        cis="7.3.2",
         references=("https://learn.microsoft.com/en-us/sharepoint/allow-syncing-only-on-specific-domains",),
     )
 )

@@ -1,9 +1,7 @@
 """User-account hygiene: inactive members and guests (signInActivity) and tenant creation by users.
 
-Framework ids verified against: CIS Microsoft 365 Foundations v5.0.0 (maester365/maester
-website/docs/tests/cis/readme.md v5.0.0 revision: 5.1.2.3 "Ensure 'Restrict non-admin users from
-creating tenants' is set to 'Yes'"). Neither CIS v5 nor SCuBA (cisagov/ScubaGear baselines/aad.md) has a
-recommendation for inactive accounts, so those checks carry no framework id.
+Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
+is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Inactivity is measured from `snapshot.collected_at`, never the wall clock. The most recent of
 `lastSignInDateTime`, `lastNonInteractiveSignInDateTime` and `lastSuccessfulSignInDateTime` counts as
@@ -132,7 +130,6 @@ def inactive_users(snapshot: TenantSnapshot) -> Outcome:
             "Set 'Restrict non-admin users from creating tenants' to Yes and select Save.",
             "Grant the Tenant Creator role to the few people who legitimately need to create tenants.",
         ),
-        cis="5.1.2.3",
         references=(
             "https://learn.microsoft.com/en-us/entra/fundamentals/users-default-permissions#restrict-member-users-default-permissions",
         ),

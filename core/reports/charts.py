@@ -132,6 +132,8 @@ def coverage_bar(pdf: ReportPDF, framework: FrameworkCoverage) -> None:
     assessed = parts[0][1] + parts[1][1]
     share = f" ({round(100 * parts[0][1] / assessed)}% of assessed controls pass)" if assessed else ""
     legend = " \u00b7 ".join(f"{label} {value}" for label, value, _ in parts) + share
+    if framework.partial > 0:
+        legend += f" \u00b7 {framework.partial} covered only in part"
     pdf.y = top + 6
     pdf.put(x, pdf.y, pdf.rfont.fit(legend, "", 8, w), size=8, colour=MUTED, leading=5)
     pdf.y += 8

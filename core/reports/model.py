@@ -49,6 +49,7 @@ class FrameworkCoverage:
     passed: int
     failed: int
     not_assessed: int
+    partial: int = 0  # controls the checks cover only in part (counted by the status of that part)
 
 
 @dataclass(frozen=True)

@@ -207,7 +207,8 @@ def draw_frameworks(pdf: ReportPDF, data: ReportData) -> None:
         return
     pdf.paragraph(
         "Controls of each framework that this scan assessed. Not assessed: controls with no automated "
-        "check, or whose check could not run (licence or permission missing).",
+        "check, or whose check could not run (licence or permission missing). A control the checks "
+        "cover only in part is counted by that part, and the number of such controls is shown.",
         colour=MUTED,
     )
     pdf.y += 3

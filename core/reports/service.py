@@ -13,7 +13,8 @@ from core.bootstrap import Services
 from core.checks.catalogue import get_check
 from core.customers import Customer, get_customer
 from core.drilldown import SEVERITY_RANK
-from core.frameworks import framework_coverage
+from core.frameworks.coverage import framework_coverage
+from core.frameworks.mappings import ids_text
 from core.posture import effective
 from core.reports.branding import brand_for
 from core.reports.model import FrameworkCoverage, ReportData, ReportFinding
@@ -52,8 +53,8 @@ def _finding(doc: dict[str, Any], now: datetime) -> ReportFinding:
         remediation=remediation,
         evidence=list(doc.get("evidence") or []),
         evidence_count=int(doc.get("evidenceCount") or 0),
-        cis=doc["frameworks"]["cis"],
-        scuba=doc["frameworks"]["scuba"],
+        cis=ids_text(doc["frameworks"]["cis"]) or None,
+        scuba=ids_text(doc["frameworks"]["scuba"]) or None,
         accepted=accepted,
         acceptance_expires_at=datetime.fromisoformat(acceptance["expiresAt"]) if accepted else None,
         acceptance_justification=acceptance.get("justification") if accepted else None,
@@ -80,7 +81,11 @@ async def assemble(services: Services, customer: Customer, now: datetime) -> Rep
         c = await framework_coverage(tenant, framework, now)
         coverage.append(
             FrameworkCoverage(
-                c["title"], c["counts"]["passed"], c["counts"]["failed"], c["counts"]["not_assessed"]
+                c["title"],
+                c["counts"]["passed"],
+                c["counts"]["failed"],
+                c["counts"]["not_assessed"],
+                partial=c["partialControls"],
             )
         )
     counts: dict[str, int] = {}

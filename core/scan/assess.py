@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from core.checks.model import Status, TenantSnapshot
 from core.collect.collector import collect_tenant
 from core.collect.connection import TenantConnection
+from core.frameworks.mappings import framework_ids
 from core.scan.evaluate import evaluate_catalogue
 from core.scan.findings import CheckResult
 from core.scan.scoring import SCORING_METHOD, Scored, open_priority_count, posture_score, priority_for
@@ -53,8 +54,7 @@ class Assessment:
                     "status": r.outcome.status.value,
                     "summary": r.outcome.summary,
                     "evidence": [e if isinstance(e, str) else dict(e) for e in r.outcome.evidence],
-                    "cis": r.check.cis,
-                    "scuba": r.check.scuba,
+                    **framework_ids(r.check.id),
                 }
                 for r in self.results
             ],

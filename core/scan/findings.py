@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from core.checks.model import CheckMetadata, Outcome, Severity, Status
+from core.frameworks.mappings import framework_ids
 from core.scan.scoring import priority_for
 
 FindingState = Literal["open", "resolved", "ok"]
@@ -89,7 +90,7 @@ def next_finding(
         "resolvedAt": resolved_at,
         "lastScanId": scan_id,
         "assessedAt": stamp,
-        "frameworks": {"cis": check.cis, "scuba": check.scuba},
+        "frameworks": framework_ids(check.id),
         # Risk acceptance outlives scans: it belongs to the finding, not to one result.
         "acceptance": (previous or {}).get("acceptance"),
     }

@@ -17,6 +17,7 @@ from core.auth.roles import Action
 from core.customers import ConnectionState
 from core.exports import fleet_rows, to_csv
 from core.fleet import FleetFilter, SortKey, fleet_view
+from core.frameworks.mappings import framework_ids
 from core.search import MAX_QUERY_LENGTH, search_fleet
 from functions.api.auth import require
 from functions.api.deps import ServicesDep, known_query_parameters
@@ -129,8 +130,7 @@ async def search(
                 "title": m.check.title,
                 "category": m.check.category,
                 "severity": m.check.severity.value,
-                "cis": m.check.cis,
-                "scuba": m.check.scuba,
+                **framework_ids(m.check.id),
                 "failing": [_camel(f.__dict__) for f in m.failing],
                 "notAssessed": [_camel(u.__dict__) for u in m.unassessed],
                 "passingCount": m.passing_count,

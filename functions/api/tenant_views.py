@@ -17,7 +17,7 @@ from core.checks.model import Severity, Status
 from core.customers import get_customer
 from core.drilldown import FindingFilter, dashboard, finding_detail, findings_page, scan_history
 from core.exports import tenant_rows, to_csv
-from core.frameworks import Framework, framework_coverage
+from core.frameworks.coverage import Framework, framework_coverage
 from core.paging import BadPageToken
 from core.risk import AcceptanceRefused, accept_risk, revoke_acceptance
 from core.scan.now import PENDING_ID, request_scan

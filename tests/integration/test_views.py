@@ -255,9 +255,12 @@ async def test_framework_coverage_lists_controls_with_their_checks(
     controls = {c["id"]: c for c in cis["controls"]}
     assert controls["6.5.4"]["status"] == "failed"
     assert sum(cis["counts"].values()) == len(controls)
+    assert (controls["6.2.1"]["coverage"], controls["6.5.4"]["coverage"]) == ("partial", "full")
+    assert controls["6.2.1"]["note"] and cis["partialControls"] >= 1
     scuba = await _get(client, tokens, f"/api/tenants/{scanned[STRONG]}/frameworks/scuba")
     assert scuba["counts"]["passed"] > scuba["counts"]["failed"]
     assert all(c["id"].startswith("MS.") for c in scuba["controls"])
+    assert "MS.EXO.7.1v1" not in {c["id"] for c in scuba["controls"]}  # not assessed that way
 
 
 async def test_scan_now_queues_one_and_returns_it_again_until_it_ran(

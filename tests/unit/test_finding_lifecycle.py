@@ -12,8 +12,6 @@ CHECK = CheckMetadata(
     remediation="1. do it",
     sources=("exo_transport_config",),
     permissions=("Exchange.ManageAsApp",),
-    cis="6.5.4",
-    scuba="MS.EXO.5.1v1",
 )
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -31,7 +29,7 @@ def test_first_failure_is_new_then_persisting_then_resolved() -> None:
         T0.isoformat(),
     )
     assert first["priority"] == "P1"
-    assert first["frameworks"] == {"cis": "6.5.4", "scuba": "MS.EXO.5.1v1"}
+    assert first["frameworks"] == {"cis": "6.5.4", "scuba": "MS.EXO.5.1v1"}  # from core/frameworks
 
     t1 = T0 + timedelta(days=1)
     second, change = _step(failed("on"), first, t1)

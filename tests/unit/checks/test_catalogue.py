@@ -16,8 +16,6 @@ PERMISSION_OF = {s.name: s.permission for s in GRAPH_SOURCES} | {
     s.name: s.permission for s in EXCHANGE_SOURCES
 }
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-SCUBA_PATTERN = re.compile(r"^MS\.[A-Z]+\.\d+\.\d+v\d+$")
-CIS_PATTERN = re.compile(r"^\d+(\.\d+)+$")
 ALL_CHECKS = pytest.mark.parametrize("check", CATALOGUE, ids=lambda c: c.id)
 SOURCE_PAIRS = [pytest.param(c, s, id=f"{c.id}-{s}") for c in CATALOGUE for s in c.metadata.sources]
 
@@ -52,16 +50,7 @@ def test_metadata_is_complete_and_well_formed(check: Check) -> None:
     assert set(meta.permissions) <= declared_permissions
     assert set(meta.permissions) == declared_permissions
     assert meta.licence in (None, "AAD_PREMIUM", "AAD_PREMIUM_P2")
-    assert meta.scuba is None or SCUBA_PATTERN.match(meta.scuba)
-    assert meta.cis is None or CIS_PATTERN.match(meta.cis)
     assert meta.references and all(r.startswith("https://learn.microsoft.com/") for r in meta.references)
-
-
-def test_framework_ids_are_not_claimed_twice() -> None:
-    cis = [c.metadata.cis for c in CATALOGUE if c.metadata.cis]
-    scuba = [c.metadata.scuba for c in CATALOGUE if c.metadata.scuba]
-    assert len(cis) == len(set(cis))
-    assert len(scuba) == len(set(scuba))
 
 
 @ALL_CHECKS

@@ -116,7 +116,7 @@ def report(
         failing_by_severity=dict(Counter(f.severity for f in failing)),
         findings=items,
         frameworks=[
-            FrameworkCoverage("CIS Microsoft 365 Foundations Benchmark v5.0.0", 48, 17, 9),
+            FrameworkCoverage("CIS Microsoft 365 Foundations Benchmark v5.0.0", 48, 17, 9, partial=6),
             FrameworkCoverage("CISA SCuBA Secure Configuration Baselines (Entra ID, Exchange)", 31, 12, 4),
         ],
         brand=brand if brand is not None else branded(),

@@ -1,0 +1,72 @@
+"""CIS Microsoft 365 Foundations and CISA SCuBA coverage of one tenant: each mapped control with the
+checks behind it, and whether it passed, failed or could not be assessed.
+
+The controls, their titles and how fully the checks cover them come from the framework's mapping
+file (`core.frameworks.mappings`). A control covered only in part keeps the status its checks give
+it and says so (`coverage: partial` with the note); `partialControls` counts them, so nobody reads a
+partial pass as the whole control passing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from core.checks.catalogue import get_check
+from core.checks.model import Status
+from core.frameworks.mappings import FrameworkKey, mapping
+from core.scan.findings import acceptance_in_force
+from core.store import RelationshipRepository
+
+Framework = FrameworkKey
+ControlStatus = Literal["passed", "failed", "not_assessed"]
+
+
+def control_status(statuses: list[str]) -> ControlStatus:
+    """Failed if any check behind it fails (accepted or not: acceptance is not compliance);
+    passed only when every check behind it was assessed and passed."""
+    if Status.FAIL.value in statuses:
+        return "failed"
+    if statuses and all(s == Status.PASS.value for s in statuses):
+        return "passed"
+    return "not_assessed"
+
+
+async def framework_coverage(
+    tenant: RelationshipRepository, framework: Framework, now: datetime
+) -> dict[str, Any]:
+    data = mapping(framework)
+    findings = {f["checkId"]: f for f in await tenant.query_all("c.type = @t", {"@t": "finding"})}
+    controls: list[dict[str, Any]] = []
+    for control in data.controls:  # in control order already
+        checks: list[dict[str, Any]] = []
+        for check_id in control.checks:
+            finding = findings.get(check_id)
+            checks.append(
+                {
+                    "checkId": check_id,
+                    "title": get_check(check_id).metadata.title,
+                    "status": finding["status"] if finding else "not_scanned",
+                    "accepted": acceptance_in_force(finding, now),
+                }
+            )
+        controls.append(
+            {
+                "id": control.id,
+                "title": control.title,
+                "section": control.section,
+                "coverage": control.coverage,
+                "note": control.note,
+                "status": control_status([c["status"] for c in checks]),
+                "checks": checks,
+            }
+        )
+    counts = {s: sum(1 for c in controls if c["status"] == s) for s in ("passed", "failed", "not_assessed")}
+    return {
+        "framework": framework,
+        "title": data.title,
+        "version": data.version,
+        "counts": counts,
+        "partialControls": sum(1 for c in controls if c["coverage"] == "partial"),
+        "controls": controls,
+    }
