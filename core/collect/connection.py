@@ -22,6 +22,7 @@ from core.settings import Settings
 if TYPE_CHECKING:
     import httpx
     from azure.core.credentials_async import AsyncTokenCredential
+    from azure.core.exceptions import ClientAuthenticationError
     from kiota_http.httpx_request_adapter import HttpxRequestAdapter
 
 # Entra error codes that mean "this tenant no longer lets the app in": the service principal was
@@ -164,6 +165,17 @@ class TenantConnection:
             )
         except ClientAuthenticationError as exc:
             raise TenantUnreachable(self.tenant_id, entra_error_code(str(exc)), _first_line(exc)) from exc
+
+    async def exchange_token_refusal(self) -> ClientAuthenticationError | None:
+        """Entra's refusal of an Exchange Online token, or None when it issues one (and caches it
+        for the Exchange requests, as `probe_token` does for Graph)."""
+        from azure.core.exceptions import ClientAuthenticationError
+
+        try:
+            await self.credential.get_token(EXCHANGE_SCOPE, claims=None, enable_cae=True)
+        except ClientAuthenticationError as exc:
+            return exc
+        return None
 
     async def close(self) -> None:
         await self.credential.close()

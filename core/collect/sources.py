@@ -29,6 +29,8 @@ class GraphSource:
     kind: Literal["collection", "object"]
     permission: str  # the application permission it needs
     licence: str | None = None  # service plan needed; without it Graph answers 403
+    # Properties every valid answer carries: an answer without them is an error, never data.
+    required: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,11 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
     ),
     GraphSource("secure_scores", "/security/secureScores?$top=1", "collection", "SecurityEvents.Read.All"),
     GraphSource(
-        "sharepoint_settings", "/admin/sharepoint/settings", "object", "SharePointTenantSettings.Read.All"
+        "sharepoint_settings",
+        "/admin/sharepoint/settings",
+        "object",
+        "SharePointTenantSettings.Read.All",
+        required=("sharingCapability",),
     ),
 )
 
