@@ -23,6 +23,7 @@ from devtools.graphsim.tenant import DEFAULT_USER_SELECT, USER_PROPS, Tenant
 from devtools.graphsim.tokens import AccessToken, TokenRejected
 
 CONTEXT = "https://graph.microsoft.com/v1.0/$metadata#"
+SHAREPOINT_SETTINGS = "/admin/sharepoint/settings"
 
 
 def _options(path: str, raw_query: str) -> dict[str, str]:
@@ -168,9 +169,14 @@ def serve_get(
     if path == "/users" and source.permission != "User.Read.All":
         needs.append("User.Read.All")  # signInActivity needs both
     check_access(state, tenant, token, needs, endpoint.denied_code)
-    check_licence(state, tenant, source)
+    check_licence(state, tenant, source, path)
     if path in OBJECTS:
-        return dumps({"@odata.context": CONTEXT + endpoint.context, **endpoint.items(state, tenant)})
+        body = endpoint.items(state, tenant)
+        if path == SHAREPOINT_SETTINGS and state.faults.flag(tenant.id, "sharepoint_settings_wrapped"):
+            # The response Microsoft Learn shows for this request: the object inside "value", typed
+            # and without @odata.context (learn.microsoft.com/graph/api/sharepointsettings-get).
+            return dumps({"value": {"@odata.type": "#microsoft.graph.sharepointSettings", **body}})
+        return dumps({"@odata.context": CONTEXT + endpoint.context, **body})
     return _collection(state, tenant, endpoint, options, request)
 
 

@@ -48,13 +48,14 @@ _LIST: tuple[Endpoint, ...] = (
         "reports/authenticationMethods/userRegistrationDetails",
         lambda s, t: t.registration_details(),
         "userRegistrationDetails",
-        default_page=100,
-        denied_code="AccessDenied",
+        default_page=100,  # its permission, AuditLog.Read.All, has its own refusal (graph_access.py)
     ),
     Endpoint(
         "/identity/conditionalaccess/policies",
         "identity/conditionalAccess/policies",
         _data("conditionalAccessPolicies"),
+        # 403 AccessDenied, "You cannot perform the requested operation, required scopes are missing in
+        # the token." (AlexFilipin/ConditionalAccess#10; Microsoft365DSC/Microsoft365DSC#3556)
         denied_code="AccessDenied",
     ),
     Endpoint("/groupsettings", "groupSettings", _data("groupSettings"), "groupSetting"),
