@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 # Entra error codes that mean "this tenant no longer lets the app in": the service principal was
 # deleted (app removed from the tenant) or the app is unknown there. Anything else is transient
-# or our own misconfiguration and must not mark the customer disconnected.
+# or our own misconfiguration and must not mark the customer disconnected. Only a refused *Graph* token
+# is read this way: AADSTS500011 for Exchange Online means the tenant has no Exchange, and fails the
+# Exchange sources alone (collector.py).
 REVOKED_CONSENT_CODES = frozenset({"AADSTS7000229", "AADSTS700016", "AADSTS65001", "AADSTS500011"})
 _AADSTS = re.compile(r"AADSTS\d+")
 # Graph's answer to a token issued before the app was removed from the tenant. Seen in the middle of
