@@ -78,7 +78,9 @@ def anchored(tenant: Tenant, anchor: str | None) -> bool:
 
 def proxy_refusal(tenant: Tenant) -> ExchangeError:
     server = f"{stable_id(tenant.id, 'mailbox-server')[:8].upper()}.PROD.OUTLOOK.COM"
-    # HTTP 400, as clients that retry this refusal catch it (an assumption noted in exchange.py's tests).
+    # The sources above show the message and the exception, not the status: 400 is an assumption, the
+    # status Exchange's other refusals of a request it cannot run carry (BadRequest, as for an unknown
+    # cmdlet). The product's client recognises the refusal by its text, whatever the status.
     return ExchangeError(
         400, "BadRequest", f"Cmdlet needs proxy. Required Server FQDN: {server}", PROXY_EXCEPTION
     )
