@@ -38,7 +38,8 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
     )
     if isinstance(graph_probe, BaseException):
         raise graph_probe
-    if isinstance(exchange_refused, BaseException):
+    if isinstance(exchange_refused, ClientAuthenticationError):
+        # Anything else (a network error on the way to Entra) is left to each Exchange read to meet.
         for source in EXCHANGE_SOURCES:
             snapshot.failures[source.name] = exchange_token_failure(exchange_refused)
     limiter = asyncio.Semaphore(settings.scan_request_concurrency)
