@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from core.checks.licensing import SUBSCRIBED_SKUS, holds_plan
 from core.checks.model import Check, CheckMetadata, Evaluate, Evidence, Severity, TenantSnapshot
 from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES, GRAPH_SOURCES
 
@@ -142,17 +143,9 @@ def is_false(value: Any) -> bool:
 
 def has_service_plan(snapshot: TenantSnapshot, plan: str) -> bool | None:
     """Whether an active subscription includes `plan`; None when subscriptions were not collected."""
-    if not snapshot.has("subscribed_skus"):
+    if not snapshot.has(SUBSCRIBED_SKUS):
         return None
-    for sku in snapshot.get("subscribed_skus") or []:
-        if sku.get("capabilityStatus") not in ("Enabled", "Warning"):
-            continue
-        for service_plan in sku.get("servicePlans") or []:
-            if service_plan.get("servicePlanName") == plan and service_plan.get("provisioningStatus") != (
-                "Disabled"
-            ):
-                return True
-    return False
+    return holds_plan(snapshot.get(SUBSCRIBED_SKUS) or [], plan)
 
 
 def users_by_id(snapshot: TenantSnapshot) -> dict[str, Mapping[str, Any]]:

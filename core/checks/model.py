@@ -14,6 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+from core.checks.licensing import SUBSCRIBED_SKUS, holds_plan
+
 
 class Status(StrEnum):
     PASS = "pass"  # noqa: S105 - a check status, not a password
@@ -35,12 +37,42 @@ FailureKind = Literal["not_licensed", "forbidden", "unavailable", "not_found"]
 
 @dataclass(frozen=True)
 class SourceFailure:
-    """Why a source could not be read. `not_licensed` makes dependent checks not_applicable;
+    """Why a source could not be read. `not_licensed` (a documented licence refusal, for a plan the
+    tenant's own subscriptions lack: see `settle_licence`) makes dependent checks not_applicable;
     every other kind makes them error."""
 
     kind: FailureKind
     reason: str
     code: str | None = None  # the service's error code, e.g. Graph's "Authorization_IdentityNotFound"
+    plan: str | None = None  # for a licence refusal: the service plan the source needs
+
+
+def settle_licence(failure: SourceFailure, skus: list[Any] | None, skus_failure: str | None) -> SourceFailure:
+    """A licence refusal stands only when the tenant's subscriptions (`skus`, None when they could
+    not be read) lack the plan; otherwise it is an error that says why it could not be trusted.
+    Idempotent: a refusal that stands is returned unchanged, one that does not is no longer one."""
+    if failure.kind != "not_licensed":
+        return failure
+    said = f"Graph answered as if the tenant were not licensed ({failure.reason})"
+    if failure.plan is None:
+        return SourceFailure("unavailable", f"{said}, for a source no licence is known to gate", failure.code)
+    if skus is None:
+        why = skus_failure or "subscribedSkus was not collected"
+        return SourceFailure(
+            "unavailable",
+            f"{said}, and the tenant's subscriptions could not be read to confirm it: {why}",
+            failure.code,
+        )
+    if holds_plan(skus, failure.plan):
+        # Graph's licence check itself reads the directory: without Directory.Read.All it is known to
+        # refuse licensed tenants (microsoftgraph/microsoft-graph-docs#12537, #2789).
+        return SourceFailure(
+            "unavailable",
+            f"{said}, but its subscriptions include an active {failure.plan} plan; Graph answers this "
+            "way when the app lacks Directory.Read.All, or transiently",
+            failure.code,
+        )
+    return failure
 
 
 class SourceMissing(Exception):
@@ -68,6 +100,16 @@ class TenantSnapshot:
 
     def has(self, source: str) -> bool:
         return source in self.data
+
+    def settle_licences(self) -> None:
+        """Decide every licence refusal from `subscribed_skus` (see `settle_licence`), in place, so
+        checks that look at `failures` directly see the decided kind too."""
+        raw = self.data.get(SUBSCRIBED_SKUS)
+        skus = raw if isinstance(raw, list) else None
+        unread = self.failures.get(SUBSCRIBED_SKUS)
+        why = unread.reason if unread else None if raw is None else "subscribedSkus was not a list"
+        for name, failure in list(self.failures.items()):
+            self.failures[name] = settle_licence(failure, skus, why)
 
 
 Evidence = Mapping[str, Any] | str
@@ -141,19 +183,24 @@ class Check:
         return self.metadata.id
 
 
+def _unreadable(source: str, failure: SourceFailure) -> Outcome:
+    if failure.kind == "not_licensed":
+        return not_applicable(
+            f"not licensed: the tenant's subscriptions have no active {failure.plan} plan ({failure.reason})"
+        )
+    return error(f"could not read {source}: {failure.reason}")
+
+
 def run_check(check: Check, snapshot: TenantSnapshot) -> Outcome:
     """Evaluate one check; unreadable sources become error/not_applicable, never pass."""
+    snapshot.settle_licences()  # cheap and idempotent; callers need not remember to
     for source in check.metadata.sources:
         if not snapshot.has(source):
             failure = snapshot.failures.get(source) or SourceFailure(
                 "unavailable", f"{source} was not collected"
             )
-            if failure.kind == "not_licensed":
-                return not_applicable(f"not licensed: {failure.reason}")
-            return error(f"could not read {source}: {failure.reason}")
+            return _unreadable(source, failure)
     try:
         return check.evaluate(snapshot)
     except SourceMissing as exc:  # an optional source the check reads beyond its declared ones
-        if exc.failure.kind == "not_licensed":
-            return not_applicable(f"not licensed: {exc.failure.reason}")
-        return error(f"could not read {exc.source}: {exc.failure.reason}")
+        return _unreadable(exc.source, exc.failure)

@@ -14,7 +14,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.checks.helpers import check, is_false, is_true, metadata, steps
-from core.checks.model import Outcome, Severity, TenantSnapshot, error, failed, not_applicable, passed
+from core.checks.model import (
+    Outcome,
+    Severity,
+    SourceFailure,
+    SourceMissing,
+    TenantSnapshot,
+    error,
+    failed,
+    not_applicable,
+    passed,
+)
 
 CATEGORY = "SharePoint and OneDrive"
 SOURCE = "sharepoint_settings"
@@ -28,7 +38,12 @@ LEVELS = {
 
 
 def _settings(snapshot: TenantSnapshot) -> Mapping[str, Any]:
-    return snapshot.get(SOURCE) or {}
+    """The settings object, only when it is one: every answer carries sharingCapability, so a body
+    without it (say, the documented `value` wrapper nobody unwrapped) is never judged as settings."""
+    settings = snapshot.get(SOURCE)
+    if not isinstance(settings, Mapping) or "sharingCapability" not in settings:
+        raise SourceMissing(SOURCE, SourceFailure("unavailable", "the settings carry no sharingCapability"))
+    return settings
 
 
 def _level(settings: Mapping[str, Any]) -> str:

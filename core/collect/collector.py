@@ -11,7 +11,6 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from core.checks.model import SourceFailure, TenantSnapshot
 from core.collect.connection import (
-    EXCHANGE_SCOPE,
     GRAPH_SCOPE,
     IDENTITY_GONE_CODE,
     TenantConnection,
@@ -19,17 +18,30 @@ from core.collect.connection import (
     entra_error_code,
 )
 from core.collect.dns_records import DnsUnavailable, collect_dns, custom_domains, make_resolver
-from core.collect.readers import SourceError, read_exchange_source, read_graph_source
+from core.collect.exchange import read_exchange_source
+from core.collect.failures import SourceError, exchange_token_failure
+from core.collect.readers import read_graph_source
 from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES, GRAPH_SOURCES
 from core.settings import Settings
 
 
 async def collect_tenant(connection: TenantConnection, settings: Settings) -> TenantSnapshot:
-    """Read everything the catalogue needs. A token failure raises `TenantUnreachable` (the scan
-    cannot start); any other failure is recorded against its source and the rest completes."""
+    """Read everything the catalogue needs. A Graph token failure raises `TenantUnreachable` (the
+    scan cannot start); any other failure, an Exchange token refused included, is recorded against
+    its sources and the rest completes."""
     snapshot = TenantSnapshot(tenant_id=connection.tenant_id, collected_at=datetime.now(UTC))
-    # Fail fast, once, when Entra refuses the tenant, rather than once per source.
-    await connection.probe_token(GRAPH_SCOPE, EXCHANGE_SCOPE)
+    # Fail fast, once, when Entra refuses the tenant, rather than once per source. Only the Graph
+    # token says whether the tenant still lets the app in: a tenant without Exchange Online refuses
+    # the Exchange token (AADSTS500011) yet is as connected as any other.
+    graph_probe, exchange_refused = await asyncio.gather(
+        connection.probe_token(GRAPH_SCOPE), connection.exchange_token_refusal(), return_exceptions=True
+    )
+    if isinstance(graph_probe, BaseException):
+        raise graph_probe
+    if isinstance(exchange_refused, ClientAuthenticationError):
+        # Anything else (a network error on the way to Entra) is left to each Exchange read to meet.
+        for source in EXCHANGE_SOURCES:
+            snapshot.failures[source.name] = exchange_token_failure(exchange_refused)
     limiter = asyncio.Semaphore(settings.scan_request_concurrency)
 
     async def fetch(name: str, read: Callable[[], Awaitable[Any]]) -> None:
@@ -67,7 +79,7 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
             snapshot.failures[DNS_SOURCE] = SourceFailure("unavailable", f"DNS lookup failed: {exc}")
 
     tasks = [fetch(s.name, graph(s)) for s in GRAPH_SOURCES if s.name != "domains"]
-    tasks += [fetch(s.name, exchange(s)) for s in EXCHANGE_SOURCES]
+    tasks += [fetch(s.name, exchange(s)) for s in EXCHANGE_SOURCES if s.name not in snapshot.failures]
     tasks.append(dns_after_domains())
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for result in results:
@@ -80,4 +92,5 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
             IDENTITY_GONE_CODE,
             f"the app's identity disappeared from the tenant during the scan ({', '.join(gone)})",
         )
+    snapshot.settle_licences()  # so the scan records why a licence refusal was or was not believed
     return snapshot

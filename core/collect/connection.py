@@ -22,11 +22,14 @@ from core.settings import Settings
 if TYPE_CHECKING:
     import httpx
     from azure.core.credentials_async import AsyncTokenCredential
+    from azure.core.exceptions import ClientAuthenticationError
     from kiota_http.httpx_request_adapter import HttpxRequestAdapter
 
 # Entra error codes that mean "this tenant no longer lets the app in": the service principal was
 # deleted (app removed from the tenant) or the app is unknown there. Anything else is transient
-# or our own misconfiguration and must not mark the customer disconnected.
+# or our own misconfiguration and must not mark the customer disconnected. Only a refused *Graph* token
+# is read this way: AADSTS500011 for Exchange Online means the tenant has no Exchange, and fails the
+# Exchange sources alone (collector.py).
 REVOKED_CONSENT_CODES = frozenset({"AADSTS7000229", "AADSTS700016", "AADSTS65001", "AADSTS500011"})
 _AADSTS = re.compile(r"AADSTS\d+")
 # Graph's answer to a token issued before the app was removed from the tenant. Seen in the middle of
@@ -164,6 +167,17 @@ class TenantConnection:
             )
         except ClientAuthenticationError as exc:
             raise TenantUnreachable(self.tenant_id, entra_error_code(str(exc)), _first_line(exc)) from exc
+
+    async def exchange_token_refusal(self) -> ClientAuthenticationError | None:
+        """Entra's refusal of an Exchange Online token, or None when it issues one (and caches it
+        for the Exchange requests, as `probe_token` does for Graph)."""
+        from azure.core.exceptions import ClientAuthenticationError
+
+        try:
+            await self.credential.get_token(EXCHANGE_SCOPE, claims=None, enable_cae=True)
+        except ClientAuthenticationError as exc:
+            return exc
+        return None
 
     async def close(self) -> None:
         await self.credential.close()

@@ -7,71 +7,43 @@ Failures become a `SourceFailure` that says why (not licensed, which permission 
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from azure.core.exceptions import ClientAuthenticationError
 
 from core.checks.model import SourceFailure
-from core.collect.sources import ExchangeSource, GraphSource
+from core.collect.failures import SourceError, classify
+from core.collect.sources import GraphSource
 
 if TYPE_CHECKING:
     from kiota_http.httpx_request_adapter import HttpxRequestAdapter
 
-# Graph's 403 codes for a feature the tenant's licences do not include.
-NOT_LICENSED_CODES = frozenset(
-    {"Authentication_RequestFromNonPremiumTenantOrB2CTenant", "NonPremiumTenant", "AadPremiumLicenseRequired"}
-)
 MAX_PAGES = 2_000  # a guard against a nextLink loop, far above any real tenant
 
 
-class SourceError(Exception):
-    def __init__(self, failure: SourceFailure) -> None:
-        super().__init__(failure.reason)
-        self.failure = failure
+def _unannotated(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if not k.startswith("@odata.")}
 
 
-@dataclass(frozen=True)
-class HttpFailure:
-    status: int
-    code: str
-    message: str
-
-
-def _http_failure(exc: Exception) -> HttpFailure | None:
-    from kiota_abstractions.api_error import APIError
-
-    if not isinstance(exc, APIError):
-        return None
-    status = int(exc.response_status_code or 0)
-    code, message = "", str(exc.message or "")
-    error = getattr(exc, "error", None)  # ODataError: the Graph error body, parsed
-    if error is not None:
-        code = str(getattr(error, "code", "") or "")
-        message = str(getattr(error, "message", "") or message)
-    return HttpFailure(status, code, message)
-
-
-def classify(exc: Exception, *, permission: str, licence: str | None) -> SourceFailure:
-    """Say in words why a source could not be read."""
-    failure = _http_failure(exc)
-    if failure is None:
-        return SourceFailure("unavailable", f"{type(exc).__name__}: {str(exc)[:200]}")
-    described = f"HTTP {failure.status} {failure.code}: {failure.message}".strip()
-    # Graph says "not licensed" with 403 on some endpoints and 400 on others (PIM).
-    if failure.code in NOT_LICENSED_CODES or (
-        failure.status == 403 and licence and failure.code != "Authorization_RequestDenied"
-    ):
-        return SourceFailure("not_licensed", f"needs {licence or 'a premium licence'} ({described})")
-    if failure.status in (401, 403):
-        return SourceFailure(
-            "forbidden", f"permission {permission} missing or not granted ({described})", failure.code or None
+def object_body(page: Any, source: GraphSource) -> dict[str, Any]:
+    """One Graph object, whether or not it comes wrapped in `value`, and only if it carries what every
+    answer for this source carries: a body without it is an error, never settings."""
+    if not isinstance(page, Mapping):
+        raise SourceError(SourceFailure("unavailable", f"{source.name}: the answer was not a JSON object"))
+    body = _unannotated(page)
+    # Microsoft Learn's example for GET /admin/sharepoint/settings wraps the object in "value"
+    # (learn.microsoft.com/graph/api/sharepointsettings-get), while CIPP reads the properties at the top
+    # level (KelvinTegelaar/CIPP-API Invoke-CIPPStandardsharingCapability): accept both.
+    if set(body) == {"value"} and isinstance(body["value"], Mapping):
+        body = _unannotated(body["value"])
+    missing = [name for name in source.required if name not in body]
+    if missing:
+        raise SourceError(
+            SourceFailure("unavailable", f"{source.name}: the answer has no {', '.join(missing)}")
         )
-    if failure.status == 404:
-        return SourceFailure("not_found", described)
-    return SourceFailure("unavailable", described)
+    return body
 
 
 def _error_map() -> dict[str, Any]:
@@ -80,18 +52,33 @@ def _error_map() -> dict[str, Any]:
     return {"XXX": ODataError}
 
 
-async def send_json(adapter: HttpxRequestAdapter, method: str, url: str, body: bytes | None = None) -> Any:
+async def send_json(
+    adapter: HttpxRequestAdapter,
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Any:
     from kiota_abstractions.method import Method
     from kiota_abstractions.request_information import RequestInformation
 
     request = RequestInformation(Method.POST if method == "POST" else Method.GET)
     request.url = url
     request.headers.try_add("Accept", "application/json")
+    for name, value in (headers or {}).items():
+        request.headers.try_add(name, value)
     if body is not None:
         request.headers.try_add("Content-Type", "application/json")
         request.content = body
     raw: Any = await adapter.send_primitive_async(request, "bytes", _error_map())
     return orjson.loads(raw) if raw else {}
+
+
+def _rows(page: Any, what: str) -> list[Any]:
+    """The `value` list of one collection page; anything else is an error, never an empty tenant."""
+    if not isinstance(page, Mapping) or not isinstance(page.get("value"), list):
+        raise SourceError(SourceFailure("unavailable", f"{what}: the answer has no value list"))
+    return list(page["value"])
 
 
 async def read_graph_source(adapter: HttpxRequestAdapter, base_url: str, source: GraphSource) -> Any:
@@ -100,47 +87,16 @@ async def read_graph_source(adapter: HttpxRequestAdapter, base_url: str, source:
     try:
         page = await send_json(adapter, "GET", url)
         if source.kind == "object":
-            return {k: v for k, v in page.items() if not k.startswith("@odata.")}
-        items: list[Any] = list(page.get("value", []))
+            return object_body(page, source)
+        items = _rows(page, source.name)
         for _ in range(MAX_PAGES):
             next_link = page.get("@odata.nextLink")
             if not next_link:
                 return items
             page = await send_json(adapter, "GET", next_link)
-            items.extend(page.get("value", []))
+            items.extend(_rows(page, source.name))
         raise SourceError(SourceFailure("unavailable", f"more than {MAX_PAGES} pages"))
     except (SourceError, ClientAuthenticationError):
         raise  # a failed token request is about the tenant, not this source: the collector decides
     except Exception as exc:
         raise SourceError(classify(exc, permission=source.permission, licence=source.licence)) from exc
-
-
-async def read_exchange_source(
-    adapter: HttpxRequestAdapter, base_url: str, tenant_id: str, source: ExchangeSource
-) -> list[Any]:
-    """Run one read-only cmdlet through InvokeCommand and return every row."""
-    url = f"{base_url}/adminapi/beta/{tenant_id}/InvokeCommand"
-    body = json.dumps(
-        {"CmdletInput": {"CmdletName": source.cmdlet, "Parameters": source.parameters}}
-    ).encode()
-    try:
-        page = await send_json(adapter, "POST", url, body)
-        rows: list[Any] = list(page.get("value", []))
-        for _ in range(MAX_PAGES):
-            next_link = page.get("@odata.nextLink")
-            if not next_link:
-                return rows
-            page = await send_json(adapter, "POST", next_link, body)
-            rows.extend(page.get("value", []))
-        raise SourceError(SourceFailure("unavailable", f"more than {MAX_PAGES} pages"))
-    except (SourceError, ClientAuthenticationError):
-        raise  # a failed token request is about the tenant, not this source: the collector decides
-    except Exception as exc:
-        failure = classify(exc, permission=source.permission, licence=None)
-        if failure.kind == "forbidden":
-            failure = SourceFailure(
-                "forbidden",
-                f"{source.cmdlet}: the app needs Exchange.ManageAsApp and the Global Reader role "
-                f"in the tenant ({failure.reason})",
-            )
-        raise SourceError(failure) from exc

@@ -41,6 +41,9 @@ class GraphSource:
             raise ValueError(f"cannot derive the {self.api_version} endpoint from {base_url!r}")
         return f"{root}/{self.api_version}{self.path}"
 
+    # Properties every valid answer carries: an answer without them is an error, never data.
+    required: tuple[str, ...] = ()
+
 
 @dataclass(frozen=True)
 class ExchangeSource:
@@ -161,7 +164,11 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
     ),
     GraphSource("secure_scores", "/security/secureScores?$top=1", "collection", "SecurityEvents.Read.All"),
     GraphSource(
-        "sharepoint_settings", "/admin/sharepoint/settings", "object", "SharePointTenantSettings.Read.All"
+        "sharepoint_settings",
+        "/admin/sharepoint/settings",
+        "object",
+        "SharePointTenantSettings.Read.All",
+        required=("sharingCapability",),
     ),
 )
 

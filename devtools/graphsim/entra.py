@@ -131,18 +131,25 @@ def _resource(scope: str, tenant: Tenant) -> str:
             "with /.default suffixed to the resource identifier (application ID URI).",
         )
     resource = scope[: -len("/.default")].rstrip("/")
-    if resource not in _RESOURCES:
-        raise EntraError(
-            400,
-            "invalid_resource",
-            500011,
-            f"The resource principal named {resource} was not found in the tenant named "
-            f"{tenant.display_name}. "
-            "This can happen if the application has not been installed by the administrator of the tenant or "
-            "consented to by any user in the tenant. You might have sent your authentication request to the "
-            "wrong tenant.",
-        )
+    # A tenant that never had Exchange Online has no service principal for it, so Entra answers a token
+    # request for it as for any resource unknown there: AADSTS500011 InvalidResourceServicePrincipalNotFound
+    # (learn.microsoft.com/entra/identity-platform/reference-error-codes; the message as pnp/pnpassessment#76
+    # and Azure/azure-cli#16850 quote it, with the resource's URI).
+    if resource not in _RESOURCES or (_RESOURCES[resource] and not tenant.exchange_online):
+        raise _resource_not_found(resource, tenant)
     return resource
+
+
+def _resource_not_found(resource: str, tenant: Tenant) -> EntraError:
+    return EntraError(
+        400,
+        "invalid_resource",
+        500011,
+        f"The resource principal named {resource} was not found in the tenant named {tenant.display_name}. "
+        "This can happen if the application has not been installed by the administrator of the tenant or "
+        "consented to by any user in the tenant. You might have sent your authentication request to the "
+        "wrong tenant.",
+    )
 
 
 def _tenant_not_found(tenant_ref: str) -> EntraError:

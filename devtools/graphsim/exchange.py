@@ -3,6 +3,14 @@
 The client posts `{"CmdletInput": {"CmdletName": ..., "Parameters": {...}}}` with an app token for
 `https://outlook.office365.com` that carries `Exchange.ManageAsApp`, and posts the same body again to
 each `@odata.nextLink`. Pages hold up to 1,000 rows (`Prefer: odata.maxpagesize=N` asks for fewer).
+
+Real clients name a mailbox to route by in `X-AnchorMailbox` (the ExchangeOnlineManagement module and
+CIPP use the organisation mailbox: KelvinTegelaar/CIPP-API Modules/CIPPCore/Public/GraphHelper/
+New-ExoRequest.ps1). A request without one can reach a server that would have to proxy it, and Exchange
+refuses it with CmdletProxyNotAvailableException, "Cmdlet needs proxy ... Required Server FQDN ..." (the
+same file's comment; MicrosoftDocs/office-docs-powershell#10446). Real Exchange does this for some
+requests only, depending on where they land; the simulator refuses every unanchored request, so a
+client that forgets the header always finds out here.
 """
 
 from __future__ import annotations
@@ -18,11 +26,12 @@ from starlette.responses import Response
 
 from devtools.graphsim.catalog import EXCHANGE_MANAGE_AS_APP, EXCHANGE_RESOURCE
 from devtools.graphsim.graph_access import authenticate
-from devtools.graphsim.responses import PLAIN_JSON, dumps, exchange_error
+from devtools.graphsim.responses import ODATA_SERVICE_EXCEPTION, PLAIN_JSON, dumps, exchange_error
 from devtools.graphsim.simulate import disturb
 from devtools.graphsim.state import SimState
 from devtools.graphsim.tenant import Tenant
 from devtools.graphsim.tokens import AccessToken, TokenRejected
+from devtools.graphsim.views import stable_id
 
 PAGE_SIZE = 1000
 DEFAULT_RESULT_SIZE = 1000  # what a Get- cmdlet returns without -ResultSize
@@ -44,10 +53,37 @@ _CMDLETS: dict[str, tuple[Callable[[Tenant], list[dict[str, Any]]], frozenset[st
 _CMDLET_NAMES = {name.lower(): name for name in _CMDLETS}
 
 
+ORGANIZATION_MAILBOX = "systemmailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}"
+# The exception's namespace is CmdletProxyException's (Microsoft.Exchange.Configuration, as
+# MicrosoftDocs/office-docs-powershell#1232 shows it); the class name is the one CIPP-API names.
+PROXY_EXCEPTION = "Microsoft.Exchange.Configuration.CmdletProxyNotAvailableException"
+
+
 class ExchangeError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, error_type: str | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.error_type = error_type
+
+
+def anchored(tenant: Tenant, anchor: str | None) -> bool:
+    """Whether `X-AnchorMailbox` routes to this tenant: APP:<mailbox>@<tenant id> as CIPP sends it for
+    app-only calls, or UPN:<mailbox>@<one of the tenant's domains>."""
+    kind, _, address = (anchor or "").partition(":")
+    mailbox, _, where = address.lower().rpartition("@")
+    if kind.upper() == "APP":
+        return mailbox == ORGANIZATION_MAILBOX and where == tenant.id
+    return kind.upper() == "UPN" and bool(mailbox) and where in tenant.domain_names
+
+
+def proxy_refusal(tenant: Tenant) -> ExchangeError:
+    server = f"{stable_id(tenant.id, 'mailbox-server')[:8].upper()}.PROD.OUTLOOK.COM"
+    # The sources above show the message and the exception, not the status: 400 is an assumption, the
+    # status Exchange's other refusals of a request it cannot run carry (BadRequest, as for an unknown
+    # cmdlet). The product's client recognises the refusal by its text, whatever the status.
+    return ExchangeError(
+        400, "BadRequest", f"Cmdlet needs proxy. Required Server FQDN: {server}", PROXY_EXCEPTION
+    )
 
 
 def _cmdlet_input(raw: bytes) -> tuple[str, dict[str, Any]]:
@@ -146,6 +182,9 @@ def invoke(
     if not tenant.exchange_role:
         # The app also needs a directory role (Global Reader here) before Exchange lets it in.
         raise ExchangeError(401, "Unauthorized", f"User is not allowed to call {cmdlet}")
+    routed = anchored(tenant, request.headers.get("x-anchormailbox"))
+    if not routed or state.faults.take_proxy_error(tenant.id):
+        raise proxy_refusal(tenant)
     size = _page_size(request.headers.get("prefer"))
     offset = _offset(request.url.query, tenant)
     host = request.headers.get("host", "127.0.0.1")
@@ -199,7 +238,9 @@ async def invoke_command(request: Request) -> Response:
                 _answer(state, tenant, cmdlet or "", parameters, request), media_type=PLAIN_JSON
             )
         except ExchangeError as exc:
-            response = exchange_error(exc.status, exc.code, exc.message)
+            response = exchange_error(
+                exc.status, exc.code, exc.message, error_type=exc.error_type or ODATA_SERVICE_EXCEPTION
+            )
     if tenant is not None:
         query = request.url.query
         path = unquote(request.url.path) + ("?" + unquote(query) if query else "")

@@ -14,6 +14,12 @@ Fault keywords (the same names in `GraphSimulator.set_faults` and `POST /_sim/fa
   `["Exchange.ManageAsApp"]`; tokens issued afterwards lack them and Graph refuses older tokens too.
 - `revoked_consent`: the Entra error the token endpoint answers with: `"AADSTS7000229"` (service
   principal deleted), `"AADSTS700016"` (app not found in the directory) or `"AADSTS65001"`.
+- `licence_check_fails`: signInActivity and the registration report refuse as if the tenant had no
+  premium licence although it has one, as Graph does intermittently (see `graph_access.py`).
+- `sharepoint_settings_wrapped`: `/admin/sharepoint/settings` answers in the shape Microsoft Learn's
+  example shows, the settings object inside `value` (see `graph.py`).
+- `exchange_proxy_errors`: the next K `InvokeCommand` calls answer Exchange's "Cmdlet needs proxy"
+  refusal even though they carry the anchor header (see `exchange.py`).
 
 A request's target is its URL path (`/v1.0/users`, `/{tenant}/oauth2/v2.0/token`,
 `/adminapi/beta/{tenant}/InvokeCommand`); an Exchange call is also matched as `exchange:<Cmdlet>`, so
@@ -46,6 +52,9 @@ class Faults:
     missing_licences: frozenset[str] | None = None
     removed_permissions: frozenset[str] | None = None
     revoked_consent: str | None = None
+    licence_check_fails: bool | None = None
+    sharepoint_settings_wrapped: bool | None = None
+    exchange_proxy_errors: int | None = None
     _set: set[str] = field(default_factory=set, repr=False)
 
     def update(self, values: dict[str, Any]) -> None:
@@ -89,7 +98,9 @@ def _validate(name: str, value: Any) -> Any:
         if int(value) not in FAIL_STATUSES:
             raise ValueError(f"fail_status must be one of {FAIL_STATUSES}")
         return int(value)
-    if name in ("throttle", "throttle_retry_after", "fail_count"):
+    if name in ("licence_check_fails", "sharepoint_settings_wrapped"):
+        return bool(value)
+    if name in ("throttle", "throttle_retry_after", "fail_count", "exchange_proxy_errors"):
         if int(value) < 0:
             raise ValueError(f"{name} must not be negative")
         return int(value)
@@ -146,6 +157,17 @@ class FaultBook:
 
     def revoked(self, tenant_id: str) -> str | None:
         return self.value(tenant_id, "revoked_consent")
+
+    def flag(self, tenant_id: str, name: str) -> bool:
+        return bool(self.value(tenant_id, name))
+
+    def take_proxy_error(self, tenant_id: str) -> bool:
+        """Consume one injected "Cmdlet needs proxy" answer, if any are left."""
+        owner = self._owner(tenant_id, "exchange_proxy_errors")
+        if owner is None or not owner.exchange_proxy_errors:
+            return False
+        owner.exchange_proxy_errors -= 1
+        return True
 
     def inject(self, tenant_id: str | None, targets: tuple[str, ...]) -> Injection | None:
         """Consume one throttle or failure for this request, if one applies."""

@@ -27,6 +27,9 @@ def _context(version: str) -> str:
     return f"https://graph.microsoft.com/{version}/$metadata#"
 
 
+SHAREPOINT_SETTINGS = "/admin/sharepoint/settings"
+
+
 def _options(path: str, raw_query: str) -> dict[str, str]:
     allowed = OPTIONS.get(path, frozenset())
     options: dict[str, str] = {}
@@ -178,11 +181,14 @@ def serve_get(
     if path == "/users" and source.permission != "User.Read.All":
         needs.append("User.Read.All")  # signInActivity needs both
     check_access(state, tenant, token, needs, endpoint.denied_code)
-    check_licence(state, tenant, source)
+    check_licence(state, tenant, source, path)
     if path in objects:
-        return dumps(
-            {"@odata.context": _context(version) + endpoint.context, **endpoint.items(state, tenant)}
-        )
+        body = endpoint.items(state, tenant)
+        if path == SHAREPOINT_SETTINGS and state.faults.flag(tenant.id, "sharepoint_settings_wrapped"):
+            # The response Microsoft Learn shows for this request: the object inside "value", typed
+            # and without @odata.context (learn.microsoft.com/graph/api/sharepointsettings-get).
+            return dumps({"value": {"@odata.type": "#microsoft.graph.sharepointSettings", **body}})
+        return dumps({"@odata.context": _context(version) + endpoint.context, **body})
     return _collection(state, tenant, endpoint, options, request, version)
 
 

@@ -49,14 +49,15 @@ _LIST: tuple[Endpoint, ...] = (
         "reports/authenticationMethods/userRegistrationDetails",
         lambda s, t: t.registration_details(),
         "userRegistrationDetails",
-        default_page=100,
-        denied_code="AccessDenied",
+        default_page=100,  # its permission, AuditLog.Read.All, has its own refusal (graph_access.py)
     ),
     # The scanner reads policies from beta; v1.0 is served too, leaving out what Graph leaves out.
     Endpoint(
         "/identity/conditionalaccess/policies",
         "identity/conditionalAccess/policies",
         lambda s, t: ca_policies.policies(t, "v1.0"),
+        # 403 AccessDenied, "You cannot perform the requested operation, required scopes are missing in
+        # the token." (AlexFilipin/ConditionalAccess#10; Microsoft365DSC/Microsoft365DSC#3556)
         denied_code="AccessDenied",
     ),
     # No public answer shows this endpoint's 403 code, so it keeps the default of the other /policies

@@ -98,18 +98,20 @@ class EntraError(Exception):
         return entra_error(self.status, self.error, self.code, self.message)
 
 
-def exchange_error(status: int, code: str, message: str, *, retry_after: int | None = None) -> Response:
+ODATA_SERVICE_EXCEPTION = "Microsoft.Exchange.Admin.OData.Core.ODataServiceException"
+
+
+def exchange_error(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    retry_after: int | None = None,
+    error_type: str = ODATA_SERVICE_EXCEPTION,
+) -> Response:
     """The Exchange admin API's OData error, as `InvokeCommand` returns it."""
-    body = {
-        "error": {
-            "code": code,
-            "message": message,
-            "innererror": {
-                "message": message,
-                "type": "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
-            },
-        }
-    }
+    inner = {"message": message, "type": error_type}
+    body = {"error": {"code": code, "message": message, "innererror": inner}}
     headers = {"request-id": new_id()}
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)

@@ -18,6 +18,7 @@ import httpx
 import jwt
 import pytest
 
+from core.collect.exchange import exchange_headers
 from core.collect.sources import EXCHANGE_SOURCES, GRAPH_SOURCES, P1, P2
 from devtools.graphsim.graph_endpoints import unserved_sources
 from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
@@ -110,7 +111,8 @@ def invoke(
     **params: Any,
 ) -> httpx.Response:
     body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": params}}
-    auth = {"Authorization": f"Bearer {bearer or token(http, sim, tenant, EXCHANGE)}"}
+    bearer = bearer or token(http, sim, tenant, EXCHANGE)
+    auth = {"Authorization": f"Bearer {bearer}", **exchange_headers(tenant)}
     return http.post(f"{sim.exchange_url}/adminapi/beta/{tenant}/InvokeCommand", json=body, headers=auth)
 
 
@@ -463,7 +465,8 @@ def test_invoke_command_answers_with_the_cmdlet_output(http: httpx.Client, sim: 
 def test_invoke_command_pages_with_next_links(http: httpx.Client, sim: GraphSimulator) -> None:
     bearer = token(http, sim, NORTHWIND, EXCHANGE)
     request = {"CmdletInput": {"CmdletName": "Get-Mailbox", "Parameters": {"ResultSize": "Unlimited"}}}
-    headers = {"Authorization": f"Bearer {bearer}", "Prefer": "odata.maxpagesize=100"}
+    headers = {**exchange_headers(NORTHWIND), "Authorization": f"Bearer {bearer}"}
+    headers["Prefer"] = "odata.maxpagesize=100"
     url: str | None = f"{sim.exchange_url}/adminapi/beta/{NORTHWIND}/InvokeCommand"
     rows: list[dict[str, Any]] = []
     sizes = []

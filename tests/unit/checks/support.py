@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from core.checks.licensing import SATISFIED_BY, SUBSCRIBED_SKUS
 from core.checks.model import Check, Outcome, SourceFailure, TenantSnapshot, run_check
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -29,13 +30,25 @@ def good_data() -> dict[str, Any]:
     return copy.deepcopy(_good_tenant())
 
 
+def without_plan(data: dict[str, Any], plan: str) -> None:
+    """Take `plan` (and every plan that would satisfy it) out of the tenant's subscriptions."""
+    dropped = SATISFIED_BY.get(plan, frozenset({plan}))
+    for sku in data.get(SUBSCRIBED_SKUS) or []:
+        plans = sku.get("servicePlans", [])
+        sku["servicePlans"] = [p for p in plans if p.get("servicePlanName") not in dropped]
+
+
 def snapshot(
     data: dict[str, Any] | None = None, failures: dict[str, SourceFailure] | None = None
 ) -> TenantSnapshot:
+    """The tenant with `failures` in place of those sources. A licence refusal stands only where the
+    subscriptions lack the plan, so the plan it names is taken out of them too."""
     collected = good_data() if data is None else data
     failed = failures or {}
-    for name in failed:
+    for name, failure in failed.items():
         collected.pop(name, None)
+        if failure.kind == "not_licensed" and failure.plan:
+            without_plan(collected, failure.plan)
     return TenantSnapshot(tenant_id="tenant-1", collected_at=NOW, data=collected, failures=dict(failed))
 
 
@@ -58,4 +71,4 @@ def values(evidence: tuple[Any, ...], key: str) -> list[Any]:
 
 
 FORBIDDEN = SourceFailure("forbidden", "Policy.Read.All missing")
-NOT_LICENSED = SourceFailure("not_licensed", "Entra ID P1 required")
+NOT_LICENSED = SourceFailure("not_licensed", "Entra ID P1 required", plan="AAD_PREMIUM")

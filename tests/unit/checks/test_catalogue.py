@@ -71,9 +71,12 @@ def test_a_source_that_could_not_be_read_is_an_error_naming_it(check: Check, sou
 
 @pytest.mark.parametrize(("check", "source"), SOURCE_PAIRS)
 def test_an_unlicensed_source_is_not_applicable(check: Check, source: str) -> None:
-    outcome = run(check, **{source: SourceFailure("not_licensed", "Entra ID P2 required")})
+    # support.run takes AAD_PREMIUM_P2 out of the subscriptions, as a tenant without it would have.
+    refusal = SourceFailure("not_licensed", "Entra ID P2 required", plan="AAD_PREMIUM_P2")
+    outcome = run(check, **{source: refusal})
     assert outcome.status is Status.NOT_APPLICABLE
     assert "Entra ID P2 required" in outcome.summary
+    assert "no active AAD_PREMIUM_P2 plan" in outcome.summary
 
 
 @ALL_CHECKS

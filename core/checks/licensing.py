@@ -1,0 +1,44 @@
+"""Whether a tenant holds a service plan, read from its own `subscribedSkus`.
+
+This is the only place the product decides "licensed or not". An error code from Graph may claim a
+tenant is not licensed, but Graph also answers that way, intermittently, for tenants that are
+(microsoftgraph/microsoft-graph-docs-contrib#3033 and microsoft-graph-docs#12537: P1 tenants told
+"Neither tenant is B2C or tenant doesn't have premium license" nine times in ten). So a check is
+`not_applicable` only when the subscriptions the tenant reports lack the plan; ScubaGear makes the same
+decision from the same data (cisagov/ScubaGear PowerShell/ScubaGear/Modules/Providers/
+ExportAADProvider.psm1 reads Get-MgSubscribedSku service plans before calling the PIM cmdlets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from core.collect.sources import P1, P2
+
+SUBSCRIBED_SKUS = "subscribed_skus"
+
+# A subscription whose capabilityStatus is Enabled, or Warning (the grace period after expiry), still
+# provides its services (learn.microsoft.com/graph/api/resources/subscribedsku: capabilityStatus).
+ACTIVE_SKU_STATES = frozenset({"Enabled", "Warning"})
+# A service plan is provisioned when its provisioningStatus is Success, as ScubaGear reads it
+# (ExportAADProvider.psm1: `Where-Object -Property ProvisioningStatus -eq -Value "Success"`).
+PROVISIONED = "Success"
+# Entra ID P2 includes every P1 capability (learn.microsoft.com/entra/fundamentals/licensing), so a
+# tenant whose only premium subscription carries the P2 plan is not "without P1".
+SATISFIED_BY: dict[str, frozenset[str]] = {P1: frozenset({P1, P2})}
+
+
+def active_plans(skus: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """Service plan names provisioned in an active subscription."""
+    return frozenset(
+        str(plan.get("servicePlanName"))
+        for sku in skus
+        if isinstance(sku, Mapping) and sku.get("capabilityStatus") in ACTIVE_SKU_STATES
+        for plan in sku.get("servicePlans") or []
+        if isinstance(plan, Mapping) and plan.get("provisioningStatus") == PROVISIONED
+    )
+
+
+def holds_plan(skus: Iterable[Mapping[str, Any]], plan: str) -> bool:
+    return bool(active_plans(skus) & SATISFIED_BY.get(plan, frozenset({plan})))
