@@ -20,14 +20,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from core.checks.helpers import capped, check, is_false, is_true, metadata, plural, shown, steps, users_by_id
+from core.checks.helpers import (
+    capped,
+    check,
+    folded,
+    is_false,
+    is_true,
+    metadata,
+    plural,
+    shown,
+    steps,
+    users_by_id,
+)
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, manual, not_applicable, passed
 from core.checks.well_known import ENTRA_P1
 
 CATEGORY = "Authentication methods"
 POLICY = "authentication_methods_policy"
 REGISTRATION = "user_registration_details"
-WEAK_METHODS = {"Sms": "SMS", "Voice": "Voice call", "Email": "Email OTP"}
+WEAK_METHODS = {"sms": "SMS", "voice": "Voice call", "email": "Email OTP"}  # folded configuration ids
 METHODS_DOCS = (
     "https://learn.microsoft.com/en-us/entra/identity/authentication/concept-authentication-methods-manage"
 )
@@ -36,7 +47,7 @@ METHODS_DOCS = (
 def _configurations(snapshot: TenantSnapshot) -> dict[str, Mapping[str, Any]]:
     policy = snapshot.get(POLICY) or {}
     return {
-        str(c.get("id")): c for c in policy.get("authenticationMethodConfigurations") or [] if c.get("id")
+        folded(c.get("id")): c for c in policy.get("authenticationMethodConfigurations") or [] if c.get("id")
     }
 
 
@@ -65,7 +76,11 @@ def _configurations(snapshot: TenantSnapshot) -> dict[str, Mapping[str, Any]]:
 def weak_methods_disabled(snapshot: TenantSnapshot) -> Outcome:
     configurations = _configurations(snapshot)
     enabled = [
-        {"method": label, "id": method_id, "state": configurations[method_id].get("state")}
+        {
+            "method": label,
+            "id": configurations[method_id].get("id"),
+            "state": configurations[method_id].get("state"),
+        }
         for method_id, label in WEAK_METHODS.items()
         if method_id in configurations and configurations[method_id].get("state") == "enabled"
     ]
@@ -105,7 +120,7 @@ def weak_methods_disabled(snapshot: TenantSnapshot) -> Outcome:
     )
 )
 def authenticator_context_shown(snapshot: TenantSnapshot) -> Outcome:
-    authenticator = _configurations(snapshot).get("MicrosoftAuthenticator")
+    authenticator = _configurations(snapshot).get("microsoftauthenticator")
     if not authenticator or authenticator.get("state") != "enabled":
         return not_applicable("Microsoft Authenticator is not enabled in the authentication methods policy.")
     features = authenticator.get("featureSettings") or {}
@@ -113,7 +128,7 @@ def authenticator_context_shown(snapshot: TenantSnapshot) -> Outcome:
     for setting in ("displayAppInformationRequiredState", "displayLocationInformationRequiredState"):
         feature = features.get(setting) or {}
         target = (feature.get("includeTarget") or {}).get("id")
-        if feature.get("state") != "enabled" or target != "all_users":
+        if feature.get("state") != "enabled" or folded(target) != "all_users":
             gaps.append({"setting": setting, "state": feature.get("state"), "includeTarget": target})
     if not gaps:
         return passed("Authenticator shows application name and location to all users.")
@@ -165,7 +180,9 @@ def _registrations(
     if not snapshot.has("users"):
         return records, " (users list unavailable, so disabled accounts may be included)"
     directory = users_by_id(snapshot)
-    enabled = [r for r in records if not is_false(directory.get(r.get("id") or "", {}).get("accountEnabled"))]
+    enabled = [
+        r for r in records if not is_false(directory.get(folded(r.get("id")), {}).get("accountEnabled"))
+    ]
     return enabled, ""
 
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 from core.checks.helpers import (
     capped,
     check,
+    folded,
     is_false,
     iso,
     metadata,
@@ -66,9 +67,9 @@ COLLAB_DOCS = "https://learn.microsoft.com/en-us/entra/external-id/external-coll
 )
 def access_restricted(snapshot: TenantSnapshot) -> Outcome:
     role = (snapshot.get(AUTHZ) or {}).get("guestUserRoleId")
-    if role in (GUEST_LIMITED, GUEST_RESTRICTED):
-        return passed(f"Guest users have {GUEST_ROLE_NAMES[role]} to directory objects.")
-    described = GUEST_ROLE_NAMES.get(role or "", f"an unrecognised role ({role})")
+    if folded(role) in (GUEST_LIMITED, GUEST_RESTRICTED):
+        return passed(f"Guest users have {GUEST_ROLE_NAMES[folded(role)]} to directory objects.")
+    described = GUEST_ROLE_NAMES.get(folded(role), f"an unrecognised role ({role})")
     return failed(f"Guest users have {described} to directory objects.", [{"guestUserRoleId": role}])
 
 

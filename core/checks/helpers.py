@@ -144,6 +144,18 @@ def is_false(value: Any) -> bool:
     return value is False
 
 
+def folded(value: object) -> str:
+    """An identifier in the form every comparison uses. Directory ids are GUIDs, which are
+    case-insensitive, and Graph does not promise the case of names either: the documentation spells
+    grant policy ids `managePermissionGrantsForSelf.{id}` while older tenants and tools show
+    `ManagePermissionGrantsForSelf.{id}`. Comparing folded values keeps a verdict from turning on case."""
+    return str(value).lower() if value is not None else ""
+
+
+def folded_all(values: Iterable[object]) -> frozenset[str]:
+    return frozenset(folded(value) for value in values if value is not None)
+
+
 def has_service_plan(snapshot: TenantSnapshot, plan: str) -> bool | None:
     """Whether an active subscription includes `plan`; None when subscriptions were not collected."""
     if not snapshot.has("subscribed_skus"):
@@ -152,15 +164,17 @@ def has_service_plan(snapshot: TenantSnapshot, plan: str) -> bool | None:
         if sku.get("capabilityStatus") not in ("Enabled", "Warning"):
             continue
         for service_plan in sku.get("servicePlans") or []:
-            if service_plan.get("servicePlanName") == plan and service_plan.get("provisioningStatus") != (
-                "Disabled"
+            if (
+                folded(service_plan.get("servicePlanName")) == folded(plan)
+                and service_plan.get("provisioningStatus") != "Disabled"
             ):
                 return True
     return False
 
 
 def users_by_id(snapshot: TenantSnapshot) -> dict[str, Mapping[str, Any]]:
-    return {user["id"]: user for user in snapshot.get("users") or [] if user.get("id")}
+    """Users keyed by their folded id: look them up with `folded(some_id)`."""
+    return {folded(user["id"]): user for user in snapshot.get("users") or [] if user.get("id")}
 
 
 def user_ref(user: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any
 from core.checks.helpers import (
     capped,
     check,
+    folded,
     has_service_plan,
     is_true,
     metadata,
@@ -42,7 +43,7 @@ PROTECTION_DOCS = "https://learn.microsoft.com/en-us/entra/identity/authenticati
 def password_rule_values(snapshot: TenantSnapshot) -> dict[str, str] | None:
     """The 'Password Rule Settings' values, or None when the tenant never customised them."""
     for setting in snapshot.get(SETTINGS) or []:
-        if setting.get("templateId") == PASSWORD_RULE_SETTINGS_TEMPLATE:
+        if folded(setting.get("templateId")) == PASSWORD_RULE_SETTINGS_TEMPLATE:
             return {str(v.get("name")): str(v.get("value") or "") for v in setting.get("values") or []}
     return None
 

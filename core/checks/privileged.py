@@ -22,7 +22,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.checks.conditional_access import emergency_access_accounts
-from core.checks.helpers import capped, check, is_true, metadata, plural, shown, steps, users_by_id, verb
+from core.checks.helpers import (
+    capped,
+    check,
+    folded,
+    is_true,
+    metadata,
+    plural,
+    shown,
+    steps,
+    users_by_id,
+    verb,
+)
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, manual, passed
 from core.checks.roles import ACTIVE, Holder, holders, principal_kind, scope_note, tenant_wide
 from core.checks.well_known import (
@@ -123,9 +134,9 @@ def admins_cloud_only(snapshot: TenantSnapshot) -> Outcome:
     synced = [
         h.evidence(directory)
         for h in people
-        if is_true(directory.get(h.principal_id, {}).get("onPremisesSyncEnabled"))
+        if is_true(directory.get(folded(h.principal_id), {}).get("onPremisesSyncEnabled"))
     ]
-    unknown = [h.evidence(directory) for h in people if h.principal_id not in directory]
+    unknown = [h.evidence(directory) for h in people if folded(h.principal_id) not in directory]
     note = scope_note(with_eligible)
     if synced:
         extra = f"; {len(unknown)} more could not be looked up" if unknown else ""
@@ -196,7 +207,8 @@ def no_permanent_active_assignments(snapshot: TenantSnapshot) -> Outcome:
     groups = 0
     accepted = 0
     for schedule in snapshot.get(SCHEDULES) or []:
-        if schedule.get("roleDefinitionId") not in roles or not _is_permanent_active(schedule):
+        role = folded(schedule.get("roleDefinitionId"))
+        if role not in roles or not _is_permanent_active(schedule):
             continue
         if not tenant_wide(schedule):
             continue
@@ -208,7 +220,7 @@ def no_permanent_active_assignments(snapshot: TenantSnapshot) -> Outcome:
             accepted += 1
             continue
         holder = Holder(schedule.get("principalId") or "", kind, schedule.get("principal") or {})
-        holder.roles.add(schedule["roleDefinitionId"])
+        holder.roles.add(role)
         holder.how.add("permanent active")
         offending.append(holder.evidence(directory))
     notes = []
@@ -294,8 +306,7 @@ def no_guest_admins(snapshot: TenantSnapshot) -> Outcome:
     guests = [
         h.evidence(directory)
         for h in found.values()
-        if h.kind == "user"
-        and str(directory.get(h.principal_id, {}).get("userType") or "").lower() == "guest"
+        if h.kind == "user" and folded(directory.get(folded(h.principal_id), {}).get("userType")) == "guest"
     ]
     note = scope_note(with_eligible)
     if not guests:

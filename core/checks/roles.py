@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.checks.helpers import folded, folded_all
 from core.checks.model import TenantSnapshot
 from core.checks.well_known import role_name
 
@@ -29,7 +30,7 @@ class Holder:
     how: set[str] = field(default_factory=set)  # "active" and/or "eligible"
 
     def evidence(self, directory: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-        user = directory.get(self.principal_id, {})
+        user = directory.get(folded(self.principal_id), {})
         entry: dict[str, Any] = {
             "id": self.principal_id,
             "principalType": self.kind,
@@ -56,7 +57,7 @@ def tenant_wide(assignment: Mapping[str, Any]) -> bool:
 
 def holders(snapshot: TenantSnapshot, roles: Iterable[str]) -> tuple[dict[str, Holder], bool]:
     """Principals holding any of `roles` tenant-wide, and whether eligible assignments were included."""
-    wanted = set(roles)
+    wanted = folded_all(roles)
     found: dict[str, Holder] = {}
     sources = [(ACTIVE, "active")]
     with_eligible = snapshot.has(ELIGIBLE)
@@ -64,7 +65,7 @@ def holders(snapshot: TenantSnapshot, roles: Iterable[str]) -> tuple[dict[str, H
         sources.append((ELIGIBLE, "eligible"))
     for source, how in sources:
         for assignment in snapshot.get(source) or []:
-            role = assignment.get("roleDefinitionId")
+            role = folded(assignment.get("roleDefinitionId"))
             principal_id = assignment.get("principalId")
             if role not in wanted or not principal_id or not tenant_wide(assignment):
                 continue

@@ -20,6 +20,7 @@ from typing import Any
 from core.checks.helpers import (
     capped,
     check,
+    folded,
     is_false,
     iso,
     metadata,
@@ -61,7 +62,7 @@ def inactive_accounts(snapshot: TenantSnapshot, user_type: str) -> tuple[list[di
         ):
             continue
         considered += 1
-        user = directory.get(record.get("id") or "", {})
+        user = directory.get(folded(record.get("id")), {})
         last = last_sign_in(record)
         created = parse_time(user.get("createdDateTime"))
         reference = last or created
