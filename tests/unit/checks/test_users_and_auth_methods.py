@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from core.checks import auth_methods, users
 from core.checks.model import Status
-from tests.unit.checks.support import by_id, mutated, run, values
+from tests.unit.checks.support import FORBIDDEN, by_id, mutated, run, values
 
 SIGN_INS = "user_sign_ins"
 REGISTRATION = "user_registration_details"
@@ -103,12 +105,51 @@ def test_authenticator_context_shown_fails_for_microsoft_managed_or_partial_targ
     )
 
 
-def test_authenticator_context_shown_is_not_applicable_when_authenticator_is_off() -> None:
+def test_authenticator_context_shown_passes_when_authenticator_is_off() -> None:
+    # Disabled, the app shows no prompt and no code, so SCuBA's requirement is met (ScubaGear reports
+    # it as met too); a licence is not what is missing, so this is not "not applicable".
     outcome = run(
         auth_methods.authenticator_context_shown,
-        mutated(lambda d: method(d, "MicrosoftAuthenticator").update(state="disabled")),
+        mutated(
+            lambda d: method(d, "MicrosoftAuthenticator").update(state="disabled", isSoftwareOathEnabled=True)
+        ),
     )
-    assert outcome.status is Status.NOT_APPLICABLE
+    assert outcome.status is Status.PASS
+    assert "disabled" in outcome.summary
+
+
+@pytest.mark.parametrize("otp", [True, None])
+def test_authenticator_context_shown_fails_when_authenticator_otp_codes_are_allowed_or_unreported(
+    otp: bool | None,
+) -> None:
+    outcome = run(
+        auth_methods.authenticator_context_shown,
+        mutated(lambda d: method(d, "MicrosoftAuthenticator").update(isSoftwareOathEnabled=otp)),
+    )
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence == ({"setting": "isSoftwareOathEnabled", "value": otp},)
+
+
+def test_authenticator_context_shown_passes_with_context_for_all_and_otp_off() -> None:
+    outcome = run(auth_methods.authenticator_context_shown)
+    assert outcome.status is Status.PASS
+    assert "no OTP codes" in outcome.summary
+
+
+def test_authenticator_context_shown_is_an_error_when_the_policy_lacks_authenticator() -> None:
+    def remove(data: dict[str, Any]) -> None:
+        configurations = data["authentication_methods_policy"]["authenticationMethodConfigurations"]
+        configurations.remove(method(data, "MicrosoftAuthenticator"))
+
+    outcome = run(auth_methods.authenticator_context_shown, mutated(remove))
+    assert outcome.status is Status.ERROR
+    assert "no Microsoft Authenticator configuration" in outcome.summary
+
+
+def test_authenticator_context_shown_is_an_error_when_the_policy_is_unreadable() -> None:
+    outcome = run(auth_methods.authenticator_context_shown, authentication_methods_policy=FORBIDDEN)
+    assert outcome.status is Status.ERROR
+    assert "Policy.Read.All" in outcome.summary
 
 
 def test_methods_migration_complete_fails_in_progress_and_is_manual_when_unreported() -> None:
