@@ -115,7 +115,8 @@ def invites_restricted(snapshot: TenantSnapshot) -> Outcome:
         rationale=(
             "Guests keep their access to Teams, sites and files long after the project ends; nobody in "
             "this organisation controls their password or notices their sign-ins. Enabled guests with "
-            f"no sign-in for {INACTIVE_DAYS} days (or never signed in and invited longer ago) are listed."
+            f"no successful sign-in for {INACTIVE_DAYS} days (or never signed in and invited longer ago) "
+            "are listed; failed attempts do not count as activity."
         ),
         remediation=steps(
             "Entra admin center > Entra ID > Users > All users, filter User type = Guest and add the "

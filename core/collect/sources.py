@@ -61,10 +61,12 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
     ),
     GraphSource("domains", "/domains", "collection", "Domain.Read.All"),
     GraphSource("users", f"/users?$select={USER_FIELDS}&$top=999", "collection", "User.Read.All"),
-    # Graph caps pages that select signInActivity at 120 users, and needs Entra ID P1 for it.
+    # Pages that select signInActivity hold at most 500 users (List users, learn.microsoft.com/graph/
+    # api/user-list; raised from 120 in microsoftgraph/microsoft-graph-docs-contrib#9591), and a larger
+    # $top is refused rather than trimmed (microsoftgraph/msgraph-sdk-powershell#1898). Needs Entra ID P1.
     GraphSource(
         "user_sign_ins",
-        "/users?$select=id,userType,accountEnabled,signInActivity&$top=120",
+        "/users?$select=id,userType,accountEnabled,signInActivity&$top=500",
         "collection",
         "AuditLog.Read.All",
         P1,

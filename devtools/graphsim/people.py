@@ -288,6 +288,7 @@ class PeopleBuilder:
             )
             self._register_mfa(user)
             users.append(user)
+        self._spray_one_dormant(users[n_ga + n_eligible :])
         forwards = {"weak": 2, "mixed": 1, "strong": 0}[posture]
         for user in [
             u for u in users if u["mailbox"] and u["mailbox"]["RecipientTypeDetails"] == "UserMailbox"
@@ -297,6 +298,27 @@ class PeopleBuilder:
                 ForwardingSmtpAddress=f"smtp:{local}@mailbox.example", DeliverToMailboxAndForward=True
             )
         return users, assignments, break_glass
+
+    def _spray_one_dormant(self, people: list[Json]) -> None:
+        """Below strong posture, one dormant member is under password spray: failed interactive
+        attempts keep lastSignInDateTime recent, while lastSuccessfulSignInDateTime, which only
+        successful sign-ins move, stays months old (signInActivity resource type,
+        learn.microsoft.com/graph/api/resources/signinactivity). Chosen without the random generator,
+        so every other generated value stays as it was."""
+        if self.spec.posture == "strong":
+            return
+        cutoff = self.ago(95)
+        for user in people:
+            activity = user.get("signInActivity") or {}
+            last_success = activity.get("lastSuccessfulSignInDateTime")
+            if (
+                user["userType"] == "Member"
+                and user["accountEnabled"]
+                and last_success
+                and last_success < cutoff
+            ):
+                activity["lastSignInDateTime"] = self.ago(0.3)
+                return
 
     def _assignment(self, principal: str, role: str, kind: str, principal_type: str = "user") -> Json:
         return {

@@ -48,7 +48,8 @@ def test_inactive_guests_are_listed_with_their_last_sign_in() -> None:
         {
             "userPrincipalName": "dan_fabrikam.com#EXT#@contoso.onmicrosoft.com",
             "id": "u-guest1",
-            "lastSignInDateTime": "2026-05-02T10:00:00Z",
+            "lastSignIn": "2026-05-02T10:00:00Z",
+            "lastSignInFrom": "lastSuccessfulSignInDateTime",
             "createdDateTime": "2025-03-01T12:00:00Z",
         },
     )
