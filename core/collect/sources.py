@@ -47,9 +47,10 @@ USER_FIELDS = (
 )
 
 GRAPH_SOURCES: tuple[GraphSource, ...] = (
+    # createdDateTime decides what an unset password expiry means (core.checks.password_expiry).
     GraphSource(
         "organization",
-        "/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled",
+        "/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled,createdDateTime",
         "collection",
         "Organization.Read.All",
     ),

@@ -179,7 +179,10 @@ class TenantBuilder(PeopleBuilder):
 
     def domains(self) -> tuple[list[Json], list[Json]]:
         """`domains` objects and the organization's `verifiedDomains`."""
-        validity = 90 if self.spec.posture == "weak" else 2147483647
+        # A strong (recent) tenant shows the unset value Graph returns for a tenant created since 2021,
+        # whose passwords then never expire (learn.microsoft.com/entra/identity/authentication/
+        # concept-sspr-policy, "Password expiry duration"); older ones carry explicit values.
+        validity = {"weak": 90, "mixed": 2147483647, "strong": None}[self.spec.posture]
         default = self.custom_domains[0] if self.custom_domains else self.initial
         names = [(self.initial, True), *((d, True) for d in self.custom_domains)]
         names += [(d, False) for d in self.spec.unverified_domains]
@@ -260,7 +263,7 @@ class TenantBuilder(PeopleBuilder):
                 "verifiedDomains": verified,
                 "onPremisesSyncEnabled": True if self.synced else None,
                 "onPremisesLastSyncDateTime": self.ago(0.02) if self.synced else None,
-                "createdDateTime": self.ago(2400),
+                "createdDateTime": self.ago(1100 if spec.posture == "strong" else 2400),
                 "countryLetterCode": "US",
                 "city": "Seattle",
                 "state": "WA",
