@@ -41,9 +41,12 @@ class ExchangeSource:
     permission: str = "Exchange.ManageAsApp"
 
 
+# onPremisesImmutableId as well as onPremisesSyncEnabled: an account once synchronised keeps the anchor
+# to its on-premises twin after sync stops (when onPremisesSyncEnabled turns false), and ScubaGear
+# judges "cloud-only" by it (AADConfig.rego, MS.AAD.7.3v1).
 USER_FIELDS = (
     "id,displayName,userPrincipalName,mail,accountEnabled,userType,onPremisesSyncEnabled,"
-    "createdDateTime,passwordPolicies,lastPasswordChangeDateTime,externalUserState"
+    "onPremisesImmutableId,createdDateTime,passwordPolicies,lastPasswordChangeDateTime,externalUserState"
 )
 
 GRAPH_SOURCES: tuple[GraphSource, ...] = (
@@ -139,6 +142,33 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
     ),
 )
 
+# Read once per group that holds a directory role (in role_assignments or role_eligibility_schedules),
+# after those are read: `{group}` is the group's id, and each source's data is a mapping from group id
+# to the collection read for it.
+GROUP_PLACEHOLDER = "{group}"
+ROLE_GROUP_SOURCES: tuple[GraphSource, ...] = (
+    # Every member, nested ones included, each with its @odata.type. GroupMember.Read.All is the least
+    # permission; Directory.Read.All, which the scanner already holds, is accepted as well (List group
+    # transitive members, learn.microsoft.com/graph/api/group-list-transitivemembers), so existing
+    # customers need not consent again.
+    GraphSource(
+        "role_group_members", "/groups/{group}/transitiveMembers", "collection", "Directory.Read.All"
+    ),
+    # PIM for Groups: who is eligible to become a member. Readable app-only with
+    # PrivilegedEligibilitySchedule.Read.AzureADGroup, and only per group: the request must filter on
+    # groupId or principalId (List eligibilityScheduleInstances, learn.microsoft.com/graph/api/
+    # privilegedaccessgroup-list-eligibilityscheduleinstances). Active PIM assignments need no read of
+    # their own: an active member is a member, so transitiveMembers lists them. Needs Entra ID P2.
+    GraphSource(
+        "role_group_eligibility",
+        "/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"
+        "?$filter=groupId eq '{group}'",
+        "collection",
+        "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+        P2,
+    ),
+)
+
 EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("exo_transport_config", "Get-TransportConfig"),
     ExchangeSource("exo_cas_mailboxes", "Get-CASMailbox", {"ResultSize": "Unlimited"}),
@@ -158,7 +188,9 @@ EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
 DNS_SOURCE = "dns"
 
 ALL_SOURCE_NAMES: frozenset[str] = frozenset(
-    [s.name for s in GRAPH_SOURCES] + [s.name for s in EXCHANGE_SOURCES] + [DNS_SOURCE]
+    [s.name for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES)]
+    + [s.name for s in EXCHANGE_SOURCES]
+    + [DNS_SOURCE]
 )
 
 

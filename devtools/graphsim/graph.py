@@ -12,9 +12,11 @@ from urllib.parse import parse_qsl, unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
+from devtools.graphsim import views
 from devtools.graphsim.catalog import GRAPH_RESOURCE
 from devtools.graphsim.graph_access import GraphError, authenticate, check_access, check_licence
 from devtools.graphsim.graph_endpoints import COLLECTIONS, OBJECTS, OPTIONS, Endpoint, source_for
+from devtools.graphsim.groups import group_route
 from devtools.graphsim.mail import send_mail
 from devtools.graphsim.responses import Ids, dumps, graph_error, graph_json
 from devtools.graphsim.simulate import disturb
@@ -117,6 +119,8 @@ def _rows(
             {
                 p: tenant.sign_in_activity(u)
                 if p == "signInActivity"
+                else views.immutable_id(u)
+                if p == "onPremisesImmutableId"
                 else u.get(p, [] if p == "businessPhones" else None)
                 for p in props
             }
@@ -185,12 +189,16 @@ def serve_get(
     state: SimState, tenant: Tenant, token: AccessToken, path: str, query: str, request: Request
 ) -> bytes:
     endpoint = COLLECTIONS.get(path) or OBJECTS.get(path)
-    if endpoint is None:
+    group = group_route(path, query) if endpoint is None else None
+    if group is not None:
+        endpoint, source, options = group.endpoint, group.source, group.options
+    elif endpoint is None:
         segment = path.strip("/").split("/")[-1] or "v1.0"
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
-    options = _options(path, query)
-    select_value = options.get("$select")
-    source = source_for(path, select_value.split(",") if select_value else None)
+    else:
+        options = _options(path, query)
+        select_value = options.get("$select")
+        source = source_for(path, select_value.split(",") if select_value else None)
     needs = [source.permission]
     if path == "/users" and source.permission != "User.Read.All":
         needs.append("User.Read.All")  # signInActivity needs both

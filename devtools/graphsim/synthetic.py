@@ -10,14 +10,16 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from core.collect.sources import EXCHANGE_SOURCES, GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID
+from core.collect.sources import EXCHANGE_SOURCES, GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID, ROLE_GROUP_SOURCES
 from devtools.graphsim import mailflow, policies, settings
 from devtools.graphsim.catalog import GRAPH_APP_ROLE, SERVICE_PLAN, SKU
 from devtools.graphsim.people import PeopleBuilder, TenantSpec
 from devtools.graphsim.policies import Json, Posture
 
 SCHEMA = 1
-DEFAULT_PERMISSIONS = sorted({s.permission for s in GRAPH_SOURCES} | {s.permission for s in EXCHANGE_SOURCES})
+DEFAULT_PERMISSIONS = sorted(
+    {s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES)} | {s.permission for s in EXCHANGE_SOURCES}
+)
 
 # (name, secrets as (started days ago, valid days), certificates likewise, Graph app permissions)
 _AppPlan = tuple[str, list[tuple[int, int]], list[tuple[int, int]], list[str]]
@@ -225,6 +227,7 @@ class TenantBuilder(PeopleBuilder):
             for a in assignments
             if a["roleDefinitionId"] == assignments[0]["roleDefinitionId"]
         ]
+        role_groups = self.role_groups(users, assignments)
         exclusion_group: Json = {
             "id": self.new_id(),
             "displayName": "CA exclusion - service accounts",
@@ -279,7 +282,7 @@ class TenantBuilder(PeopleBuilder):
             "domains": domains,
             "subscribedSkus": self.subscribed_skus(len(members)),
             "users": users,
-            "groups": [exclusion_group],
+            "groups": [exclusion_group, *role_groups],
             "servicePrincipals": sps,
             "graphServicePrincipalId": graph_sp_id,
             "roleAssignments": assignments,
