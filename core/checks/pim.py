@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.checks.conditional_access import emergency_access_accounts
-from core.checks.helpers import capped, check, folded, metadata, plural, shown, steps, users_by_id
+from core.checks.helpers import capped, check, folded, folded_all, metadata, plural, shown, steps, users_by_id
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, passed
 from core.checks.roles import Holder, principal_kind, tenant_wide
 from core.checks.well_known import ENTRA_P2, HIGHLY_PRIVILEGED_ROLES, TENANT_TAKEOVER_ROLES
@@ -24,12 +24,12 @@ PIM_DOCS = (
 )
 
 
-def _emergency_accounts(snapshot: TenantSnapshot) -> set[str]:
+def _emergency_accounts(snapshot: TenantSnapshot) -> frozenset[str]:
     """Emergency-access accounts, recognised as the users excluded from every enabled all-users
     Conditional Access policy (read only when that source was collected)."""
     if not snapshot.has("conditional_access_policies"):
-        return set()
-    return emergency_access_accounts(snapshot.get("conditional_access_policies") or [])
+        return frozenset()
+    return folded_all(emergency_access_accounts(snapshot.get("conditional_access_policies") or []))
 
 
 def _is_permanent_active(schedule: Mapping[str, Any]) -> bool:
@@ -87,7 +87,7 @@ def no_permanent_active_assignments(snapshot: TenantSnapshot) -> Outcome:
         if kind == "group":
             groups += 1
             continue
-        if schedule.get("principalId") in emergency:
+        if folded(schedule.get("principalId")) in emergency:
             accepted += 1
             continue
         holder = Holder(schedule.get("principalId") or "", kind, schedule.get("principal") or {})

@@ -126,3 +126,16 @@ def test_role_names_are_found_for_upper_case_template_ids() -> None:
     from core.checks.well_known import role_name
 
     assert role_name(GLOBAL_ADMINISTRATOR.upper()) == "Global Administrator"
+
+
+def test_an_emergency_account_is_recognised_whatever_the_case_of_its_id() -> None:
+    from tests.unit.checks.support import BREAK_GLASS
+    from tests.unit.checks.test_privileged import permanent_global_admin
+
+    def shout(data: dict[str, Any]) -> None:
+        permanent_global_admin(data, BREAK_GLASS)
+        data["role_assignment_schedules"][-1]["principalId"] = BREAK_GLASS.upper()
+
+    outcome = run(privileged.no_permanent_active_assignments, mutated(shout))
+    assert outcome.status is Status.PASS
+    assert "1 emergency-access assignment accepted" in outcome.summary
