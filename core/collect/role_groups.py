@@ -57,15 +57,18 @@ async def read_role_groups(
 ) -> None:
     """Fill `snapshot` with each source's per-group data, or its failure."""
     groups = role_holding_groups(snapshot)
-    for source in sources:
+
+    async def fill(source: GraphSource) -> None:
         skip = _skip_reason(snapshot, source)
         if skip is not None:
             snapshot.failures[source.name] = skip
-            continue
+            return
         try:
             snapshot.data[source.name] = await _read_each(source, groups, read, limiter)
         except _GroupFailed as exc:
             snapshot.failures[source.name] = exc.failure
+
+    await asyncio.gather(*(fill(source) for source in sources))
 
 
 class _GroupFailed(Exception):
