@@ -15,6 +15,7 @@ from core.collect.sources import (
     EXCHANGE_SOURCES,
     GRAPH_SOURCES,
     MICROSOFT_GRAPH_APP_ID,
+    ROLE_GROUP_SOURCES,
     ExchangeSource,
     GraphSource,
 )
@@ -29,6 +30,7 @@ APP_ROLE_IDS: dict[str, str] = {
     "Domain.Read.All": "dbb9058a-0e50-45d7-ae91-66909b5d4664",
     "Organization.Read.All": "498476ce-e0fe-48b0-b801-37ba7e2685c6",
     "Policy.Read.All": "246dd0d5-5bd0-4def-940b-0421030a5b68",
+    "PrivilegedEligibilitySchedule.Read.AzureADGroup": "edb419d6-7edc-42a3-9345-509bfdf5d87c",
     "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
     "SecurityEvents.Read.All": "bf394140-e372-4bf9-a898-299cfc7564e5",
     "SharePointTenantSettings.Read.All": "83d4163d-a2d8-4d3b-9695-4ae3ca98f888",
@@ -59,7 +61,7 @@ def scanner_permissions() -> list[AppPermission]:
     for check in CATALOGUE:
         for permission in check.metadata.permissions:
             needed.setdefault(permission, []).append(check.metadata.id)
-    sources: list[GraphSource | ExchangeSource] = [*GRAPH_SOURCES, *EXCHANGE_SOURCES]
+    sources: list[GraphSource | ExchangeSource] = [*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *EXCHANGE_SOURCES]
     for source in sources:
         needed.setdefault(source.permission, []).append(f"source {source.name}")
     return [

@@ -19,6 +19,7 @@ from typing import Any
 from core.checks.helpers import (
     capped,
     check,
+    folded,
     is_false,
     is_true,
     iso,
@@ -39,7 +40,10 @@ APPS = "applications"
 GRANTS = "graph_app_role_grants"
 SECRET_MAX_DAYS = 365
 CERTIFICATE_MAX_DAYS = 3 * 365
-USER_CONSENT_PREFIX = "ManagePermissionGrantsForSelf."
+# Graph documents the values as `managePermissionGrantsForSelf.{id}` (defaultUserRolePermissions,
+# learn.microsoft.com/graph/api/resources/defaultuserrolepermissions); a value written by another tool
+# may differ in case, so the prefix is matched folded.
+USER_CONSENT_PREFIX = "managepermissiongrantsforself."
 CONSENT_DOCS = "https://learn.microsoft.com/en-us/entra/identity/enterprise-apps/configure-user-consent"
 CREDENTIAL_DOCS = (
     "https://learn.microsoft.com/en-us/entra/identity-platform/security-best-practices-for-app-registration"
@@ -74,7 +78,7 @@ def _user_permissions(snapshot: TenantSnapshot) -> Mapping[str, Any]:
 )
 def user_consent_restricted(snapshot: TenantSnapshot) -> Outcome:
     assigned = [str(p) for p in _user_permissions(snapshot).get("permissionGrantPoliciesAssigned") or []]
-    self_consent = [p for p in assigned if p.startswith(USER_CONSENT_PREFIX)]
+    self_consent = [p for p in assigned if folded(p).startswith(USER_CONSENT_PREFIX)]
     if not self_consent:
         return passed("Users cannot consent to applications on their own.")
     return failed(
@@ -154,11 +158,12 @@ def _grants(snapshot: TenantSnapshot, permissions: Mapping[str, str]) -> list[di
         {
             "principalDisplayName": grant.get("principalDisplayName"),
             "principalId": grant.get("principalId"),
-            "permission": permissions[grant["appRoleId"]],
+            "permission": permissions[folded(grant["appRoleId"])],
             "grantedDateTime": grant.get("createdDateTime"),
         }
         for grant in snapshot.get(GRANTS) or []
-        if grant.get("appRoleId") in permissions and grant.get("principalType") == "ServicePrincipal"
+        if folded(grant.get("appRoleId")) in permissions
+        and folded(grant.get("principalType")) == "serviceprincipal"
     ]
     found.sort(key=lambda entry: (str(entry["principalDisplayName"]), entry["permission"]))
     return found

@@ -5,11 +5,11 @@ is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Shapes: GET /policies/authenticationMethodsPolicy (`policyMigrationState`,
 `authenticationMethodConfigurations[]` with `id` and `state`; Microsoft Authenticator's
-`featureSettings.displayAppInformationRequiredState` / `displayLocationInformationRequiredState`, each
-`{state, includeTarget: {id, targetType}}`) and GET /reports/authenticationMethods/userRegistrationDetails
-(`userPrincipalName`, `userType`, `isAdmin`, `isMfaCapable`,
-`isSystemPreferredAuthenticationMethodEnabled`). Registration checks also read `users`, when collected,
-to leave out disabled accounts; the summary says whether that filter was applied.
+`isSoftwareOathEnabled` and `featureSettings.displayAppInformationRequiredState` /
+`displayLocationInformationRequiredState`, each `{state, includeTarget: {id, targetType}}`) and
+GET /reports/authenticationMethods/userRegistrationDetails (`userPrincipalName`, `userType`, `isAdmin`,
+`isMfaCapable`, `isSystemPreferredAuthenticationMethodEnabled`). Registration checks also read `users`,
+when collected, to leave out disabled accounts; the summary says whether that filter was applied.
 """
 
 from __future__ import annotations
@@ -17,14 +17,30 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from core.checks.helpers import capped, check, is_false, is_true, metadata, plural, shown, steps, users_by_id
-from core.checks.model import Outcome, Severity, TenantSnapshot, failed, manual, not_applicable, passed
+from core.checks.helpers import (
+    capped,
+    check,
+    folded,
+    is_false,
+    is_true,
+    metadata,
+    plural,
+    shown,
+    steps,
+    users_by_id,
+)
+from core.checks.model import Outcome, Severity, TenantSnapshot, error, failed, manual, passed
 from core.checks.well_known import ENTRA_P1
 
 CATEGORY = "Authentication methods"
 POLICY = "authentication_methods_policy"
 REGISTRATION = "user_registration_details"
-WEAK_METHODS = {"Sms": "SMS", "Voice": "Voice call", "Email": "Email OTP"}
+WEAK_METHODS = {"sms": "SMS", "voice": "Voice call", "email": "Email OTP"}  # folded configuration ids
+# Documents isSoftwareOathEnabled: whether users may sign in with the one-time codes the Authenticator
+# app generates.
+AUTHENTICATOR_DOCS = (
+    "https://learn.microsoft.com/graph/api/resources/microsoftauthenticatorauthenticationmethodconfiguration"
+)
 METHODS_DOCS = (
     "https://learn.microsoft.com/en-us/entra/identity/authentication/concept-authentication-methods-manage"
 )
@@ -33,7 +49,7 @@ METHODS_DOCS = (
 def _configurations(snapshot: TenantSnapshot) -> dict[str, Mapping[str, Any]]:
     policy = snapshot.get(POLICY) or {}
     return {
-        str(c.get("id")): c for c in policy.get("authenticationMethodConfigurations") or [] if c.get("id")
+        folded(c.get("id")): c for c in policy.get("authenticationMethodConfigurations") or [] if c.get("id")
     }
 
 
@@ -60,7 +76,11 @@ def _configurations(snapshot: TenantSnapshot) -> dict[str, Mapping[str, Any]]:
 def weak_methods_disabled(snapshot: TenantSnapshot) -> Outcome:
     configurations = _configurations(snapshot)
     enabled = [
-        {"method": label, "id": method_id, "state": configurations[method_id].get("state")}
+        {
+            "method": label,
+            "id": configurations[method_id].get("id"),
+            "state": configurations[method_id].get("state"),
+        }
         for method_id, label in WEAK_METHODS.items()
         if method_id in configurations and configurations[method_id].get("state") == "enabled"
     ]
@@ -73,19 +93,21 @@ def weak_methods_disabled(snapshot: TenantSnapshot) -> Outcome:
 @check(
     metadata(
         id="auth.authenticator_context_shown",
-        title="Microsoft Authenticator shows application name and location in notifications",
+        title="Microsoft Authenticator shows sign-in context and does not offer OTP codes",
         category=CATEGORY,
         severity=Severity.MEDIUM,
         sources=(POLICY,),
         rationale=(
             "MFA-fatigue attacks rely on users approving prompts they did not start. Number matching is "
             "now always on; showing the requesting application and sign-in location must be explicitly "
-            "enabled for all users ('Microsoft managed' does not count). Not applicable when "
-            "Authenticator is disabled."
+            "enabled for all users ('Microsoft managed' does not count). The one-time codes the app can "
+            "also show carry no context at all and can be phished like any code, so they must be off "
+            "(isSoftwareOathEnabled false). Met without further settings when Authenticator is disabled."
         ),
         remediation=steps(
             "Entra admin center > Entra ID > Authentication methods > Policies > Microsoft Authenticator.",
             "Open the Configure tab.",
+            "Set 'Allow use of Microsoft Authenticator OTP' to No.",
             "Set 'Show application name in push and passwordless notifications' to Enabled, "
             "target All users.",
             "Set 'Show geographic location in push and passwordless notifications' to Enabled, "
@@ -94,23 +116,36 @@ def weak_methods_disabled(snapshot: TenantSnapshot) -> Outcome:
         ),
         references=(
             "https://learn.microsoft.com/en-us/entra/identity/authentication/how-to-mfa-additional-context",
+            AUTHENTICATOR_DOCS,
         ),
     )
 )
 def authenticator_context_shown(snapshot: TenantSnapshot) -> Outcome:
-    authenticator = _configurations(snapshot).get("MicrosoftAuthenticator")
-    if not authenticator or authenticator.get("state") != "enabled":
-        return not_applicable("Microsoft Authenticator is not enabled in the authentication methods policy.")
-    features = authenticator.get("featureSettings") or {}
+    authenticator = _configurations(snapshot).get("microsoftauthenticator")
+    if authenticator is None:
+        return error("The authentication methods policy has no Microsoft Authenticator configuration.")
+    if authenticator.get("state") != "enabled":
+        return passed("Microsoft Authenticator is disabled, so it shows no prompts and no one-time codes.")
+    gaps = _context_gaps(authenticator.get("featureSettings") or {})
+    # SCuBA MS.AAD.3.3v2 (ScubaGear AADConfig.rego) requires the OTP switch to be false, not merely
+    # unset, so a missing value is a gap as well.
+    if authenticator.get("isSoftwareOathEnabled") is not False:
+        gaps.append({"setting": "isSoftwareOathEnabled", "value": authenticator.get("isSoftwareOathEnabled")})
+    if not gaps:
+        return passed(
+            "Authenticator shows application name and location to all users and offers no OTP codes."
+        )
+    return failed(f"{plural(len(gaps), 'Authenticator setting')} weaker than required.", gaps)
+
+
+def _context_gaps(features: Mapping[str, Any]) -> list[dict[str, Any]]:
     gaps = []
     for setting in ("displayAppInformationRequiredState", "displayLocationInformationRequiredState"):
         feature = features.get(setting) or {}
         target = (feature.get("includeTarget") or {}).get("id")
-        if feature.get("state") != "enabled" or target != "all_users":
+        if feature.get("state") != "enabled" or folded(target) != "all_users":
             gaps.append({"setting": setting, "state": feature.get("state"), "includeTarget": target})
-    if not gaps:
-        return passed("Authenticator shows application name and location to all users.")
-    return failed(f"{plural(len(gaps), 'Authenticator context setting')} not enabled for all users.", gaps)
+    return gaps
 
 
 @check(
@@ -157,7 +192,9 @@ def _registrations(
     if not snapshot.has("users"):
         return records, " (users list unavailable, so disabled accounts may be included)"
     directory = users_by_id(snapshot)
-    enabled = [r for r in records if not is_false(directory.get(r.get("id") or "", {}).get("accountEnabled"))]
+    enabled = [
+        r for r in records if not is_false(directory.get(folded(r.get("id")), {}).get("accountEnabled"))
+    ]
     return enabled, ""
 
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from core.checks.helpers import (
     capped,
     check,
+    folded,
     is_false,
     iso,
     metadata,
@@ -61,9 +62,9 @@ COLLAB_DOCS = "https://learn.microsoft.com/en-us/entra/external-id/external-coll
 )
 def access_restricted(snapshot: TenantSnapshot) -> Outcome:
     role = (snapshot.get(AUTHZ) or {}).get("guestUserRoleId")
-    if role in (GUEST_LIMITED, GUEST_RESTRICTED):
-        return passed(f"Guest users have {GUEST_ROLE_NAMES[role]} to directory objects.")
-    described = GUEST_ROLE_NAMES.get(role or "", f"an unrecognised role ({role})")
+    if folded(role) in (GUEST_LIMITED, GUEST_RESTRICTED):
+        return passed(f"Guest users have {GUEST_ROLE_NAMES[folded(role)]} to directory objects.")
+    described = GUEST_ROLE_NAMES.get(folded(role), f"an unrecognised role ({role})")
     return failed(f"Guest users have {described} to directory objects.", [{"guestUserRoleId": role}])
 
 
@@ -107,7 +108,8 @@ def invites_restricted(snapshot: TenantSnapshot) -> Outcome:
         rationale=(
             "Guests keep their access to Teams, sites and files long after the project ends; nobody in "
             "this organisation controls their password or notices their sign-ins. Enabled guests with "
-            f"no sign-in for {INACTIVE_DAYS} days (or never signed in and invited longer ago) are listed."
+            f"no successful sign-in for {INACTIVE_DAYS} days (or never signed in and invited longer ago) "
+            "are listed; failed attempts do not count as activity."
         ),
         remediation=steps(
             "Entra admin center > Entra ID > Users > All users, filter User type = Guest and add the "

@@ -13,13 +13,13 @@ from typing import Any
 
 from core.checks.licensing import SUBSCRIBED_SKUS, holds_plan
 from core.checks.model import Check, CheckMetadata, Evaluate, Evidence, Severity, TenantSnapshot
-from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES, GRAPH_SOURCES
+from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES, GRAPH_SOURCES, ROLE_GROUP_SOURCES
 
 # Reports stay readable and findings stay small in Cosmos; the summary always carries the full count.
 EVIDENCE_LIMIT = 100
 
 _PERMISSION_BY_SOURCE: dict[str, str | None] = {
-    **{s.name: s.permission for s in GRAPH_SOURCES},
+    **{s.name: s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES)},
     **{s.name: s.permission for s in EXCHANGE_SOURCES},
     DNS_SOURCE: None,
 }
@@ -141,6 +141,18 @@ def is_false(value: Any) -> bool:
     return value is False
 
 
+def folded(value: object) -> str:
+    """An identifier in the form every comparison uses. Directory ids are GUIDs, which are
+    case-insensitive, and Graph does not promise the case of names either: the documentation spells
+    grant policy ids `managePermissionGrantsForSelf.{id}` while older tenants and tools show
+    `ManagePermissionGrantsForSelf.{id}`. Comparing folded values keeps a verdict from turning on case."""
+    return str(value).lower() if value is not None else ""
+
+
+def folded_all(values: Iterable[object]) -> frozenset[str]:
+    return frozenset(folded(value) for value in values if value is not None)
+
+
 def has_service_plan(snapshot: TenantSnapshot, plan: str) -> bool | None:
     """Whether an active subscription includes `plan`; None when subscriptions were not collected."""
     if not snapshot.has(SUBSCRIBED_SKUS):
@@ -149,7 +161,8 @@ def has_service_plan(snapshot: TenantSnapshot, plan: str) -> bool | None:
 
 
 def users_by_id(snapshot: TenantSnapshot) -> dict[str, Mapping[str, Any]]:
-    return {user["id"]: user for user in snapshot.get("users") or [] if user.get("id")}
+    """Users keyed by their folded id: look them up with `folded(some_id)`."""
+    return {folded(user["id"]): user for user in snapshot.get("users") or [] if user.get("id")}
 
 
 def user_ref(user: Mapping[str, Any]) -> dict[str, Any]:

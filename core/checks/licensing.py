@@ -30,9 +30,10 @@ SATISFIED_BY: dict[str, frozenset[str]] = {P1: frozenset({P1, P2})}
 
 
 def active_plans(skus: Iterable[Mapping[str, Any]]) -> frozenset[str]:
-    """Service plan names provisioned in an active subscription."""
+    """Service plan names provisioned in an active subscription, upper-cased: Graph's spelling of
+    a plan name is compared without regard to case, like every id."""
     return frozenset(
-        str(plan.get("servicePlanName"))
+        str(plan.get("servicePlanName")).upper()
         for sku in skus
         if isinstance(sku, Mapping) and sku.get("capabilityStatus") in ACTIVE_SKU_STATES
         for plan in sku.get("servicePlans") or []
@@ -41,4 +42,5 @@ def active_plans(skus: Iterable[Mapping[str, Any]]) -> frozenset[str]:
 
 
 def holds_plan(skus: Iterable[Mapping[str, Any]], plan: str) -> bool:
-    return bool(active_plans(skus) & SATISFIED_BY.get(plan, frozenset({plan})))
+    wanted = SATISFIED_BY.get(plan.upper(), frozenset({plan.upper()}))
+    return bool(active_plans(skus) & {p.upper() for p in wanted})

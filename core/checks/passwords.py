@@ -3,8 +3,9 @@
 Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
 is data in core/frameworks/*.json (see docs/frameworks.md).
 
-Shapes: /domains (`id`, `isVerified`, `authenticationType`, `passwordValidityPeriodInDays`, where
-2147483647 means never and an unset value means 90 days); /groupSettings objects (`templateId`,
+Shapes: /domains (`id`, `isVerified`, `isRoot`, `authenticationType`, `passwordValidityPeriodInDays`,
+where 2147483647 means never; how unset values and subdomains resolve is in `password_expiry`);
+/organization (`createdDateTime`); /groupSettings objects (`templateId`,
 `values[{name, value}]`, values are strings); users' `passwordPolicies` (e.g. "DisablePasswordExpiration,
 DisableStrongPassword").
 """
@@ -17,6 +18,7 @@ from typing import Any
 from core.checks.helpers import (
     capped,
     check,
+    folded,
     has_service_plan,
     is_true,
     metadata,
@@ -25,12 +27,12 @@ from core.checks.helpers import (
     steps,
     user_ref,
 )
-from core.checks.model import Outcome, Severity, TenantSnapshot, failed, not_applicable, passed
-from core.checks.well_known import ENTRA_P1, PASSWORD_NEVER_EXPIRES, PASSWORD_RULE_SETTINGS_TEMPLATE
+from core.checks.model import Outcome, Severity, TenantSnapshot, error, failed, manual, not_applicable, passed
+from core.checks.password_expiry import ExpiryUnknown, default_note, effective_expiry
+from core.checks.well_known import ENTRA_P1, PASSWORD_RULE_SETTINGS_TEMPLATE
 
 CATEGORY = "Passwords"
 SETTINGS = "directory_settings"
-DEFAULT_VALIDITY_DAYS = 90
 DEFAULT_LOCKOUT_THRESHOLD = 10
 PROTECTION_DOCS = "https://learn.microsoft.com/en-us/entra/identity/authentication/concept-password-ban-bad"
 
@@ -38,7 +40,7 @@ PROTECTION_DOCS = "https://learn.microsoft.com/en-us/entra/identity/authenticati
 def password_rule_values(snapshot: TenantSnapshot) -> dict[str, str] | None:
     """The 'Password Rule Settings' values, or None when the tenant never customised them."""
     for setting in snapshot.get(SETTINGS) or []:
-        if setting.get("templateId") == PASSWORD_RULE_SETTINGS_TEMPLATE:
+        if folded(setting.get("templateId")) == PASSWORD_RULE_SETTINGS_TEMPLATE:
             return {str(v.get("name")): str(v.get("value") or "") for v in setting.get("values") or []}
     return None
 
@@ -54,38 +56,42 @@ def password_rule_values(snapshot: TenantSnapshot) -> dict[str, str] | None:
             "Forced periodic changes push users to predictable patterns (Spring2025!) and add no "
             "protection against phishing; NIST, Microsoft and CISA all advise against expiry when MFA "
             "and banned-password checks are in place. Applies to verified cloud-managed domains; "
-            "federated domains follow the on-premises policy."
+            "federated domains follow the on-premises policy, subdomains follow their root domain, and "
+            "an unset value follows the tenant's default (90 days for tenants created before 2021, "
+            "never for newer ones), read from the organization's creation date."
         ),
         remediation=steps(
             "Microsoft 365 admin center > Settings > Org settings > Security & privacy > Password "
             "expiration policy.",
             "Tick 'Set passwords to never expire (recommended)' and Save.",
-            "Or per domain: Update-MgDomain -DomainId <domain> -PasswordValidityPeriodInDays 2147483647.",
+            "Or per root domain: Update-MgDomain -DomainId <domain> -PasswordValidityPeriodInDays "
+            "2147483647 (subdomains follow their root domain).",
         ),
         references=(
             "https://learn.microsoft.com/en-us/microsoft-365/admin/manage/set-password-expiration-policy",
+            "https://learn.microsoft.com/en-us/entra/identity/authentication/concept-sspr-policy",
         ),
     )
 )
 def never_expire(snapshot: TenantSnapshot) -> Outcome:
+    domains = list(snapshot.get("domains") or [])
     managed = [
         d
-        for d in snapshot.get("domains") or []
-        if is_true(d.get("isVerified")) and str(d.get("authenticationType") or "Managed").lower() == "managed"
+        for d in domains
+        if is_true(d.get("isVerified")) and folded(d.get("authenticationType") or "Managed") == "managed"
     ]
     if not managed:
-        return not_applicable("No verified cloud-managed domains: password expiry is governed on-premises.")
-    expiring = [
-        {"domain": d.get("id"), "passwordValidityPeriodInDays": d.get("passwordValidityPeriodInDays")}
-        for d in managed
-        if d.get("passwordValidityPeriodInDays") != PASSWORD_NEVER_EXPIRES
-    ]
+        return manual("No verified cloud-managed domain: password expiry is set by the federation provider.")
+    try:
+        expiring = [e for e in effective_expiry(snapshot, managed, domains) if e.days is not None]
+        note = default_note(snapshot, expiring)
+    except ExpiryUnknown as exc:
+        return error(f"Password expiry cannot be determined: {exc}.")
     if not expiring:
         return passed(f"Passwords never expire on all {plural(len(managed), 'managed domain')}.")
     return failed(
-        f"Passwords expire on {plural(len(expiring), 'managed domain')} "
-        f"(unset means {DEFAULT_VALIDITY_DAYS} days).",
-        capped(expiring),
+        f"Passwords expire on {plural(len(expiring), 'managed domain')}{note}.",
+        capped([e.evidence() for e in expiring]),
     )
 
 

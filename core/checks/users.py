@@ -3,10 +3,14 @@
 Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
 is data in core/frameworks/*.json (see docs/frameworks.md).
 
-Inactivity is measured from `snapshot.collected_at`, never the wall clock. The most recent of
-`lastSignInDateTime`, `lastNonInteractiveSignInDateTime` and `lastSuccessfulSignInDateTime` counts as
-the last sign-in; an account that never signed in is inactive once it is older than the threshold
-(`createdDateTime` from the `users` source). Disabled accounts are ignored.
+Inactivity is measured from `snapshot.collected_at`, never the wall clock, and from the last
+*successful* sign-in. `lastSignInDateTime` and `lastNonInteractiveSignInDateTime` record attempts,
+failed ones included, so a dormant account under password spray would look active by them;
+`lastSuccessfulSignInDateTime` records only sign-ins that worked (signInActivity resource type,
+learn.microsoft.com/graph/api/resources/signinactivity). That property exists only since December 2023
+and was not backfilled, so where it is empty the later of the other two stands in for it. An account
+that never signed in is inactive once it is older than the threshold (`createdDateTime` from the
+`users` source). Disabled accounts are ignored.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from core.checks.helpers import (
     capped,
     check,
+    folded,
     is_false,
     iso,
     metadata,
@@ -33,17 +38,22 @@ from core.checks.well_known import ENTRA_P1
 
 CATEGORY = "Identity"
 INACTIVE_DAYS = 90
-SIGN_IN_FIELDS = ("lastSignInDateTime", "lastNonInteractiveSignInDateTime", "lastSuccessfulSignInDateTime")
+SUCCESSFUL = "lastSuccessfulSignInDateTime"
+ATTEMPTS = ("lastSignInDateTime", "lastNonInteractiveSignInDateTime")  # failed attempts count here too
 SIGN_IN_DOCS = (
     "https://learn.microsoft.com/en-us/entra/identity/monitoring-health/howto-manage-inactive-user-accounts"
 )
 
 
-def last_sign_in(record: Mapping[str, Any]) -> datetime | None:
+def last_sign_in(record: Mapping[str, Any]) -> tuple[datetime | None, str | None]:
+    """The last successful sign-in and the field it was read from; the latest attempt only where
+    Graph has no successful one on record (before December 2023, nothing was backfilled)."""
     activity = record.get("signInActivity") or {}
-    moments = [parse_time(activity.get(field)) for field in SIGN_IN_FIELDS]
-    known = [moment for moment in moments if moment]
-    return max(known) if known else None
+    successful = parse_time(activity.get(SUCCESSFUL))
+    if successful:
+        return successful, SUCCESSFUL
+    attempts = [(moment, field) for field in ATTEMPTS if (moment := parse_time(activity.get(field)))]
+    return max(attempts) if attempts else (None, None)
 
 
 def inactive_accounts(snapshot: TenantSnapshot, user_type: str) -> tuple[list[dict[str, Any]], int]:
@@ -59,8 +69,8 @@ def inactive_accounts(snapshot: TenantSnapshot, user_type: str) -> tuple[list[di
         ):
             continue
         considered += 1
-        user = directory.get(record.get("id") or "", {})
-        last = last_sign_in(record)
+        user = directory.get(folded(record.get("id")), {})
+        last, field = last_sign_in(record)
         created = parse_time(user.get("createdDateTime"))
         reference = last or created
         if reference is None or reference >= cutoff:
@@ -69,11 +79,12 @@ def inactive_accounts(snapshot: TenantSnapshot, user_type: str) -> tuple[list[di
             {
                 "userPrincipalName": user.get("userPrincipalName"),
                 "id": record.get("id"),
-                "lastSignInDateTime": iso(last),
+                "lastSignIn": iso(last),
+                "lastSignInFrom": field,
                 "createdDateTime": iso(created),
             }
         )
-    stale.sort(key=lambda entry: entry["lastSignInDateTime"] or "")
+    stale.sort(key=lambda entry: entry["lastSignIn"] or "")
     return stale, considered
 
 
@@ -86,8 +97,9 @@ def inactive_accounts(snapshot: TenantSnapshot, user_type: str) -> tuple[list[di
         sources=("user_sign_ins", "users"),
         rationale=(
             "Dormant accounts belong to leavers or forgotten test and service identities; nobody notices "
-            "when an attacker signs in to them. Enabled member accounts with no sign-in (interactive or "
-            f"not) for {INACTIVE_DAYS} days, or never signed in and older than that, are listed."
+            "when an attacker signs in to them. Enabled member accounts with no successful sign-in "
+            f"(interactive or not) for {INACTIVE_DAYS} days, or never signed in and older than that, are "
+            "listed. Failed attempts, such as a password spray, do not make an account active."
         ),
         remediation=steps(
             "Entra admin center > Entra ID > Users > All users: add the 'Last sign-in' columns and review "

@@ -107,7 +107,8 @@ TENANT_TAKEOVER_ROLES: frozenset[str] = frozenset(
 
 
 def role_name(role_id: str | None) -> str:
-    return ROLE_NAMES.get(role_id or "", role_id or "unknown role")
+    # Template ids are GUIDs, compared without regard to case (the names are keyed lower-case).
+    return ROLE_NAMES.get((role_id or "").lower(), role_id or "unknown role")
 
 
 # --- Microsoft Graph application permissions (appRoleId on the Graph service principal) -----------------

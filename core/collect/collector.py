@@ -1,4 +1,5 @@
-"""Collect one tenant: every source once, the independent ones concurrently."""
+"""Collect one tenant: every source once, the independent ones concurrently; DNS after the domain
+list, and the members of role-holding groups after the role assignments."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from core.collect.dns_records import DnsUnavailable, collect_dns, custom_domains
 from core.collect.exchange import read_exchange_source
 from core.collect.failures import SourceError, exchange_token_failure
 from core.collect.readers import read_graph_source
-from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES, GRAPH_SOURCES
+from core.collect.role_groups import ROLE_SOURCES, read_role_groups
+from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES, GRAPH_SOURCES, ROLE_GROUP_SOURCES
 from core.settings import Settings
 
 
@@ -51,9 +53,7 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
         except SourceError as exc:
             snapshot.failures[name] = exc.failure
         except ClientAuthenticationError as exc:
-            raise TenantUnreachable(
-                connection.tenant_id, entra_error_code(str(exc)), str(exc).splitlines()[0][:300]
-            ) from exc
+            raise _unreachable(connection.tenant_id, exc) from exc
 
     def graph(source: Any) -> Callable[[], Awaitable[Any]]:
         return lambda: read_graph_source(connection.graph, connection.graph_base_url, source)
@@ -78,19 +78,36 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
         except DnsUnavailable as exc:
             snapshot.failures[DNS_SOURCE] = SourceFailure("unavailable", f"DNS lookup failed: {exc}")
 
-    tasks = [fetch(s.name, graph(s)) for s in GRAPH_SOURCES if s.name != "domains"]
+    async def role_groups_after_roles() -> None:
+        # Groups that hold roles are known only once the role assignments are read.
+        await asyncio.gather(*(fetch(s.name, graph(s)) for s in GRAPH_SOURCES if s.name in ROLE_SOURCES))
+        try:
+            await read_role_groups(snapshot, ROLE_GROUP_SOURCES, lambda s: graph(s)(), limiter)
+        except ClientAuthenticationError as exc:
+            raise _unreachable(connection.tenant_id, exc) from exc
+
+    chained = {"domains", *ROLE_SOURCES}
+    tasks = [fetch(s.name, graph(s)) for s in GRAPH_SOURCES if s.name not in chained]
     tasks += [fetch(s.name, exchange(s)) for s in EXCHANGE_SOURCES if s.name not in snapshot.failures]
-    tasks.append(dns_after_domains())
+    tasks += [dns_after_domains(), role_groups_after_roles()]
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
             raise result
+    _stop_if_identity_gone(snapshot)
+    snapshot.settle_licences()  # so the scan records why a licence refusal was or was not believed
+    return snapshot
+
+
+def _unreachable(tenant_id: str, exc: ClientAuthenticationError) -> TenantUnreachable:
+    return TenantUnreachable(tenant_id, entra_error_code(str(exc)), str(exc).splitlines()[0][:300])
+
+
+def _stop_if_identity_gone(snapshot: TenantSnapshot) -> None:
     gone = sorted(name for name, failure in snapshot.failures.items() if failure.code == IDENTITY_GONE_CODE)
     if gone:
         raise TenantUnreachable(
-            connection.tenant_id,
+            snapshot.tenant_id,
             IDENTITY_GONE_CODE,
             f"the app's identity disappeared from the tenant during the scan ({', '.join(gone)})",
         )
-    snapshot.settle_licences()  # so the scan records why a licence refusal was or was not believed
-    return snapshot

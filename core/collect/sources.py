@@ -55,15 +55,19 @@ class ExchangeSource:
     permission: str = "Exchange.ManageAsApp"
 
 
+# onPremisesImmutableId as well as onPremisesSyncEnabled: an account once synchronised keeps the anchor
+# to its on-premises twin after sync stops (when onPremisesSyncEnabled turns false), and ScubaGear
+# judges "cloud-only" by it (AADConfig.rego, MS.AAD.7.3v1).
 USER_FIELDS = (
     "id,displayName,userPrincipalName,mail,accountEnabled,userType,onPremisesSyncEnabled,"
-    "createdDateTime,passwordPolicies,lastPasswordChangeDateTime,externalUserState"
+    "onPremisesImmutableId,createdDateTime,passwordPolicies,lastPasswordChangeDateTime,externalUserState"
 )
 
 GRAPH_SOURCES: tuple[GraphSource, ...] = (
+    # createdDateTime decides what an unset password expiry means (core.checks.password_expiry).
     GraphSource(
         "organization",
-        "/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled",
+        "/organization?$select=id,displayName,verifiedDomains,onPremisesSyncEnabled,createdDateTime",
         "collection",
         "Organization.Read.All",
     ),
@@ -75,10 +79,12 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
     ),
     GraphSource("domains", "/domains", "collection", "Domain.Read.All"),
     GraphSource("users", f"/users?$select={USER_FIELDS}&$top=999", "collection", "User.Read.All"),
-    # Graph caps pages that select signInActivity at 120 users, and needs Entra ID P1 for it.
+    # Pages that select signInActivity hold at most 500 users (List users, learn.microsoft.com/graph/
+    # api/user-list; raised from 120 in microsoftgraph/microsoft-graph-docs-contrib#9591), and a larger
+    # $top is refused rather than trimmed (microsoftgraph/msgraph-sdk-powershell#1898). Needs Entra ID P1.
     GraphSource(
         "user_sign_ins",
-        "/users?$select=id,userType,accountEnabled,signInActivity&$top=120",
+        "/users?$select=id,userType,accountEnabled,signInActivity&$top=500",
         "collection",
         "AuditLog.Read.All",
         P1,
@@ -172,6 +178,33 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
     ),
 )
 
+# Read once per group that holds a directory role (in role_assignments or role_eligibility_schedules),
+# after those are read: `{group}` is the group's id, and each source's data is a mapping from group id
+# to the collection read for it.
+GROUP_PLACEHOLDER = "{group}"
+ROLE_GROUP_SOURCES: tuple[GraphSource, ...] = (
+    # Every member, nested ones included, each with its @odata.type. GroupMember.Read.All is the least
+    # permission; Directory.Read.All, which the scanner already holds, is accepted as well (List group
+    # transitive members, learn.microsoft.com/graph/api/group-list-transitivemembers), so existing
+    # customers need not consent again.
+    GraphSource(
+        "role_group_members", "/groups/{group}/transitiveMembers", "collection", "Directory.Read.All"
+    ),
+    # PIM for Groups: who is eligible to become a member. Readable app-only with
+    # PrivilegedEligibilitySchedule.Read.AzureADGroup, and only per group: the request must filter on
+    # groupId or principalId (List eligibilityScheduleInstances, learn.microsoft.com/graph/api/
+    # privilegedaccessgroup-list-eligibilityscheduleinstances). Active PIM assignments need no read of
+    # their own: an active member is a member, so transitiveMembers lists them. Needs Entra ID P2.
+    GraphSource(
+        "role_group_eligibility",
+        "/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"
+        "?$filter=groupId eq '{group}'",
+        "collection",
+        "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+        P2,
+    ),
+)
+
 EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("exo_transport_config", "Get-TransportConfig"),
     ExchangeSource("exo_cas_mailboxes", "Get-CASMailbox", {"ResultSize": "Unlimited"}),
@@ -191,7 +224,9 @@ EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
 DNS_SOURCE = "dns"
 
 ALL_SOURCE_NAMES: frozenset[str] = frozenset(
-    [s.name for s in GRAPH_SOURCES] + [s.name for s in EXCHANGE_SOURCES] + [DNS_SOURCE]
+    [s.name for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES)]
+    + [s.name for s in EXCHANGE_SOURCES]
+    + [DNS_SOURCE]
 )
 
 

@@ -57,6 +57,7 @@ GRAPH_APP_ROLE = {
     "Policy.Read.All": "246dd0d5-5bd0-4def-940b-0421030a5b68",
     "AuditLog.Read.All": "b0afded3-3588-46d8-8b3d-9842eff778da",
     "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
+    "PrivilegedEligibilitySchedule.Read.AzureADGroup": "edb419d6-7edc-42a3-9345-509bfdf5d87c",
     "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
     "Application.Read.All": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
     "Application.ReadWrite.All": "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",

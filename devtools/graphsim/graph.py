@@ -12,9 +12,11 @@ from urllib.parse import parse_qsl, unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
+from devtools.graphsim import views
 from devtools.graphsim.catalog import GRAPH_RESOURCE
 from devtools.graphsim.graph_access import GraphError, authenticate, check_access, check_licence
 from devtools.graphsim.graph_endpoints import BY_VERSION, OPTIONS, Endpoint, source_for
+from devtools.graphsim.groups import group_route
 from devtools.graphsim.mail import send_mail
 from devtools.graphsim.responses import Ids, dumps, graph_error, graph_json
 from devtools.graphsim.simulate import disturb
@@ -55,6 +57,33 @@ def _select(endpoint: Endpoint, value: str | None, items: list[Any]) -> list[str
     return (["id"] if "id" not in props else []) + props
 
 
+# Users with signInActivity come 500 to a page at most ("List users", learn.microsoft.com/graph/api/
+# user-list; the limit went from 120 to 500 in microsoftgraph/microsoft-graph-docs-contrib#9591).
+SIGN_IN_PAGE_MAX = 500
+
+
+class RawAnswer(Exception):
+    """A refusal whose body is not Graph's usual error object."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(str(body))
+        self.status, self.body = status, body
+
+
+def _sign_in_page_too_large() -> RawAnswer:
+    # A larger $top is refused, not trimmed, and the refusal comes from the reporting service behind
+    # signInActivity: a 400 whose body is an OData string value, as quoted (for the earlier limit of
+    # 120) in microsoftgraph/msgraph-sdk-powershell#1898.
+    return RawAnswer(
+        400,
+        {
+            "@odata.context": "http://reportingservice.activedirectory.windowsazure.com/auditLogs/"
+            "$metadata#Edm.String",
+            "value": f"Cannot query data for more than {SIGN_IN_PAGE_MAX} users at a time.",
+        },
+    )
+
+
 def _page_size(endpoint: Endpoint, top: str | None, select: list[str] | None) -> int | None:
     size = endpoint.default_page
     if top is not None:
@@ -65,8 +94,8 @@ def _page_size(endpoint: Endpoint, top: str | None, select: list[str] | None) ->
                 f"Invalid page size specified: '{top}'. Must be between 1 and {endpoint.max_page} inclusive.",
             )
         size = int(top)
-    if size and select and "signInActivity" in select:
-        size = min(size, 120)  # Graph caps pages that carry signInActivity at 120 users
+    if size and select and "signInActivity" in select and size > SIGN_IN_PAGE_MAX:
+        raise _sign_in_page_too_large()
     return size
 
 
@@ -95,6 +124,8 @@ def _rows(
             {
                 p: tenant.sign_in_activity(u)
                 if p == "signInActivity"
+                else views.immutable_id(u)
+                if p == "onPremisesImmutableId"
                 else u.get(p, [] if p == "businessPhones" else None)
                 for p in props
             }
@@ -171,12 +202,16 @@ def serve_get(
     version = _version(request)
     collections, objects = BY_VERSION[version]
     endpoint = collections.get(path) or objects.get(path)
-    if endpoint is None:
+    group = group_route(path, query) if endpoint is None and version == "v1.0" else None
+    if group is not None:
+        endpoint, source, options = group.endpoint, group.source, group.options
+    elif endpoint is None:
         segment = path.strip("/").split("/")[-1] or version
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
-    options = _options(path, query)
-    select_value = options.get("$select")
-    source = source_for(path, select_value.split(",") if select_value else None)
+    else:
+        options = _options(path, query)
+        select_value = options.get("$select")
+        source = source_for(path, select_value.split(",") if select_value else None)
     needs = [source.permission]
     if path == "/users" and source.permission != "User.Read.All":
         needs.append("User.Read.All")  # signInActivity needs both
@@ -251,3 +286,5 @@ async def _answer(
         return graph_json(serve_get(state, tenant, token, path, query, request), ids)
     except GraphError as exc:
         return graph_error(exc.status, exc.code, exc.message, ids)
+    except RawAnswer as exc:
+        return graph_json(dumps(exc.body), ids, exc.status)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from devtools.graphsim.catalog import GLOBAL_ADMIN, ROLE
 from devtools.graphsim.policies import POSTURES, Json, PolicyContext, Posture
+from devtools.graphsim.views import stable_id
 
 AS_OF = "2026-11-01T00:00:00Z"
 _FIRST = (  # noqa: SIM905 - a list of names reads best as one string
@@ -288,6 +289,7 @@ class PeopleBuilder:
             )
             self._register_mfa(user)
             users.append(user)
+        self._spray_one_dormant(users[n_ga + n_eligible :])
         forwards = {"weak": 2, "mixed": 1, "strong": 0}[posture]
         for user in [
             u for u in users if u["mailbox"] and u["mailbox"]["RecipientTypeDetails"] == "UserMailbox"
@@ -297,6 +299,73 @@ class PeopleBuilder:
                 ForwardingSmtpAddress=f"smtp:{local}@mailbox.example", DeliverToMailboxAndForward=True
             )
         return users, assignments, break_glass
+
+    def _spray_one_dormant(self, people: list[Json]) -> None:
+        """Below strong posture, one dormant member is under password spray: failed interactive
+        attempts keep lastSignInDateTime recent, while lastSuccessfulSignInDateTime, which only
+        successful sign-ins move, stays months old (signInActivity resource type,
+        learn.microsoft.com/graph/api/resources/signinactivity). Chosen without the random generator,
+        so every other generated value stays as it was."""
+        if self.spec.posture == "strong":
+            return
+        cutoff = self.ago(95)
+        for user in people:
+            activity = user.get("signInActivity") or {}
+            last_success = activity.get("lastSuccessfulSignInDateTime")
+            if (
+                user["userType"] == "Member"
+                and user["accountEnabled"]
+                and last_success
+                and last_success < cutoff
+            ):
+                activity["lastSignInDateTime"] = self.ago(0.3)
+                return
+
+    def role_groups(self, users: list[Json], assignments: list[Json]) -> list[Json]:
+        """Role-assignable groups holding a role (they need Entra ID P1, so none below mixed posture):
+        a mixed tenant's helpdesk team, active members; a strong tenant's Exchange operators, one
+        cloud-only admin account eligible through PIM for Groups (P2). Ids and members are picked
+        without the random generator, so every other generated value stays as it was."""
+        posture = self.spec.posture
+        if posture == "weak":
+            return []
+        holders = {a["principalId"] for a in assignments}
+        if posture == "mixed":
+            name, role = "Helpdesk operators", ROLE["Helpdesk Administrator"]
+            members = [
+                u["id"]
+                for u in users
+                if u["userType"] == "Member"
+                and u["accountEnabled"]
+                and u["mailbox"]
+                and u["id"] not in holders
+            ][:2]
+            eligible: list[str] = []
+        else:
+            name, role = "PIM - Exchange operators", ROLE["Exchange Administrator"]
+            members = []
+            eligible = [u["id"] for u in users if ".adm@" in u["userPrincipalName"]][-1:]
+        group_id = stable_id(self.tid, "role-group", name)
+        group = {
+            "id": group_id,
+            "displayName": name,
+            "isAssignableToRole": True,
+            "members": members,
+            "eligibleMembers": eligible,
+            "eligibleSince": self.ago(200),
+        }
+        assignment = {
+            "id": stable_id(self.tid, "role-group-assignment", name),
+            "principalId": group_id,
+            "principalType": "group",
+            "roleDefinitionId": role,
+            "directoryScopeId": "/",
+            "kind": "active",
+            "startDateTime": self.ago(300),
+            "endDateTime": None,
+        }
+        assignments.append(assignment)
+        return [group]
 
     def _assignment(self, principal: str, role: str, kind: str, principal_type: str = "user") -> Json:
         return {

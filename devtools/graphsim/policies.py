@@ -244,9 +244,11 @@ def conditional_access_policies(ctx: PolicyContext) -> list[Json]:
 
 def authorization_policy(ctx: PolicyContext) -> Json:
     weak, strong = ctx.posture == "weak", ctx.posture == "strong"
+    # Graph spells grant policy ids with a lower-case m: "managePermissionGrantsForSelf.{id}"
+    # (defaultUserRolePermissions, learn.microsoft.com/graph/api/resources/defaultuserrolepermissions).
     grants = {
-        "weak": ["ManagePermissionGrantsForSelf.microsoft-user-default-legacy"],
-        "mixed": ["ManagePermissionGrantsForSelf.microsoft-user-default-low"],
+        "weak": ["managePermissionGrantsForSelf.microsoft-user-default-legacy"],
+        "mixed": ["managePermissionGrantsForSelf.microsoft-user-default-low"],
         "strong": [],
     }[ctx.posture]
     return {

@@ -69,7 +69,10 @@ def authentication_methods_policy(ctx: PolicyContext) -> Json:
                 "microsoftAuthenticator",
                 "MicrosoftAuthenticator",
                 on,
-                isSoftwareOathEnabled=False,
+                # Whether the app's own one-time codes may be used (microsoftAuthenticator
+                # AuthenticationMethodConfiguration, learn.microsoft.com/graph/api/resources/
+                # microsoftauthenticatorauthenticationmethodconfiguration): left on below strong.
+                isSoftwareOathEnabled=not strong,
                 featureSettings={
                     "numberMatchingRequiredState": _feature("enabled"),
                     "displayAppInformationRequiredState": _feature(app_info),

@@ -10,14 +10,16 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from core.collect.sources import EXCHANGE_SOURCES, GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID
+from core.collect.sources import EXCHANGE_SOURCES, GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID, ROLE_GROUP_SOURCES
 from devtools.graphsim import mailflow, policies, settings
 from devtools.graphsim.catalog import GRAPH_APP_ROLE, SERVICE_PLAN, SKU
 from devtools.graphsim.people import PeopleBuilder, TenantSpec
 from devtools.graphsim.policies import Json, Posture
 
 SCHEMA = 1
-DEFAULT_PERMISSIONS = sorted({s.permission for s in GRAPH_SOURCES} | {s.permission for s in EXCHANGE_SOURCES})
+DEFAULT_PERMISSIONS = sorted(
+    {s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES)} | {s.permission for s in EXCHANGE_SOURCES}
+)
 
 # (name, secrets as (started days ago, valid days), certificates likewise, Graph app permissions)
 _AppPlan = tuple[str, list[tuple[int, int]], list[tuple[int, int]], list[str]]
@@ -179,7 +181,10 @@ class TenantBuilder(PeopleBuilder):
 
     def domains(self) -> tuple[list[Json], list[Json]]:
         """`domains` objects and the organization's `verifiedDomains`."""
-        validity = 90 if self.spec.posture == "weak" else 2147483647
+        # A strong (recent) tenant shows the unset value Graph returns for a tenant created since 2021,
+        # whose passwords then never expire (learn.microsoft.com/entra/identity/authentication/
+        # concept-sspr-policy, "Password expiry duration"); older ones carry explicit values.
+        validity = {"weak": 90, "mixed": 2147483647, "strong": None}[self.spec.posture]
         default = self.custom_domains[0] if self.custom_domains else self.initial
         names = [(self.initial, True), *((d, True) for d in self.custom_domains)]
         names += [(d, False) for d in self.spec.unverified_domains]
@@ -222,6 +227,7 @@ class TenantBuilder(PeopleBuilder):
             for a in assignments
             if a["roleDefinitionId"] == assignments[0]["roleDefinitionId"]
         ]
+        role_groups = self.role_groups(users, assignments)
         exclusion_group: Json = {
             "id": self.new_id(),
             "displayName": "CA exclusion - service accounts",
@@ -260,7 +266,7 @@ class TenantBuilder(PeopleBuilder):
                 "verifiedDomains": verified,
                 "onPremisesSyncEnabled": True if self.synced else None,
                 "onPremisesLastSyncDateTime": self.ago(0.02) if self.synced else None,
-                "createdDateTime": self.ago(2400),
+                "createdDateTime": self.ago(1100 if spec.posture == "strong" else 2400),
                 "countryLetterCode": "US",
                 "city": "Seattle",
                 "state": "WA",
@@ -276,7 +282,7 @@ class TenantBuilder(PeopleBuilder):
             "domains": domains,
             "subscribedSkus": self.subscribed_skus(len(members)),
             "users": users,
-            "groups": [exclusion_group],
+            "groups": [exclusion_group, *role_groups],
             "servicePrincipals": sps,
             "graphServicePrincipalId": graph_sp_id,
             "roleAssignments": assignments,

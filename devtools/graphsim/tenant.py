@@ -57,6 +57,7 @@ _USER_PROPS = (
     "accountEnabled",
     "userType",
     "onPremisesSyncEnabled",
+    "onPremisesImmutableId",
     "createdDateTime",
     "passwordPolicies",
     "lastPasswordChangeDateTime",
@@ -251,6 +252,31 @@ class Tenant:
             for a in self._assignments
             if a.get("kind") == "eligible"
         ]
+
+    # -- role-assignable groups ------------------------------------------------------------------
+
+    @cached_property
+    def groups_by_id(self) -> dict[str, Json]:
+        return {g["id"].lower(): g for g in self.data.get("groups", [])}
+
+    def group_members(self, group_id: str) -> list[Json] | None:
+        """A group's members as directoryObjects (role-assignable groups cannot nest, so the direct
+        members are all of them), or None when there is no such group."""
+        group = self.groups_by_id.get(group_id.lower())
+        if group is None:
+            return None
+        return [
+            views.member_view(self.principals[m]) for m in group.get("members", []) if m in self.principals
+        ]
+
+    def group_eligibility(self, field: str, value: str) -> list[Json]:
+        """PIM for Groups eligibility instances whose groupId or principalId is `value`."""
+        rows = [
+            views.group_eligibility_instance(group, principal_id)
+            for group in self.data.get("groups", [])
+            for principal_id in group.get("eligibleMembers", [])
+        ]
+        return [row for row in rows if str(row[field]).lower() == value.lower()]
 
     def graph_app_role_grants(self, permissions: frozenset[str]) -> list[Json]:
         """The fixture's grants plus the scanner app's own, as currently granted."""

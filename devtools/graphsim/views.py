@@ -5,6 +5,7 @@ Pure functions of the fixture data; `Tenant` calls each once and keeps the resul
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -56,6 +57,53 @@ def sign_in_view(user: Json) -> Json | None:
         view[f"{name}DateTime"] = when
         view[f"{name}RequestId"] = _derived_guid(user["id"], n) if when else None
     return view
+
+
+def immutable_id(user: Json) -> str | None:
+    """onPremisesImmutableId: the anchor to the on-premises account, base64 of its objectGUID (user
+    resource type, learn.microsoft.com/graph/api/resources/user). Synchronised users get one derived
+    from their id; a fixture may set it explicitly, as for an account whose sync has stopped."""
+    if "onPremisesImmutableId" in user:
+        return user["onPremisesImmutableId"]
+    if user.get("onPremisesSyncEnabled") is not True:
+        return None
+    return base64.b64encode(uuid.UUID(_derived_guid(user["id"], 5)).bytes_le).decode()
+
+
+# What a directoryObject collection shows of each member besides its @odata.type and id: a user's
+# default properties, a service principal's identity (List group transitive members,
+# learn.microsoft.com/graph/api/group-list-transitivemembers, returns directoryObjects with @odata.type).
+_MEMBER_PROPS = {
+    "user": (
+        "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
+        "officeLocation", "preferredLanguage", "surname", "userPrincipalName",
+    ),
+    "servicePrincipal": ("accountEnabled", "appDisplayName", "appId", "displayName", "servicePrincipalType"),
+}  # fmt: skip
+
+
+def member_view(principal: Json) -> Json:
+    kind = str(principal["@odata.type"]).rsplit(".", 1)[-1]
+    view: Json = {"@odata.type": principal["@odata.type"], "id": principal["id"]}
+    for prop in _MEMBER_PROPS.get(kind, ("displayName",)):
+        view[prop] = principal.get(prop, [] if prop == "businessPhones" else None)
+    return view
+
+
+def group_eligibility_instance(group: Json, principal_id: str) -> Json:
+    """A privilegedAccessGroupEligibilityScheduleInstance: membership the principal may activate
+    (List eligibilityScheduleInstances, learn.microsoft.com/graph/api/
+    privilegedaccessgroup-list-eligibilityscheduleinstances, shows these fields)."""
+    return {
+        "id": f"{group['id']}_member_{principal_id}",
+        "startDateTime": group.get("eligibleSince"),
+        "endDateTime": None,
+        "accessId": "member",
+        "principalId": principal_id,
+        "groupId": group["id"],
+        "memberType": "Direct",
+        "eligibilityScheduleId": f"{group['id']}_member_{_derived_guid(principal_id, 6)}",
+    }
 
 
 def registration_details(data: Json, admin_ids: frozenset[str]) -> list[Json]:

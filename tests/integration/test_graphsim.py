@@ -296,14 +296,25 @@ def test_select_is_honoured(http: httpx.Client, sim: GraphSimulator) -> None:
     assert skus == [{"id": skus[0]["id"], "skuPartNumber": "O365_BUSINESS_PREMIUM"}]
 
 
-def test_sign_in_activity_pages_hold_at_most_120_users(
+def test_sign_in_activity_pages_hold_at_most_500_users_and_a_larger_top_is_refused(
     http: httpx.Client, sim: GraphSimulator, big_tenant: str
 ) -> None:
-    pages = read_all(http, sim, big_tenant, SIGN_INS.path.replace("$top=120", "$top=999"))
-    assert [len(p.json()["value"]) for p in pages] == [120] * 12 + [60]
+    pages = read_all(http, sim, big_tenant, SIGN_INS.path)
+    assert "$top=500" in SIGN_INS.path
+    assert [len(p.json()["value"]) for p in pages] == [500, 500, 500]
     user = pages[0].json()["value"][0]
     assert set(user) == {"id", "userType", "accountEnabled", "signInActivity"}
     assert pages[0].json()["@odata.context"].endswith("#users(id,userType,accountEnabled,signInActivity)")
+    refused = get(http, sim, big_tenant, SIGN_INS.path.replace("$top=500", "$top=501"))
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "@odata.context": "http://reportingservice.activedirectory.windowsazure.com/auditLogs/$metadata#Edm.String",
+        "value": "Cannot query data for more than 500 users at a time.",
+    }
+    assert [
+        len(p.json()["value"])
+        for p in read_all(http, sim, big_tenant, SIGN_INS.path.replace("&$top=500", ""))
+    ] == [100] * 15
 
 
 def test_graph_error_bodies(http: httpx.Client, sim: GraphSimulator) -> None:

@@ -9,7 +9,7 @@ import pytest
 from core.checks import guests, passwords
 from core.checks.model import Status
 from core.checks.well_known import GUEST_LIMITED, GUEST_SAME_AS_MEMBERS
-from tests.unit.checks.support import by_id, mutated, run, values
+from tests.unit.checks.support import FORBIDDEN, by_id, mutated, run, values
 
 AUTHZ = "authorization_policy"
 
@@ -48,7 +48,8 @@ def test_inactive_guests_are_listed_with_their_last_sign_in() -> None:
         {
             "userPrincipalName": "dan_fabrikam.com#EXT#@contoso.onmicrosoft.com",
             "id": "u-guest1",
-            "lastSignInDateTime": "2026-05-02T10:00:00Z",
+            "lastSignIn": "2026-05-02T10:00:00Z",
+            "lastSignInFrom": "lastSuccessfulSignInDateTime",
             "createdDateTime": "2025-03-01T12:00:00Z",
         },
     )
@@ -101,24 +102,106 @@ def test_email_verified_join_disabled_fails_when_self_service_join_is_on() -> No
 
 def test_never_expire_lists_managed_domains_with_expiry_and_ignores_federated_ones() -> None:
     def expiring(data: dict[str, Any]) -> None:
-        by_id(data["domains"], "news.contoso.com")["passwordValidityPeriodInDays"] = None
+        by_id(data["domains"], "contoso.onmicrosoft.com")["passwordValidityPeriodInDays"] = 60
         fed = by_id(data["domains"], "contoso.onmicrosoft.com")
         data["domains"].append(
-            dict(fed, id="corp.contoso.com", authenticationType="Federated", passwordValidityPeriodInDays=60)
+            dict(fed, id="corp.example", authenticationType="Federated", passwordValidityPeriodInDays=30)
         )
 
     outcome = run(passwords.never_expire, mutated(expiring))
     assert outcome.status is Status.FAIL
-    assert outcome.evidence == ({"domain": "news.contoso.com", "passwordValidityPeriodInDays": None},)
-    assert "unset means 90 days" in outcome.summary
+    assert outcome.summary == "Passwords expire on 1 managed domain."
+    assert outcome.evidence == ({"domain": "contoso.onmicrosoft.com", "passwordValidityPeriodInDays": 60},)
 
 
-def test_never_expire_is_not_applicable_when_every_domain_is_federated() -> None:
+def unset(data: dict[str, Any], domain: str) -> None:
+    by_id(data["domains"], domain)["passwordValidityPeriodInDays"] = None
+
+
+def created(data: dict[str, Any], when: str | None) -> None:
+    data["organization"][0]["createdDateTime"] = when
+
+
+def test_an_unset_expiry_means_90_days_in_a_tenant_created_before_2021() -> None:
+    data = mutated(lambda d: (unset(d, "contoso.com"), created(d, "2020-12-31T23:00:00Z")))
+    outcome = run(passwords.never_expire, data)
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence == (
+        {"domain": "contoso.com", "passwordValidityPeriodInDays": 90, "tenantDefault": True},
+    )
+    assert "tenant created 2020-12-31T23:00:00Z" in outcome.summary
+
+
+def test_an_unset_expiry_means_never_in_a_tenant_created_since_2021() -> None:
+    def new_tenant(data: dict[str, Any]) -> None:
+        for domain in data["domains"]:
+            domain["passwordValidityPeriodInDays"] = None
+        created(data, "2021-01-01T00:00:00Z")
+
+    outcome = run(passwords.never_expire, mutated(new_tenant))
+    assert outcome.status is Status.PASS
+    assert outcome.summary == "Passwords never expire on all 3 managed domains."
+
+
+def subdomain(data: dict[str, Any], name: str, **fields: Any) -> None:
+    base = by_id(data["domains"], "contoso.com")
+    data["domains"].append(
+        dict(base, id=name, isRoot=False, isDefault=False, passwordValidityPeriodInDays=None, **fields)
+    )
+
+
+def test_subdomains_follow_their_root_domain_not_the_unset_value_graph_shows() -> None:
+    # contoso.com never expires; Graph shows its subdomain's own value as unset.
+    data = mutated(lambda d: subdomain(d, "eu.contoso.com"))
+    assert run(passwords.never_expire, data).status is Status.PASS
+
+
+def test_a_subdomain_of_an_expiring_root_is_listed_with_the_root_it_inherits_from() -> None:
+    def expiring_root(data: dict[str, Any]) -> None:
+        by_id(data["domains"], "contoso.com")["passwordValidityPeriodInDays"] = 180
+        subdomain(data, "eu.contoso.com")
+        subdomain(data, "ops.news.contoso.com")  # closest root: news.contoso.com, which never expires
+
+    outcome = run(passwords.never_expire, mutated(expiring_root))
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence == (
+        {"domain": "contoso.com", "passwordValidityPeriodInDays": 180},
+        {"domain": "eu.contoso.com", "passwordValidityPeriodInDays": 180, "inheritedFrom": "contoso.com"},
+    )
+
+
+def test_never_expire_is_an_error_when_the_tenant_age_is_needed_but_unreadable() -> None:
+    data = mutated(lambda d: unset(d, "contoso.com"))
+    outcome = run(passwords.never_expire, data, organization=FORBIDDEN)
+    assert outcome.status is Status.ERROR
+    assert "could not read organization" in outcome.summary
+    no_date = mutated(lambda d: (unset(d, "contoso.com"), created(d, None)))
+    outcome = run(passwords.never_expire, no_date)
+    assert outcome.status is Status.ERROR
+    assert "createdDateTime was not returned" in outcome.summary
+
+
+def test_never_expire_needs_no_tenant_age_when_every_value_is_set() -> None:
+    assert run(passwords.never_expire, organization=FORBIDDEN).status is Status.PASS
+
+
+def test_never_expire_is_an_error_for_a_subdomain_whose_root_was_not_returned() -> None:
+    data = mutated(lambda d: subdomain(d, "eu.fabrikam.com"))
+    outcome = run(passwords.never_expire, data)
+    assert outcome.status is Status.ERROR
+    assert "no root domain found for the subdomain eu.fabrikam.com" in outcome.summary
+
+
+def test_never_expire_is_an_error_when_domains_are_unreadable() -> None:
+    assert run(passwords.never_expire, domains=FORBIDDEN).status is Status.ERROR
+
+
+def test_never_expire_is_manual_when_every_domain_is_federated() -> None:
     def federate(data: dict[str, Any]) -> None:
         for domain in data["domains"]:
             domain["authenticationType"] = "Federated"
 
-    assert run(passwords.never_expire, mutated(federate)).status is Status.NOT_APPLICABLE
+    assert run(passwords.never_expire, mutated(federate)).status is Status.MANUAL
 
 
 def rules(data: dict[str, Any]) -> dict[str, Any]:

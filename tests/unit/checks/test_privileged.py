@@ -68,15 +68,6 @@ def test_global_admin_count_fails_with_a_single_admin_and_notes_missing_pim_data
     )
 
 
-def test_global_admin_count_is_manual_when_a_group_holds_the_role() -> None:
-    outcome = run(
-        privileged.global_admin_count,
-        mutated(lambda d: assign(d, GLOBAL_ADMINISTRATOR, "g-tier0", kind="group")),
-    )
-    assert outcome.status is Status.MANUAL
-    assert "g-tier0" in values(outcome.evidence, "id")
-
-
 def test_admins_cloud_only_lists_synchronised_admins_but_ignores_scoped_roles() -> None:
     outcome = run(privileged.admins_cloud_only, mutated(lambda d: assign(d, USER_ADMINISTRATOR, "u-bob")))
     assert outcome.status is Status.FAIL

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from core.checks import auth_methods, users
 from core.checks.model import Status
-from tests.unit.checks.support import by_id, mutated, run, values
+from tests.unit.checks.support import FORBIDDEN, NOT_LICENSED, by_id, mutated, run, values
 
 SIGN_INS = "user_sign_ins"
 REGISTRATION = "user_registration_details"
@@ -33,16 +35,62 @@ def test_inactive_users_lists_stale_and_never_used_members_but_not_disabled_ones
         {
             "userPrincipalName": "bob@contoso.com",
             "id": "u-bob",
-            "lastSignInDateTime": None,
+            "lastSignIn": None,
+            "lastSignInFrom": None,
             "createdDateTime": "2025-01-10T00:00:00Z",
         },
         {
             "userPrincipalName": "carol@contoso.com",
             "id": "u-carol",
-            "lastSignInDateTime": "2026-07-01T08:00:00Z",
+            "lastSignIn": "2026-07-01T08:00:00Z",
+            "lastSignInFrom": "lastSuccessfulSignInDateTime",
             "createdDateTime": "2024-02-01T09:00:00Z",
         },
     )
+
+
+def test_inactive_users_sees_through_a_password_spray_on_a_dormant_account() -> None:
+    # Failed attempts move lastSignInDateTime and lastNonInteractiveSignInDateTime; only the last
+    # successful sign-in says whether anybody really used the account.
+    def sprayed(data: dict[str, Any]) -> None:
+        by_id(data[SIGN_INS], "u-carol")["signInActivity"].update(
+            lastSignInDateTime="2026-10-31T23:00:00Z",
+            lastNonInteractiveSignInDateTime="2026-10-30T23:00:00Z",
+            lastSuccessfulSignInDateTime="2026-03-01T08:00:00Z",
+        )
+
+    outcome = run(users.inactive_users, mutated(sprayed))
+    assert outcome.status is Status.FAIL
+    assert values(outcome.evidence, "id") == ["u-carol"]
+    assert values(outcome.evidence, "lastSignIn") == ["2026-03-01T08:00:00Z"]
+    assert values(outcome.evidence, "lastSignInFrom") == ["lastSuccessfulSignInDateTime"]
+
+
+def test_inactive_users_falls_back_to_attempts_only_where_no_successful_sign_in_is_recorded() -> None:
+    # lastSuccessfulSignInDateTime exists since December 2023 and was not backfilled.
+    def not_backfilled(data: dict[str, Any]) -> None:
+        by_id(data[SIGN_INS], "u-carol")["signInActivity"].update(
+            lastSignInDateTime="2026-01-01T08:00:00Z",
+            lastNonInteractiveSignInDateTime="2026-10-15T08:00:00Z",
+            lastSuccessfulSignInDateTime=None,
+        )
+        by_id(data[SIGN_INS], "u-bob")["signInActivity"].update(
+            lastSignInDateTime="2026-02-01T08:00:00Z",
+            lastNonInteractiveSignInDateTime="2026-01-01T08:00:00Z",
+            lastSuccessfulSignInDateTime=None,
+        )
+
+    outcome = run(users.inactive_users, mutated(not_backfilled))
+    assert outcome.status is Status.FAIL
+    assert values(outcome.evidence, "id") == ["u-bob"]
+    assert values(outcome.evidence, "lastSignInFrom") == ["lastSignInDateTime"]
+
+
+@pytest.mark.parametrize(
+    ("failure", "status"), [(FORBIDDEN, Status.ERROR), (NOT_LICENSED, Status.NOT_APPLICABLE)]
+)
+def test_inactive_users_is_never_judged_without_sign_in_activity(failure: Any, status: Status) -> None:
+    assert run(users.inactive_users, user_sign_ins=failure).status is status
 
 
 def test_inactive_users_spares_new_accounts_that_never_signed_in() -> None:
@@ -103,12 +151,51 @@ def test_authenticator_context_shown_fails_for_microsoft_managed_or_partial_targ
     )
 
 
-def test_authenticator_context_shown_is_not_applicable_when_authenticator_is_off() -> None:
+def test_authenticator_context_shown_passes_when_authenticator_is_off() -> None:
+    # Disabled, the app shows no prompt and no code, so SCuBA's requirement is met (ScubaGear reports
+    # it as met too); a licence is not what is missing, so this is not "not applicable".
     outcome = run(
         auth_methods.authenticator_context_shown,
-        mutated(lambda d: method(d, "MicrosoftAuthenticator").update(state="disabled")),
+        mutated(
+            lambda d: method(d, "MicrosoftAuthenticator").update(state="disabled", isSoftwareOathEnabled=True)
+        ),
     )
-    assert outcome.status is Status.NOT_APPLICABLE
+    assert outcome.status is Status.PASS
+    assert "disabled" in outcome.summary
+
+
+@pytest.mark.parametrize("otp", [True, None])
+def test_authenticator_context_shown_fails_when_authenticator_otp_codes_are_allowed_or_unreported(
+    otp: bool | None,
+) -> None:
+    outcome = run(
+        auth_methods.authenticator_context_shown,
+        mutated(lambda d: method(d, "MicrosoftAuthenticator").update(isSoftwareOathEnabled=otp)),
+    )
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence == ({"setting": "isSoftwareOathEnabled", "value": otp},)
+
+
+def test_authenticator_context_shown_passes_with_context_for_all_and_otp_off() -> None:
+    outcome = run(auth_methods.authenticator_context_shown)
+    assert outcome.status is Status.PASS
+    assert "no OTP codes" in outcome.summary
+
+
+def test_authenticator_context_shown_is_an_error_when_the_policy_lacks_authenticator() -> None:
+    def remove(data: dict[str, Any]) -> None:
+        configurations = data["authentication_methods_policy"]["authenticationMethodConfigurations"]
+        configurations.remove(method(data, "MicrosoftAuthenticator"))
+
+    outcome = run(auth_methods.authenticator_context_shown, mutated(remove))
+    assert outcome.status is Status.ERROR
+    assert "no Microsoft Authenticator configuration" in outcome.summary
+
+
+def test_authenticator_context_shown_is_an_error_when_the_policy_is_unreadable() -> None:
+    outcome = run(auth_methods.authenticator_context_shown, authentication_methods_policy=FORBIDDEN)
+    assert outcome.status is Status.ERROR
+    assert "Policy.Read.All" in outcome.summary
 
 
 def test_methods_migration_complete_fails_in_progress_and_is_manual_when_unreported() -> None:
