@@ -125,6 +125,10 @@ SKU: dict[str, tuple[str, tuple[str, ...]]] = {
         "05e9a617-0261-4cee-bb44-138d3ef5d965",
         (P1, "MFA_PREMIUM", "EXCHANGE_S_ENTERPRISE", "SHAREPOINTENTERPRISE", "TEAMS1", "INTUNE_A"),
     ),
+    "EMSPREMIUM": (  # Enterprise Mobility + Security E5: P1 and P2, no Exchange, SharePoint or Teams
+        "b05e124f-c7cc-45a0-a6aa-8cf78c946968",
+        (P1, P2, "MFA_PREMIUM", "INTUNE_A"),
+    ),
     "SPE_E5": (  # Microsoft 365 E5: P1 and P2
         "06ebc4ee-1bb5-47dd-8120-11324bc54e06",
         (

@@ -15,6 +15,11 @@ change of posture is a reviewed change here, not a hand edit of thousands of JSO
   baseline (phishing-resistant MFA for administrators, risk policies, device code flow blocked),
   PIM eligible assignments, two cloud-only break-glass Global Administrators, DMARC p=reject, DKIM
   on, SMTP AUTH off, no forwarding, auditing on.
+- Tailwind Traders: looks well secured and is not (devtools/graphsim/traps.py). 60 users on
+  Enterprise Mobility + Security E5 (P2) with mail on another provider, so no Exchange Online; the
+  strong baseline undone by a role exclusion, a guest exclusion, a custom strength a password meets,
+  a beta-only policy, Global Administrators through a group of a guest and a synced account, and a
+  dormant account under password spray.
 - ScanPosture Operations: the provider's own tenant (where the app is registered); its app grant
   includes Mail.Send, so the product can send reports from reports@scanposture.example.
 """
@@ -28,6 +33,7 @@ from devtools.graphsim.admin import PROVIDER_FIXTURE, TENANTS_DIR
 from devtools.graphsim.catalog import PROVIDER_TENANT_ID
 from devtools.graphsim.people import TenantSpec
 from devtools.graphsim.synthetic import DEFAULT_PERMISSIONS, build_tenant
+from devtools.graphsim.traps import set_traps
 
 SPECS: dict[str, TenantSpec] = {
     "contoso-dental": TenantSpec(
@@ -72,6 +78,20 @@ SPECS: dict[str, TenantSpec] = {
         partner_domain="counsel-partner.example",
         description="Well secured: P2, full CA baseline, PIM, break-glass GAs, DMARC p=reject, DKIM on.",
     ),
+    "tailwind-traders": TenantSpec(
+        n_users=60,
+        seed=55,
+        posture="strong",
+        tenant_id="7a3c9e21-4b6d-4f80-a2c5-9d1e3f5b7c04",
+        display_name="Tailwind Traders",
+        slug="tailwindtraders",
+        custom_domains=["tailwind-traders.example"],
+        sku="EMSPREMIUM",
+        global_admins=2,
+        eligible_admins=2,
+        partner_domain="freight-partner.example",
+        description="Looks strong, is not: exclusions, a weak strength, admins through a group, no Exchange.",
+    ),
     "scanposture-operations": TenantSpec(
         n_users=6,
         seed=44,
@@ -105,6 +125,7 @@ def _provider_mailbox(fixture: dict[str, Any]) -> None:
 def build_all() -> dict[str, dict[str, Any]]:
     fixtures = {name: build_tenant(spec) for name, spec in SPECS.items()}
     _provider_mailbox(fixtures["scanposture-operations"])
+    set_traps(fixtures["tailwind-traders"])
     return fixtures
 
 

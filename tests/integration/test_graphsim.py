@@ -159,9 +159,9 @@ def test_every_source_has_an_endpoint() -> None:
     assert unserved_sources() == []
 
 
-def test_demo_tenants_are_the_three_customers(sim: GraphSimulator) -> None:
+def test_demo_tenants_are_the_four_customers(sim: GraphSimulator) -> None:
     names = {t["displayName"]: t for t in sim.demo_tenants()}
-    assert set(names) == {"Contoso Dental", "Northwind Logistics", "Fabrikam Legal"}
+    assert set(names) == {"Contoso Dental", "Northwind Logistics", "Fabrikam Legal", "Tailwind Traders"}
     assert names["Contoso Dental"] == {
         "id": CONTOSO,
         "displayName": "Contoso Dental",

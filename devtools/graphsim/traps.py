@@ -1,0 +1,161 @@
+"""Tailwind Traders: a tenant that looks well secured and is not, built to catch every way a scanner
+that trusts its own assumptions would call it safe.
+
+It starts from the strong posture (full Conditional Access baseline, PIM, break-glass accounts) and
+then adds what real tenants do and what issue #16 found the scanner missing:
+
+- mail lives elsewhere: Enterprise Mobility + Security E5 (Entra ID P2) and SharePoint Online
+  (Plan 2), but no Exchange Online, so Entra refuses an Exchange token with AADSTS500011 and the
+  Exchange checks cannot be assessed;
+- "MFA for all users" excludes the Global Administrator role, and "Block legacy authentication"
+  excludes guests: neither covers all users any more;
+- "MFA for administrators" asks for a custom authentication strength that a password alone meets;
+- device code flow is blocked only by a policy with a beta-only session control (strict continuous
+  access evaluation), which Graph v1.0 leaves out of its answer;
+- Global Administrator is also held through a role-assignable group whose members are a guest and
+  an account synced from on-premises AD;
+- a dormant member is under password spray: failed sign-ins keep `lastSignInDateTime` recent while
+  the last successful sign-in is months old.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from devtools.graphsim.catalog import ROLE, SERVICE_PLAN
+
+Json = dict[str, Any]
+GLOBAL_ADMIN = ROLE["Global Administrator"]
+WEAK_STRENGTH_ID = "7d0b2c4e-5a3f-4e61-9c1d-2b7a4f9e8c10"
+TIER0_GROUP_ID = "3f6a1c2e-8b4d-4f7a-9e5c-1d2b3a4c5e6f"
+GUEST_TYPES = {
+    "guestOrExternalUserTypes": "b2bCollaborationGuest",
+    "externalTenants": {"membershipKind": "all"},
+}
+
+
+def _stable_id(fixture: Json, name: str) -> str:
+    return str(uuid.uuid5(uuid.UUID(fixture["id"]), name))
+
+
+def _policy(fixture: Json, prefix: str) -> Json:
+    return next(p for p in fixture["conditionalAccessPolicies"] if p["displayName"].startswith(prefix))
+
+
+def _weak_strength(fixture: Json) -> None:
+    """A custom strength "for kiosks" that a password alone satisfies, used for administrators."""
+    fixture["authenticationStrengthPolicies"] = [
+        {
+            "id": WEAK_STRENGTH_ID,
+            "createdDateTime": "2025-03-04T00:00:00Z",
+            "modifiedDateTime": "2026-02-11T00:00:00Z",
+            "displayName": "Kiosk sign-in",
+            "description": "Shared kiosks: password, or password and a hardware token",
+            "policyType": "custom",
+            "requirementsSatisfied": "none",
+            "allowedCombinations": ["password", "password,hardwareOath"],
+        }
+    ]
+    admins = _policy(fixture, "CA002")
+    admins["displayName"] = "CA002 Strong authentication for administrators"
+    admins["grantControls"]["authenticationStrength"] = {"id": WEAK_STRENGTH_ID}
+
+
+def _exclusions(fixture: Json) -> None:
+    mfa_all = _policy(fixture, "CA001")
+    mfa_all["conditions"]["users"]["excludeRoles"] = [GLOBAL_ADMIN]
+    mfa_all["sessionControls"] = None  # its beta-only control moves to the device code policy below
+    legacy = _policy(fixture, "CA003")
+    legacy["conditions"]["users"]["excludeGuestsOrExternalUsers"] = GUEST_TYPES
+    device_code = _policy(fixture, "CA004")
+    device_code["sessionControls"] = {"continuousAccessEvaluation": {"mode": "strictEnforcement"}}
+
+
+def _tier0_group(fixture: Json) -> None:
+    """Global Administrator through a role-assignable group of a guest and a synced account."""
+    guest = next(u for u in fixture["users"] if u["userType"] == "Guest" and u.get("accountEnabled"))
+    synced = next(
+        u
+        for u in fixture["users"]
+        if u["userType"] == "Member"
+        and u.get("accountEnabled")
+        and u["id"] != guest["id"]
+        and not any(a["principalId"] == u["id"] for a in fixture["roleAssignments"])
+    )
+    synced.update(onPremisesSyncEnabled=None, onPremisesImmutableId="b3JpZ2luYWwtYWQtYW5jaG9y")
+    fixture["groups"].append(
+        {
+            "id": TIER0_GROUP_ID,
+            "displayName": "Tier 0 operators",
+            "isAssignableToRole": True,
+            "members": [guest["id"], synced["id"]],
+            "eligibleMembers": [],
+            "eligibleSince": "2025-11-03T00:00:00Z",
+        }
+    )
+    fixture["roleAssignments"].append(
+        {
+            "id": _stable_id(fixture, "tier0-global-admin"),
+            "principalId": TIER0_GROUP_ID,
+            "principalType": "group",
+            "roleDefinitionId": GLOBAL_ADMIN,
+            "directoryScopeId": "/",
+            "kind": "active",
+            "startDateTime": "2025-11-03T00:00:00Z",
+            "endDateTime": None,
+        }
+    )
+
+
+def _sprayed_account(fixture: Json) -> None:
+    as_of = dt.datetime.fromisoformat(fixture["asOf"].replace("Z", "+00:00"))
+    admins = {a["principalId"] for a in fixture["roleAssignments"]}
+    target = next(
+        u
+        for u in fixture["users"]
+        if u["userType"] == "Member"
+        and u.get("accountEnabled")
+        and u["id"] not in admins
+        and (u.get("signInActivity") or {}).get("lastSuccessfulSignInDateTime")
+    )
+    stamp = "%Y-%m-%dT%H:%M:%SZ"
+    target["signInActivity"] = {
+        "lastSignInDateTime": (as_of - dt.timedelta(hours=5)).strftime(stamp),
+        "lastNonInteractiveSignInDateTime": (as_of - dt.timedelta(days=1)).strftime(stamp),
+        "lastSuccessfulSignInDateTime": (as_of - dt.timedelta(days=212)).strftime(stamp),
+    }
+
+
+def _sharepoint_subscription(fixture: Json) -> None:
+    """Files stay in SharePoint Online (Plan 2), bought on its own: the tenant's second SKU."""
+    identity = fixture["subscribedSkus"][0]
+    sku_id = "a9732ec9-17d9-494c-a51c-d6b45b384dcb"  # SHAREPOINTENTERPRISE, SharePoint Online (Plan 2)
+    plan = {
+        "servicePlanId": SERVICE_PLAN["SHAREPOINTENTERPRISE"],
+        "servicePlanName": "SHAREPOINTENTERPRISE",
+        "provisioningStatus": "Success",
+        "appliesTo": "User",
+    }
+    fixture["subscribedSkus"].append(
+        {
+            **identity,
+            "id": f"{fixture['id']}_{sku_id}",
+            "servicePlans": [plan],
+            "skuId": sku_id,
+            "skuPartNumber": "SHAREPOINTENTERPRISE",
+            "subscriptionIds": [_stable_id(fixture, "sharepoint-subscription")],
+        }
+    )
+
+
+def set_traps(fixture: Json) -> Json:
+    """Turn a strong fixture into Tailwind Traders (deterministic: ids derive from the tenant id)."""
+    fixture["exchangeOnline"] = False
+    _sharepoint_subscription(fixture)
+    _weak_strength(fixture)
+    _exclusions(fixture)
+    _tier0_group(fixture)
+    _sprayed_account(fixture)
+    return fixture
