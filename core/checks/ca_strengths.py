@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.checks.helpers import folded
 from core.checks.model import FailureKind, SourceFailure, SourceMissing, TenantSnapshot
 from core.checks.well_known import (
     MFA_STRENGTH,
@@ -80,7 +81,7 @@ def is_multifactor(strength: Strength) -> bool:
     if allowed:
         return not single_factor_combinations(strength)
     # A built-in referenced by id alone: all three are multifactor and read-only.
-    return strength.get("id") in BUILT_IN_STRENGTHS
+    return folded(strength.get("id")) in BUILT_IN_STRENGTHS
 
 
 def is_phishing_resistant(strength: Strength | None) -> bool:
@@ -88,7 +89,7 @@ def is_phishing_resistant(strength: Strength | None) -> bool:
         return False
     allowed = combinations(strength)
     if not allowed:
-        return strength.get("id") == PHISHING_RESISTANT_STRENGTH
+        return folded(strength.get("id")) == PHISHING_RESISTANT_STRENGTH
     return all(methods_of(c) and methods_of(c) <= _PHISHING_RESISTANT for c in allowed)
 
 
@@ -96,7 +97,7 @@ def needs_lookup(strength: Strength | None) -> bool:
     """A reference without its combinations that is not one of the fixed built-ins."""
     if not strength:
         return False
-    return not combinations(strength) and strength.get("id") not in BUILT_IN_STRENGTHS
+    return not combinations(strength) and folded(strength.get("id")) not in BUILT_IN_STRENGTHS
 
 
 def _missing(snapshot: TenantSnapshot, strength_id: str, policy_name: str) -> SourceMissing:
@@ -121,7 +122,7 @@ def lookup(snapshot: TenantSnapshot, strength: Strength, policy_name: str) -> St
     if not snapshot.has(STRENGTHS_SOURCE):
         raise _missing(snapshot, strength_id, policy_name)
     for candidate in snapshot.get(STRENGTHS_SOURCE) or []:
-        if isinstance(candidate, Mapping) and candidate.get("id") == strength_id:
+        if isinstance(candidate, Mapping) and folded(candidate.get("id")) == folded(strength_id):
             return candidate
     return {**strength, "allowedCombinations": [], "notFound": True}
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from core.checks.helpers import folded, folded_all
 from core.checks.well_known import role_name
 
 Policy = Mapping[str, Any]
@@ -41,7 +42,7 @@ def users(policy: Policy) -> Mapping[str, Any]:
 
 
 def targets_all_users(policy: Policy) -> bool:
-    return "All" in _list(users(policy).get("includeUsers"))
+    return "all" in folded_all(_list(users(policy).get("includeUsers")))
 
 
 def excluded_roles(policy: Policy) -> list[str]:
@@ -51,7 +52,7 @@ def excluded_roles(policy: Policy) -> list[str]:
 def excluded_guest_types(policy: Policy) -> list[str]:
     """The guest or external user types left out, as Graph names them ("all" for every type)."""
     scope = users(policy)
-    if GUESTS_VALUE in _list(scope.get("excludeUsers")):
+    if folded(GUESTS_VALUE) in folded_all(_list(scope.get("excludeUsers"))):
         return ["all"]
     guests = scope.get("excludeGuestsOrExternalUsers")
     if not isinstance(guests, Mapping):
@@ -64,7 +65,7 @@ def excluded_guest_types(policy: Policy) -> list[str]:
 
 def excluded_principals(policy: Policy) -> int:
     scope = users(policy)
-    excluded_users = [u for u in _list(scope.get("excludeUsers")) if u != GUESTS_VALUE]
+    excluded_users = [u for u in _list(scope.get("excludeUsers")) if folded(u) != folded(GUESTS_VALUE)]
     return len(excluded_users) + len(_list(scope.get("excludeGroups")))
 
 
@@ -92,9 +93,10 @@ def scope_gap(policy: Policy) -> str | None:
 
 def covers_role(policy: Policy, role_template_id: str) -> bool:
     scope = users(policy)
-    if role_template_id in _list(scope.get("excludeRoles")):
+    role = folded(role_template_id)
+    if role in folded_all(_list(scope.get("excludeRoles"))):
         return False
-    return targets_all_users(policy) or role_template_id in _list(scope.get("includeRoles"))
+    return targets_all_users(policy) or role in folded_all(_list(scope.get("includeRoles")))
 
 
 def emergency_access_accounts(policies: Iterable[Policy]) -> set[str]:

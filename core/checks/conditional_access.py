@@ -28,6 +28,7 @@ from typing import Any
 
 from core.checks import ca_strengths
 from core.checks.ca_users import scope_gap
+from core.checks.helpers import folded_all
 from core.checks.model import TenantSnapshot
 
 Policy = Mapping[str, Any]
@@ -90,7 +91,8 @@ def enforced(policies: Iterable[Policy]) -> list[Policy]:
 
 def targets_all_apps(policy: Policy) -> bool:
     apps = _conditions(policy).get("applications") or {}
-    return "All" in _list(apps.get("includeApplications")) and not _list(apps.get("excludeApplications"))
+    included = folded_all(_list(apps.get("includeApplications")))
+    return "all" in included and not _list(apps.get("excludeApplications"))
 
 
 def client_app_types(policy: Policy) -> set[str]:
@@ -143,7 +145,8 @@ def _grant(policy: Policy) -> Mapping[str, Any]:
 
 
 def _builtin(policy: Policy) -> set[str]:
-    return set(_list(_grant(policy).get("builtInControls")))
+    """The grant's built-in controls, folded ("mfa", "block", "passwordchange", ...)."""
+    return set(folded_all(_list(_grant(policy).get("builtInControls"))))
 
 
 def _operator(policy: Policy) -> str:
@@ -217,7 +220,7 @@ def requires_phishing_resistant_mfa(policy: Policy) -> bool:
 def requires_password_change_with_mfa(policy: Policy) -> bool:
     controls = _builtin(policy)
     has_mfa = "mfa" in controls or _multifactor_strength(policy)
-    return "passwordChange" in controls and has_mfa and _operator(policy) == "AND"
+    return "passwordchange" in controls and has_mfa and _operator(policy) == "AND"
 
 
 def risk_levels(policy: Policy, kind: str) -> set[str]:

@@ -132,3 +132,19 @@ def test_the_rationales_say_where_scubagear_judges_differently() -> None:
     for param in ALL_USERS_CHECKS:
         check = param.values[0]
         assert "ScubaGear" in check.metadata.rationale, check.id  # type: ignore[attr-defined]
+
+
+def test_policies_read_the_same_whatever_the_case_of_keywords_and_ids() -> None:
+    def shout(data: dict[str, Any]) -> None:
+        for policy in data[CA]:
+            users = policy["conditions"]["users"]
+            users["includeUsers"] = [str(u).upper() for u in users.get("includeUsers") or []]
+            users["includeRoles"] = [str(r).upper() for r in users.get("includeRoles") or []]
+            apps = policy["conditions"]["applications"]
+            apps["includeApplications"] = [str(a).upper() for a in apps.get("includeApplications") or []]
+            grant = policy.get("grantControls") or {}
+            grant["builtInControls"] = [str(c).upper() for c in grant.get("builtInControls") or []]
+
+    for check, _ in (p.values for p in ALL_USERS_CHECKS):
+        assert run(check, mutated(shout)).status is run(check, mutated(lambda d: None)).status, check
+    assert run(identity.mfa_admins, mutated(shout)).status is Status.PASS
