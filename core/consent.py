@@ -20,16 +20,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.audit import Actor, record
-from core.auth.id_tokens import (
-    ConsentSignIn,
-    ConsentSignInRefused,
+from core.auth.code_flow import (
     authorize_url,
     client_credential,
     fetch_openid_metadata,
     new_pkce_pair,
     redeem_code,
-    validate_consent_id_token,
 )
+from core.auth.id_tokens import ConsentSignIn, ConsentSignInRefused, validate_consent_id_token
 from core.bootstrap import Services
 from core.collect.connection import TenantUnreachable, open_connection, tls_verification
 from core.collect.readers import SourceError, read_graph_source

@@ -1,5 +1,6 @@
 """The consent proof's OpenID Connect sign-in over real HTTPS against the Graph simulator: its
-authorize, token, metadata and keys endpoints, and `core.auth.id_tokens` validating what they issue.
+authorize, token, metadata and keys endpoints, and `core.auth.code_flow` and `core.auth.id_tokens`
+using what they issue.
 
 The browser is an httpx client that does not follow redirects; `sim_user` stands in for the person
 picking an account on the sign-in page."""
@@ -19,21 +20,19 @@ import httpx
 import jwt
 import pytest
 
-from core.auth.id_tokens import (
+from core.auth.code_flow import (
     ClientCertificate,
     ClientCredential,
     ClientSecret,
     CodeRedemptionFailed,
-    ConsentSignIn,
-    ConsentSignInRefused,
     OpenIdMetadata,
     authorize_url,
     client_credential,
     fetch_openid_metadata,
     new_pkce_pair,
     redeem_code,
-    validate_consent_id_token,
 )
+from core.auth.id_tokens import ConsentSignIn, ConsentSignInRefused, validate_consent_id_token
 from core.settings import Settings
 from devtools.graphsim.admin import read_demo_fixtures
 from devtools.graphsim.catalog import GLOBAL_ADMIN, USER_ROLE
@@ -540,7 +539,7 @@ def test_code_book_forgets_codes_long_past_their_lifetime() -> None:
 
 def test_the_product_module_stays_out_of_devtools_and_the_hosts() -> None:
     probe = (
-        "import sys, core.auth.id_tokens; "
+        "import sys, core.auth.id_tokens, core.auth.code_flow; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('devtools', 'fastapi')"
         " or m.startswith('azure.functions')))"
     )
