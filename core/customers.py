@@ -106,19 +106,20 @@ class Customer(Document):
         """The partition of this relationship's tenant-level data (DESIGN.md, data model)."""
         return self.customer_id
 
-    def cancelled_by(self, day: date) -> bool:
-        """Cancelled with effect before `day`: the cancellation day itself still counts."""
-        return self.cancelled_on is not None and self.cancelled_on < day
+    def active_on(self, day: date) -> bool:
+        """The one rule for a cancelled customer: managed (scanned, billed, readable) up to and
+        including its cancellation day, and not after."""
+        return self.cancelled_on is None or day <= self.cancelled_on
 
     def grants_access(self, day: date) -> bool:
         """Whether people may reach this relationship's tenant data on `day`. Pending consent
         means nobody at the tenant proved anything yet; a lost connection keeps its history
         readable; a cancelled relationship shows only its customer record."""
         proven = self.connection.state in (ConnectionState.CONNECTED, ConnectionState.CONNECTION_LOST)
-        return proven and self.tenant_id is not None and not self.cancelled_by(day)
+        return proven and self.tenant_id is not None and self.active_on(day)
 
     def is_due(self, now: datetime) -> bool:
-        if self.connection.state is not ConnectionState.CONNECTED or self.cancelled_on is not None:
+        if self.connection.state is not ConnectionState.CONNECTED or not self.active_on(now.date()):
             return False
         last = self.summary.last_scan_at
         return last is None or now - last >= CADENCE_INTERVAL[self.cadence]

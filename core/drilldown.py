@@ -51,6 +51,7 @@ class FindingFilter:
             clauses.append("c.change = 'new'" if self.new else "c.change != 'new'")
         if self.accepted is not None:
             params["@now"] = now.isoformat()
+            # core.scan.findings.in_force, in Cosmos SQL: an acceptance holds until its expiry.
             clauses.append(
                 "c.acceptance.expiresAt > @now"
                 if self.accepted

@@ -9,8 +9,8 @@ from typing import Any
 
 from core.checks.model import Severity, Status
 from core.customers import TREND_POINTS, FailingCheck, PostureSummary, TrendPoint
-from core.scan.findings import CheckResult
-from core.scan.scoring import SCORING_METHOD, WEIGHTS, priority_for
+from core.scan.findings import CheckResult, in_force
+from core.scan.scoring import SCORING_METHOD, WEIGHTS, priority_for, score_of
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class EffectivePosture:
 
 def active_acceptances(summary: PostureSummary, now: datetime) -> frozenset[str]:
     return frozenset(
-        c for c, expires in summary.acceptances.items() if expires > now and c in summary.failing
+        c for c, expires in summary.acceptances.items() if in_force(expires, now) and c in summary.failing
     )
 
 
@@ -31,7 +31,7 @@ def effective(summary: PostureSummary, now: datetime) -> EffectivePosture:
     accepted = active_acceptances(summary, now)
     excluded = sum(WEIGHTS[Severity(summary.failing[c].severity)] for c in accepted)
     possible = summary.possible_weight - excluded
-    score = round(100 * summary.earned_weight / possible, 1) if possible > 0 else None
+    score = score_of(summary.earned_weight, possible)
     open_failing = tuple(c for c in summary.failing_check_ids if c not in accepted)
     open_p1 = sum(1 for c in open_failing if priority_for(Severity(summary.failing[c].severity)) == "P1")
     return EffectivePosture(score, open_p1, accepted, open_failing)

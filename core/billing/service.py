@@ -72,8 +72,8 @@ async def set_plan(services: Services, org_id: str, actor: Actor, plan: PricePla
 async def cancel_customer(
     services: Services, org_id: str, actor: Actor, customer_id: str, on: date
 ) -> Customer:
-    """Record the cancellation date: scans stop (core.scan), billing stops after that day, and the
-    customer's data stays readable."""
+    """Record the cancellation date: after that day scans and billing stop, and the relationship
+    opens only its customer record, no longer its tenant data (`Customer.active_on`)."""
     customer, _ = await get_customer_by_id(services.store.org(org_id), customer_id)
     if on < customer.created_at.date():
         raise BillingRefused("cancelledOn: before the customer was added")
@@ -132,7 +132,7 @@ async def meter_day(services: Services, day: date) -> int:
     Cross-partition (all orgs), as billing jobs may be."""
     written = 0
     async for customer in services.store.connected_customers():
-        if customer.cancelled_by(day):
+        if not customer.active_on(day):
             continue
         written += await carry_over(services.store.org(customer.org_id), customer, day)
     return written

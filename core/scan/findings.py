@@ -24,12 +24,18 @@ def finding_id(check_id: str) -> str:
     return f"finding:{check_id}"
 
 
+def in_force(expires_at: datetime, now: datetime) -> bool:
+    """The one rule for a risk acceptance: it holds until its expiry and lapses by itself then
+    (core.drilldown's query filter states the same rule in Cosmos SQL)."""
+    return expires_at > now
+
+
 def acceptance_in_force(finding: dict[str, Any] | None, now: datetime) -> bool:
-    """Whether a finding's risk acceptance still holds: it lapses by itself at its expiry."""
+    """Whether a finding's risk acceptance still holds."""
     acceptance = (finding or {}).get("acceptance")
     if not acceptance:
         return False
-    return datetime.fromisoformat(acceptance["expiresAt"]) > now
+    return in_force(datetime.fromisoformat(acceptance["expiresAt"]), now)
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,13 @@ def posture_score(results: Iterable[Scored]) -> float | None:
         possible += weight
         if result.status is Status.PASS:
             earned += weight
-    if possible == 0:
-        return None
-    return round(100 * earned / possible, 1)
+    return score_of(earned, possible)
+
+
+def score_of(earned: int, possible: int) -> float | None:
+    """The score from severity weights earned of those possible: one decimal, None when nothing
+    was assessed."""
+    return round(100 * earned / possible, 1) if possible > 0 else None
 
 
 def open_priority_count(results: Iterable[Scored]) -> int:

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from core.billing.metering import count_users, record_usage
+from core.billing.metering import record_usage
 from core.bootstrap import Services
-from core.checks.model import Status
 from core.collect.connection import TenantUnreachable, open_connection
 from core.customers import (
     ConnectionState,
@@ -21,14 +20,12 @@ from core.customers import (
     update_customer_by_id,
 )
 from core.onboarding import connection_lost
-from core.posture import summarise_scan
 from core.scan.assess import Assessment, assess_tenant
-from core.scan.findings import next_finding
 from core.scan.now import mark_pending
+from core.scan.record import ScanRun, record_scan
 from core.scan.requests import ScanRequest
-from core.scan.scoring import SCORING_METHOD
 from core.store import AlreadyExists, Conflict, NotFound, RelationshipRepository, StoredItem
-from core.webhooks.events import emit, scan_events
+from core.webhooks.events import emit
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +124,7 @@ async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
         # Queued for a relationship that was removed since; the tenant's new one starts afresh.
         return ScanOutcome(request.request_id, "skipped", "queued for a relationship that no longer exists")
     tenant = services.store.relationship(customer.relationship_id)
-    if customer.cancelled_by(datetime.now(UTC).date()):
+    if not customer.active_on(datetime.now(UTC).date()):
         return ScanOutcome(
             request.request_id, "skipped", f"customer was cancelled on {customer.cancelled_on}"
         )
@@ -187,50 +184,27 @@ async def _record(
     started: datetime,
     clock: float,
 ) -> ScanOutcome:
+    """Persist what `record_scan` decided: findings, the scan, the customer's summary, events and
+    the day's usage, in that order (a retry after a failure part-way rewrites the same documents)."""
     tenant = services.store.relationship(customer.relationship_id)
-    results, snapshot = assessment.results, assessment.snapshot
     previous = {f["checkId"]: f for f in await tenant.query_all("c.type = @t", {"@t": "finding"})}
-    findings, changes = [], {"new": 0, "persisting": 0, "resolved": 0}
-    for result in results:
-        document, change = next_finding(result, previous.get(result.check.id), request.request_id, started)
-        findings.append(document)
-        if change in changes:
-            changes[change] += 1
-    await tenant.upsert_many(findings)
-
-    org = services.store.org(request.org_id)
-    summary = summarise_scan(customer.summary, results, findings, request.request_id, started)
-    score, open_p1 = summary.score, summary.open_priority_count
-    counts = {status.value: sum(1 for r in results if r.outcome.status is status) for status in Status}
-    users = count_users(snapshot.data["users"]) if snapshot.has("users") else None
-    completed_at = datetime.now(UTC)
-    scan = {
-        **claim.body,
-        "status": "completed",
-        "completedAt": completed_at.isoformat(),
-        "durationMs": round((time.perf_counter() - clock) * 1000),
-        "score": score,
-        "scoringMethod": SCORING_METHOD,
-        "openPriorityCount": open_p1,
-        "counts": counts,
-        "changes": changes,
-        "results": [{"checkId": r.check.id, "status": r.outcome.status.value} for r in results],
-        "sourceFailures": {name: f.reason for name, f in sorted(snapshot.failures.items())},
-        "managedUsers": users.managed if users else None,
-        "guestUsers": users.guests if users else None,
-    }
-    await tenant.replace(scan, claim.etag)
+    run = ScanRun(claim.body, started, datetime.now(UTC), round((time.perf_counter() - clock) * 1000))
+    record = record_scan(previous, customer, assessment, run)
+    await tenant.upsert_many(record.findings)
+    await tenant.replace(record.scan, claim.etag)
     if request.reason == "manual":
         await mark_pending(tenant, request.request_id, "completed")
 
-    def summarise(customer: Customer) -> None:
-        # Re-derived from the customer as read now: an acceptance made during the scan is kept.
-        customer.summary = summarise_scan(customer.summary, results, findings, request.request_id, started)
+    def summarise(current: Customer) -> None:
+        current.summary = record.summary_over(current.summary, assessment)
 
-    await update_customer_by_id(org, customer.customer_id, summarise)
-    events = scan_events(request.tenant_id, customer.customer_id, scan, findings, summary.score_change)
-    await emit(services, request.org_id, events)
-    if users is not None:  # metering: the day's latest scan sets the day's count
-        await record_usage(org, customer, started.date(), users, source="scan", scan_id=request.request_id)
-    log.info("scanned %s: score %s, %d failing", request.tenant_id, score, summary.failing_count)
+    await update_customer_by_id(services.store.org(request.org_id), customer.customer_id, summarise)
+    await emit(services, request.org_id, record.events)
+    if record.usage is not None:  # metering: the day's latest scan sets the day's count
+        org = services.store.org(request.org_id)
+        await record_usage(
+            org, customer, started.date(), record.usage, source="scan", scan_id=request.request_id
+        )
+    score, counts = record.scan["score"], record.scan["counts"]
+    log.info("scanned %s: score %s, %d failing", request.tenant_id, score, record.summary.failing_count)
     return ScanOutcome(request.request_id, "completed", f"score {score}", score, counts)
