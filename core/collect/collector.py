@@ -32,9 +32,25 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
     scan cannot start); any other failure, an Exchange token refused included, is recorded against
     its sources and the rest completes."""
     snapshot = TenantSnapshot(tenant_id=connection.tenant_id, collected_at=datetime.now(UTC))
-    # Fail fast, once, when Entra refuses the tenant, rather than once per source. Only the Graph
-    # token says whether the tenant still lets the app in: a tenant without Exchange Online refuses
-    # the Exchange token (AADSTS500011) yet is as connected as any other.
+    await _probe_tokens(connection, snapshot)
+    run = _Collection(connection, settings, snapshot)
+    chained = {"domains", *ROLE_SOURCES}
+    tasks = [run.fetch(s.name, run.graph(s)) for s in GRAPH_SOURCES if s.name not in chained]
+    tasks += [run.fetch(s.name, run.exchange(s)) for s in EXCHANGE_SOURCES if s.name not in snapshot.failures]
+    tasks += [run.dns_after_domains(), run.role_groups_after_roles()]
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    _stop_if_identity_gone(snapshot)
+    snapshot.settle_licences()  # so the scan records why a licence refusal was or was not believed
+    return snapshot
+
+
+async def _probe_tokens(connection: TenantConnection, snapshot: TenantSnapshot) -> None:
+    """Fail fast, once, when Entra refuses the tenant, rather than once per source. Only the Graph
+    token says whether the tenant still lets the app in: a tenant without Exchange Online refuses
+    the Exchange token (AADSTS500011) yet is as connected as any other."""
     graph_probe, exchange_refused = await asyncio.gather(
         connection.probe_token(GRAPH_SCOPE), connection.exchange_token_refusal(), return_exceptions=True
     )
@@ -44,59 +60,58 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
         # Anything else (a network error on the way to Entra) is left to each Exchange read to meet.
         for source in EXCHANGE_SOURCES:
             snapshot.failures[source.name] = exchange_token_failure(exchange_refused)
-    limiter = asyncio.Semaphore(settings.scan_request_concurrency)
 
-    async def fetch(name: str, read: Callable[[], Awaitable[Any]]) -> None:
+
+class _Collection:
+    """One tenant's reads, sharing a snapshot and a limit on concurrent requests."""
+
+    def __init__(self, connection: TenantConnection, settings: Settings, snapshot: TenantSnapshot) -> None:
+        self.connection, self.settings, self.snapshot = connection, settings, snapshot
+        self.limiter = asyncio.Semaphore(settings.scan_request_concurrency)
+
+    async def fetch(self, name: str, read: Callable[[], Awaitable[Any]]) -> None:
         try:
-            async with limiter:
-                snapshot.data[name] = await read()
+            async with self.limiter:
+                self.snapshot.data[name] = await read()
         except SourceError as exc:
-            snapshot.failures[name] = exc.failure
+            self.snapshot.failures[name] = exc.failure
         except ClientAuthenticationError as exc:
-            raise _unreachable(connection.tenant_id, exc) from exc
+            raise _unreachable(self.connection.tenant_id, exc) from exc
 
-    def graph(source: Any) -> Callable[[], Awaitable[Any]]:
+    def graph(self, source: Any) -> Callable[[], Awaitable[Any]]:
+        connection = self.connection
         return lambda: read_graph_source(connection.graph, connection.graph_base_url, source)
 
-    def exchange(source: Any) -> Callable[[], Awaitable[Any]]:
+    def exchange(self, source: Any) -> Callable[[], Awaitable[Any]]:
+        connection = self.connection
         return lambda: read_exchange_source(
             connection.exchange, connection.exchange_base_url, connection.tenant_id, source
         )
 
-    async def dns_after_domains() -> None:
-        # The only dependent chain besides paging: DNS needs the domain list first.
-        await fetch("domains", graph(next(s for s in GRAPH_SOURCES if s.name == "domains")))
+    async def dns_after_domains(self) -> None:
+        # The only dependent chain besides paging and role groups: DNS needs the domain list first.
+        snapshot = self.snapshot
+        await self.fetch("domains", self.graph(next(s for s in GRAPH_SOURCES if s.name == "domains")))
         if "domains" not in snapshot.data:
             failure = snapshot.failures["domains"]
             snapshot.failures[DNS_SOURCE] = SourceFailure(
                 failure.kind, f"domains unreadable: {failure.reason}"
             )
             return
-        resolver = make_resolver(settings.dns_nameservers)
+        resolver = make_resolver(self.settings.dns_nameservers)
         try:
             snapshot.data[DNS_SOURCE] = await collect_dns(resolver, custom_domains(snapshot.data["domains"]))
         except DnsUnavailable as exc:
             snapshot.failures[DNS_SOURCE] = SourceFailure("unavailable", f"DNS lookup failed: {exc}")
 
-    async def role_groups_after_roles() -> None:
+    async def role_groups_after_roles(self) -> None:
         # Groups that hold roles are known only once the role assignments are read.
-        await asyncio.gather(*(fetch(s.name, graph(s)) for s in GRAPH_SOURCES if s.name in ROLE_SOURCES))
+        roles = [self.fetch(s.name, self.graph(s)) for s in GRAPH_SOURCES if s.name in ROLE_SOURCES]
+        await asyncio.gather(*roles)
         try:
-            await read_role_groups(snapshot, ROLE_GROUP_SOURCES, lambda s: graph(s)(), limiter)
+            await read_role_groups(self.snapshot, ROLE_GROUP_SOURCES, lambda s: self.graph(s)(), self.limiter)
         except ClientAuthenticationError as exc:
-            raise _unreachable(connection.tenant_id, exc) from exc
-
-    chained = {"domains", *ROLE_SOURCES}
-    tasks = [fetch(s.name, graph(s)) for s in GRAPH_SOURCES if s.name not in chained]
-    tasks += [fetch(s.name, exchange(s)) for s in EXCHANGE_SOURCES if s.name not in snapshot.failures]
-    tasks += [dns_after_domains(), role_groups_after_roles()]
-    results = await asyncio.gather(*tasks, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    _stop_if_identity_gone(snapshot)
-    snapshot.settle_licences()  # so the scan records why a licence refusal was or was not believed
-    return snapshot
+            raise _unreachable(self.connection.tenant_id, exc) from exc
 
 
 def _unreachable(tenant_id: str, exc: ClientAuthenticationError) -> TenantUnreachable:
