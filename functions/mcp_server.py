@@ -22,23 +22,23 @@ from core.frameworks.mappings import framework_ids
 from core.search import search_fleet
 
 
-def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
-    server = MCPServer(
-        name="scanposture",
-        instructions="Read-only access to the security posture of this MSP's Microsoft 365 customers.",
-    )
+class _Tools:
+    """The tools, each acting with one API key's rights, re-checked on every call (revocation is
+    immediate)."""
 
-    async def grant(action: Action, tenant_id: str | None = None) -> Grant:
-        built = await services.get()
-        principal = await principal_for_api_key(built.store, api_key)  # re-checked: revocation is immediate
+    def __init__(self, services: LazyServices, api_key: str) -> None:
+        self._services, self._api_key = services, api_key
+
+    async def grant(self, action: Action, tenant_id: str | None = None) -> Grant:
+        built = await self._services.get()
+        principal = await principal_for_api_key(built.store, self._api_key)
         return await authorize(built.store, principal, action, tenant_id=tenant_id)
 
-    @server.tool()
-    async def list_customers() -> list[dict[str, Any]]:
+    async def list_customers(self) -> list[dict[str, Any]]:
         """Every customer of the MSP with its posture score, open P1 count and connection state."""
-        g = await grant(Action.VIEW_FLEET)
+        g = await self.grant(Action.VIEW_FLEET)
         rows = await fleet_view(
-            (await services.get()).store.org(g.org_id), FleetFilter(sort="score"), datetime.now(UTC)
+            (await self._services.get()).store.org(g.org_id), FleetFilter(sort="score"), datetime.now(UTC)
         )
         return [
             {
@@ -51,14 +51,13 @@ def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
             for r in rows
         ]
 
-    @server.tool()
-    async def tenant_findings(tenant_id: str, only_failing: bool = True) -> list[dict[str, Any]]:
+    async def tenant_findings(self, tenant_id: str, only_failing: bool = True) -> list[dict[str, Any]]:
         """One customer tenant's findings (failing ones by default), most severe first."""
-        g = await grant(Action.VIEW_TENANT, tenant_id)
+        g = await self.grant(Action.VIEW_TENANT, tenant_id)
         assert g.tenant_id is not None
         wanted = FindingFilter(status=Status.FAIL if only_failing else None)
         items, _ = await findings_page(
-            (await services.get()).store.relationship(g.relationship),
+            (await self._services.get()).store.relationship(g.relationship),
             wanted,
             page_size=100,
             page_token=None,
@@ -76,12 +75,14 @@ def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
             for f in items
         ]
 
-    @server.tool()
-    async def search_customers(query: str) -> list[dict[str, Any]]:
+    async def search_customers(self, query: str) -> list[dict[str, Any]]:
         """Which customers fail checks matching the words or check id in `query`."""
-        g = await grant(Action.SEARCH_FLEET)
+        g = await self.grant(Action.SEARCH_FLEET)
         matches = await search_fleet(
-            (await services.get()).store.org(g.org_id), check_id=None, text=query[:200], now=datetime.now(UTC)
+            (await self._services.get()).store.org(g.org_id),
+            check_id=None,
+            text=query[:200],
+            now=datetime.now(UTC),
         )
         return [
             {
@@ -93,12 +94,11 @@ def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
             for m in matches
         ]
 
-    @server.tool()
-    async def explain_finding(tenant_id: str, check_id: str) -> dict[str, Any]:
+    async def explain_finding(self, tenant_id: str, check_id: str) -> dict[str, Any]:
         """What a finding means for one customer and how to fix it."""
-        g = await grant(Action.VIEW_TENANT, tenant_id)
+        g = await self.grant(Action.VIEW_TENANT, tenant_id)
         assert g.tenant_id is not None
-        built = await services.get()
+        built = await self._services.get()
         finding = (await built.store.relationship(g.relationship).get(f"finding:{check_id}")).body
         meta = get_check(check_id).metadata
         customer, _ = await get_customer(built.store.org(g.org_id), g.tenant_id)
@@ -114,6 +114,15 @@ def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
             **framework_ids(check_id),
         }
 
+
+def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
+    server = MCPServer(
+        name="scanposture",
+        instructions="Read-only access to the security posture of this MSP's Microsoft 365 customers.",
+    )
+    tools = _Tools(services, api_key)
+    for tool in (tools.list_customers, tools.tenant_findings, tools.search_customers, tools.explain_finding):
+        server.tool()(tool)
     return server
 
 
