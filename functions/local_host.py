@@ -1,6 +1,7 @@
 """Stands in for the Functions host on a developer machine: serves the same ASGI app under uvicorn
-(with the static portal on the same origin) and drains the scan queue with the same handler the
-queue trigger calls, retrying and poisoning as host.json configures the real host to."""
+(with the static portal on the same origin) and drains every queue of core.messages.MESSAGES with
+one loop and the handlers the queue triggers call, retrying and poisoning as host.json configures
+the real host to."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.bootstrap import LazyServices, Services, prepare_local_resources
-from core.scheduling import handle_scan_request
+from core.messages import EMAIL_SUMMARIES, MESSAGES, SCAN_REQUESTS, WEBHOOK_DELIVERIES, Route, dispatch
 from core.settings import Settings
 from core.store.errors import Unavailable
 from core.store.queues import QueueChannel, ReceivedMessage
@@ -78,128 +79,117 @@ class QueueOptions:
         )
 
 
-async def _handle(services: Services, options: QueueOptions, message: ReceivedMessage) -> None:
-    queue = services.scan_queue
+@contextlib.asynccontextmanager
+async def _opened(services: Services, route: Route[Any]) -> AsyncIterator[QueueChannel]:
+    """The route's queue: the services' own channel for the scan queue, else one opened here."""
+    if route.queue_name(services.settings) == services.scan_queue.name:
+        yield services.scan_queue
+        return
+    queue = QueueChannel.from_settings(services.settings, route.queue_name(services.settings))
     try:
-        outcome = await handle_scan_request(services, message.text)
+        yield queue
+    finally:
+        await queue.close()
+
+
+async def _handle(
+    services: Services,
+    options: QueueOptions,
+    route: Route[Any],
+    queue: QueueChannel,
+    message: ReceivedMessage,
+) -> None:
+    """One message, as its queue trigger handles it in Azure: a message whose handler raises is
+    released for another try, and poisoned after `max_dequeue_count` tries."""
+    try:
+        outcome = await dispatch(services, route, message.text)
     except Exception:
-        log.exception("scan request %s failed (attempt %d)", message.id, message.dequeue_count)
+        log.exception("%s %s failed (attempt %d)", route.label, message.id, message.dequeue_count)
         if message.dequeue_count >= options.max_dequeue_count:
             await queue.poison(message, f"failed {message.dequeue_count} times")
         else:
             await queue.release(message, options.retry_delay_seconds)
         return
-    log.info("scan request %s: %s", message.id, outcome)
+    log.info("%s %s: %s", route.label, message.id, outcome)
     await queue.delete(message)
 
 
-async def drain_scan_queue_once(services: Services, options: QueueOptions) -> int:
-    """Handle one batch of scan requests; returns how many messages were taken."""
-    messages = await services.scan_queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
-    await asyncio.gather(*(_handle(services, options, m) for m in messages))
+async def drain_once(services: Services, options: QueueOptions, route: Route[Any]) -> int:
+    """Handle one batch from the route's queue; returns how many messages were taken."""
+    async with _opened(services, route) as queue:
+        messages = await queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
+        await asyncio.gather(*(_handle(services, options, route, queue, m) for m in messages))
     return len(messages)
+
+
+async def drain(
+    services: Services,
+    options: QueueOptions,
+    route: Route[Any],
+    stop: asyncio.Event | None = None,
+    idle_seconds: float = 0.5,
+) -> int:
+    """Work the route's queue as the Functions host does: up to `batch_size` messages at once,
+    fetching the next batch as soon as fewer than `new_batch_threshold` are still running (no
+    waiting for the slowest of a batch). Returns when the queue is empty, or when `stop` is set if
+    given."""
+    running: set[asyncio.Task[None]] = set()
+    handled = 0
+    async with _opened(services, route) as queue:
+        while True:
+            if stop is not None and stop.is_set():
+                break
+            taken = 0
+            if len(running) <= options.new_batch_threshold:
+                try:
+                    messages = await queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
+                except Unavailable as exc:
+                    log.warning("queue unavailable: %s", exc)
+                    messages = []
+                taken = len(messages)
+                handled += taken
+                running |= {
+                    asyncio.create_task(_handle(services, options, route, queue, m)) for m in messages
+                }
+            if running:
+                _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            elif not taken:
+                if stop is None:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), idle_seconds)
+        if running:
+            await asyncio.wait(running)
+    return handled
+
+
+# The queues one at a time, by name (tests and bench).
+
+
+async def drain_scan_queue_once(services: Services, options: QueueOptions) -> int:
+    return await drain_once(services, options, SCAN_REQUESTS)
 
 
 async def drain_scan_queue(
     services: Services, options: QueueOptions, stop: asyncio.Event | None = None, idle_seconds: float = 0.5
 ) -> int:
-    """Work the queue as the Functions host does: up to `batch_size` messages at once, fetching
-    the next batch as soon as fewer than `new_batch_threshold` are still running (no waiting for
-    the slowest of a batch). Returns when the queue is empty, or when `stop` is set if given."""
-    running: set[asyncio.Task[None]] = set()
-    handled = 0
-    while True:
-        if stop is not None and stop.is_set():
-            break
-        taken = 0
-        if len(running) <= options.new_batch_threshold:
-            try:
-                messages = await services.scan_queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
-            except Unavailable as exc:
-                log.warning("queue unavailable: %s", exc)
-                messages = []
-            taken = len(messages)
-            handled += taken
-            running |= {asyncio.create_task(_handle(services, options, m)) for m in messages}
-        if running:
-            _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-        elif not taken:
-            if stop is None:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), idle_seconds)
-    if running:
-        await asyncio.wait(running)
-    return handled
-
-
-async def drain_queue_once(
-    queue: QueueChannel, options: QueueOptions, handler: Callable[[str], Awaitable[str]]
-) -> int:
-    """Handle one batch from a work queue as its queue trigger does in Azure: a message whose
-    handler raises is released for another try, and poisoned after `max_dequeue_count` tries."""
-    messages = await queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
-    for message in messages:
-        try:
-            log.info("%s %s: %s", queue.name, message.id, await handler(message.text))
-        except Exception:
-            log.exception("%s %s failed (attempt %d)", queue.name, message.id, message.dequeue_count)
-            if message.dequeue_count >= options.max_dequeue_count:
-                await queue.poison(message, f"failed {message.dequeue_count} times")
-            else:
-                await queue.release(message, options.retry_delay_seconds)
-            continue
-        await queue.delete(message)
-    return len(messages)
+    return await drain(services, options, SCAN_REQUESTS, stop, idle_seconds)
 
 
 async def drain_webhook_queue_once(services: Services, options: QueueOptions) -> int:
-    """Deliver one batch of webhook messages. A failed delivery re-queues itself with back-off
-    (core.webhooks.delivery), so the original is done."""
-    from core.webhooks.delivery import deliver, webhook_queue
-
-    queue = webhook_queue(services)
-    try:
-        return await drain_queue_once(queue, options, lambda text: deliver(services, json.loads(text)))
-    finally:
-        await queue.close()
+    """A failed delivery re-queues itself with back-off (core.webhooks.delivery), so the original
+    is done."""
+    return await drain_once(services, options, WEBHOOK_DELIVERIES)
 
 
 async def drain_summary_queue_once(services: Services, options: QueueOptions) -> int:
-    """Send one batch of email summaries, as the email queue trigger does in Azure."""
-    from core.reports.summary import handle_summary_message, summary_queue
-
-    queue = summary_queue(services)
-    try:
-        return await drain_queue_once(queue, options, lambda text: handle_summary_message(services, text))
-    finally:
-        await queue.close()
-
-
-async def _keep_draining(
-    drain_once: Callable[[Services, QueueOptions], Awaitable[int]],
-    services: Services,
-    options: QueueOptions,
-    stop: asyncio.Event,
-) -> None:
-    while not stop.is_set():
-        try:
-            taken = await drain_once(services, options)
-        except Unavailable as exc:
-            log.warning("queue unavailable: %s", exc)
-            taken = 0
-        if not taken:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 1.0)
+    return await drain_once(services, options, EMAIL_SUMMARIES)
 
 
 async def run_worker(services: Services, stop: asyncio.Event) -> None:
+    """Every queue of core.messages.MESSAGES, drained until `stop` is set."""
     options = QueueOptions.from_host_json()
-    await asyncio.gather(
-        drain_scan_queue(services, options, stop),
-        _keep_draining(drain_webhook_queue_once, services, options, stop),
-        _keep_draining(drain_summary_queue_once, services, options, stop),
-    )
+    await asyncio.gather(*(drain(services, options, route, stop) for route in MESSAGES))
 
 
 async def serve(settings: Settings, host: str, port: int, *, worker: bool = True) -> None:

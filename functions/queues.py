@@ -1,38 +1,34 @@
-"""Queue triggers."""
+"""Queue triggers: one per entry of core.messages.MESSAGES, each handing the message's text to
+core.messages.dispatch. A handler that raises leaves the message to host.json's retry and poison
+rules."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import azure.functions as func
 
+from core.messages import MESSAGES, Route, dispatch
 from functions.runtime import services
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)
 
 
-@bp.queue_trigger(arg_name="message", queue_name="%SCAN_QUEUE_NAME%", connection="STORAGE_CONNECTION")
-async def scan_request_trigger(message: func.QueueMessage) -> None:
-    from core.scheduling import handle_scan_request
+def _trigger(route: Route[Any]) -> Callable[[func.QueueMessage], Awaitable[None]]:
+    async def trigger(message: func.QueueMessage) -> None:
+        outcome = await dispatch(await services.get(), route, message.get_body().decode("utf-8"))
+        log.info("%s %s: %s", route.label, message.id, outcome)
 
-    outcome = await handle_scan_request(await services.get(), message.get_body().decode("utf-8"))
-    log.info("scan request %s: %s", message.id, outcome)
-
-
-@bp.queue_trigger(arg_name="message", queue_name="%WEBHOOK_QUEUE_NAME%", connection="STORAGE_CONNECTION")
-async def webhook_delivery_trigger(message: func.QueueMessage) -> None:
-    import json
-
-    from core.webhooks.delivery import deliver
-
-    outcome = await deliver(await services.get(), json.loads(message.get_body().decode("utf-8")))
-    log.info("webhook delivery %s: %s", message.id, outcome)
+    trigger.__name__ = trigger.__qualname__ = route.function_name
+    return trigger
 
 
-@bp.queue_trigger(arg_name="message", queue_name="%EMAIL_QUEUE_NAME%", connection="STORAGE_CONNECTION")
-async def email_summary_trigger(message: func.QueueMessage) -> None:
-    from core.reports.summary import handle_summary_message
-
-    outcome = await handle_summary_message(await services.get(), message.get_body().decode("utf-8"))
-    log.info("email summary %s: %s", message.id, outcome)
+for _route in MESSAGES:
+    bp.function_name(_route.function_name)(
+        bp.queue_trigger(
+            arg_name="message", queue_name=f"%{_route.app_setting}%", connection="STORAGE_CONNECTION"
+        )(_trigger(_route))
+    )

@@ -27,7 +27,7 @@ DAILY_AT_SEVEN = "0 0 7 * * *"
 
 @bp.timer_trigger(arg_name="timer", schedule=DAILY_AT_SEVEN, run_on_startup=False, use_monitor=True)
 async def daily_summary_timer(timer: func.TimerRequest) -> None:
-    from core.reports.summary import enqueue_due_summaries
+    from core.summaries import enqueue_due_summaries
 
     result = await enqueue_due_summaries(await services.get())
     log.info("daily summaries: %s", result)

@@ -1,1 +1,2 @@
-"""Branded outputs: branding, the PDF executive report, and email summaries."""
+"""The PDF executive report: what it shows (model), how it is drawn (pdf, layout, charts, fonts,
+colour, logo) and where it is kept (service)."""

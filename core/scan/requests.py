@@ -1,11 +1,11 @@
-"""The body of a message on the scan queue."""
+"""The body of a message on the scan queue (core.messages.SCAN_REQUESTS)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ScanRequest(BaseModel):
@@ -32,8 +32,6 @@ def scheduled_request_id(now: datetime) -> str:
 
 def parse_scan_request(text: str) -> ScanRequest:
     """Raise ValueError naming what is wrong with a malformed message."""
-    try:
-        return ScanRequest.model_validate_json(text)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
-        raise ValueError(problems) from exc
+    from core.messages import parse_message
+
+    return parse_message(ScanRequest, text)

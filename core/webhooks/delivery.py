@@ -21,6 +21,7 @@ from standardwebhooks import Webhook
 
 from core.audit import SYSTEM, record
 from core.bootstrap import Services
+from core.messages import WebhookDelivery
 from core.store import NotFound
 from core.store.queues import QueueChannel
 from core.webhooks.egress import EgressPolicy, EndpointRefused, pinned_client, vet
@@ -68,14 +69,14 @@ async def publish_all(services: Services, org_id: str, events: list[tuple[str, d
         for event_type, data in events:
             event = event_payload(event_type, org_id, data, now)
             for endpoint in (e for e in endpoints if event_type in e.events):
-                message = {
-                    "orgId": org_id,
-                    "endpointId": endpoint.id,
-                    "event": event,
-                    "attempt": 1,
-                    "firstAttemptAt": now.isoformat(),
-                }
-                await queue.send(message)
+                message = WebhookDelivery(
+                    org_id=org_id,
+                    endpoint_id=endpoint.id,
+                    event=event,
+                    attempt=1,
+                    first_attempt_at=now.isoformat(),
+                )
+                await queue.send(message.to_message())
                 queued += 1
     finally:
         await queue.close()
@@ -87,7 +88,7 @@ async def _tell_msp_admins(
 ) -> None:
     """Mail the org's MSP admins that an endpoint was disabled. Best effort: the audit entry is
     the record; a mail outage must not turn a delivery failure into a crash."""
-    from core.reports.mail import MailFailed, send_mail
+    from core.mail.graph import MailFailed, send_mail
 
     admins = await services.store.org(org_id).query_all(
         "c.type = @t AND c.role = @r", {"@t": "member", "@r": "msp_admin"}
@@ -156,7 +157,7 @@ async def _post(
 
 async def deliver(
     services: Services,
-    message: dict[str, Any],
+    message: WebhookDelivery | dict[str, Any],
     *,
     tls: ssl.SSLContext | None = None,
     policy: EgressPolicy | None = None,
@@ -164,15 +165,17 @@ async def deliver(
     """Handle one delivery message (the webhook queue's handler). Returns what happened.
 
     `tls` trusts a local receiver's CA and `policy` replaces the one from settings: tests only."""
-    org = services.store.org(message["orgId"])
+    if not isinstance(message, WebhookDelivery):
+        message = WebhookDelivery.model_validate(message)
+    org = services.store.org(message.org_id)
     try:
-        stored = await org.get(f"webhook:{message['endpointId']}")
+        stored = await org.get(f"webhook:{message.endpoint_id}")
     except NotFound:
         return "dropped: endpoint removed"
     endpoint = stored.body
     if not endpoint["enabled"]:
         return "dropped: endpoint disabled"
-    event, attempt = message["event"], int(message["attempt"])
+    event, attempt = message.event, message.attempt
     now = datetime.now(UTC)
     ok, status, error = await _post(
         endpoint, event, now, policy or EgressPolicy.from_settings(services.settings), tls
@@ -192,18 +195,19 @@ async def deliver(
         }
     )
     failures = 0 if ok else int(endpoint.get("consecutiveFailures", 0)) + 1
-    first = datetime.fromisoformat(message["firstAttemptAt"])
+    first = datetime.fromisoformat(message.first_attempt_at)
     out_of_time = not ok and now - first >= RETRY_FOR
     disable = failures >= DISABLE_AFTER or out_of_time
     await org.replace({**endpoint, "consecutiveFailures": failures, "enabled": not disable}, stored.etag)
     if disable:
-        await _disabled(services, message["orgId"], endpoint, error)
+        await _disabled(services, message.org_id, endpoint, error)
         return f"failed and disabled the endpoint: {error}"
     if ok:
         return "delivered"
     queue = webhook_queue(services)
     try:
-        await queue.send({**message, "attempt": attempt + 1}, visibility_delay=backoff_seconds(attempt))
+        retry = message.model_copy(update={"attempt": attempt + 1})
+        await queue.send(retry.to_message(), visibility_delay=backoff_seconds(attempt))
     finally:
         await queue.close()
     return f"failed, retry {attempt + 1} in {backoff_seconds(attempt)} s: {error}"

@@ -26,7 +26,7 @@ from core.billing.service import (
     plan_to_document,
     set_plan,
 )
-from core.reports.branding import fleet_brand
+from core.branding import fleet_brand
 from core.store import NotFound
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters

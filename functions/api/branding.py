@@ -11,8 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.auth.principals import Grant
 from core.auth.roles import Action
-from core.customers import get_customer
-from core.reports.branding import (
+from core.branding import (
     HEX_COLOUR,
     BrandingRefused,
     BrandingScope,
@@ -20,6 +19,7 @@ from core.reports.branding import (
     read_branding,
     update_branding,
 )
+from core.customers import get_customer
 from core.reports.logo import LogoRejected
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters

@@ -12,9 +12,9 @@ from core.audit import record
 from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.customers import Customer, TenantAlreadyACustomer, get_customer, get_customer_by_id
+from core.mail.graph import MailFailed
+from core.mail.invitation import send_consent_email
 from core.onboarding import add_customer, issue_consent_link, remove_customer
-from core.reports.invitation_mail import send_consent_email
-from core.reports.mail import MailFailed
 from core.store import NotFound
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep

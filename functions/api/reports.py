@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.reports.service import NoScanYet, generate_report, list_reports, read_report, report_link
-from core.reports.summary import send_summary
 from core.store import NotFound
+from core.summaries import send_summary
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
 from functions.api.examples import PDF

@@ -233,7 +233,7 @@ async def test_azurite_down_while_a_report_is_written_is_retried_and_nothing_is_
     disk_stack: LocalStack, graphsim: GraphSimulator
 ) -> None:
     from core.reports.service import read_report
-    from core.reports.summary import enqueue_due_summaries, handle_summary_message, summary_queue
+    from core.summaries import enqueue_due_summaries, handle_summary_message, summary_queue
     from functions.local_host import drain_summary_queue_once
 
     # One quick try: the point is what happens after storage gives up, not how long it tries.

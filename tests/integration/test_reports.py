@@ -18,9 +18,9 @@ from core.audit import SYSTEM
 from core.bootstrap import Services, build_services
 from core.customers import get_customer, register_customer
 from core.orgs import create_org
-from core.reports.summary import send_summary
 from core.scan.requests import ScanRequest
 from core.scheduling import handle_scan_request
+from core.summaries import send_summary
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from tests.world import World, tenant_data
@@ -165,7 +165,7 @@ async def test_the_consent_link_can_be_emailed(
 async def test_the_daily_job_queues_each_owed_summary_and_the_worker_sends_it_once(
     zurich: str, world: World, graphsim: GraphSimulator, api_services: Services
 ) -> None:
-    from core.reports.summary import enqueue_due_summaries, handle_summary_message, period_of
+    from core.summaries import enqueue_due_summaries, handle_summary_message, period_of
     from functions.local_host import QueueOptions, drain_summary_queue_once
 
     before = len(graphsim.sent_mail(graphsim.provider_tenant_id))

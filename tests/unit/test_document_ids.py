@@ -13,10 +13,10 @@ import pytest
 from core.auth.principals import principal_document_id
 from core.billing.metering import usage_id
 from core.billing.service import PLAN_ID
+from core.branding import FLEET_ID, BrandingScope
 from core.checks.catalogue import CATALOGUE
 from core.customers import FLEET_VERSION_ID, customer_document_id
 from core.orgs import ORG_DOCUMENT_ID
-from core.reports.branding import FLEET_ID, BrandingScope
 from core.scan.findings import finding_id
 from core.scan.now import PENDING_ID
 from core.scan.requests import scheduled_request_id

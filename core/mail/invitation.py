@@ -6,9 +6,9 @@ import html
 
 from core.bootstrap import Services
 from core.customers import Customer
+from core.mail.graph import send_mail
 from core.onboarding import ConsentLink
 from core.orgs import get_org
-from core.reports.mail import send_mail
 
 
 async def send_consent_email(

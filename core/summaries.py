@@ -1,5 +1,8 @@
 """Email summaries: each customer's report mailed to its recipients on its cadence (weekly or
-monthly), with the PDF attached, or linked when it is too large to attach.
+monthly), with the PDF attached, or linked when it is too large to attach. Here are the use case
+(send_summary), its daily scheduler (enqueue_due_summaries, what is due for which period) and the
+email queue's handler (handle_summary, routed by core.messages); the HTML body is
+core.mail.summary_template.
 
 Every delivery is recorded in the tenant's partition (sent, failed, attempts). A failed one is
 retried by the daily job; the report itself is already in Blob storage, so nothing is lost.
@@ -7,8 +10,6 @@ retried by the daily job; the report itself is already in Blob storage, so nothi
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,52 +17,14 @@ from typing import Any
 from core.audit import SYSTEM, Actor, record
 from core.bootstrap import Services
 from core.customers import ConnectionState, Customer, get_customer
-from core.reports.colour import parse_hex, text_colour_on, to_hex
-from core.reports.mail import Attachment, MailFailed, send_mail
-from core.reports.model import ReportData
+from core.mail.graph import Attachment, MailFailed, send_mail
+from core.mail.summary_template import summary_html
+from core.messages import EMAIL_SUMMARIES, SummaryMessage, dispatch
 from core.reports.service import assemble, generate_report, read_report
 from core.store import NotFound
 from core.store.queues import QueueChannel
 
 MAX_ATTEMPTS = 5
-
-
-def summary_html(data: ReportData, changes: dict[str, int], report_url: str, attached: bool) -> str:
-    """A branded HTML body: score and change, the top five priorities, what changed."""
-    brand = data.brand
-    band, ink = brand.primary, to_hex(text_colour_on(parse_hex(brand.primary)))
-    score = "not assessed" if data.score is None else f"{data.score:.0f} / 100"
-    change = "" if data.score_change is None else f" ({data.score_change:+.1f} since the previous scan)"
-    priorities = (
-        "".join(
-            f"<li><strong>{html.escape(f.title)}</strong> "
-            f"({html.escape(f.priority)}, {html.escape(f.severity)})"
-            f"<br>{html.escape(f.summary)}</li>"
-            for f in data.top_priorities[:5]
-        )
-        or "<li>No open priorities.</li>"
-    )
-    where = (
-        "The full report is attached."
-        if attached
-        else (
-            "The full report is too large to attach: "
-            f'<a href="{html.escape(report_url)}">open it in ScanPosture</a>.'
-        )
-    )
-    return (
-        '<!doctype html><html><body style="font-family:Segoe UI,Arial,sans-serif;color:#1b1b1b">'
-        f'<div style="background:{band};color:{ink};padding:16px 20px">'
-        f'<h1 style="margin:0;font-size:20px">{html.escape(data.customer_name)}: security posture</h1></div>'
-        f"<p>Posture score: <strong>{score}</strong>{html.escape(change)}. "
-        f"Open priorities: <strong>{data.open_priority_count}</strong>.</p>"
-        f"<p>Since the previous scan: {changes.get('new', 0)} new, {changes.get('resolved', 0)} resolved, "
-        f"{changes.get('persisting', 0)} still open.</p>"
-        f'<h2 style="font-size:16px">Top priorities</h2><ol>{priorities}</ol>'
-        f"<p>{where}</p>"
-        f'<p style="color:#555;font-size:12px">Prepared by {html.escape(brand.msp_name)}</p>'
-        "</body></html>"
-    )
 
 
 async def send_summary(
@@ -170,32 +133,33 @@ async def enqueue_due_summaries(services: Services, now: datetime | None = None)
     try:
         async for customer, period in _due(services, now):
             assert customer.tenant_id is not None
-            message = {
-                "orgId": customer.org_id,
-                "tenantId": customer.tenant_id,
-                "customerId": customer.customer_id,
-                "period": period,
-            }
-            await queue.send(message)
+            message = SummaryMessage(
+                org_id=customer.org_id,
+                tenant_id=customer.tenant_id,
+                customer_id=customer.customer_id,
+                period=period,
+            )
+            await queue.send(message.to_message())
             queued += 1
     finally:
         await queue.close()
     return {"queued": queued}
 
 
-async def handle_summary_message(services: Services, text: str, now: datetime | None = None) -> str:
+async def handle_summary_message(services: Services, text: str) -> str:
+    """A summary message's text, as the email queue's trigger hands it over (core.messages)."""
+    return await dispatch(services, EMAIL_SUMMARIES, text)
+
+
+async def handle_summary(services: Services, message: SummaryMessage, now: datetime | None = None) -> str:
     """The email queue's handler. A message delivered twice sends one mail: the delivery record of
     the period says it went out already."""
-    try:
-        message = json.loads(text)
-        org_id, tenant_id, period = (str(message[k]) for k in ("orgId", "tenantId", "period"))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"malformed summary message: {type(exc).__name__}") from exc
+    org_id, tenant_id, period = message.org_id, message.tenant_id, message.period
     try:
         customer, _ = await get_customer(services.store.org(org_id), tenant_id)
     except NotFound:
         return "skipped: the customer is gone"
-    if message.get("customerId", customer.customer_id) != customer.customer_id:
+    if (message.customer_id or customer.customer_id) != customer.customer_id:
         return "skipped: queued for a relationship that no longer exists"
     settled = await _settled(services, customer.relationship_id, period)
     if settled:
