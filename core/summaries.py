@@ -21,7 +21,7 @@ from core.mail.graph import Attachment, MailFailed, send_mail
 from core.mail.summary_template import summary_html
 from core.messages import EMAIL_SUMMARIES, SummaryMessage, dispatch
 from core.reports.service import assemble, generate_report, read_report
-from core.store import NotFound
+from core.store import NotFound, StoredItem
 from core.store.queues import QueueChannel
 
 MAX_ATTEMPTS = 5
@@ -35,45 +35,26 @@ async def send_summary(
     customer, _ = await get_customer(services.store.org(org_id), tenant_id)
     data = await assemble(services, customer, now)
     tenant = services.store.relationship(customer.relationship_id)
-    try:
-        pdf = await read_report(services, customer.relationship_id, data.scan_id)
-    except NotFound:
-        await generate_report(services, org_id, tenant_id, actor, now)
-        pdf = await read_report(services, customer.relationship_id, data.scan_id)
+    pdf = await _report_pdf(services, org_id, customer, actor, data.scan_id, now)
     scan = await tenant.find(f"scan:{data.scan_id}")
     changes = (scan.body.get("changes") if scan else None) or {}
     attached = len(pdf) <= services.settings.mail_attachment_limit_bytes
     report_url = (
         f"{services.settings.public_base_url.rstrip('/')}/#/tenants/{tenant_id}/reports/{data.scan_id}"
     )
-    delivery_id = f"delivery:{period}"
-    previous = await tenant.find(delivery_id)
-    delivery = {
-        **(
-            previous.body
-            if previous
-            else {"id": delivery_id, "type": "delivery", "period": period, "attempts": 0}
-        ),
-        "scanId": data.scan_id,
-        "recipients": customer.report_recipients,
-        "attempts": (previous.body["attempts"] if previous else 0) + 1,
-        "lastAttemptAt": now.isoformat(),
-        "attached": attached,
-    }
+    delivery = _next_attempt(await tenant.find(f"delivery:{period}"), period, customer, data.scan_id, now)
+    delivery["attached"] = attached
     if not customer.report_recipients:
         delivery.update(status="failed", error="recipients: this customer has no report recipients")
     else:
+        attachment = Attachment(f"{customer.primary_domain}-{data.scan_id}.pdf", "application/pdf", pdf)
         try:
             await send_mail(
                 services.settings,
                 to=customer.report_recipients,
                 subject=f"{data.customer_name}: security posture summary",
                 html=summary_html(data, changes, report_url, attached),
-                attachments=[
-                    Attachment(f"{customer.primary_domain}-{data.scan_id}.pdf", "application/pdf", pdf)
-                ]
-                if attached
-                else [],
+                attachments=[attachment] if attached else [],
             )
             delivery.update(status="sent", sentAt=now.isoformat(), error=None)
         except MailFailed as exc:
@@ -89,6 +70,31 @@ async def send_summary(
         target={"period": period, "scanId": data.scan_id, "attempt": delivery["attempts"]},
     )
     return delivery
+
+
+async def _report_pdf(
+    services: Services, org_id: str, customer: Customer, actor: Actor, scan_id: str, now: datetime
+) -> bytes:
+    """The stored report of the scan, rendered first if it is not there yet."""
+    try:
+        return await read_report(services, customer.relationship_id, scan_id)
+    except NotFound:
+        await generate_report(services, org_id, str(customer.tenant_id), actor, now)
+        return await read_report(services, customer.relationship_id, scan_id)
+
+
+def _next_attempt(
+    previous: StoredItem | None, period: str, customer: Customer, scan_id: str, now: datetime
+) -> dict[str, Any]:
+    """The period's delivery record for this attempt, counting the attempts before it."""
+    base = previous.body if previous else {"id": f"delivery:{period}", "type": "delivery", "period": period}
+    return {
+        **base,
+        "scanId": scan_id,
+        "recipients": customer.report_recipients,
+        "attempts": (previous.body["attempts"] if previous else 0) + 1,
+        "lastAttemptAt": now.isoformat(),
+    }
 
 
 def period_of(customer: Customer, now: datetime) -> str:
