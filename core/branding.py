@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from core import errors
 from core.audit import Actor, record
 from core.auth.principals import Grant
 from core.auth.roles import Role
@@ -29,7 +30,7 @@ HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 FLEET_ID = "branding:fleet"
 
 
-class BrandingRefused(Exception):
+class BrandingRefused(errors.Refused):
     """The change is not allowed or not valid; `status` is the HTTP status to answer with."""
 
     def __init__(self, message: str, status: int = 400) -> None:

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from core import errors
 from core.store import Conflict, NotFound, OrgRepository, StoredItem
 
 CUSTOMER_TYPE = "customer"
@@ -129,7 +130,7 @@ def customer_document_id(customer_id: str) -> str:
     return f"customer:{customer_id}"
 
 
-class TenantAlreadyACustomer(Exception):
+class TenantAlreadyACustomer(errors.Conflict):
     def __init__(self, tenant_id: str) -> None:
         super().__init__(f"tenant {tenant_id} is already a customer of this organisation")
 

@@ -8,8 +8,10 @@ import binascii
 import hashlib
 import json
 
+from core import errors
 
-class BadPageToken(ValueError):
+
+class BadPageToken(errors.Refused, ValueError):
     pass
 
 

@@ -9,6 +9,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from core import errors
 from core.audit import SYSTEM, Actor, record
 from core.auth.principals import Grant
 from core.bootstrap import Services
@@ -20,7 +21,7 @@ MAX_ACCEPTANCE = timedelta(days=365)
 MIN_JUSTIFICATION = 10
 
 
-class AcceptanceRefused(Exception):
+class AcceptanceRefused(errors.Refused):
     """The acceptance cannot be made or changed; the message names the field or the reason."""
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from core import errors
 from core.audit import Actor, record
 from core.auth.admin_roster import Admin, LastAdmin, RosterBusy, add_admin, remove_admin
 from core.auth.principals import Grant, Membership, grant_membership, revoke_membership
@@ -27,22 +28,21 @@ from core.orgs import home_tenants
 from core.store import Conflict, NotFound
 
 
-class TeamError(Exception):
-    """A request about people that cannot be carried out; the message says why."""
-
-    status = 400
-
-
-class NotAllowed(TeamError):
-    status = 403
+class TeamError(errors.Refused):
+    """A request about people that cannot be carried out; the message says why (answered 400
+    unless a subclass says otherwise through its other kind)."""
 
 
-class NoSuchMember(TeamError):
-    status = 404
+class NotAllowed(errors.Forbidden, TeamError):
+    """The caller may not do this to that person or role."""
 
 
-class ChangedMeanwhile(TeamError):
-    status = 409
+class NoSuchMember(errors.NotFound, TeamError):
+    """No such member, invitation or person in the caller's organisation."""
+
+
+class ChangedMeanwhile(errors.Conflict, TeamError):
+    """Someone else changed the same people at the same moment; try again."""
 
 
 @dataclass(frozen=True)

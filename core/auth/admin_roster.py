@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from core import errors
 from core.auth.roles import Role
 from core.store import AlreadyExists, Conflict
 from core.store.cosmos import CosmosStore
@@ -28,11 +29,11 @@ ATTEMPTS = 6
 Admin = tuple[str, str]
 
 
-class LastAdmin(Exception):
+class LastAdmin(errors.Refused):
     """The change would leave the org without an MSP admin."""
 
 
-class RosterBusy(Exception):
+class RosterBusy(errors.Conflict):
     """Concurrent changes kept winning; the caller may try again."""
 
 

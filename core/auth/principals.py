@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from core import errors
 from core.auth.roles import PEOPLE_ONLY_ACTIONS, TENANT_ACTIONS, Action, Role, may
 from core.auth.tokens import TokenClaims
 from core.customers import find_customer
@@ -21,7 +22,7 @@ from core.store import AlreadyExists, Conflict, NotFound
 from core.store.cosmos import CosmosStore
 
 
-class Forbidden(Exception):
+class Forbidden(errors.Forbidden):
     """Authenticated, but not allowed: the message says why (returned with the 403)."""
 
 

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from core import errors
 from core.billing.pricing import PricePlan, band_index, effective_rate
 
 
-class InvalidPeriod(ValueError):
+class InvalidPeriod(errors.Refused, ValueError):
     """The billing period is not valid; the message names the field."""
 
 

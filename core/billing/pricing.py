@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from core import errors
+
 # The first user of each band after the first (the order form's steps).
 BAND_STARTS = (1_000, 5_000, 25_000)
 # ISO 4217 currencies an MSP may invoice in, with their minor-unit digits.
@@ -40,7 +42,7 @@ CURRENCIES: dict[str, int] = {
 PricingModel = Literal["volume", "tiered"]
 
 
-class InvalidPlan(ValueError):
+class InvalidPlan(errors.Refused, ValueError):
     """A price plan that cannot be used; the message names the field."""
 
 

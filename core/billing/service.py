@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from core import errors
 from core.audit import Actor, record
 from core.billing.invoice import CustomerUsage, Invoice, Period, preview_invoice
 from core.billing.metering import carry_over, usage_between
@@ -19,7 +20,7 @@ from core.fleet import list_customers
 PLAN_ID = "billing:plan"
 
 
-class BillingRefused(ValueError):
+class BillingRefused(errors.Refused, ValueError):
     """A billing request that cannot be done; the message names the field."""
 
 

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from core import errors
 from core.collect.connection import GRAPH_SCOPE, app_credential, graph_http_client
 from core.settings import Settings
 
 
-class MailFailed(Exception):
+class MailFailed(errors.ScanPostureError):
     """Graph did not accept the message; the message says why."""
 
 

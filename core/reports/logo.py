@@ -12,6 +12,8 @@ import warnings
 
 from PIL import Image, UnidentifiedImageError
 
+from core import errors
+
 MAX_LOGO_BYTES = 1_000_000
 MAX_SIDE = 2_000  # pixels
 MAX_PIXELS = 2_000_000
@@ -19,7 +21,7 @@ ACCEPTED_FORMATS = ("PNG", "JPEG")
 OUTPUT_MAX_SIDE = 600  # a report cover never needs more
 
 
-class LogoRejected(ValueError):
+class LogoRejected(errors.Refused, ValueError):
     """The upload is not an acceptable logo; the message says why (HTTP 400, field `logo`)."""
 
 

@@ -8,6 +8,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from core import errors
 from core.audit import Actor, record
 from core.bootstrap import Services
 from core.branding import brand_for
@@ -25,7 +26,7 @@ TOP_PRIORITIES = 10
 PRIORITY_RANK = {"P1": 0, "P2": 1, "P3": 2}
 
 
-class NoScanYet(Exception):
+class NoScanYet(errors.Conflict):
     """A report needs a completed scan."""
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from core import errors
 from core.billing.metering import record_usage
 from core.bootstrap import Services
 from core.collect.connection import TenantUnreachable, open_connection
@@ -51,7 +52,7 @@ def scan_document_id(scan_id: str) -> str:
 LEASE_ID = "scan-lease"
 
 
-class TenantBusy(Exception):
+class TenantBusy(errors.Conflict):
     """Another scan of this tenant is running. Transient: the queue delivers the request again."""
 
 

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+from core import errors
 
-class StoreError(Exception):
+
+class StoreError(errors.ScanPostureError):
     """Base for every storage failure a caller may want to handle."""
 
 
-class NotFound(StoreError):
+class NotFound(StoreError, errors.NotFound):
     def __init__(self, kind: str, key: str) -> None:
         super().__init__(f"{kind} '{key}' was not found")
         self.kind = kind
         self.key = key
 
 
-class AlreadyExists(StoreError):
+class AlreadyExists(StoreError, errors.Conflict):
     def __init__(self, kind: str, key: str) -> None:
         super().__init__(f"{kind} '{key}' already exists")
         self.kind = kind
         self.key = key
 
 
-class Conflict(StoreError):
+class Conflict(StoreError, errors.Conflict):
     """An optimistic-concurrency check failed: someone else wrote the item since it was read."""
 
     def __init__(self, key: str) -> None:
@@ -29,7 +31,7 @@ class Conflict(StoreError):
         self.key = key
 
 
-class InvalidId(StoreError):
+class InvalidId(StoreError, errors.Refused):
     """An id that cannot name a document (it would change the request path); the message says why.
     Where the id came from a request it is the caller's mistake: 400, or 401 for a token's claim."""
 
@@ -40,7 +42,7 @@ class InvalidId(StoreError):
         self.reason = reason
 
 
-class Unavailable(StoreError):
+class Unavailable(StoreError, errors.Unavailable):
     """The backing service could not be reached or answered with a server error."""
 
 

@@ -18,13 +18,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from core import errors
 from core.settings import Settings
 from core.webhooks.addresses import IPAddress, refusal
 
 TIMEOUT_SECONDS = 10.0
 
 
-class EndpointRefused(ValueError):
+class EndpointRefused(errors.Refused, ValueError):
     """The endpoint cannot be used; the message names the field and the reason."""
 
 

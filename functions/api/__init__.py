@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from core.bootstrap import LazyServices
-from core.store import InvalidId
+from core.errors import ScanPostureError
 from functions.api import (
     audit,
     billing,
@@ -27,6 +27,7 @@ from functions.api import (
 )
 from functions.api.auth import AuthenticateFirst
 from functions.api.bodies import LimitBodies
+from functions.api.errors import answer_error
 from functions.api.examples import add_response_examples
 
 API_PREFIX = "/api"
@@ -62,12 +63,6 @@ async def _bad_request(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail, "errors": errors}, status_code=400)
 
 
-async def _invalid_id(_: Request, exc: Exception) -> JSONResponse:
-    """An id from the request (a URL, a body) that cannot name a document: the caller's mistake."""
-    assert isinstance(exc, InvalidId)
-    return JSONResponse({"detail": str(exc)}, status_code=400)
-
-
 class _LazyMcpRoute:
     """The MCP HTTP route, imported on its first request so the mcp SDK never slows a cold start."""
 
@@ -94,7 +89,8 @@ def create_api(services: LazyServices) -> FastAPI:
     )
     api.state.services = services
     api.add_exception_handler(RequestValidationError, _bad_request)
-    api.add_exception_handler(InvalidId, _invalid_id)
+    # The one translation of core.errors to HTTP (an InvalidId from the request is Refused: 400).
+    api.add_exception_handler(ScanPostureError, answer_error)
     # The last added runs first: authenticate before anything reads or counts a body.
     api.add_middleware(LimitBodies)
     api.add_middleware(AuthenticateFirst)

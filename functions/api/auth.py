@@ -23,16 +23,19 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core import errors
 from core.audit import Actor
 from core.auth.api_keys import ApiKeyRejected, looks_like_api_key, principal_for_api_key
-from core.auth.principals import Forbidden, Grant, Principal, authorize, load_principal, principal_document_id
+from core.auth.principals import Grant, Principal, authorize, load_principal, principal_document_id
 from core.auth.roles import TENANT_ACTIONS, Action
 from core.auth.tokens import InvalidToken, JwksCache, TokenClaims, TokenValidator
 from core.bootstrap import Services
 from core.collect.connection import tls_verification
+from core.errors import ScanPostureError
 from core.store import InvalidId
 from core.store.repository import check_document_id
 from functions.api.deps import ServicesDep, get_services, route_path
+from functions.api.errors import answer_error
 
 # Routes anyone may call: health, the API description, the consent callback (Entra redirects the
 # customer's administrator there, who has no ScanPosture account).
@@ -116,8 +119,8 @@ async def authenticate(request: Request) -> Caller:
             caller = _usable(await _validator(request, services).validate(token))
     except (ApiKeyRejected, InvalidToken) as exc:
         raise _unauthorised(str(exc)) from exc
-    except Forbidden as exc:  # a key whose stored role is no longer an MSP role
-        raise HTTPException(403, str(exc)) from exc
+    # Forbidden (a key whose stored role is no longer an MSP role) and the store's Unavailable
+    # pass on to the API's handler, or to AuthenticateFirst's use of it.
     request.scope[_CALLER_KEY] = caller
     return caller
 
@@ -141,13 +144,21 @@ class AuthenticateFirst:
             await self.app(scope, receive, send)
             return
         request = Request(scope)  # without `receive`: nothing here can touch the body
+        sent = request.headers
+        unread_body = sent.get("content-length", "0") != "0" or "transfer-encoding" in sent
         try:
             await authenticate(request)
         except HTTPException as exc:
             headers = dict(exc.headers or {})
-            if request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers:
+            if unread_body:
                 headers["connection"] = "close"  # rather than let the server drain an unread body
             await JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)(scope, receive, send)
+            return
+        except ScanPostureError as exc:  # outside the app's handlers here: the same answer by hand
+            answer = await answer_error(request, exc)
+            if unread_body:
+                answer.headers["connection"] = "close"
+            await answer(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -156,7 +167,7 @@ async def current_claims(request: Request) -> TokenClaims:
     """A signed-in person's validated token (never an API key: keys cannot accept invitations)."""
     caller = await authenticate(request)
     if isinstance(caller, Principal):
-        raise HTTPException(403, "this needs a person signed in, not an API key")
+        raise errors.Forbidden("this needs a person signed in, not an API key")
     return caller
 
 
@@ -169,9 +180,7 @@ async def current_principal(request: Request, services: ServicesDep) -> Principa
     if isinstance(caller, Principal):
         return caller
     try:
-        return await load_principal(services.store, caller)
-    except Forbidden as exc:
-        raise HTTPException(403, str(exc)) from exc
+        return await load_principal(services.store, caller)  # Forbidden: 403 by the API's handler
     except InvalidId as exc:  # _usable refuses such claims first; the store refuses them regardless
         raise _unauthorised("token's oid claim cannot name an account") from exc
 
@@ -186,12 +195,9 @@ def require(action: Action) -> Callable[..., Awaitable[Grant]]:
 
     async def dependency(request: Request, principal: PrincipalDep, services: ServicesDep) -> Grant:
         tenant_id = request.path_params.get("tenant_id") if action in TENANT_ACTIONS else None
-        try:
-            return await authorize(
-                services.store, principal, action, tenant_id=tenant_id, org_id=request.query_params.get("org")
-            )
-        except Forbidden as exc:
-            raise HTTPException(403, str(exc)) from exc
+        return await authorize(  # Forbidden: 403 by the API's handler
+            services.store, principal, action, tenant_id=tenant_id, org_id=request.query_params.get("org")
+        )
 
     dependency.action = action  # type: ignore[attr-defined]
     dependency.__name__ = f"require_{action.value}"

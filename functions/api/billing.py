@@ -8,18 +8,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from core import errors
 from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.billing.documents import invoice_csv
-from core.billing.invoice import InvalidPeriod, Invoice, Period
+from core.billing.invoice import Invoice, Period
 from core.billing.metering import usage_between
-from core.billing.pricing import InvalidPlan, PricePlan
+from core.billing.pricing import PricePlan
 from core.billing.service import (
-    BillingRefused,
     cancel_customer,
     get_plan,
     invoice_preview,
@@ -80,17 +80,14 @@ async def read_plan(grant: ManageBilling, services: ServicesDep) -> dict[str, An
 async def write_plan(
     body: PlanIn, grant: ManageBilling, principal: PrincipalDep, services: ServicesDep, request: Request
 ) -> dict[str, Any]:
-    try:
-        plan = PricePlan(
-            currency=body.currency.upper(),
-            band_rates=tuple(body.bandRates),  # type: ignore[arg-type]
-            model=body.model,
-            branded_outputs_addon=body.brandedOutputsAddon,
-            weekly_cadence_addon=body.weeklyCadenceAddon,
-            band_basis=body.bandBasis,
-        )
-    except InvalidPlan as exc:
-        raise HTTPException(400, str(exc)) from exc
+    plan = PricePlan(  # InvalidPlan is Refused: 400 with its message
+        currency=body.currency.upper(),
+        band_rates=tuple(body.bandRates),  # type: ignore[arg-type]
+        model=body.model,
+        branded_outputs_addon=body.brandedOutputsAddon,
+        weekly_cadence_addon=body.weeklyCadenceAddon,
+        band_basis=body.bandBasis,
+    )
     return plan_to_document(await set_plan(services, grant.org_id, actor(request, principal), plan))
 
 
@@ -108,17 +105,12 @@ async def cancel(
             services, grant.org_id, actor(request, principal), customer_id, body.cancelledOn
         )
     except NotFound as exc:
-        raise HTTPException(404, "no such customer") from exc
-    except BillingRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise errors.NotFound("no such customer") from exc
     return {"customerId": customer.customer_id, "cancelledOn": customer.cancelled_on}
 
 
 def _period(start: date, end: date) -> Period:
-    try:
-        return Period(start, end)
-    except InvalidPeriod as exc:
-        raise HTTPException(400, str(exc)) from exc
+    return Period(start, end)  # InvalidPeriod is Refused: 400 with its message
 
 
 @router.get("/billing/usage", dependencies=[Depends(known_query_parameters("start", "end"))])
@@ -167,10 +159,7 @@ async def invoice(
     end: date,
     format: Annotated[Literal["json", "csv", "pdf"], Query()] = "json",
 ) -> Any:
-    try:
-        preview = await invoice_preview(services, grant.org_id, _period(start, end))
-    except BillingRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+    preview = await invoice_preview(services, grant.org_id, _period(start, end))  # BillingRefused: 400
     if format == "csv":
         return PlainTextResponse(
             invoice_csv(preview),

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from core import errors
 from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.branding import (
@@ -20,7 +21,6 @@ from core.branding import (
     update_branding,
 )
 from core.customers import get_customer
-from core.reports.logo import LogoRejected
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
 from functions.api.examples import PNG
@@ -82,10 +82,10 @@ async def _apply(
         body = await update_branding(
             services, grant, actor(request, principal), scope, changes=changes, logo=logo
         )
-    except LogoRejected as exc:
-        raise HTTPException(400, str(exc)) from exc
-    except BrandingRefused as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
+    except BrandingRefused as exc:  # Refused (400) unless it says 403; LogoRejected is Refused
+        if exc.status == 403:
+            raise errors.Forbidden(str(exc)) from exc
+        raise
     return _public(body)
 
 
@@ -170,5 +170,5 @@ async def tenant_logo(tenant_id: str, grant: ViewTenant, services: ServicesDep) 
     customer, _ = await get_customer(services.store.org(grant.org_id), tenant_id)
     brand = await brand_for(services, customer)
     if brand.logo_png is None:
-        raise HTTPException(404, "no logo")
+        raise errors.NotFound("no logo")
     return Response(brand.logo_png, media_type="image/png", headers={"cache-control": "private, max-age=60"})

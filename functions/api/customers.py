@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from core import errors
 from core.audit import record
 from core.auth.principals import Grant
 from core.auth.roles import Action
-from core.customers import Customer, TenantAlreadyACustomer, get_customer, get_customer_by_id
+from core.customers import Customer, get_customer, get_customer_by_id
 from core.mail.graph import MailFailed
 from core.mail.invitation import send_consent_email
 from core.onboarding import add_customer, issue_consent_link, remove_customer
@@ -96,20 +97,17 @@ async def add(
     services: ServicesDep,
     request: Request,
 ) -> AddedCustomerOut:
-    try:
-        customer, link = await add_customer(
-            services,
-            org_id=grant.org_id,
-            actor=actor(request, principal),
-            display_name=body.displayName,
-            primary_domain=body.primaryDomain,
-            tenant_id=body.tenantId.lower() if body.tenantId else None,
-            cadence=body.cadence,
-            report_recipients=[str(r) for r in body.reportRecipients],
-            report_cadence=body.reportCadence,
-        )
-    except TenantAlreadyACustomer as exc:
-        raise HTTPException(409, str(exc)) from exc
+    customer, link = await add_customer(
+        services,
+        org_id=grant.org_id,
+        actor=actor(request, principal),
+        display_name=body.displayName,
+        primary_domain=body.primaryDomain,
+        tenant_id=body.tenantId.lower() if body.tenantId else None,
+        cadence=body.cadence,
+        report_recipients=[str(r) for r in body.reportRecipients],
+        report_cadence=body.reportCadence,
+    )
     return AddedCustomerOut(
         customer=CustomerOut.of(customer), consentLink=ConsentLinkOut(url=link.url, expiresAt=link.expires_at)
     )
@@ -120,7 +118,7 @@ async def get_one(customer_id: str, grant: ManageCustomers, services: ServicesDe
     try:
         customer, _ = await get_customer_by_id(services.store.org(grant.org_id), customer_id)
     except NotFound as exc:
-        raise HTTPException(404, "no such customer") from exc
+        raise errors.NotFound("no such customer") from exc
     return CustomerOut.of(customer)
 
 
@@ -132,7 +130,7 @@ async def new_consent_link(
     try:
         await get_customer_by_id(services.store.org(grant.org_id), customer_id)
     except NotFound as exc:
-        raise HTTPException(404, "no such customer") from exc
+        raise errors.NotFound("no such customer") from exc
     link = await issue_consent_link(services, grant.org_id, customer_id)
     await record(
         services.store,
@@ -166,7 +164,7 @@ async def email_consent_link(
     try:
         customer, _ = await get_customer_by_id(services.store.org(grant.org_id), customer_id)
     except NotFound as exc:
-        raise HTTPException(404, "no such customer") from exc
+        raise errors.NotFound("no such customer") from exc
     link = await issue_consent_link(services, grant.org_id, customer_id)
     try:
         await send_consent_email(services, customer, link, [str(a) for a in body.to])
@@ -191,7 +189,7 @@ async def remove(
             services, org_id=grant.org_id, customer_id=customer_id, actor=actor(request, principal)
         )
     except NotFound as exc:
-        raise HTTPException(404, "no such customer") from exc
+        raise errors.NotFound("no such customer") from exc
     return Response(status_code=204)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from starlette.types import Scope
 
+from core import errors
 from core.bootstrap import Services
 
 
@@ -25,8 +26,7 @@ def known_query_parameters(*allowed: str) -> Callable[[Request], None]:
     def check(request: Request) -> None:
         unknown = sorted(set(request.query_params) - set(allowed) - {"org"})
         if unknown:
-            raise HTTPException(
-                400,
+            raise errors.Refused(
                 f"unknown query parameter(s): {', '.join(unknown)}; "
                 f"this route takes: {', '.join(sorted(allowed)) or 'none'}",
             )

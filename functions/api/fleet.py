@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
+from core import errors
 from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.customers import ConnectionState
@@ -117,7 +118,7 @@ async def search(
     q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH, description="Words in titles, ids")] = None,
 ) -> Response:
     if not check and not (q or "").strip():
-        raise HTTPException(400, "check or q: say what to search for")
+        raise errors.Refused("check or q: say what to search for")
     matches = await search_fleet(
         services.store.org(grant.org_id), check_id=check, text=q, now=datetime.now(UTC)
     )

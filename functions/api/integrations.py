@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from core import errors
 from core.audit import record
 from core.auth.api_keys import create_api_key, list_api_keys, revoke_api_key
 from core.auth.principals import Grant
 from core.auth.roles import Action, Role
 from core.store import NotFound
 from core.webhooks.delivery import publish
-from core.webhooks.egress import EgressPolicy, EndpointRefused
+from core.webhooks.egress import EgressPolicy
 from core.webhooks.endpoints import EVENTS, create_endpoint, new_secret
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
@@ -71,16 +72,13 @@ async def add_endpoint(
     body: EndpointIn, grant: ManageWebhooks, principal: PrincipalDep, services: ServicesDep, request: Request
 ) -> dict[str, Any]:
     """The signing secret is in this answer only; rotate it to get a new one."""
-    try:
-        endpoint = await create_endpoint(
-            services.store.org(grant.org_id),
-            url=body.url,
-            events=body.events,
-            description=body.description,
-            policy=EgressPolicy.from_settings(services.settings),
-        )
-    except EndpointRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+    endpoint = await create_endpoint(
+        services.store.org(grant.org_id),
+        url=body.url,
+        events=body.events,
+        description=body.description,
+        policy=EgressPolicy.from_settings(services.settings),
+    )
     await record(
         services.store,
         org_id=grant.org_id,
@@ -100,7 +98,7 @@ async def _endpoint(services: ServicesDep, grant: Grant, endpoint_id: str) -> tu
     try:
         stored = await services.store.org(grant.org_id).get(f"webhook:{endpoint_id}")
     except NotFound as exc:
-        raise HTTPException(404, "no such webhook endpoint") from exc
+        raise errors.NotFound("no such webhook endpoint") from exc
     return stored.body, stored.etag
 
 
@@ -143,7 +141,7 @@ async def enable(
 async def send_test_event(endpoint_id: str, grant: ManageWebhooks, services: ServicesDep) -> dict[str, Any]:
     endpoint, _ = await _endpoint(services, grant, endpoint_id)
     if not endpoint["enabled"]:
-        raise HTTPException(400, "endpointId: the endpoint is disabled; enable it first")
+        raise errors.Refused("endpointId: the endpoint is disabled; enable it first")
     event = endpoint["events"][0]
     queued = await publish(services, grant.org_id, event, {"test": True, "endpointId": endpoint_id})
     return {"event": event, "queued": queued}
@@ -179,7 +177,7 @@ async def add_api_key(
             created_by=who.to_json(),
         )
     except ValueError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise errors.Refused(str(exc)) from exc
     await record(
         services.store,
         org_id=grant.org_id,
@@ -197,7 +195,7 @@ async def delete_api_key(
     try:
         await revoke_api_key(services.store, grant.org_id, key_id)
     except NotFound as exc:
-        raise HTTPException(404, "no such API key") from exc
+        raise errors.NotFound("no such API key") from exc
     await record(
         services.store,
         org_id=grant.org_id,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
+from core import errors
 from core.auth.principals import Grant
 from core.auth.roles import Action
-from core.reports.service import NoScanYet, generate_report, list_reports, read_report, report_link
+from core.reports.service import generate_report, list_reports, read_report, report_link
 from core.store import NotFound
 from core.summaries import send_summary
 from functions.api.auth import PrincipalDep, actor, require
@@ -42,10 +43,7 @@ async def generate(
     tenant_id: str, grant: GenerateReport, principal: PrincipalDep, services: ServicesDep, request: Request
 ) -> dict[str, Any]:
     """A report of the latest scan, in the customer's branding (replacing one for the same scan)."""
-    try:
-        report = await generate_report(services, grant.org_id, _tenant(grant), actor(request, principal))
-    except NoScanYet as exc:
-        raise HTTPException(409, str(exc)) from exc
+    report = await generate_report(services, grant.org_id, _tenant(grant), actor(request, principal))
     return _out(report, _tenant(grant))
 
 
@@ -55,12 +53,9 @@ async def send_now(
 ) -> dict[str, Any]:
     """Mail the summary with the latest report to the customer's recipients now (MSP roles)."""
     period = f"now-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-    try:
-        delivery = await send_summary(
-            services, grant.org_id, _tenant(grant), actor(request, principal), period=period
-        )
-    except NoScanYet as exc:
-        raise HTTPException(409, str(exc)) from exc
+    delivery = await send_summary(
+        services, grant.org_id, _tenant(grant), actor(request, principal), period=period
+    )
     keep = ("period", "status", "attempts", "recipients", "attached", "error", "scanId")
     return {k: delivery.get(k) for k in keep}
 
@@ -77,7 +72,7 @@ async def download(tenant_id: str, scan_id: ScanId, grant: ViewTenant, services:
     try:
         pdf = await read_report(services, grant.relationship, scan_id)
     except NotFound as exc:
-        raise HTTPException(404, "no such report") from exc
+        raise errors.NotFound("no such report") from exc
     return Response(
         pdf,
         media_type="application/pdf",
@@ -94,5 +89,5 @@ async def link(tenant_id: str, scan_id: ScanId, grant: ViewTenant, services: Ser
     try:
         url, expires_at = await report_link(services, grant.relationship, scan_id)
     except NotFound as exc:
-        raise HTTPException(404, "no such report") from exc
+        raise errors.NotFound("no such report") from exc
     return {"url": url, "expiresAt": expires_at}

@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from core.auth.principals import Grant
 from core.auth.roles import Action, Role
 from core.orgs import HomeTenants, home_tenants, set_home_tenants
-from core.team import TeamError, accept, change_role, invite, list_members, remove_member
+from core.team import accept, change_role, invite, list_members, remove_member
 from functions.api.auth import ClaimsDep, PrincipalDep, actor, require
 from functions.api.deps import ServicesDep
 
@@ -87,10 +87,6 @@ def _home_tenants_out(homes: HomeTenants) -> HomeTenantsOut:
     )
 
 
-def _team_error(exc: TeamError) -> HTTPException:
-    return HTTPException(exc.status, str(exc))
-
-
 async def _invite(
     services: ServicesDep,
     grant: Grant,
@@ -100,12 +96,9 @@ async def _invite(
     role: str,
     tenant_id: str | None,
 ) -> InvitationOut:
-    try:
-        invitation = await invite(
-            services, grant, actor(request, principal), email=email, role=Role(role), tenant_id=tenant_id
-        )
-    except TeamError as exc:
-        raise _team_error(exc) from exc
+    invitation = await invite(
+        services, grant, actor(request, principal), email=email, role=Role(role), tenant_id=tenant_id
+    )
     accept_url = (
         f"{services.settings.public_base_url.rstrip('/')}/#/invitations/accept?code={invitation.code}"
     )
@@ -147,10 +140,7 @@ async def accept_invitation(
     body: AcceptIn, claims: ClaimsDep, services: ServicesDep, request: Request
 ) -> dict[str, Any]:
     """Signed in, with or without a membership yet: this is how people get one."""
-    try:
-        membership = await accept(services, claims, body.code, actor(request, claims))
-    except TeamError as exc:
-        raise _team_error(exc) from exc
+    membership = await accept(services, claims, body.code, actor(request, claims))
     return membership.to_json()
 
 
@@ -185,19 +175,13 @@ async def tenant_members(
 async def _change(
     services: ServicesDep, grant: Grant, request: Request, principal: PrincipalDep, member_id: str, role: str
 ) -> None:
-    try:
-        await change_role(services, grant, actor(request, principal), member_id, Role(role))
-    except TeamError as exc:
-        raise _team_error(exc) from exc
+    await change_role(services, grant, actor(request, principal), member_id, Role(role))
 
 
 async def _remove(
     services: ServicesDep, grant: Grant, request: Request, principal: PrincipalDep, member_id: str
 ) -> None:
-    try:
-        await remove_member(services, grant, actor(request, principal), member_id)
-    except TeamError as exc:
-        raise _team_error(exc) from exc
+    await remove_member(services, grant, actor(request, principal), member_id)
 
 
 @router.patch("/team/members/{member_id}", status_code=204)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from core import errors
 from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.bootstrap import Services
@@ -69,7 +70,7 @@ async def findings(
     try:
         wanted = FindingFilter(status, severity, category, framework, new, accepted)
     except ValueError as exc:
-        raise HTTPException(400, f"category: {exc}") from exc
+        raise errors.Refused(f"category: {exc}") from exc
     try:
         items, next_token = await findings_page(
             _data(services, grant),
@@ -79,7 +80,7 @@ async def findings(
             now=datetime.now(UTC),
         )
     except BadPageToken as exc:
-        raise HTTPException(400, f"pageToken: {exc}") from exc
+        raise errors.Refused(f"pageToken: {exc}") from exc
     return {"items": items, "nextPageToken": next_token}
 
 
@@ -111,7 +112,7 @@ async def finding(
     try:
         return await finding_detail(_data(services, grant), check_id, datetime.now(UTC))
     except NotFound as exc:
-        raise HTTPException(404, f"no finding for check '{check_id}' in this tenant") from exc
+        raise errors.NotFound(f"no finding for check '{check_id}' in this tenant") from exc
 
 
 @router.get(
@@ -129,7 +130,7 @@ async def scans(
             _data(services, grant), page_size=pageSize, page_token=pageToken
         )
     except BadPageToken as exc:
-        raise HTTPException(400, f"pageToken: {exc}") from exc
+        raise errors.Refused(f"pageToken: {exc}") from exc
     return {"items": items, "nextPageToken": next_token}
 
 
@@ -172,7 +173,7 @@ async def scan_status(
             "status": pending.body["status"],
             "requestedAt": pending.body["requestedAt"],
         }
-    raise HTTPException(404, "no such scan")
+    raise errors.NotFound("no such scan")
 
 
 @router.get("/tenants/{tenant_id}/frameworks/{framework}", dependencies=[Depends(known_query_parameters())])
@@ -210,17 +211,14 @@ async def accept(
     services: ServicesDep,
     request: Request,
 ) -> dict[str, Any]:
-    try:
-        return await accept_risk(
-            services,
-            grant,
-            actor(request, principal),
-            check_id=check_id,
-            justification=body.justification,
-            expires_at=body.expiresAt,
-        )
-    except AcceptanceRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+    return await accept_risk(
+        services,
+        grant,
+        actor(request, principal),
+        check_id=check_id,
+        justification=body.justification,
+        expires_at=body.expiresAt,
+    )
 
 
 @router.delete(
@@ -236,5 +234,5 @@ async def revoke(
 ) -> dict[str, Any]:
     try:
         return await revoke_acceptance(services, grant, actor(request, principal), check_id=check_id)
-    except AcceptanceRefused as exc:
-        raise HTTPException(404, str(exc)) from exc
+    except AcceptanceRefused as exc:  # revoking what is not there: not found, not refused
+        raise errors.NotFound(str(exc)) from exc
