@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.customers import find_customer
-from core.store.cosmos import CosmosStore
+from core.ports import Store
 from core.store.repository import PartitionRepository
 
 AUDIT_TYPE = "audit"
@@ -44,7 +44,7 @@ SYSTEM = Actor(kind="system")
 
 
 async def record(
-    store: CosmosStore,
+    store: Store,
     *,
     org_id: str,
     actor: Actor,

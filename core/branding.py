@@ -19,9 +19,9 @@ from core import errors
 from core.audit import Actor, record
 from core.auth.principals import Grant
 from core.auth.roles import Role
-from core.bootstrap import Services
 from core.customers import Customer
 from core.orgs import get_org
+from core.ports import Services
 from core.reports.logo import sanitise_logo
 from core.reports.model import NEUTRAL_PRIMARY, NEUTRAL_SECONDARY, Brand
 from core.store import NotFound

@@ -28,13 +28,13 @@ from core.auth.code_flow import (
     redeem_code,
 )
 from core.auth.id_tokens import ConsentSignIn, ConsentSignInRefused, validate_consent_id_token
-from core.bootstrap import Services
 from core.collect.connection import TenantUnreachable, open_connection, tls_verification
 from core.collect.readers import SourceError, read_graph_source
 from core.collect.sources import graph_source
 from core.customers import Connection, ConnectionState, Customer, find_customer, get_customer_by_id
 from core.customers import update_customer_by_id as update_customer
 from core.onboarding import ConsentRefused, consent_redirect_uri, consent_state_id, hash_secret
+from core.ports import Services
 from core.scan.requests import ScanRequest
 from core.store import Conflict, NotFound, OrgRepository, StoredItem
 from core.webhooks.events import emit

@@ -11,9 +11,9 @@ from typing import Any
 from core.customers import Customer
 from core.fleet import list_customers
 from core.frameworks.mappings import FRAMEWORK_KEYS, ids_text
+from core.ports import Store
 from core.scan.findings import acceptance_in_force
 from core.store import OrgRepository
-from core.store.cosmos import CosmosStore
 
 COLUMNS = (
     "customer",
@@ -71,14 +71,14 @@ def finding_rows(customer: Customer, findings: list[dict[str, Any]], now: dateti
     return rows
 
 
-async def tenant_rows(store: CosmosStore, customer: Customer, now: datetime) -> list[dict[str, Any]]:
+async def tenant_rows(store: Store, customer: Customer, now: datetime) -> list[dict[str, Any]]:
     if not customer.grants_access(now.date()):
         return []
     findings = await store.relationship(customer.relationship_id).query_all("c.type = @t", {"@t": "finding"})
     return finding_rows(customer, findings, now)
 
 
-async def fleet_rows(store: CosmosStore, org: OrgRepository, now: datetime) -> list[dict[str, Any]]:
+async def fleet_rows(store: Store, org: OrgRepository, now: datetime) -> list[dict[str, Any]]:
     """Every customer's findings: one partition-scoped query per tenant, never a cross-partition one."""
     rows: list[dict[str, Any]] = []
     for customer in await list_customers(org):

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from core.bootstrap import Services
+from core.ports import Services
 
 
 @dataclass(frozen=True)

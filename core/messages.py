@@ -23,7 +23,7 @@ from core.scan.requests import ScanRequest
 from core.settings import Settings
 
 if TYPE_CHECKING:
-    from core.bootstrap import Services
+    from core.ports import Services
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)

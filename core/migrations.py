@@ -17,8 +17,8 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
-from core.bootstrap import Services
 from core.customers import ConnectionState, Customer
+from core.ports import Services
 from core.store import NotFound, TenantRepository
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 from core.audit import SYSTEM, Actor, record
 from core.auth.principals import revoke_membership
-from core.bootstrap import Services
 from core.collect.connection import TenantUnreachable
 from core.customers import (
     Cadence,
@@ -27,6 +26,7 @@ from core.customers import (
     mark_connection_lost,
     register_customer,
 )
+from core.ports import Services
 from core.settings import Settings
 from core.webhooks.events import emit
 

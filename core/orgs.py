@@ -13,8 +13,8 @@ from core.auth.admin_roster import add_admin, admin_members
 from core.auth.principals import Membership, grant_membership
 from core.auth.roles import Role
 from core.customers import Customer, register_customer
+from core.ports import Store
 from core.store import AlreadyExists, Conflict, NotFound
-from core.store.cosmos import CosmosStore
 
 OrgKind = Literal["msp", "direct"]
 ORG_DOCUMENT_ID = "org"
@@ -24,7 +24,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-async def create_org(store: CosmosStore, org_id: str, name: str, kind: OrgKind) -> dict[str, Any]:
+async def create_org(store: Store, org_id: str, name: str, kind: OrgKind) -> dict[str, Any]:
     document = {
         "id": ORG_DOCUMENT_ID,
         "type": "org",
@@ -39,7 +39,7 @@ async def create_org(store: CosmosStore, org_id: str, name: str, kind: OrgKind) 
     return {**document, "orgId": org_id}
 
 
-async def get_org(store: CosmosStore, org_id: str) -> dict[str, Any] | None:
+async def get_org(store: Store, org_id: str) -> dict[str, Any] | None:
     try:
         return (await store.org(org_id).get(ORG_DOCUMENT_ID)).body
     except NotFound:
@@ -47,7 +47,7 @@ async def get_org(store: CosmosStore, org_id: str) -> dict[str, Any] | None:
 
 
 async def create_direct_customer(
-    store: CosmosStore,
+    store: Store,
     *,
     org_id: str,
     name: str,
@@ -75,7 +75,7 @@ async def create_direct_customer(
 
 
 async def bootstrap_msp(
-    store: CosmosStore,
+    store: Store,
     *,
     org_id: str,
     name: str,
@@ -116,7 +116,7 @@ class HomeTenants:
     recorded: bool  # False: none recorded yet, so the MSP admins' own tenants stand in
 
 
-async def home_tenants(store: CosmosStore, org_id: str) -> HomeTenants:
+async def home_tenants(store: Store, org_id: str) -> HomeTenants:
     org = await get_org(store, org_id)
     if org is not None and org.get("homeTenantIds"):
         return HomeTenants(tuple(org["homeTenantIds"]), recorded=True)
@@ -127,9 +127,7 @@ async def home_tenants(store: CosmosStore, org_id: str) -> HomeTenants:
     return HomeTenants(tuple(sorted({tid.lower() for tid, _ in admins})), recorded=False)
 
 
-async def set_home_tenants(
-    store: CosmosStore, org_id: str, tenant_ids: list[str], actor: Actor
-) -> HomeTenants:
+async def set_home_tenants(store: Store, org_id: str, tenant_ids: list[str], actor: Actor) -> HomeTenants:
     """An MSP admin's edit of the list, audited with what it replaced."""
     wanted = list(dict.fromkeys(t.lower() for t in tenant_ids))
     if not wanted:
@@ -147,7 +145,7 @@ async def set_home_tenants(
 
 
 async def _update_org(
-    store: CosmosStore, org_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    store: Store, org_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> dict[str, Any]:
     """Apply `change` to the org document under its etag, reading again if another write won."""
     repo = store.org(org_id)

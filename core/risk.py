@@ -12,9 +12,9 @@ from typing import Any
 from core import errors
 from core.audit import SYSTEM, Actor, record
 from core.auth.principals import Grant
-from core.bootstrap import Services
 from core.checks.model import Status
 from core.customers import Customer, update_customer_by_id
+from core.ports import Services
 from core.store import Conflict, NotFound
 
 MAX_ACCEPTANCE = timedelta(days=365)

@@ -7,10 +7,10 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from core.bootstrap import Services
 from core.collect.connection import TenantUnreachable, open_connection
 from core.customers import Customer
 from core.onboarding import connection_lost
+from core.ports import Services
 from core.scan.requests import ScanRequest, scheduled_request_id
 from core.scan.service import scan_tenant
 

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.audit import SYSTEM, Actor, record
-from core.bootstrap import Services
 from core.customers import ConnectionState, Customer, get_customer
 from core.mail.graph import Attachment, MailFailed, send_mail
 from core.mail.summary_template import summary_html
 from core.messages import EMAIL_SUMMARIES, SummaryMessage, dispatch
+from core.ports import Services
 from core.reports.service import assemble, generate_report, read_report
 from core.store import NotFound, StoredItem
 from core.store.queues import QueueChannel

@@ -22,9 +22,9 @@ from core.auth.admin_roster import Admin, LastAdmin, RosterBusy, add_admin, remo
 from core.auth.principals import Grant, Membership, grant_membership, revoke_membership
 from core.auth.roles import Role
 from core.auth.tokens import TokenClaims
-from core.bootstrap import Services
 from core.customers import find_customer
 from core.orgs import home_tenants
+from core.ports import Services
 from core.store import Conflict, NotFound
 
 

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 
 from core import errors
 from core.auth.roles import Role
+from core.ports import Store
 from core.store import AlreadyExists, Conflict
-from core.store.cosmos import CosmosStore
 from core.store.repository import OrgRepository, StoredItem
 
 ROSTER_ID = "roster:msp-admins"
@@ -83,7 +83,7 @@ async def _change(repo: OrgRepository, decide: Callable[[set[Admin]], Awaitable[
     raise RosterBusy(f"the MSP admins of {repo.org_id} kept changing")
 
 
-async def add_admin(store: CosmosStore, org_id: str, admin: Admin) -> None:
+async def add_admin(store: Store, org_id: str, admin: Admin) -> None:
     """Call after the person's documents say msp_admin (see the module docstring for why after)."""
 
     async def decide(current: set[Admin]) -> set[Admin] | None:
@@ -92,7 +92,7 @@ async def add_admin(store: CosmosStore, org_id: str, admin: Admin) -> None:
     await _change(store.org(org_id), decide)
 
 
-async def remove_admin(store: CosmosStore, org_id: str, admin: Admin) -> None:
+async def remove_admin(store: Store, org_id: str, admin: Admin) -> None:
     """Call before the person's documents stop saying msp_admin. Raises LastAdmin, changing
     nothing, when no other admin would remain."""
     repo = store.org(org_id)

@@ -19,8 +19,8 @@ from typing import Any
 
 from core.auth.principals import Forbidden, Membership, Principal
 from core.auth.roles import Role
+from core.ports import Store
 from core.store import InvalidId
-from core.store.cosmos import CosmosStore
 
 PREFIX = "spk."
 KEY_TYPE = "api_key"
@@ -51,7 +51,7 @@ def looks_like_api_key(token: str) -> bool:
 
 
 async def create_api_key(
-    store: CosmosStore,
+    store: Store,
     org_id: str,
     *,
     name: str,
@@ -85,17 +85,17 @@ async def create_api_key(
     return IssuedKey(key_id, f"{PREFIX}{org_id}.{key_id}.{secret}", expires_at)
 
 
-async def revoke_api_key(store: CosmosStore, org_id: str, key_id: str) -> None:
+async def revoke_api_key(store: Store, org_id: str, key_id: str) -> None:
     stored = await store.org(org_id).get(f"apikey:{key_id}")
     await store.org(org_id).replace({**stored.body, "revokedAt": datetime.now(UTC).isoformat()}, stored.etag)
 
 
-async def list_api_keys(store: CosmosStore, org_id: str) -> list[dict[str, Any]]:
+async def list_api_keys(store: Store, org_id: str) -> list[dict[str, Any]]:
     keys = await store.org(org_id).query_all("c.type = @t", {"@t": KEY_TYPE})
     return [{k: v for k, v in key.items() if k != "secretHash"} for key in keys]
 
 
-async def principal_for_api_key(store: CosmosStore, token: str) -> Principal:
+async def principal_for_api_key(store: Store, token: str) -> Principal:
     shape = _KEY_SHAPE.fullmatch(token)
     if shape is None:
         raise ApiKeyRejected("malformed API key")

@@ -18,8 +18,8 @@ from core import errors
 from core.auth.roles import PEOPLE_ONLY_ACTIONS, TENANT_ACTIONS, Action, Role, may
 from core.auth.tokens import TokenClaims
 from core.customers import find_customer
+from core.ports import Store
 from core.store import AlreadyExists, Conflict, NotFound
-from core.store.cosmos import CosmosStore
 
 
 class Forbidden(errors.Forbidden):
@@ -73,7 +73,7 @@ def principal_document_id(object_id: str) -> str:
     return f"principal:{object_id}"
 
 
-async def load_principal(store: CosmosStore, claims: TokenClaims) -> Principal:
+async def load_principal(store: Store, claims: TokenClaims) -> Principal:
     """The caller's memberships. A validly signed user with none is refused, never enrolled."""
     stored = await store.home_tenant(claims.tenant_id).find(principal_document_id(claims.object_id))
     memberships = tuple(Membership.from_json(m) for m in (stored.body["memberships"] if stored else []))
@@ -83,7 +83,7 @@ async def load_principal(store: CosmosStore, claims: TokenClaims) -> Principal:
 
 
 async def authorize(
-    store: CosmosStore,
+    store: Store,
     principal: Principal,
     action: Action,
     *,
@@ -111,7 +111,7 @@ async def authorize(
 
 
 async def _tenant_grant(
-    store: CosmosStore, principal: Principal, action: Action, tenant_id: str, org_id: str | None
+    store: Store, principal: Principal, action: Action, tenant_id: str, org_id: str | None
 ) -> Grant:
     # A customer membership names its tenant; an MSP membership covers its org's customers.
     scopes = [
@@ -129,7 +129,7 @@ async def _tenant_grant(
 
 
 async def grant_membership(
-    store: CosmosStore,
+    store: Store,
     *,
     home_tenant_id: str,
     object_id: str,
@@ -154,7 +154,7 @@ async def grant_membership(
 
 
 async def revoke_membership(
-    store: CosmosStore, *, home_tenant_id: str, object_id: str, org_id: str, tenant_id: str | None
+    store: Store, *, home_tenant_id: str, object_id: str, org_id: str, tenant_id: str | None
 ) -> None:
     scope = Membership(org_id, Role.CUSTOMER_VIEWER if tenant_id else Role.MSP_ANALYST, tenant_id)
     await _change_memberships(store, home_tenant_id, object_id, None, None, remove=scope)
@@ -163,7 +163,7 @@ async def revoke_membership(
 
 
 async def _change_memberships(
-    store: CosmosStore,
+    store: Store,
     tid: str,
     oid: str,
     name: str | None,

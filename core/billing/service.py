@@ -12,10 +12,10 @@ from core.audit import Actor, record
 from core.billing.invoice import CustomerUsage, Invoice, Period, preview_invoice
 from core.billing.metering import carry_over, usage_between
 from core.billing.pricing import InvalidPlan, PricePlan
-from core.bootstrap import Services
 from core.branding import BrandingScope, read_branding
 from core.customers import Customer, get_customer_by_id, update_customer_by_id
 from core.fleet import list_customers
+from core.ports import Services
 
 PLAN_ID = "billing:plan"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 
-from core.bootstrap import Services
 from core.customers import Customer
 from core.mail.graph import send_mail
 from core.onboarding import ConsentLink
 from core.orgs import get_org
+from core.ports import Services
 
 
 async def send_consent_email(

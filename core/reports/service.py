@@ -10,13 +10,13 @@ from typing import Any
 
 from core import errors
 from core.audit import Actor, record
-from core.bootstrap import Services
 from core.branding import brand_for
 from core.checks.catalogue import get_check
 from core.customers import Customer, get_customer
 from core.drilldown import SEVERITY_RANK
 from core.frameworks.coverage import framework_coverage
 from core.frameworks.mappings import ids_text
+from core.ports import Services
 from core.posture import effective
 from core.reports.model import FrameworkCoverage, ReportData, ReportFinding
 from core.scan.findings import acceptance_in_force

@@ -11,7 +11,7 @@ from typing import Any
 
 from core.audit import Actor, record
 from core.auth.principals import Grant
-from core.bootstrap import Services
+from core.ports import Services
 from core.scan.requests import ScanRequest
 from core.store import AlreadyExists, Conflict, RelationshipRepository
 

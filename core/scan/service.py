@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from core import errors
 from core.billing.metering import record_usage
-from core.bootstrap import Services
 from core.collect.connection import TenantUnreachable, open_connection
 from core.customers import (
     ConnectionState,
@@ -21,6 +20,7 @@ from core.customers import (
     update_customer_by_id,
 )
 from core.onboarding import connection_lost
+from core.ports import Services
 from core.scan.assess import Assessment, assess_tenant
 from core.scan.now import mark_pending
 from core.scan.record import ScanRun, record_scan

@@ -20,8 +20,8 @@ import httpx
 from standardwebhooks import Webhook
 
 from core.audit import SYSTEM, record
-from core.bootstrap import Services
 from core.messages import WebhookDelivery
+from core.ports import Services
 from core.store import NotFound
 from core.store.queues import QueueChannel
 from core.webhooks.egress import EgressPolicy, EndpointRefused, pinned_client, vet

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from core.bootstrap import Services
+from core.ports import Services
 from core.store.errors import StoreError
 from core.webhooks.delivery import publish_all
 
