@@ -16,7 +16,7 @@ from core.checks.catalogue import CATALOGUE
 from core.checks.model import CheckMetadata
 from core.customers import ConnectionState, PostureSummary
 from core.fleet import list_customers
-from core.frameworks.mappings import framework_ids, ids_text
+from core.search_words import rank_checks
 from core.posture import active_acceptances
 from core.store import OrgRepository
 
@@ -51,18 +51,11 @@ class CheckMatch:
 
 
 def matching_checks(check_id: str | None, text: str | None) -> list[CheckMetadata]:
+    """The checks a search means, best first: a check id; a check or framework id in the text; or
+    the checks whose words cover most of the question's (core.search_words)."""
     if check_id:
         return [c.metadata for c in CATALOGUE if c.id == check_id]
-    needle = (text or "").strip().lower()
-    if not needle:
-        return []
-    words = needle.split()
-
-    def haystack(meta: CheckMetadata) -> str:
-        ids = [ids_text(v, " ") for v in framework_ids(meta.id).values()]
-        return " ".join([meta.id, meta.title, meta.category, *ids]).lower()
-
-    return [c.metadata for c in CATALOGUE if all(w in haystack(c.metadata) for w in words)]
+    return rank_checks(text or "")
 
 
 async def search_fleet(

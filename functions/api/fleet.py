@@ -20,6 +20,7 @@ from core.exports import fleet_rows, to_csv
 from core.fleet import FleetFilter, SortKey, fleet_view
 from core.frameworks.mappings import framework_ids
 from core.search import MAX_QUERY_LENGTH, search_fleet
+from core.search_words import suggest_checks
 from functions.api.auth import require
 from functions.api.deps import ServicesDep, known_query_parameters
 from functions.api.examples import CSV
@@ -108,14 +109,22 @@ def _camel(fields: dict[str, Any]) -> dict[str, Any]:
 @router.get(
     "/search",
     response_model=None,
-    responses={200: {"description": "Each matching check with its failing and unassessed customers"}},
+    responses={
+        200: {
+            "description": "Each matching check, best first, with its failing and unassessed customers; "
+            "when none matches, suggestions"
+        }
+    },
     dependencies=[Depends(known_query_parameters("check", "q"))],
 )
 async def search(
     grant: SearchFleet,
     services: ServicesDep,
     check: Annotated[str | None, Query(max_length=80, description="A check id")] = None,
-    q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH, description="Words in titles, ids")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=MAX_QUERY_LENGTH, description="A question or words (titles, ids, framework ids)"),
+    ] = None,
 ) -> Response:
     if not check and not (q or "").strip():
         raise errors.Refused("check or q: say what to search for")
@@ -137,7 +146,11 @@ async def search(
                 "passingCount": m.passing_count,
             }
             for m in matches
-        ]
+        ],
+        # A question that matched no check gets the nearest ones, to search for by id instead.
+        "suggestions": [
+            {"checkId": c.id, "title": c.title} for c in ([] if matches or check else suggest_checks(q or ""))
+        ],
     }
     return Response(orjson.dumps(body), media_type="application/json")
 

@@ -210,6 +210,20 @@ def test_search_across_tenants(visit: Visit, portal: Portal) -> None:
     text = page.locator("main").inner_text()
     assert "Harbor Clinic" in text
     visit.check("search-results")
+    # The product page's own question, typed as written.
+    visit.go("#/search")
+    page.get_by_label("Search checks across all customers").fill(
+        "which customers still have legacy SMTP auth enabled?"
+    )
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("heading", name="SMTP AUTH is disabled for the organisation").wait_for()
+    # A misspelt word matches nothing, and the nearest checks are offered instead.
+    visit.go("#/search?q=smpt")
+    page.get_by_text("Did you mean:").wait_for()
+    visit.check("search-suggestions")
+    page.get_by_role("link", name="SMTP AUTH is disabled for the organisation").click()
+    page.wait_for_url(re.compile(r"q=exo\.smtp_auth_disabled"))
+    page.get_by_text("1 check matches").wait_for()
 
 
 def test_onboarding_through_admin_consent(visit: Visit, portal: Portal) -> None:

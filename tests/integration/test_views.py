@@ -11,6 +11,7 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -120,6 +121,42 @@ async def test_search_by_check_lists_failing_and_unassessed_customers(
     assert too_long.status_code == 400 and "q" in too_long.json()["detail"]
     customer = await client.get("/api/search?q=smtp", headers=_as(tokens, "customer_admin_x"))
     assert customer.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("which customers still have legacy SMTP auth enabled?", "exo.smtp_auth_disabled"),
+        ("SMTP AUTH", "exo.smtp_auth_disabled"),
+        ("basic authentication", "entra.legacy_auth_blocked"),
+        ("legacy auth", "entra.legacy_auth_blocked"),
+        ("who has no MFA for admins", "entra.mfa_admins"),
+        ("forw", "exo.outbound_spam_forwarding_off"),
+    ],
+)
+async def test_search_answers_questions_as_people_ask_them(
+    client: httpx.AsyncClient, tokens: dict[str, str], scanned: dict[str, str], question: str, first: str
+) -> None:
+    result = await _get(client, tokens, "/api/search?" + urlencode({"q": question}))
+    found = [m["checkId"] for m in result["matches"]]
+    assert found[:1] == [first], found
+    assert result["suggestions"] == []
+    smtp = next((m for m in result["matches"] if m["checkId"] == "exo.smtp_auth_disabled"), None)
+    if smtp is not None:  # answered with the customers, as a search by check is
+        assert {f["displayName"] for f in smtp["failing"]} == {WEAK}
+
+
+async def test_a_question_matching_nothing_gets_the_nearest_checks(
+    client: httpx.AsyncClient, tokens: dict[str, str], scanned: dict[str, str]
+) -> None:
+    misspelt = await _get(client, tokens, "/api/search?q=smpt")
+    assert misspelt["matches"] == []
+    assert [s["checkId"] for s in misspelt["suggestions"]][:2] == [
+        "exo.smtp_auth_disabled",
+        "exo.smtp_auth_mailboxes",
+    ]
+    nothing = await _get(client, tokens, "/api/search?q=zzzz")
+    assert nothing == {"matches": [], "suggestions": []}
 
 
 async def test_drill_down_filters_and_pages_with_tokens_bound_to_the_tenant(

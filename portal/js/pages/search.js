@@ -19,6 +19,15 @@ function match(m) {
     failing.length ? h("ul", {}, failing) : null);
 }
 
+// No check matched: say so, and offer the nearest checks (searched for by their id).
+function nothingFound(text, suggestions) {
+  const status = h("p", { role: "status" }, `No check matches “${text}”.`);
+  if (!suggestions.length) return [status, h("p", { class: "muted" }, "Try other words, a check id or a CIS or SCuBA id.")];
+  return [status, h("p", {}, "Did you mean:"),
+    h("ul", { class: "suggestions" }, suggestions.map((s) =>
+      h("li", {}, h("a", { href: `#/search${query({ q: s.checkId })}` }, s.title), h("small", { class: "muted" }, ` ${s.checkId}`))))];
+}
+
 export async function searchPage(main, _params, q) {
   const input = h("input", { type: "search", name: "q", value: q.q || "", maxlength: 200, placeholder: "e.g. MFA, legacy authentication, DMARC" });
   const form = h("form", { class: "filters", role: "search", "aria-label": "Search all customers" },
@@ -30,8 +39,9 @@ export async function searchPage(main, _params, q) {
   const head = [pageTitle("Search"), form];
   if (!q.q) return mount(main, ...head, h("p", { class: "muted" }, "Find which customers fail a check."));
   const data = await get(`/api/search${query({ q: q.q })}`);
+  if (!data.matches.length) return mount(main, ...head, ...nothingFound(q.q, data.suggestions || []));
   const found = data.matches.filter((m) => m.failing.length || m.passingCount || m.notAssessed.length);
   mount(main, ...head,
-    h("p", { role: "status" }, `${data.matches.length} check${data.matches.length === 1 ? "" : "s"} match “${q.q}”.`),
+    h("p", { role: "status" }, `${data.matches.length} ${data.matches.length === 1 ? "check matches" : "checks match"} “${q.q}”.`),
     (found.length ? found : data.matches).map(match));
 }

@@ -1,0 +1,82 @@
+"""The words people use for the catalogue's checks, for cross-tenant search (core.search).
+
+An MSP asks "which customers still have legacy SMTP auth enabled?", not "exo.smtp_auth_disabled".
+Search drops the question's filler words, folds the synonyms below onto one word, matches partial
+words, and ranks checks by where their words appear. This file is the vocabulary it uses; it sits
+next to the catalogue so that a new check's common names are added with the check.
+"""
+
+from __future__ import annotations
+
+# Words that say nothing about which check is meant.
+STOP_WORDS = frozenset(
+    """a about all an and any are at be been by can customer customers do does enabled disabled
+    for from has have how i in is it its list me my no not of off on or our out show still tenant
+    tenants that the their them there these they this those to turned use used uses using we what
+    when where which who whose why will with without yet you""".split()
+)
+
+# Spellings and near-synonyms folded onto the word the catalogue uses.
+SYNONYMS = {
+    "administrator": "admin",
+    "administrators": "admin",
+    "admins": "admin",
+    "authentication": "auth",
+    "authenticate": "auth",
+    "basic": "legacy",
+    "2fa": "mfa",
+    "multifactor": "mfa",
+    "multi-factor": "mfa",
+    "mfa-capable": "mfa",
+    "forwarding": "forward",
+    "forwards": "forward",
+    "forwarded": "forward",
+    "e-mail": "email",
+    "mail": "email",
+    "mailboxes": "mailbox",
+    "passwords": "password",
+    "sign-in": "signin",
+    "sign-ins": "signin",
+    "signins": "signin",
+    "logins": "signin",
+    "login": "signin",
+    "guests": "guest",
+    "apps": "application",
+    "app": "application",
+    "applications": "application",
+    "users": "user",
+    "accounts": "account",
+    "auditing": "audit",
+    "logging": "audit",
+    "secrets": "secret",
+    "certificates": "certificate",
+    "certs": "certificate",
+    "spoofing": "spoof",
+}
+
+# What a check is also called, beyond its id, title and category (folded words).
+CHECK_WORDS: dict[str, tuple[str, ...]] = {
+    "exo.smtp_auth_disabled": ("legacy", "email"),
+    "exo.smtp_auth_mailboxes": ("legacy", "email"),
+    "entra.legacy_auth_blocked": ("pop", "imap", "activesync"),
+    "sharepoint.legacy_auth_disabled": ("legacy",),
+    "exo.modern_auth_enabled": ("legacy",),
+    "entra.mfa_baseline_present": ("security", "defaults", "mfa"),
+    "dns.spf_published": ("spoof", "email"),
+    "dns.dmarc_published": ("spoof", "email"),
+    "dns.dmarc_enforced": ("spoof", "email"),
+    "dns.dkim_enabled": ("spoof", "email"),
+    "exo.mailbox_external_forwarding": ("email", "exfiltration"),
+    "guests.inactive": ("stale", "dormant"),
+    "entra.inactive_users": ("stale", "dormant"),
+    "privileged.global_admin_count": ("ga",),
+}
+
+
+def fold(word: str) -> str:
+    """One spelling per word: lower case, the synonym's target, a plural's singular."""
+    word = word.lower()
+    word = SYNONYMS.get(word, word)
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        word = SYNONYMS.get(word[:-1], word[:-1])
+    return word
