@@ -242,6 +242,7 @@ def test_onboarding_through_admin_consent(visit: Visit, portal: Portal) -> None:
     page.get_by_label("Email the link to").fill(f"admin@{spare['defaultDomain']}")
     page.get_by_role("button", name="Send email").click()
     page.get_by_text(f"Sent to admin@{spare['defaultDomain']}.").wait_for()
+    assert "null" not in page.locator("main").inner_text().split("\n")  # no stray null child
     visit.check("onboard-status")
     # The customer's Global Administrator grants consent and signs in at their tenant.
     _consent_in_browser(page, portal, link, spare["id"])
@@ -558,10 +559,13 @@ def test_billing_plan_and_invoice_preview(visit: Visit, portal: Portal) -> None:
         page.get_by_label(re.compile(r"^Rate per user per month")).nth(i).fill(rate)
     page.get_by_role("button", name="Save plan").click()
     page.get_by_text("Plan saved.").wait_for()
+    assert page.get_by_text("No price plan yet").count() == 0  # the banner goes with the saved plan
     page.get_by_role("button", name="Preview invoice").click()
     total = page.get_by_test_id("invoice-total")
     total.wait_for()
     assert total.inner_text().endswith("EUR")
+    # Numbers line up on the right (a broader table rule used to win over td.num).
+    assert total.evaluate("cell => getComputedStyle(cell).textAlign") == "right"
     with page.expect_download() as info:
         page.get_by_role("button", name="Download PDF").click()
     path = info.value.path()

@@ -41,6 +41,7 @@ function planForm(plan) {
         bandRates: [0, 1, 2, 3].map((i) => data[`rate${i}`]),
         brandedOutputsAddon: data.brandedOutputsAddon, weeklyCadenceAddon: data.weeklyCadenceAddon,
       });
+      document.getElementById("no-plan")?.remove();  // a plan exists now
       return "Plan saved.";
     });
   });
@@ -96,7 +97,7 @@ export async function billingPage(main) {
   const plan = await get("/api/billing/plan");
   mount(main,
     pageTitle("Billing"),
-    plan.configured ? null : h("p", { class: "notice" }, "No price plan yet: enter the rates from your order form."),
+    plan.configured ? null : h("p", { class: "notice", id: "no-plan" }, "No price plan yet: enter the rates from your order form."),
     planForm(plan),
     invoiceSection());
 }

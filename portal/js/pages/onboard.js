@@ -76,10 +76,12 @@ export async function customerStatusPage(main, { customerId }) {
   const draw = () => {
     const state = customer.connection?.state;
     const done = [true, state === "connected" || state === "connection_lost", Boolean(customer.summary?.lastScanAt)];
-    status.replaceChildren(
+    // replaceChildren writes a null child as the text "null": leave the link out instead.
+    status.replaceChildren(...[
       h("ol", { class: "steps" }, STEPS.map((s, i) => h("li", { class: done[i] ? "done" : "todo" }, `${s}: ${done[i] ? "yes" : "not yet"}`))),
       h("p", {}, "Connection: ", stateBadge(state || "unknown"), " · last scan ", when(customer.summary?.lastScanAt)),
-      done[2] && customer.tenantId ? h("p", {}, h("a", { href: `#/tenants/${customer.tenantId}`, class: "button primary" }, "Open the customer's dashboard")) : null);
+      done[2] && customer.tenantId ? h("p", {}, h("a", { href: `#/tenants/${customer.tenantId}`, class: "button primary" }, "Open the customer's dashboard")) : null,
+    ].filter(Boolean));
     return done[2];
   };
   mount(main, pageTitle(customer.displayName), h("p", { class: "muted" }, customer.primaryDomain),
