@@ -13,7 +13,7 @@ from core.billing.invoice import CustomerUsage, Invoice, Period, preview_invoice
 from core.billing.metering import carry_over, usage_between
 from core.billing.pricing import InvalidPlan, PricePlan
 from core.branding import BrandingScope, read_branding
-from core.customers import Customer, get_customer_by_id, update_customer_by_id
+from core.customers import ConnectionState, Customer, get_customer_by_id, update_customer_by_id
 from core.fleet import list_customers
 from core.ports import Services
 
@@ -121,6 +121,8 @@ async def invoice_preview(services: Services, org_id: str, period: Period) -> In
             weekly_summaries=c.report_cadence == "weekly",
         )
         for c in await list_customers(org)
+        # A customer still waiting for consent is not managed yet: nothing is billed for it.
+        if c.connection.state is not ConnectionState.PENDING_CONSENT
     ]
     try:
         return preview_invoice(plan, period, customers)

@@ -9,12 +9,11 @@ next to the catalogue so that a new check's common names are added with the chec
 from __future__ import annotations
 
 # Words that say nothing about which check is meant.
-STOP_WORDS = frozenset(
-    """a about all an and any are at be been by can customer customers do does enabled disabled
+_FILLER = """a about all an and any are at be been by can customer customers do does enabled disabled
     for from has have how i in is it its list me my no not of off on or our out show still tenant
     tenants that the their them there these they this those to turned use used uses using we what
-    when where which who whose why will with without yet you""".split()
-)
+    when where which who whose why will with without yet you"""
+STOP_WORDS = frozenset(_FILLER.split())
 
 # Spellings and near-synonyms folded onto the word the catalogue uses.
 SYNONYMS = {

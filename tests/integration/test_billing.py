@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import random
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -36,12 +37,15 @@ def _admin(tokens: dict[str, str]) -> dict[str, str]:
     return {"authorization": f"Bearer {tokens['billing_admin']}"}
 
 
-async def _customer(services: Services, org_id: str, name: str, added: date, **kwargs: object) -> Customer:
+async def _customer(
+    services: Services, org_id: str, name: str, added: date, *, connected: bool = True, **kwargs: object
+) -> Customer:
     customer = await register_customer(
         services.store.org(org_id),
-        tenant_id=None,
+        tenant_id=str(uuid.uuid4()) if connected else None,
         display_name=name,
         primary_domain=f"{name.split()[0].lower()}.example",
+        connected=connected,
         **kwargs,
     )  # type: ignore[arg-type]
 
@@ -96,6 +100,7 @@ async def test_invoice_preview_matches_the_hand_computed_month(
         api_services, org_id, "Joined Joinery", date(2026, 2, 15), report_cadence="weekly"
     )
     leaving = await _customer(api_services, org_id, "Leaving Legal", date(2025, 1, 1))
+    waiting = await _customer(api_services, org_id, "Waiting Winery", date(2026, 1, 5), connected=False)
     await _meter(api_services, org_id, always, feb_1, feb_28, 600)
     await _meter(api_services, org_id, joined, date(2026, 2, 15), feb_28, 500)
     await _meter(api_services, org_id, leaving, feb_1, feb_28, 300)
@@ -112,9 +117,10 @@ async def test_invoice_preview_matches_the_hand_computed_month(
     )
     assert cancelled.status_code == 200
     # Branding on for "Always" only: a customer branding of its own, and no fleet branding.
-    await api_services.store.org(org_id).upsert(
-        {"id": f"branding:customer:{always.customer_id}", "type": "branding", "enabled": True}
-    )
+    for branded in (always, waiting):
+        await api_services.store.org(org_id).upsert(
+            {"id": f"branding:customer:{branded.customer_id}", "type": "branding", "enabled": True}
+        )
     assert (await client.put("/api/billing/plan", headers=_admin(tokens), json=PLAN)).status_code == 200
 
     preview = await client.get("/api/billing/invoice?start=2026-02-01&end=2026-02-28", headers=_admin(tokens))
@@ -128,6 +134,8 @@ async def test_invoice_preview_matches_the_hand_computed_month(
         lines["Leaving Legal"]["amount"],
     ) == ("1810.00", "752.50", "321.43")
     assert (body["band"], body["basisTotalUsers"]) == (1, "957.14")
+    # Waiting for consent: not managed yet, so not billed, branded or not.
+    assert "Waiting Winery" not in {line["customer"] for line in body["lines"]}
 
     as_csv = await client.get(
         "/api/billing/invoice?start=2026-02-01&end=2026-02-28&format=csv", headers=_admin(tokens)
