@@ -22,10 +22,15 @@ from functions.api.deps import ServicesDep
 router = APIRouter(tags=["consent"])
 COOKIE_PATH = "/api/consent"
 
+# The customer's administrator sees this page: it wears the portal's stylesheet (same origin, so
+# the Content-Security-Policy that forbids inline styles is kept).
 _FAILURE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ScanPosture: consent not completed</title></head>
-<body><main><h1>The connection was not completed</h1><p>{message}</p>
-<p>Nothing was changed. Ask your service provider for a new consent link if you need one.</p>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ScanPosture: consent not completed</title><link rel="stylesheet" href="{portal}css/app.css"></head>
+<body><header class="top"><span class="brand">ScanPosture</span></header>
+<main><h1>The connection was not completed</h1><section class="card"><p>{message}</p>
+<p>Nothing was changed. Ask your service provider for a new consent link if you need one.</p></section>
 <p><a href="{portal}">Back to ScanPosture</a></p></main></body></html>"""
 
 

@@ -148,7 +148,7 @@ async def test_invoice_preview_matches_the_hand_computed_month(
     text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(as_pdf.content)).pages)
     assert "Prepared by Billing MSP" in text and body["total"] in text
 
-    # Cancelled: no further scans, data still readable.
+    # Cancelled: no scans after its cancellation day.
     still, _ = await get_customer_by_id(api_services.store.org(org_id), leaving.customer_id)
     assert still.cancelled_on == date(2026, 2, 10) and not still.is_due(datetime.now(UTC))
     log = [e["action"] for e in (await client.get("/api/audit", headers=_admin(tokens))).json()]
