@@ -69,8 +69,7 @@ async def list_customers(org: OrgRepository) -> list[Customer]:
     key = (id(org.container), org.org_id)
     if version is not None and (cached := _cache.get(key, version)) is not None:
         return cached
-    documents = await org.customer_documents()
-    customers = sorted((Customer.model_validate(d) for d in documents), key=lambda c: c.display_name.lower())
+    customers = sorted(await org.customers(), key=lambda c: c.display_name.lower())
     if version is not None:
         _cache.put(key, version, customers)
     return customers

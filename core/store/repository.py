@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from azure.core import MatchConditions
@@ -27,6 +27,9 @@ from azure.cosmos.exceptions import CosmosHttpResponseError
 
 from core.store import documents as docs
 from core.store.errors import AlreadyExists, Conflict, InvalidId, NotFound, Unavailable
+
+if TYPE_CHECKING:
+    from core.customers import Customer
 
 Document = dict[str, Any]
 
@@ -371,8 +374,11 @@ class OrgRepository(PartitionRepository):
         return self.partition_value
 
     # Customers and the fleet-version marker.
-    async def customer_documents(self) -> list[Document]:
-        return await self.of_type(docs.CUSTOMER)
+    async def customers(self) -> list[Customer]:
+        """Every customer of the org, in store order."""
+        from core.customers import Customer  # the model imports the store; loaded when used
+
+        return [Customer.model_validate(d) for d in await self.of_type(docs.CUSTOMER)]
 
     async def customers_of_tenant(self, tenant_id: str) -> list[StoredItem]:
         """The org's customer documents for one tenant (at most one), with their etags."""
