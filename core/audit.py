@@ -8,16 +8,14 @@ manages the same tenant never sees it.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from core.customers import find_customer
 from core.ports import Store
+from core.store.documents import AUDIT, audit_id
 from core.store.repository import PartitionRepository
-
-AUDIT_TYPE = "audit"
 
 
 @dataclass(frozen=True)
@@ -55,9 +53,8 @@ async def record(
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
     entry = {
-        # Time first in the id, so ids sort like the log reads.
-        "id": f"audit:{now:%Y%m%dT%H%M%S%f}:{uuid.uuid4().hex[:8]}",
-        "type": AUDIT_TYPE,
+        "id": audit_id(now),
+        "type": AUDIT,
         "at": now.isoformat(),
         "actor": actor.to_json(),
         "action": action,
@@ -77,5 +74,4 @@ async def record(
 
 async def read_log(repo: PartitionRepository, limit: int = 200) -> list[dict[str, Any]]:
     """Newest first."""
-    entries = await repo.query_all("c.type = @type", {"@type": AUDIT_TYPE})
-    return sorted(entries, key=lambda e: e["id"], reverse=True)[:limit]
+    return await repo.audit_entries(limit)

@@ -25,9 +25,9 @@ from core.ports import Services
 from core.reports.logo import sanitise_logo
 from core.reports.model import NEUTRAL_PRIMARY, NEUTRAL_SECONDARY, Brand
 from core.store import NotFound
+from core.store.documents import BRANDING, FLEET_BRANDING_ID, customer_branding_id
 
 HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-FLEET_ID = "branding:fleet"
 
 
 class BrandingRefused(errors.Refused):
@@ -47,7 +47,7 @@ class BrandingScope:
 
     @property
     def document_id(self) -> str:
-        return f"branding:customer:{self.customer_id}" if self.customer_id else FLEET_ID
+        return customer_branding_id(self.customer_id) if self.customer_id else FLEET_BRANDING_ID
 
     @property
     def logo_prefix(self) -> str:
@@ -96,7 +96,7 @@ async def update_branding(
         await services.blobs.put(services.settings.logos_container, logo_blob, clean, "image/png")
     org = services.store.org(scope.org_id)
     stored = await org.find(scope.document_id)
-    body = stored.body if stored else {"id": scope.document_id, "type": "branding", "enabled": True}
+    body = stored.body if stored else {"id": scope.document_id, "type": BRANDING, "enabled": True}
     body = {**body, **changes, "updatedAt": datetime.now(UTC).isoformat(), "updatedBy": actor.to_json()}
     if logo_blob:
         body["logoBlob"] = logo_blob

@@ -37,6 +37,7 @@ from core.onboarding import ConsentRefused, consent_redirect_uri, consent_state_
 from core.ports import Services
 from core.scan.requests import ScanRequest
 from core.store import Conflict, NotFound, OrgRepository, StoredItem
+from core.store.documents import consent_secret_hash
 from core.webhooks.events import emit
 
 _GUID = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$")
@@ -247,7 +248,7 @@ async def _connect(services: Services, loaded: _State, tenant_id: str, actor: Ac
         org_id=loaded.org.org_id,
         tenant_id=tenant_id,
         customer_id=customer.customer_id,
-        request_id=f"consent-{loaded.stored.id.removeprefix('consent:')[:16]}",
+        request_id=f"consent-{consent_secret_hash(loaded.stored.id)[:16]}",
         reason="consent",
     )
     await services.scan_queue.send(request.to_message())

@@ -20,8 +20,8 @@ from pydantic.alias_generators import to_camel
 
 from core import errors
 from core.store import Conflict, NotFound, OrgRepository, StoredItem
+from core.store.documents import customer_document_id
 
-CUSTOMER_TYPE = "customer"
 TREND_POINTS = 12
 Cadence = Literal["daily", "weekly"]
 CADENCE_INTERVAL: dict[str, timedelta] = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
@@ -126,10 +126,6 @@ class Customer(Document):
         return last is None or now - last >= CADENCE_INTERVAL[self.cadence]
 
 
-def customer_document_id(customer_id: str) -> str:
-    return f"customer:{customer_id}"
-
-
 class TenantAlreadyACustomer(errors.Conflict):
     def __init__(self, tenant_id: str) -> None:
         super().__init__(f"tenant {tenant_id} is already a customer of this organisation")
@@ -137,9 +133,7 @@ class TenantAlreadyACustomer(errors.Conflict):
 
 async def find_customer(org: OrgRepository, tenant_id: str) -> tuple[Customer, str] | None:
     """The org's customer for a tenant (one single-partition query), with its etag."""
-    rows = await org.query_stored(
-        "c.type = @type AND c.tenantId = @tenant", {"@type": CUSTOMER_TYPE, "@tenant": tenant_id}
-    )
+    rows = await org.customers_of_tenant(tenant_id)
     if not rows:
         return None
     return Customer.model_validate(rows[0].body), rows[0].etag
@@ -157,13 +151,10 @@ async def get_customer_by_id(org: OrgRepository, customer_id: str) -> tuple[Cust
     return Customer.model_validate(stored.body), stored.etag
 
 
-FLEET_VERSION_ID = "fleet-version"
-
-
 async def bump_fleet_version(org: OrgRepository) -> None:
     """Every change to an org's customers gets a new fleet version, written after the change;
     readers that cache the customer list (core.fleet) re-read when it moves."""
-    await org.upsert({"id": FLEET_VERSION_ID, "type": "fleet_version", "version": uuid.uuid4().hex})
+    await org.put_fleet_version(uuid.uuid4().hex)
 
 
 async def save_new_customer(org: OrgRepository, customer: Customer) -> StoredItem:

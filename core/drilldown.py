@@ -16,6 +16,7 @@ from core.posture import effective
 from core.scan.findings import acceptance_in_force
 from core.store import NotFound, RelationshipRepository
 from core.store.errors import Unavailable
+from core.store.repository import FindingQuery
 
 SEVERITY_RANK = {s.value: rank for rank, s in enumerate(Severity)}  # critical first
 
@@ -33,31 +34,17 @@ class FindingFilter:
         if self.category is not None and self.category not in CATEGORIES:
             raise ValueError(f"category must be one of: {', '.join(CATEGORIES)}")
 
-    def where(self, now: datetime) -> tuple[str, dict[str, Any]]:
-        clauses, params = ["c.type = @type"], {"@type": "finding"}
-        if self.status is not None:
-            clauses.append("c.status = @status")
-            params["@status"] = self.status.value
-        if self.severity is not None:
-            clauses.append("c.severity = @severity")
-            params["@severity"] = self.severity.value
-        if self.category is not None:
-            clauses.append("c.category = @category")
-            params["@category"] = self.category
-        if self.framework is not None:
-            # Only code-chosen names reach the text; the framework value is validated above.
-            clauses.append(f"c.frameworks.{self.framework} != null")
-        if self.new is not None:
-            clauses.append("c.change = 'new'" if self.new else "c.change != 'new'")
-        if self.accepted is not None:
-            params["@now"] = now.isoformat()
-            # core.scan.findings.in_force, in Cosmos SQL: an acceptance holds until its expiry.
-            clauses.append(
-                "c.acceptance.expiresAt > @now"
-                if self.accepted
-                else "(c.acceptance = null OR c.acceptance.expiresAt <= @now)"
-            )
-        return " AND ".join(clauses), params
+    def query(self, now: datetime) -> FindingQuery:
+        """The store's query for these findings (the store writes the SQL)."""
+        return FindingQuery(
+            status=self.status.value if self.status is not None else None,
+            severity=self.severity.value if self.severity is not None else None,
+            category=self.category,
+            framework=self.framework,
+            new=self.new,
+            accepted=self.accepted,
+            now=now,
+        )
 
 
 def _with_acceptance_state(finding: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -65,7 +52,7 @@ def _with_acceptance_state(finding: dict[str, Any], now: datetime) -> dict[str, 
 
 
 async def dashboard(tenant: RelationshipRepository, customer: Customer, now: datetime) -> dict[str, Any]:
-    findings = await tenant.query_all("c.type = @t", {"@t": "finding"})
+    findings = await tenant.findings()
     posture = effective(customer.summary, now)
     failing = [f for f in findings if f["status"] == Status.FAIL.value]
     return {
@@ -90,16 +77,11 @@ async def findings_page(
     page_token: str | None,
     now: datetime,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    where, params = wanted.where(now)
-    # The clock parameter changes with every request; the rest says what the page is of.
-    scope = query_scope(
-        tenant.relationship_id, where, sorted((k, v) for k, v in params.items() if k != "@now")
-    )
+    query = wanted.query(now)
+    scope = query_scope(tenant.relationship_id, *query.scope())
     continuation = decode_page_token(page_token, scope)
     try:
-        page = await tenant.query_page(
-            where, params, order_by="c.severityRank", page_size=page_size, continuation=continuation
-        )
+        page = await tenant.findings_page(query, page_size=page_size, continuation=continuation)
     except Unavailable as exc:
         if continuation is not None:  # the store could not read the continuation it was given
             raise BadPageToken("pageToken is no longer valid; start from the first page") from exc
@@ -109,7 +91,7 @@ async def findings_page(
 
 
 async def finding_detail(tenant: RelationshipRepository, check_id: str, now: datetime) -> dict[str, Any]:
-    finding = (await tenant.get(f"finding:{check_id}")).body
+    finding = (await tenant.finding(check_id)).body
     try:
         meta = get_check(check_id).metadata
     except KeyError as exc:
@@ -128,12 +110,6 @@ async def scan_history(
     tenant: RelationshipRepository, *, page_size: int, page_token: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     scope = query_scope(tenant.relationship_id, "scans")
-    page = await tenant.query_page(
-        "c.type = @t",
-        {"@t": "scan"},
-        order_by="c.startedAt DESC",
-        page_size=page_size,
-        continuation=decode_page_token(page_token, scope),
-    )
+    page = await tenant.scans_page(page_size=page_size, continuation=decode_page_token(page_token, scope))
     items = [{k: v for k, v in s.items() if k != "results"} for s in page.items]
     return items, encode_page_token(scope, page.continuation)

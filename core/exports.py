@@ -74,7 +74,7 @@ def finding_rows(customer: Customer, findings: list[dict[str, Any]], now: dateti
 async def tenant_rows(store: Store, customer: Customer, now: datetime) -> list[dict[str, Any]]:
     if not customer.grants_access(now.date()):
         return []
-    findings = await store.relationship(customer.relationship_id).query_all("c.type = @t", {"@t": "finding"})
+    findings = await store.relationship(customer.relationship_id).findings()
     return finding_rows(customer, findings, now)
 
 

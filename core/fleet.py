@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from core.customers import CUSTOMER_TYPE, FLEET_VERSION_ID, ConnectionState, Customer
+from core.customers import ConnectionState, Customer
 from core.posture import effective
 from core.store import OrgRepository
 
@@ -65,13 +65,11 @@ _cache = _FleetCache()
 
 async def list_customers(org: OrgRepository) -> list[Customer]:
     """The org's customers, sorted by name. Callers must not mutate them (they may be shared)."""
-    marker = await org.find(FLEET_VERSION_ID)
-    version = marker.body["version"] if marker else None
+    version = await org.find_fleet_version()
     key = (id(org.container), org.org_id)
     if version is not None and (cached := _cache.get(key, version)) is not None:
         return cached
-    documents = await org.query_all("c.type = @type", {"@type": CUSTOMER_TYPE})
-    customers = sorted((Customer.model_validate(d) for d in documents), key=lambda c: c.display_name.lower())
+    customers = sorted(await org.customers(), key=lambda c: c.display_name.lower())
     if version is not None:
         _cache.put(key, version, customers)
     return customers

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from core.customers import ConnectionState, Customer
 from core.ports import Services
 from core.store import NotFound, TenantRepository
+from core.store.documents import AUDIT, REPORT
 
 log = logging.getLogger(__name__)
 
-PRINCIPAL_TYPE = "principal"  # people's documents stay under their home tenant
 _PROVEN = (ConnectionState.CONNECTED, ConnectionState.CONNECTION_LOST)
 
 
@@ -72,15 +72,15 @@ async def migrate_relationships(services: Services) -> MigrationReport:
 async def _move_documents(services: Services, tenant_id: str, owner: Customer) -> int:
     old = services.store.home_tenant(tenant_id)
     target = services.store.relationship(owner.relationship_id)
-    documents = await old.query_all("c.type != @principal", {"@principal": PRINCIPAL_TYPE})
+    documents = await old.all_but_principals()
     prefix, moved = f"{tenant_id}/", 0
     for document in documents:
-        foreign = document.get("type") == "audit" and document.get("auditOrgId") != owner.org_id
+        foreign = document.get("type") == AUDIT and document.get("auditOrgId") != owner.org_id
         if foreign:  # another org's entry: it stays in that org's own log, not in this history
             await _delete_quietly(old, document["id"])
             continue
         body = {k: v for k, v in document.items() if k != "tenantId"}
-        if document.get("type") == "report" and str(body.get("blob", "")).startswith(prefix):
+        if document.get("type") == REPORT and str(body.get("blob", "")).startswith(prefix):
             body["blob"] = f"{owner.relationship_id}/{body['blob'][len(prefix) :]}"
         await target.upsert(body)  # written before the old copy goes: a crash leaves a copy, not a gap
         await _delete_quietly(old, document["id"])

@@ -28,6 +28,7 @@ from core.customers import (
 )
 from core.ports import Services
 from core.settings import Settings
+from core.store.documents import CONSENT_STATE, consent_state_document_id
 from core.webhooks.events import emit
 
 CONSENT_SCOPE = "https://graph.microsoft.com/.default"
@@ -49,7 +50,7 @@ def hash_secret(secret: str) -> str:
 
 def consent_state_id(secret: str) -> str:
     """Where a consent link's state lives in its org's partition (only the secret's hash)."""
-    return f"consent:{hash_secret(secret)}"
+    return consent_state_document_id(hash_secret(secret))
 
 
 def consent_redirect_uri(settings: Settings) -> str:
@@ -63,7 +64,7 @@ async def issue_consent_link(services: Services, org_id: str, customer_id: str) 
     await services.store.org(org_id).create(
         {
             "id": consent_state_id(secret),
-            "type": "consent_state",
+            "type": CONSENT_STATE,
             "customerId": customer_id,
             "expiresAt": expires_at.isoformat(),
             "usedAt": None,
@@ -134,9 +135,7 @@ async def remove_customer(services: Services, *, org_id: str, customer_id: str, 
     org = services.store.org(org_id)
     customer, etag = await get_customer_by_id(org, customer_id)
     if customer.tenant_id:
-        members = await org.query_all(
-            "c.type = @t AND c.tenantId = @tenant", {"@t": "member", "@tenant": customer.tenant_id}
-        )
+        members = await org.members(tenant_id=customer.tenant_id)
         for member in members:
             await revoke_membership(
                 services.store,

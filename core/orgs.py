@@ -15,9 +15,9 @@ from core.auth.roles import Role
 from core.customers import Customer, register_customer
 from core.ports import Store
 from core.store import AlreadyExists, Conflict, NotFound
+from core.store.documents import ORG, ORG_DOCUMENT_ID
 
 OrgKind = Literal["msp", "direct"]
-ORG_DOCUMENT_ID = "org"
 
 
 def _now() -> str:
@@ -27,7 +27,7 @@ def _now() -> str:
 async def create_org(store: Store, org_id: str, name: str, kind: OrgKind) -> dict[str, Any]:
     document = {
         "id": ORG_DOCUMENT_ID,
-        "type": "org",
+        "type": ORG,
         "name": name,
         "kind": kind,
         "createdAt": _now(),
@@ -155,7 +155,7 @@ async def _update_org(
             if stored is None:
                 # Orgs seeded before org documents existed have none. Only MSP admins edit
                 # their org, so it is an MSP's; the name stays unknown (readers fall back to the id).
-                base = {"id": ORG_DOCUMENT_ID, "type": "org", "kind": "msp", "createdAt": _now()}
+                base = {"id": ORG_DOCUMENT_ID, "type": ORG, "kind": "msp", "createdAt": _now()}
                 return (await repo.create(change(base))).body
             return (await repo.replace(change(stored.body), stored.etag)).body
         except (Conflict, AlreadyExists):

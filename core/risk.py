@@ -16,6 +16,7 @@ from core.checks.model import Status
 from core.customers import Customer, update_customer_by_id
 from core.ports import Services
 from core.store import Conflict, NotFound
+from core.store.documents import finding_id
 
 MAX_ACCEPTANCE = timedelta(days=365)
 MIN_JUSTIFICATION = 10
@@ -36,7 +37,7 @@ async def _change_finding(
     repo = services.store.relationship(relationship_id)
     for _ in range(8):
         try:
-            stored = await repo.get(f"finding:{check_id}")
+            stored = await repo.finding(check_id)
         except NotFound as exc:
             raise AcceptanceRefused(f"there is no finding for check '{check_id}' in this tenant") from exc
         if must_fail and stored.body["status"] != Status.FAIL.value:
@@ -45,7 +46,7 @@ async def _change_finding(
             return (await repo.replace({**stored.body, "acceptance": acceptance}, stored.etag)).body
         except Conflict:
             continue  # a scan wrote the finding meanwhile: apply ours to the fresh copy
-    raise Conflict(f"finding:{check_id}")
+    raise Conflict(finding_id(check_id))
 
 
 async def accept_risk(

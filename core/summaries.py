@@ -21,7 +21,7 @@ from core.mail.summary_template import summary_html
 from core.messages import EMAIL_SUMMARIES, SummaryMessage, dispatch
 from core.ports import Services
 from core.reports.service import assemble, generate_report, read_report
-from core.store import NotFound, StoredItem
+from core.store import NotFound, StoredItem, documents
 from core.store.queues import QueueChannel
 
 MAX_ATTEMPTS = 5
@@ -36,13 +36,13 @@ async def send_summary(
     data = await assemble(services, customer, now)
     tenant = services.store.relationship(customer.relationship_id)
     pdf = await _report_pdf(services, org_id, customer, actor, data.scan_id, now)
-    scan = await tenant.find(f"scan:{data.scan_id}")
+    scan = await tenant.find_scan(data.scan_id)
     changes = (scan.body.get("changes") if scan else None) or {}
     attached = len(pdf) <= services.settings.mail_attachment_limit_bytes
     report_url = (
         f"{services.settings.public_base_url.rstrip('/')}/#/tenants/{tenant_id}/reports/{data.scan_id}"
     )
-    delivery = _next_attempt(await tenant.find(f"delivery:{period}"), period, customer, data.scan_id, now)
+    delivery = _next_attempt(await tenant.find_delivery(period), period, customer, data.scan_id, now)
     delivery["attached"] = attached
     if not customer.report_recipients:
         delivery.update(status="failed", error="recipients: this customer has no report recipients")
@@ -87,7 +87,11 @@ def _next_attempt(
     previous: StoredItem | None, period: str, customer: Customer, scan_id: str, now: datetime
 ) -> dict[str, Any]:
     """The period's delivery record for this attempt, counting the attempts before it."""
-    base = previous.body if previous else {"id": f"delivery:{period}", "type": "delivery", "period": period}
+    base = (
+        previous.body
+        if previous
+        else {"id": documents.delivery_id(period), "type": documents.DELIVERY, "period": period}
+    )
     return {
         **base,
         "scanId": scan_id,
@@ -122,7 +126,7 @@ async def _due(services: Services, now: datetime) -> AsyncIterator[tuple[Custome
 
 async def _settled(services: Services, relationship_id: str, period: str) -> str | None:
     """Why the period's summary needs nothing more (sent, or out of attempts), or None."""
-    existing = await services.store.relationship(relationship_id).find(f"delivery:{period}")
+    existing = await services.store.relationship(relationship_id).find_delivery(period)
     if existing and existing.body["status"] == "sent":
         return "already sent"
     if existing and existing.body["attempts"] >= MAX_ATTEMPTS:

@@ -26,6 +26,7 @@ from core.customers import find_customer
 from core.orgs import home_tenants
 from core.ports import Services
 from core.store import Conflict, NotFound
+from core.store.documents import INVITATION, MEMBER, invitation_id
 
 
 class TeamError(errors.Refused):
@@ -84,8 +85,8 @@ async def invite(
     expires_at = datetime.now(UTC) + timedelta(days=services.settings.invitation_days)
     await services.store.org(grant.org_id).create(
         {
-            "id": f"invitation:{_hash(secret)}",
-            "type": "invitation",
+            "id": invitation_id(_hash(secret)),
+            "type": INVITATION,
             "email": email.lower(),
             "role": role.value,
             "tenantId": tenant_id,
@@ -129,7 +130,7 @@ async def accept(services: Services, claims: TokenClaims, code: str, actor: Acto
     """The signed-in user takes the invitation meant for their email address."""
     org_id, _, secret = code.partition(".")
     org = services.store.org(org_id) if org_id else None
-    stored = await org.find(f"invitation:{_hash(secret)}") if org and secret else None
+    stored = await org.find_invitation(_hash(secret)) if org and secret else None
     if org is None or stored is None:
         raise TeamError("this invitation is not valid")
     body = stored.body
@@ -168,7 +169,7 @@ async def accept(services: Services, claims: TokenClaims, code: str, actor: Acto
 
 async def list_members(services: Services, grant: Grant) -> list[dict[str, Any]]:
     """MSP admins see the whole org; customer admins and viewers their own tenant's people."""
-    members = await services.store.org(grant.org_id).query_all("c.type = @t", {"@t": "member"})
+    members = await services.store.org(grant.org_id).members()
     if grant.role.is_msp:
         return members
     return [m for m in members if m["tenantId"] == grant.tenant_id]
@@ -180,7 +181,7 @@ async def _member(services: Services, grant: Grant, member_id: str) -> dict[str,
     except NotFound as exc:
         raise NoSuchMember("no such member") from exc
     # Through a tenant's route, only that tenant's people exist.
-    if member.get("type") != "member" or (
+    if member.get("type") != MEMBER or (
         grant.tenant_id is not None and member["tenantId"] != grant.tenant_id
     ):
         raise NoSuchMember("no such member")

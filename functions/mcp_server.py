@@ -99,7 +99,7 @@ class _Tools:
         g = await self.grant(Action.VIEW_TENANT, tenant_id)
         assert g.tenant_id is not None
         built = await self._services.get()
-        finding = (await built.store.relationship(g.relationship).get(f"finding:{check_id}")).body
+        finding = (await built.store.relationship(g.relationship).finding(check_id)).body
         meta = get_check(check_id).metadata
         customer, _ = await get_customer(built.store.org(g.org_id), g.tenant_id)
         return {

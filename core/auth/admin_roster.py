@@ -20,9 +20,9 @@ from core import errors
 from core.auth.roles import Role
 from core.ports import Store
 from core.store import AlreadyExists, Conflict
+from core.store.documents import ADMIN_ROSTER, ROSTER_ID
 from core.store.repository import OrgRepository, StoredItem
 
-ROSTER_ID = "roster:msp-admins"
 ATTEMPTS = 6
 
 # An admin as Entra names a person: (home tenant id, object id).
@@ -39,7 +39,7 @@ class RosterBusy(errors.Conflict):
 
 async def admin_members(repo: OrgRepository) -> set[Admin]:
     """Who the org's member documents say is an MSP admin."""
-    rows = await repo.query_all("c.type = @t AND c.role = @r", {"@t": "member", "@r": Role.MSP_ADMIN.value})
+    rows = await repo.members(role=Role.MSP_ADMIN.value)
     return {(m["homeTenantId"], m["objectId"]) for m in rows}
 
 
@@ -50,7 +50,7 @@ def _admins(stored: StoredItem) -> set[Admin]:
 def _document(admins: set[Admin]) -> dict[str, object]:
     return {
         "id": ROSTER_ID,
-        "type": "adminRoster",
+        "type": ADMIN_ROSTER,
         "admins": [{"homeTenantId": tid, "objectId": oid} for tid, oid in sorted(admins)],
         "updatedAt": datetime.now(UTC).isoformat(),
     }

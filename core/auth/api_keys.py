@@ -21,9 +21,9 @@ from core.auth.principals import Forbidden, Membership, Principal
 from core.auth.roles import Role
 from core.ports import Store
 from core.store import InvalidId
+from core.store.documents import API_KEY, api_key_id
 
 PREFIX = "spk."
-KEY_TYPE = "api_key"
 MAX_LIFETIME = timedelta(days=366)
 # Exactly what create_api_key issues: the key id is uuid4().hex and the secret token_urlsafe(32);
 # the org id (which may hold dots) is any printable ASCII. Anything else never reaches the store,
@@ -70,8 +70,8 @@ async def create_api_key(
     key_id, secret = uuid.uuid4().hex, secrets.token_urlsafe(32)
     await store.org(org_id).create(
         {
-            "id": f"apikey:{key_id}",
-            "type": KEY_TYPE,
+            "id": api_key_id(key_id),
+            "type": API_KEY,
             "keyId": key_id,
             "name": name,
             "role": role.value,
@@ -86,12 +86,12 @@ async def create_api_key(
 
 
 async def revoke_api_key(store: Store, org_id: str, key_id: str) -> None:
-    stored = await store.org(org_id).get(f"apikey:{key_id}")
+    stored = await store.org(org_id).api_key(key_id)
     await store.org(org_id).replace({**stored.body, "revokedAt": datetime.now(UTC).isoformat()}, stored.etag)
 
 
 async def list_api_keys(store: Store, org_id: str) -> list[dict[str, Any]]:
-    keys = await store.org(org_id).query_all("c.type = @t", {"@t": KEY_TYPE})
+    keys = await store.org(org_id).api_keys()
     return [{k: v for k, v in key.items() if k != "secretHash"} for key in keys]
 
 
@@ -101,10 +101,10 @@ async def principal_for_api_key(store: Store, token: str) -> Principal:
         raise ApiKeyRejected("malformed API key")
     org_id, key_id, secret = shape.group("org", "key", "secret")
     try:
-        stored = await store.org(org_id).find(f"apikey:{key_id}")
+        stored = await store.org(org_id).find_api_key(key_id)
     except InvalidId as exc:  # unreachable with the shape above; the store refuses it regardless
         raise ApiKeyRejected("malformed API key") from exc
-    if stored is None or stored.body.get("type") != KEY_TYPE:
+    if stored is None or stored.body.get("type") != API_KEY:
         raise ApiKeyRejected("unknown API key")
     key = stored.body
     if not hmac.compare_digest(key["secretHash"], _hash(secret)):

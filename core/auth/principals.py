@@ -20,6 +20,7 @@ from core.auth.tokens import TokenClaims
 from core.customers import find_customer
 from core.ports import Store
 from core.store import AlreadyExists, Conflict, NotFound
+from core.store.documents import MEMBER, PRINCIPAL, member_id, principal_document_id
 
 
 class Forbidden(errors.Forbidden):
@@ -67,10 +68,6 @@ class Grant:
         if self.relationship_id is None:
             raise ValueError("not a tenant grant: it names no relationship")
         return self.relationship_id
-
-
-def principal_document_id(object_id: str) -> str:
-    return f"principal:{object_id}"
 
 
 async def load_principal(store: Store, claims: TokenClaims) -> Principal:
@@ -141,8 +138,8 @@ async def grant_membership(
     if membership.role.is_msp == (membership.tenant_id is not None):
         raise ValueError("MSP roles span the org; customer roles need exactly one tenant")
     member = {
-        "id": f"member:{home_tenant_id}:{object_id}:{membership.tenant_id or 'org'}",
-        "type": "member",
+        "id": member_id(home_tenant_id, object_id, membership.tenant_id),
+        "type": MEMBER,
         "homeTenantId": home_tenant_id,
         "objectId": object_id,
         "name": name,
@@ -159,7 +156,7 @@ async def revoke_membership(
     scope = Membership(org_id, Role.CUSTOMER_VIEWER if tenant_id else Role.MSP_ANALYST, tenant_id)
     await _change_memberships(store, home_tenant_id, object_id, None, None, remove=scope)
     with contextlib.suppress(NotFound):
-        await store.org(org_id).delete(f"member:{home_tenant_id}:{object_id}:{tenant_id or 'org'}")
+        await store.org(org_id).delete(member_id(home_tenant_id, object_id, tenant_id))
 
 
 async def _change_memberships(
@@ -182,7 +179,7 @@ async def _change_memberships(
         memberships = [*kept, add] if add else kept
         body = {
             "id": principal_document_id(oid),
-            "type": "principal",
+            "type": PRINCIPAL,
             "objectId": oid,
             "name": name or (stored.body.get("name") if stored else None),
             "email": email or (stored.body.get("email") if stored else None),

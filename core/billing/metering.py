@@ -15,8 +15,7 @@ from typing import Any
 
 from core.customers import Customer
 from core.store import OrgRepository
-
-USAGE_TYPE = "usage"
+from core.store.documents import USAGE, usage_id
 
 
 @dataclass(frozen=True)
@@ -37,17 +36,13 @@ def count_users(users: Iterable[dict[str, Any]]) -> UserCounts:
     return UserCounts(managed, guests)
 
 
-def usage_id(customer_id: str, day: date) -> str:
-    return f"usage:{customer_id}:{day.isoformat()}"
-
-
 async def record_usage(
     org: OrgRepository, customer: Customer, day: date, counts: UserCounts, *, source: str, scan_id: str | None
 ) -> None:
     await org.upsert(
         {
             "id": usage_id(customer.customer_id, day),
-            "type": USAGE_TYPE,
+            "type": USAGE,
             "customerId": customer.customer_id,
             "day": day.isoformat(),
             "managedUsers": counts.managed,
@@ -60,24 +55,15 @@ async def record_usage(
 
 async def usage_between(org: OrgRepository, start: date, end: date) -> list[dict[str, Any]]:
     """Usage records of every customer for days start..end (ISO dates compare as strings)."""
-    return await org.query_all(
-        "c.type = @t AND c.day >= @start AND c.day <= @end",
-        {"@t": USAGE_TYPE, "@start": start.isoformat(), "@end": end.isoformat()},
-    )
+    return await org.usage_between(start, end)
 
 
 async def carry_over(org: OrgRepository, customer: Customer, day: date, lookback_days: int = 62) -> bool:
     """Write `day`'s record from the last known one when no scan wrote it. Returns True if written."""
-    if await org.find(usage_id(customer.customer_id, day)) is not None:
+    if await org.find_usage(customer.customer_id, day) is not None:
         return False
-    earlier = await org.query_all(
-        "c.type = @t AND c.customerId = @c AND c.day < @day AND c.day >= @since",
-        {
-            "@t": USAGE_TYPE,
-            "@c": customer.customer_id,
-            "@day": day.isoformat(),
-            "@since": (day - timedelta(days=lookback_days)).isoformat(),
-        },
+    earlier = await org.usage_of_customer(
+        customer.customer_id, since=day - timedelta(days=lookback_days), before=day
     )
     if not earlier:
         return False

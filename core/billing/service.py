@@ -16,8 +16,7 @@ from core.branding import BrandingScope, read_branding
 from core.customers import ConnectionState, Customer, get_customer_by_id, update_customer_by_id
 from core.fleet import list_customers
 from core.ports import Services
-
-PLAN_ID = "billing:plan"
+from core.store.documents import BILLING_PLAN, PLAN_ID
 
 
 class BillingRefused(errors.Refused, ValueError):
@@ -55,7 +54,7 @@ async def get_plan(services: Services, org_id: str) -> PricePlan | None:
 async def set_plan(services: Services, org_id: str, actor: Actor, plan: PricePlan) -> PricePlan:
     document = {
         "id": PLAN_ID,
-        "type": "billing_plan",
+        "type": BILLING_PLAN,
         **plan_to_document(plan),
         "updatedAt": datetime.now(UTC).isoformat(),
     }

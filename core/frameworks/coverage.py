@@ -36,7 +36,7 @@ async def framework_coverage(
     tenant: RelationshipRepository, framework: Framework, now: datetime
 ) -> dict[str, Any]:
     data = mapping(framework)
-    findings = {f["checkId"]: f for f in await tenant.query_all("c.type = @t", {"@t": "finding"})}
+    findings = {f["checkId"]: f for f in await tenant.findings()}
     controls: list[dict[str, Any]] = []
     for control in data.controls:  # in control order already
         checks: list[dict[str, Any]] = []

@@ -20,7 +20,7 @@ from core.ports import Services
 from core.posture import effective
 from core.reports.model import FrameworkCoverage, ReportData, ReportFinding
 from core.scan.findings import acceptance_in_force
-from core.store import NotFound
+from core.store import NotFound, documents
 
 TOP_PRIORITIES = 10
 PRIORITY_RANK = {"P1": 0, "P2": 1, "P3": 2}
@@ -70,7 +70,7 @@ async def assemble(services: Services, customer: Customer, now: datetime) -> Rep
     ):
         raise NoScanYet(f"{customer.display_name} has not been scanned yet")
     tenant = services.store.relationship(customer.relationship_id)
-    docs = await tenant.query_all("c.type = @t", {"@t": "finding"})
+    docs = await tenant.findings()
     findings = sorted(
         (_finding(d, now) for d in docs),
         key=lambda f: (f.status != "fail", PRIORITY_RANK[f.priority], SEVERITY_RANK[f.severity], f.check_id),
@@ -132,8 +132,8 @@ async def generate_report(
     blob = report_blob_name(customer.relationship_id, data.scan_id)
     await services.blobs.put(services.settings.reports_container, blob, pdf, "application/pdf")
     report = {
-        "id": f"report:{data.scan_id}",
-        "type": "report",
+        "id": documents.report_id(data.scan_id),
+        "type": documents.REPORT,
         "scanId": data.scan_id,
         "blob": blob,
         "sizeBytes": len(pdf),
@@ -156,18 +156,18 @@ async def generate_report(
 
 
 async def list_reports(services: Services, relationship_id: str) -> list[dict[str, Any]]:
-    reports = await services.store.relationship(relationship_id).query_all("c.type = @t", {"@t": "report"})
+    reports = await services.store.relationship(relationship_id).reports()
     return sorted(reports, key=lambda r: r["generatedAt"], reverse=True)
 
 
 async def read_report(services: Services, relationship_id: str, scan_id: str) -> bytes:
-    record_ = await services.store.relationship(relationship_id).get(f"report:{scan_id}")  # NotFound if none
+    record_ = await services.store.relationship(relationship_id).report(scan_id)  # NotFound if none
     return await services.blobs.get(services.settings.reports_container, record_.body["blob"])
 
 
 async def report_link(services: Services, relationship_id: str, scan_id: str) -> tuple[str, datetime]:
     """A short-lived read-only link to one stored report."""
-    stored = await services.store.relationship(relationship_id).find(f"report:{scan_id}")
+    stored = await services.store.relationship(relationship_id).find_report(scan_id)
     if stored is None:
         raise NotFound("report", scan_id)
     valid = timedelta(minutes=services.settings.report_link_minutes)

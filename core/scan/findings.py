@@ -14,14 +14,11 @@ from typing import Any, Literal
 from core.checks.model import CheckMetadata, Outcome, Severity, Status
 from core.frameworks.mappings import framework_ids
 from core.scan.scoring import priority_for
+from core.store.documents import FINDING, finding_id
 
 FindingState = Literal["open", "resolved", "ok"]
 Change = Literal["new", "persisting", "resolved", "unchanged", "unassessed"]
 MAX_EVIDENCE = 100
-
-
-def finding_id(check_id: str) -> str:
-    return f"finding:{check_id}"
 
 
 def in_force(expires_at: datetime, now: datetime) -> bool:
@@ -78,7 +75,7 @@ def next_finding(
     evidence, evidence_count = _evidence(outcome)
     document = {
         "id": finding_id(check.id),
-        "type": "finding",
+        "type": FINDING,
         "checkId": check.id,
         "title": check.title,
         "category": check.category,

@@ -14,8 +14,8 @@ from core.auth.principals import Grant
 from core.ports import Services
 from core.scan.requests import ScanRequest
 from core.store import AlreadyExists, Conflict, RelationshipRepository
+from core.store.documents import PENDING_ID, SCAN_REQUEST
 
-PENDING_ID = "scan-request:pending"
 # A request still pending after this long was lost (its message poisoned): a new one may start.
 PENDING_EXPIRES = timedelta(hours=1)
 
@@ -46,7 +46,7 @@ async def request_scan(services: Services, grant: Grant, actor: Actor) -> ScanTi
         scan_id = f"manual-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
         body: dict[str, Any] = {
             "id": PENDING_ID,
-            "type": "scan_request",
+            "type": SCAN_REQUEST,
             "scanId": scan_id,
             "status": "queued",
             "requestedAt": now.isoformat(),

@@ -26,6 +26,7 @@ from core.scan.now import mark_pending
 from core.scan.record import ScanRun, record_scan
 from core.scan.requests import ScanRequest
 from core.store import AlreadyExists, Conflict, NotFound, RelationshipRepository, StoredItem
+from core.store.documents import LEASE_ID, SCAN, SCAN_LEASE, scan_document_id
 from core.webhooks.events import emit
 
 log = logging.getLogger(__name__)
@@ -45,13 +46,6 @@ class ScanOutcome:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def scan_document_id(scan_id: str) -> str:
-    return f"scan:{scan_id}"
-
-
-LEASE_ID = "scan-lease"
-
-
 class TenantBusy(errors.Conflict):
     """Another scan of this tenant is running. Transient: the queue delivers the request again."""
 
@@ -61,7 +55,7 @@ async def acquire_scan_lease(tenant: RelationshipRepository, scan_id: str, now: 
     expires after STALE_AFTER. Create and etag-guarded replace make the hand-over race-free."""
     body = {
         "id": LEASE_ID,
-        "type": "scan_lease",
+        "type": SCAN_LEASE,
         "holder": scan_id,
         "expiresAt": (now + STALE_AFTER).isoformat(),
     }
@@ -89,7 +83,7 @@ async def _claim(tenant: RelationshipRepository, request: ScanRequest, now: date
     that died (its worker stopped, or the store went away mid-scan): this delivery takes it over."""
     document: dict[str, Any] = {
         "id": scan_document_id(request.request_id),
-        "type": "scan",
+        "type": SCAN,
         "scanId": request.request_id,
         "orgId": request.org_id,
         "reason": request.reason,
@@ -188,7 +182,7 @@ async def _record(
     """Persist what `record_scan` decided: findings, the scan, the customer's summary, events and
     the day's usage, in that order (a retry after a failure part-way rewrites the same documents)."""
     tenant = services.store.relationship(customer.relationship_id)
-    previous = {f["checkId"]: f for f in await tenant.query_all("c.type = @t", {"@t": "finding"})}
+    previous = {f["checkId"]: f for f in await tenant.findings()}
     run = ScanRun(claim.body, started, datetime.now(UTC), round((time.perf_counter() - clock) * 1000))
     record = record_scan(previous, customer, assessment, run)
     await tenant.upsert_many(record.findings)

@@ -9,6 +9,7 @@ from azure.cosmos import PartitionKey
 from azure.cosmos.aio import ContainerProxy, CosmosClient
 
 from core.settings import Settings
+from core.store import documents
 from core.store.repository import OrgRepository, RelationshipRepository, TenantRepository
 
 if TYPE_CHECKING:
@@ -86,12 +87,12 @@ class CosmosStore:
             yield customer
 
     async def _customers(self, state: str | None) -> AsyncIterator[Customer]:
-        from core.customers import CUSTOMER_TYPE, Customer
+        from core.customers import Customer
 
         query = "SELECT * FROM c WHERE c.type = @type"
         if state is not None:
             query += " AND c.connection.state = @state"
-        parameters: list[dict[str, object]] = [{"name": "@type", "value": CUSTOMER_TYPE}]
+        parameters: list[dict[str, object]] = [{"name": "@type", "value": documents.CUSTOMER}]
         if state is not None:
             parameters.append({"name": "@state", "value": state})
         async for raw in self._orgs.query_items(query, parameters=parameters):
@@ -100,11 +101,11 @@ class CosmosStore:
     async def relationships_of(self, tenant_id: str) -> list[Customer]:
         """Every org's relationship with one tenant, in any state. Cross-partition: for jobs (the
         migration) and tests only, never on a request path."""
-        from core.customers import CUSTOMER_TYPE, Customer
+        from core.customers import Customer
 
         query = "SELECT * FROM c WHERE c.type = @type AND c.tenantId = @tenant"
         parameters: list[dict[str, object]] = [
-            {"name": "@type", "value": CUSTOMER_TYPE},
+            {"name": "@type", "value": documents.CUSTOMER},
             {"name": "@tenant", "value": tenant_id},
         ]
         return [

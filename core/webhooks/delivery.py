@@ -23,6 +23,7 @@ from core.audit import SYSTEM, record
 from core.messages import WebhookDelivery
 from core.ports import Services
 from core.store import NotFound
+from core.store.documents import WEBHOOK_DELIVERY, webhook_delivery_id
 from core.store.queues import QueueChannel
 from core.webhooks.egress import EgressPolicy, EndpointRefused, pinned_client, vet
 from core.webhooks.endpoints import enabled_endpoints
@@ -90,9 +91,7 @@ async def _tell_msp_admins(
     the record; a mail outage must not turn a delivery failure into a crash."""
     from core.mail.graph import MailFailed, send_mail
 
-    admins = await services.store.org(org_id).query_all(
-        "c.type = @t AND c.role = @r", {"@t": "member", "@r": "msp_admin"}
-    )
+    admins = await services.store.org(org_id).members(role="msp_admin")
     recipients = sorted({a["email"] for a in admins if a.get("email")})
     if not recipients:
         return
@@ -169,7 +168,7 @@ async def deliver(
         message = WebhookDelivery.model_validate(message)
     org = services.store.org(message.org_id)
     try:
-        stored = await org.get(f"webhook:{message.endpoint_id}")
+        stored = await org.webhook_endpoint(message.endpoint_id)
     except NotFound:
         return "dropped: endpoint removed"
     endpoint = stored.body
@@ -182,8 +181,8 @@ async def deliver(
     )
     await org.create(
         {
-            "id": f"webhook-delivery:{event['id']}:{endpoint['endpointId']}:{attempt}",
-            "type": "webhook_delivery",
+            "id": webhook_delivery_id(event["id"], endpoint["endpointId"], attempt),
+            "type": WEBHOOK_DELIVERY,
             "endpointId": endpoint["endpointId"],
             "eventId": event["id"],
             "event": event["type"],

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.store import OrgRepository
+from core.store.documents import WEBHOOK_ENDPOINT, webhook_endpoint_id
 from core.webhooks.egress import EgressPolicy, EndpointRefused, vet
 
 EVENTS = (
@@ -26,7 +27,6 @@ EVENTS = (
     "tenant.connection_lost",
     "tenant.connected",
 )
-ENDPOINT_TYPE = "webhook_endpoint"
 
 
 def new_secret() -> str:
@@ -73,8 +73,8 @@ async def create_endpoint(
     checked_url = await check_url(url, policy)
     endpoint_id = uuid.uuid4().hex
     doc = {
-        "id": f"webhook:{endpoint_id}",
-        "type": ENDPOINT_TYPE,
+        "id": webhook_endpoint_id(endpoint_id),
+        "type": WEBHOOK_ENDPOINT,
         "endpointId": endpoint_id,
         "url": checked_url,
         "events": checked_events,
@@ -89,5 +89,5 @@ async def create_endpoint(
 
 
 async def enabled_endpoints(org: OrgRepository) -> list[Endpoint]:
-    docs = await org.query_all("c.type = @t AND c.enabled = true", {"@t": ENDPOINT_TYPE})
+    docs = await org.webhook_endpoints(enabled_only=True)
     return [Endpoint.from_document(d) for d in docs]

@@ -26,13 +26,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from core import errors
 from core.audit import Actor
 from core.auth.api_keys import ApiKeyRejected, looks_like_api_key, principal_for_api_key
-from core.auth.principals import Grant, Principal, authorize, load_principal, principal_document_id
+from core.auth.principals import Grant, Principal, authorize, load_principal
 from core.auth.roles import TENANT_ACTIONS, Action
 from core.auth.tokens import InvalidToken, JwksCache, TokenClaims, TokenValidator
 from core.bootstrap import Services
 from core.collect.connection import tls_verification
 from core.errors import ScanPostureError
 from core.store import InvalidId
+from core.store.documents import principal_document_id
 from core.store.repository import check_document_id
 from functions.api.deps import ServicesDep, get_services, route_path
 from functions.api.errors import answer_error

@@ -63,7 +63,7 @@ def _public(endpoint: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/webhooks")
 async def list_endpoints(grant: ManageWebhooks, services: ServicesDep) -> list[dict[str, Any]]:
-    docs = await services.store.org(grant.org_id).query_all("c.type = @t", {"@t": "webhook_endpoint"})
+    docs = await services.store.org(grant.org_id).webhook_endpoints()
     return [_public(d) for d in docs]
 
 
@@ -96,7 +96,7 @@ async def add_endpoint(
 
 async def _endpoint(services: ServicesDep, grant: Grant, endpoint_id: str) -> tuple[dict[str, Any], str]:
     try:
-        stored = await services.store.org(grant.org_id).get(f"webhook:{endpoint_id}")
+        stored = await services.store.org(grant.org_id).webhook_endpoint(endpoint_id)
     except NotFound as exc:
         raise errors.NotFound("no such webhook endpoint") from exc
     return stored.body, stored.etag
@@ -150,9 +150,7 @@ async def send_test_event(endpoint_id: str, grant: ManageWebhooks, services: Ser
 @router.get("/webhooks/{endpoint_id}/deliveries")
 async def deliveries(endpoint_id: str, grant: ManageWebhooks, services: ServicesDep) -> list[dict[str, Any]]:
     await _endpoint(services, grant, endpoint_id)
-    log = await services.store.org(grant.org_id).query_all(
-        "c.type = @t AND c.endpointId = @e", {"@t": "webhook_delivery", "@e": endpoint_id}
-    )
+    log = await services.store.org(grant.org_id).webhook_deliveries(endpoint_id)
     return sorted(log, key=lambda d: d["at"], reverse=True)[:200]
 
 

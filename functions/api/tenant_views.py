@@ -21,8 +21,9 @@ from core.exports import tenant_rows, to_csv
 from core.frameworks.coverage import Framework, framework_coverage
 from core.paging import BadPageToken
 from core.risk import AcceptanceRefused, accept_risk, revoke_acceptance
-from core.scan.now import PENDING_ID, request_scan
+from core.scan.now import request_scan
 from core.store import NotFound, RelationshipRepository
+from core.store.documents import PENDING_ID
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
 from functions.api.examples import CSV
@@ -163,7 +164,7 @@ async def scan_status(
     services: ServicesDep,
 ) -> dict[str, Any]:
     repo = _data(services, grant)
-    scan = await repo.find(f"scan:{scan_id}")
+    scan = await repo.find_scan(scan_id)
     if scan is not None:
         return {k: v for k, v in scan.body.items() if k != "results"}
     pending = await repo.find(PENDING_ID)

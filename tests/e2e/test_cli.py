@@ -8,13 +8,14 @@ import sys
 import uuid
 from pathlib import Path
 
-from core.auth.principals import Membership, principal_document_id
+from core.auth.principals import Membership
 from core.auth.roles import Role
 from core.bootstrap import Services
 from core.checks.catalogue import CATALOGUE
 from core.collect.sources import MICROSOFT_GRAPH_APP_ID
 from core.orgs import get_org
 from core.permissions import APP_ROLE_IDS, EXCHANGE_ONLINE_APP_ID
+from core.store.documents import principal_document_id
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from devtools.stack import LocalStack

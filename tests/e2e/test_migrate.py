@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from core.bootstrap import Services, build_services, prepare_local_resources
-from core.customers import Connection, ConnectionState, Customer, customer_document_id, save_new_customer
+from core.customers import Connection, ConnectionState, Customer, save_new_customer
+from core.store.documents import customer_document_id
 from devtools.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,13 +14,14 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from core.billing.metering import UserCounts, record_usage, usage_id
+from core.billing.metering import UserCounts, record_usage
 from core.billing.service import meter_day
 from core.bootstrap import Services
 from core.customers import Customer, get_customer_by_id, register_customer, update_customer_by_id
 from core.orgs import create_org
 from core.scan.requests import ScanRequest
 from core.scheduling import handle_scan_request
+from core.store.documents import usage_id
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from tests.world import World

@@ -8,11 +8,12 @@ import uuid
 import httpx
 import pytest
 
-from core.auth.admin_roster import ROSTER_ID, LastAdmin, add_admin, remove_admin
+from core.auth.admin_roster import LastAdmin, add_admin, remove_admin
 from core.auth.principals import Membership, grant_membership
 from core.auth.roles import Role
 from core.bootstrap import Services
 from core.orgs import bootstrap_msp
+from core.store.documents import ROSTER_ID
 from tests.world import World
 
 

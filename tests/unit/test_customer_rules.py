@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from core.customers import Connection, ConnectionState, Customer, customer_document_id
+from core.customers import Connection, ConnectionState, Customer
+from core.store.documents import customer_document_id
 
 
 def _customer(

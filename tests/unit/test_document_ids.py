@@ -10,18 +10,23 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from core.auth.principals import principal_document_id
-from core.billing.metering import usage_id
-from core.billing.service import PLAN_ID
-from core.branding import FLEET_ID, BrandingScope
+from core.branding import BrandingScope
 from core.checks.catalogue import CATALOGUE
-from core.customers import FLEET_VERSION_ID, customer_document_id
-from core.orgs import ORG_DOCUMENT_ID
-from core.scan.findings import finding_id
-from core.scan.now import PENDING_ID
 from core.scan.requests import scheduled_request_id
-from core.scan.service import LEASE_ID, scan_document_id
 from core.store import InvalidId
+from core.store.documents import (
+    FLEET_BRANDING_ID,
+    FLEET_VERSION_ID,
+    LEASE_ID,
+    ORG_DOCUMENT_ID,
+    PENDING_ID,
+    PLAN_ID,
+    customer_document_id,
+    finding_id,
+    principal_document_id,
+    scan_document_id,
+    usage_id,
+)
 from core.store.repository import MAX_ID_BYTES, check_document_id
 
 GUID = str(uuid.uuid4())
@@ -48,7 +53,7 @@ VALID = [
     BrandingScope("msp-a", GUID).document_id,
     *(finding_id(check.id) for check in CATALOGUE),
     ORG_DOCUMENT_ID,
-    FLEET_ID,
+    FLEET_BRANDING_ID,
     FLEET_VERSION_ID,
     PLAN_ID,
     PENDING_ID,

@@ -232,8 +232,7 @@ class _Findings:
     def __init__(self, docs: list[dict[str, Any]]) -> None:
         self.docs = docs
 
-    async def query_all(self, where: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
-        assert parameters == {"@t": "finding"}
+    async def findings(self) -> list[dict[str, Any]]:
         return self.docs
 
 

@@ -8,10 +8,11 @@ from typing import Any
 
 from core.checks.catalogue import CATALOGUE
 from core.checks.model import Outcome, SourceFailure, Status, TenantSnapshot
-from core.customers import Connection, ConnectionState, Customer, PostureSummary, customer_document_id
+from core.customers import Connection, ConnectionState, Customer, PostureSummary
 from core.scan.assess import Assessment
 from core.scan.findings import CheckResult
 from core.scan.record import ScanRun, record_scan
+from core.store.documents import customer_document_id
 
 STARTED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 CHECKS = [c.metadata for c in CATALOGUE[:4]]
