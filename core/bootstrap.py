@@ -12,15 +12,28 @@ from core.store.queues import QueueChannel
 
 @dataclass
 class Services:
+    """Every adapter, built once per process (Azure's guidance for Functions: create clients once
+    and reuse them); use cases see it through `core.ports.Services`."""
+
     settings: Settings
     store: CosmosStore
     blobs: BlobStore
     scan_queue: QueueChannel
+    webhook_queue: QueueChannel
+    email_queue: QueueChannel
+
+    def queue(self, name: str) -> QueueChannel:
+        """The channel of the queue called `name` (one of the three the app uses)."""
+        for channel in (self.scan_queue, self.webhook_queue, self.email_queue):
+            if channel.name == name:
+                return channel
+        raise ValueError(f"no queue called {name!r} is wired")
 
     async def close(self) -> None:
         await self.store.close()
         await self.blobs.close()
-        await self.scan_queue.close()
+        for channel in (self.scan_queue, self.webhook_queue, self.email_queue):
+            await channel.close()
 
 
 def build_services(settings: Settings | None = None) -> Services:
@@ -30,6 +43,8 @@ def build_services(settings: Settings | None = None) -> Services:
         store=CosmosStore.from_settings(settings),
         blobs=BlobStore(blob_service_from_settings(settings)),
         scan_queue=QueueChannel.from_settings(settings, settings.scan_queue_name),
+        webhook_queue=QueueChannel.from_settings(settings, settings.webhook_queue_name),
+        email_queue=QueueChannel.from_settings(settings, settings.email_queue_name),
     )
 
 
@@ -38,13 +53,8 @@ async def prepare_local_resources(services: Services) -> None:
     settings = services.settings
     await services.store.ensure_containers()
     await services.blobs.ensure_containers(settings.reports_container, settings.logos_container)
-    await services.scan_queue.ensure()
-    for name in (settings.webhook_queue_name, settings.email_queue_name):
-        queue = QueueChannel.from_settings(settings, name)
-        try:
-            await queue.ensure()
-        finally:
-            await queue.close()
+    for channel in (services.scan_queue, services.webhook_queue, services.email_queue):
+        await channel.ensure()
 
 
 class LazyServices:

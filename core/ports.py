@@ -83,3 +83,9 @@ class Services(Protocol):
 
     @property
     def scan_queue(self) -> Queue: ...
+
+    @property
+    def webhook_queue(self) -> Queue: ...
+
+    @property
+    def email_queue(self) -> Queue: ...

@@ -22,7 +22,6 @@ from core.messages import EMAIL_SUMMARIES, SummaryMessage, dispatch
 from core.ports import Services
 from core.reports.service import assemble, generate_report, read_report
 from core.store import NotFound, StoredItem, documents
-from core.store.queues import QueueChannel
 
 MAX_ATTEMPTS = 5
 
@@ -108,10 +107,6 @@ def period_of(customer: Customer, now: datetime) -> str:
     return f"{now:%Y-%m}"
 
 
-def summary_queue(services: Services) -> QueueChannel:
-    return QueueChannel.from_settings(services.settings, services.settings.email_queue_name)
-
-
 async def _due(services: Services, now: datetime) -> AsyncIterator[tuple[Customer, str]]:
     """Connected, scanned customers with recipients whose summary of the current period is owed."""
     async for customer in services.store.connected_customers():
@@ -138,21 +133,17 @@ async def enqueue_due_summaries(services: Services, now: datetime | None = None)
     """The daily job: one message per owed summary on the email queue, so each customer's mail is
     sent (and retried) on its own rather than one failure or slow render holding up the rest."""
     now = now or datetime.now(UTC)
-    queue = summary_queue(services)
     queued = 0
-    try:
-        async for customer, period in _due(services, now):
-            assert customer.tenant_id is not None
-            message = SummaryMessage(
-                org_id=customer.org_id,
-                tenant_id=customer.tenant_id,
-                customer_id=customer.customer_id,
-                period=period,
-            )
-            await queue.send(message.to_message())
-            queued += 1
-    finally:
-        await queue.close()
+    async for customer, period in _due(services, now):
+        assert customer.tenant_id is not None
+        message = SummaryMessage(
+            org_id=customer.org_id,
+            tenant_id=customer.tenant_id,
+            customer_id=customer.customer_id,
+            period=period,
+        )
+        await services.email_queue.send(message.to_message())
+        queued += 1
     return {"queued": queued}
 
 

@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,19 +78,6 @@ class QueueOptions:
         )
 
 
-@contextlib.asynccontextmanager
-async def _opened(services: Services, route: Route[Any]) -> AsyncIterator[QueueChannel]:
-    """The route's queue: the services' own channel for the scan queue, else one opened here."""
-    if route.queue_name(services.settings) == services.scan_queue.name:
-        yield services.scan_queue
-        return
-    queue = QueueChannel.from_settings(services.settings, route.queue_name(services.settings))
-    try:
-        yield queue
-    finally:
-        await queue.close()
-
-
 async def _handle(
     services: Services,
     options: QueueOptions,
@@ -116,9 +102,9 @@ async def _handle(
 
 async def drain_once(services: Services, options: QueueOptions, route: Route[Any]) -> int:
     """Handle one batch from the route's queue; returns how many messages were taken."""
-    async with _opened(services, route) as queue:
-        messages = await queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
-        await asyncio.gather(*(_handle(services, options, route, queue, m) for m in messages))
+    queue = services.queue(route.queue_name(services.settings))
+    messages = await queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
+    await asyncio.gather(*(_handle(services, options, route, queue, m) for m in messages))
     return len(messages)
 
 
@@ -135,31 +121,29 @@ async def drain(
     given."""
     running: set[asyncio.Task[None]] = set()
     handled = 0
-    async with _opened(services, route) as queue:
-        while True:
-            if stop is not None and stop.is_set():
-                break
-            taken = 0
-            if len(running) <= options.new_batch_threshold:
-                try:
-                    messages = await queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
-                except Unavailable as exc:
-                    log.warning("queue unavailable: %s", exc)
-                    messages = []
-                taken = len(messages)
-                handled += taken
-                running |= {
-                    asyncio.create_task(_handle(services, options, route, queue, m)) for m in messages
-                }
-            if running:
-                _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            elif not taken:
-                if stop is None:
-                    break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), idle_seconds)
+    queue = services.queue(route.queue_name(services.settings))
+    while True:
+        if stop is not None and stop.is_set():
+            break
+        taken = 0
+        if len(running) <= options.new_batch_threshold:
+            try:
+                messages = await queue.receive(options.batch_size, PROCESSING_LEASE_SECONDS)
+            except Unavailable as exc:
+                log.warning("queue unavailable: %s", exc)
+                messages = []
+            taken = len(messages)
+            handled += taken
+            running |= {asyncio.create_task(_handle(services, options, route, queue, m)) for m in messages}
         if running:
-            await asyncio.wait(running)
+            _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        elif not taken:
+            if stop is None:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), idle_seconds)
+    if running:
+        await asyncio.wait(running)
     return handled
 
 

@@ -109,17 +109,10 @@ async def loopback_webhook_services(settings: Settings) -> AsyncIterator[Service
 @contextlib.asynccontextmanager
 async def webhook_services(settings: Settings, **update: Any) -> AsyncIterator[Services]:
     """Services with a webhook queue of their own and the given settings changed."""
-    from core.webhooks.delivery import webhook_queue
-
     local = settings.model_copy(update={**update, "webhook_queue_name": f"hooks-{uuid.uuid4().hex[:10]}"})
     services = build_services(local)
     try:
-        await prepare_local_resources(services)
-        queue = webhook_queue(services)
-        try:
-            await queue.ensure()
-        finally:
-            await queue.close()
+        await prepare_local_resources(services)  # its own webhook queue too
         yield services
     finally:
         await services.close()

@@ -24,7 +24,6 @@ from core.messages import WebhookDelivery
 from core.ports import Services
 from core.store import NotFound
 from core.store.documents import WEBHOOK_DELIVERY, webhook_delivery_id
-from core.store.queues import QueueChannel
 from core.webhooks.egress import EgressPolicy, EndpointRefused, pinned_client, vet
 from core.webhooks.endpoints import enabled_endpoints
 
@@ -34,10 +33,6 @@ RETRY_FOR = timedelta(hours=24)
 FIRST_DELAY_SECONDS = 5
 MAX_DELAY_SECONDS = 3600
 DISABLE_AFTER = 20
-
-
-def webhook_queue(services: Services) -> QueueChannel:
-    return QueueChannel.from_settings(services.settings, services.settings.webhook_queue_name)
 
 
 def event_payload(event_type: str, org_id: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -64,23 +59,19 @@ async def publish_all(services: Services, org_id: str, events: list[tuple[str, d
     if not endpoints:
         return 0
     now = datetime.now(UTC)
-    queue = webhook_queue(services)
     queued = 0
-    try:
-        for event_type, data in events:
-            event = event_payload(event_type, org_id, data, now)
-            for endpoint in (e for e in endpoints if event_type in e.events):
-                message = WebhookDelivery(
-                    org_id=org_id,
-                    endpoint_id=endpoint.id,
-                    event=event,
-                    attempt=1,
-                    first_attempt_at=now.isoformat(),
-                )
-                await queue.send(message.to_message())
-                queued += 1
-    finally:
-        await queue.close()
+    for event_type, data in events:
+        event = event_payload(event_type, org_id, data, now)
+        for endpoint in (e for e in endpoints if event_type in e.events):
+            message = WebhookDelivery(
+                org_id=org_id,
+                endpoint_id=endpoint.id,
+                event=event,
+                attempt=1,
+                first_attempt_at=now.isoformat(),
+            )
+            await services.webhook_queue.send(message.to_message())
+            queued += 1
     return queued
 
 
@@ -203,10 +194,6 @@ async def deliver(
         return f"failed and disabled the endpoint: {error}"
     if ok:
         return "delivered"
-    queue = webhook_queue(services)
-    try:
-        retry = message.model_copy(update={"attempt": attempt + 1})
-        await queue.send(retry.to_message(), visibility_delay=backoff_seconds(attempt))
-    finally:
-        await queue.close()
+    retry = message.model_copy(update={"attempt": attempt + 1})
+    await services.webhook_queue.send(retry.to_message(), visibility_delay=backoff_seconds(attempt))
     return f"failed, retry {attempt + 1} in {backoff_seconds(attempt)} s: {error}"

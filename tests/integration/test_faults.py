@@ -233,7 +233,7 @@ async def test_azurite_down_while_a_report_is_written_is_retried_and_nothing_is_
     disk_stack: LocalStack, graphsim: GraphSimulator
 ) -> None:
     from core.reports.service import read_report
-    from core.summaries import enqueue_due_summaries, handle_summary_message, summary_queue
+    from core.summaries import enqueue_due_summaries, handle_summary_message
     from functions.local_host import drain_summary_queue_once
 
     # One quick try: the point is what happens after storage gives up, not how long it tries.
@@ -252,7 +252,7 @@ async def test_azurite_down_while_a_report_is_written_is_retried_and_nothing_is_
     )
     assert (await handle_scan_request(services, _message(org_id, tenant_id, "first"))).startswith("completed")
     assert await enqueue_due_summaries(services) == {"queued": 1}
-    queue = summary_queue(services)
+    queue = services.email_queue
     try:
         (message,) = await queue.receive(1, visibility_timeout=2)
         disk_stack.stop_azurite()
@@ -269,7 +269,6 @@ async def test_azurite_down_while_a_report_is_written_is_retried_and_nothing_is_
         await asyncio.sleep(2.5)  # past the visibility timeout: the message is back
         assert await drain_summary_queue_once(services, QueueOptions.from_host_json()) == 1
     finally:
-        await queue.close()
         await services.close()
     services = build_services(settings)
     try:

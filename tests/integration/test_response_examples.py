@@ -24,7 +24,7 @@ from core.customers import register_customer
 from core.scan.requests import ScanRequest
 from core.scheduling import handle_scan_request
 from core.settings import Settings
-from core.webhooks.delivery import deliver, webhook_queue
+from core.webhooks.delivery import deliver
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from functions.api.examples import EXAMPLES_FILE, operation_key, recorded_examples
@@ -171,13 +171,10 @@ async def walk(api_settings: Settings) -> AsyncIterator[Walk]:
 
 async def _deliver_queued(services: Services) -> None:
     """Attempt the queued test event (to a closed port), so the delivery log has an entry."""
-    queue = webhook_queue(services)
-    try:
-        (message,) = await queue.receive(max_messages=1, visibility_timeout=30)
-        await deliver(services, message.json())
-        await queue.delete(message)
-    finally:
-        await queue.close()
+    queue = services.webhook_queue
+    (message,) = await queue.receive(max_messages=1, visibility_timeout=30)
+    await deliver(services, message.json())
+    await queue.delete(message)
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from core.bootstrap import Services
 from core.settings import Settings
-from core.webhooks.delivery import DISABLE_AFTER, deliver, publish, webhook_queue
+from core.webhooks.delivery import DISABLE_AFTER, deliver, publish
 from core.webhooks.egress import EgressPolicy, EndpointRefused, pinned_client, vet
 from core.webhooks.endpoints import check_events, check_url, create_endpoint
 from devtools.processes import free_port
@@ -142,11 +142,10 @@ async def test_loopback_only_with_the_development_setting_and_events_are_checked
 
 
 async def _deliver_next(services: Services, receiver: Receiver, policy: EgressPolicy | None = None) -> str:
-    queue = webhook_queue(services)
+    queue = services.webhook_queue
     (message,) = await queue.receive(max_messages=1, visibility_timeout=30)
     outcome = await deliver(services, message.json(), tls=receiver.client_tls, policy=policy)
     await queue.delete(message)
-    await queue.close()
     return outcome
 
 
@@ -187,7 +186,7 @@ async def test_failures_back_off_then_a_failing_endpoint_is_disabled(
     await publish(hooks, org_id, "score.changed", {"from": 50, "to": 40})
     assert (await _deliver_next(hooks, receiver)).startswith("failed, retry 2 in 5 s")
     # The retry waits on the queue, invisible for its back-off.
-    assert await webhook_queue(hooks).receive(max_messages=1, visibility_timeout=1) == []
+    assert await hooks.webhook_queue.receive(max_messages=1, visibility_timeout=1) == []
 
     stored = await org.get(f"webhook:{endpoint.id}")
     await org.replace({**stored.body, "consecutiveFailures": DISABLE_AFTER - 1}, stored.etag)
@@ -244,7 +243,7 @@ async def test_a_scan_publishes_completed_opened_and_score_events(
 
     assert isinstance(graphsim, GraphSimulator)
     services = scan_hooks
-    queue = webhook_queue(services)
+    queue = services.webhook_queue
     org_id = f"org-{uuid.uuid4().hex[:8]}"
     tenant_id = graphsim.load_tenant(synthetic_tenant(15, seed=int(uuid.uuid4().int % 10**6), posture="weak"))
     await register_customer(
@@ -268,7 +267,6 @@ async def test_a_scan_publishes_completed_opened_and_score_events(
     assert kinds.count("scan.completed") == 1
     assert kinds.count("finding.opened") >= 1  # a weak tenant's first scan opens P1/P2 findings
     assert "score.changed" not in kinds  # not subscribed (and a first scan has no change)
-    await queue.close()
 
 
 async def test_the_local_worker_delivers_queued_webhooks(hooks: Services, receiver: Receiver) -> None:
