@@ -16,7 +16,7 @@ from core.posture import effective
 from core.scan.findings import acceptance_in_force
 from core.store import NotFound, RelationshipRepository
 from core.store.errors import Unavailable
-from core.store.repository import FindingQuery
+from core.store.partitions import FindingQuery
 
 SEVERITY_RANK = {s.value: rank for rank, s in enumerate(Severity)}  # critical first
 

@@ -15,8 +15,8 @@ from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.customers import Customer
+    from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
     from core.store.queues import ReceivedMessage
-    from core.store.repository import OrgRepository, RelationshipRepository, TenantRepository
 
 
 class Store(Protocol):

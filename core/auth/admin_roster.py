@@ -21,7 +21,8 @@ from core.auth.roles import Role
 from core.ports import Store
 from core.store import AlreadyExists, Conflict
 from core.store.documents import ADMIN_ROSTER, ROSTER_ID
-from core.store.repository import OrgRepository, StoredItem
+from core.store.partitions import OrgRepository
+from core.store.repository import StoredItem
 
 ATTEMPTS = 6
 

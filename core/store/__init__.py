@@ -1,13 +1,8 @@
 """Adapters for Cosmos DB, Blob storage and Queue storage."""
 
 from core.store.errors import AlreadyExists, Conflict, InvalidId, NotFound, StoreError, Unavailable
-from core.store.repository import (
-    OrgRepository,
-    Page,
-    RelationshipRepository,
-    StoredItem,
-    TenantRepository,
-)
+from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
+from core.store.repository import Page, StoredItem
 
 __all__ = [
     "AlreadyExists",

@@ -10,7 +10,7 @@ from azure.cosmos.aio import ContainerProxy, CosmosClient
 
 from core.settings import Settings
 from core.store import documents
-from core.store.repository import OrgRepository, RelationshipRepository, TenantRepository
+from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
 
 if TYPE_CHECKING:
     from core.customers import Customer

@@ -11,7 +11,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -29,7 +28,7 @@ from core.store import documents as docs
 from core.store.errors import AlreadyExists, Conflict, InvalidId, NotFound, Unavailable
 
 if TYPE_CHECKING:
-    from core.customers import Customer
+    pass
 
 Document = dict[str, Any]
 
@@ -96,7 +95,7 @@ def _status(error: CosmosHttpResponseError) -> int | None:
     return getattr(error, "status_code", None)
 
 
-def _type_filter(type_: str, equal: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+def type_filter(type_: str, equal: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     clauses, params = ["c.type = @type"], {"@type": type_}
     for field, value in equal.items():
         if not field.isidentifier():
@@ -297,7 +296,7 @@ class PartitionRepository:
     async def of_type(self, type_: str, **equal: Any) -> list[Document]:
         """Every document of one type in this partition whose named fields equal the values given
         (field names are code-chosen; values travel as parameters)."""
-        where, params = _type_filter(type_, equal)
+        where, params = type_filter(type_, equal)
         return await self.query_all(where, params)
 
     async def audit_entries(self, limit: int = 200) -> list[Document]:
@@ -309,210 +308,3 @@ class PartitionRepository:
         if isinstance(exc, CosmosHttpResponseError) and _status(exc) == 412:
             return Conflict(key)
         return Unavailable(f"Cosmos DB failed on {self.kind} '{key}': {type(exc).__name__}")
-
-
-@dataclass(frozen=True)
-class FindingQuery:
-    """Which findings of a relationship a page lists, in the store's terms (plain values; the
-    caller validates them). `framework` becomes part of the query text, so it must be a code-chosen
-    name; every other value travels as a parameter."""
-
-    status: str | None = None
-    severity: str | None = None
-    category: str | None = None
-    framework: str | None = None
-    new: bool | None = None  # new since the previous scan
-    accepted: bool | None = None
-    now: datetime | None = None  # when acceptances are judged (only with `accepted`)
-
-    def where(self) -> tuple[str, dict[str, Any]]:
-        clauses, params = ["c.type = @type"], {"@type": docs.FINDING}
-        if self.status is not None:
-            clauses.append("c.status = @status")
-            params["@status"] = self.status
-        if self.severity is not None:
-            clauses.append("c.severity = @severity")
-            params["@severity"] = self.severity
-        if self.category is not None:
-            clauses.append("c.category = @category")
-            params["@category"] = self.category
-        if self.framework is not None:
-            if not self.framework.isidentifier():
-                raise ValueError(f"not a framework name: {self.framework!r}")
-            clauses.append(f"c.frameworks.{self.framework} != null")
-        if self.new is not None:
-            clauses.append("c.change = 'new'" if self.new else "c.change != 'new'")
-        if self.accepted is not None:
-            if self.now is None:
-                raise ValueError("judging acceptances needs the time")
-            params["@now"] = self.now.isoformat()
-            # core.scan.findings.in_force, in Cosmos SQL: an acceptance holds until its expiry.
-            clauses.append(
-                "c.acceptance.expiresAt > @now"
-                if self.accepted
-                else "(c.acceptance = null OR c.acceptance.expiresAt <= @now)"
-            )
-        return " AND ".join(clauses), params
-
-    def scope(self) -> tuple[object, ...]:
-        """What the page is of, for a page token's scope: the clock changes with every request,
-        the rest names the listing."""
-        where, params = self.where()
-        return where, sorted((k, v) for k, v in params.items() if k != "@now")
-
-
-class OrgRepository(PartitionRepository):
-    """Org-level data (an MSP or a direct customer), partition key `/orgId`."""
-
-    kind = "org item"
-
-    def __init__(self, container: ContainerProxy, org_id: str) -> None:
-        super().__init__(container, "orgId", org_id)
-
-    @property
-    def org_id(self) -> str:
-        return self.partition_value
-
-    # Customers and the fleet-version marker.
-    async def customers(self) -> list[Customer]:
-        """Every customer of the org, in store order."""
-        from core.customers import Customer  # the model imports the store; loaded when used
-
-        return [Customer.model_validate(d) for d in await self.of_type(docs.CUSTOMER)]
-
-    async def customers_of_tenant(self, tenant_id: str) -> list[StoredItem]:
-        """The org's customer documents for one tenant (at most one), with their etags."""
-        where, params = _type_filter(docs.CUSTOMER, {"tenantId": tenant_id})
-        return await self.query_stored(where, params)
-
-    async def find_fleet_version(self) -> str | None:
-        marker = await self.find(docs.FLEET_VERSION_ID)
-        return str(marker.body["version"]) if marker else None
-
-    async def put_fleet_version(self, version: str) -> None:
-        await self.upsert({"id": docs.FLEET_VERSION_ID, "type": docs.FLEET_VERSION, "version": version})
-
-    # People.
-    async def members(self, *, role: str | None = None, tenant_id: str | None = None) -> list[Document]:
-        """Member documents, all or those with one role or of one customer tenant."""
-        equal = {k: v for k, v in (("role", role), ("tenantId", tenant_id)) if v is not None}
-        return await self.of_type(docs.MEMBER, **equal)
-
-    async def find_invitation(self, secret_hash: str) -> StoredItem | None:
-        return await self.find(docs.invitation_id(secret_hash))
-
-    # Integrations.
-    async def api_keys(self) -> list[Document]:
-        return await self.of_type(docs.API_KEY)
-
-    async def api_key(self, key_id: str) -> StoredItem:
-        return await self.get(docs.api_key_id(key_id))
-
-    async def find_api_key(self, key_id: str) -> StoredItem | None:
-        return await self.find(docs.api_key_id(key_id))
-
-    async def webhook_endpoints(self, *, enabled_only: bool = False) -> list[Document]:
-        if enabled_only:
-            return await self.of_type(docs.WEBHOOK_ENDPOINT, enabled=True)
-        return await self.of_type(docs.WEBHOOK_ENDPOINT)
-
-    async def webhook_endpoint(self, endpoint_id: str) -> StoredItem:
-        return await self.get(docs.webhook_endpoint_id(endpoint_id))
-
-    async def webhook_deliveries(self, endpoint_id: str) -> list[Document]:
-        return await self.of_type(docs.WEBHOOK_DELIVERY, endpointId=endpoint_id)
-
-    # Billing.
-    async def find_usage(self, customer_id: str, day: date) -> StoredItem | None:
-        return await self.find(docs.usage_id(customer_id, day))
-
-    async def usage_between(self, start: date, end: date) -> list[Document]:
-        """Usage records of every customer for days start..end (ISO dates compare as strings)."""
-        return await self.query_all(
-            "c.type = @t AND c.day >= @start AND c.day <= @end",
-            {"@t": docs.USAGE, "@start": start.isoformat(), "@end": end.isoformat()},
-        )
-
-    async def usage_of_customer(self, customer_id: str, since: date, before: date) -> list[Document]:
-        """One customer's usage records for days since..before (excluding `before`)."""
-        return await self.query_all(
-            "c.type = @t AND c.customerId = @c AND c.day < @day AND c.day >= @since",
-            {"@t": docs.USAGE, "@c": customer_id, "@day": before.isoformat(), "@since": since.isoformat()},
-        )
-
-
-class TenantRepository(PartitionRepository):
-    """People's principal documents, under their own home tenant, partition key `/tenantId`.
-    Nothing about a customer's posture lives here: that belongs to a relationship."""
-
-    kind = "tenant item"
-
-    def __init__(self, container: ContainerProxy, tenant_id: str) -> None:
-        super().__init__(container, "tenantId", tenant_id)
-
-    @property
-    def tenant_id(self) -> str:
-        return self.partition_value
-
-    async def all_but_principals(self) -> list[Document]:
-        """Everything in the partition except people's principal documents (what versions before
-        relationships kept here about the tenant)."""
-        return await self.query_all("c.type != @principal", {"@principal": docs.PRINCIPAL})
-
-
-class RelationshipRepository(PartitionRepository):
-    """Everything one org learned about one tenant it manages (scans, findings, acceptances, audit
-    entries, report records, deliveries), partition key `/relationshipId`. A second org managing
-    the same tenant has its own relationship and so its own partition: none of this is shared."""
-
-    kind = "relationship item"
-
-    def __init__(self, container: ContainerProxy, relationship_id: str) -> None:
-        super().__init__(container, "relationshipId", relationship_id)
-
-    @property
-    def relationship_id(self) -> str:
-        return self.partition_value
-
-    # Findings.
-    async def findings(self) -> list[Document]:
-        return await self.of_type(docs.FINDING)
-
-    async def finding(self, check_id: str) -> StoredItem:
-        """The finding of one check; NotFound if the tenant has none."""
-        return await self.get(docs.finding_id(check_id))
-
-    async def findings_page(self, query: FindingQuery, *, page_size: int, continuation: str | None) -> Page:
-        """One page of the findings `query` selects, most severe first."""
-        where, params = query.where()
-        return await self.query_page(
-            where, params, order_by="c.severityRank", page_size=page_size, continuation=continuation
-        )
-
-    # Scans.
-    async def find_scan(self, scan_id: str) -> StoredItem | None:
-        return await self.find(docs.scan_document_id(scan_id))
-
-    async def scans_page(self, *, page_size: int, continuation: str | None) -> Page:
-        """One page of the scans, newest first."""
-        return await self.query_page(
-            "c.type = @t",
-            {"@t": docs.SCAN},
-            order_by="c.startedAt DESC",
-            page_size=page_size,
-            continuation=continuation,
-        )
-
-    # Reports and summary deliveries.
-    async def reports(self) -> list[Document]:
-        return await self.of_type(docs.REPORT)
-
-    async def report(self, scan_id: str) -> StoredItem:
-        """The report record of one scan; NotFound if none was made."""
-        return await self.get(docs.report_id(scan_id))
-
-    async def find_report(self, scan_id: str) -> StoredItem | None:
-        return await self.find(docs.report_id(scan_id))
-
-    async def find_delivery(self, period: str) -> StoredItem | None:
-        return await self.find(docs.delivery_id(period))
