@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.mail.graph import GraphMailer
 from core.settings import Settings, get_settings
 from core.store.blobs import BlobStore, blob_service_from_settings
 from core.store.cosmos import CosmosStore
@@ -21,6 +22,7 @@ class Services:
     scan_queue: QueueChannel
     webhook_queue: QueueChannel
     email_queue: QueueChannel
+    mailer: GraphMailer
 
     def queue(self, name: str) -> QueueChannel:
         """The channel of the queue called `name` (one of the three the app uses)."""
@@ -34,6 +36,7 @@ class Services:
         await self.blobs.close()
         for channel in (self.scan_queue, self.webhook_queue, self.email_queue):
             await channel.close()
+        await self.mailer.close()
 
 
 def build_services(settings: Settings | None = None) -> Services:
@@ -45,6 +48,7 @@ def build_services(settings: Settings | None = None) -> Services:
         scan_queue=QueueChannel.from_settings(settings, settings.scan_queue_name),
         webhook_queue=QueueChannel.from_settings(settings, settings.webhook_queue_name),
         email_queue=QueueChannel.from_settings(settings, settings.email_queue_name),
+        mailer=GraphMailer(settings),
     )
 
 

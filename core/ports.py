@@ -7,7 +7,7 @@ functions/, the CLI, the local host) import the wiring.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -15,6 +15,7 @@ from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.customers import Customer
+    from core.mail.graph import Attachment
     from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
     from core.store.queues import ReceivedMessage
 
@@ -69,6 +70,14 @@ class Queue(Protocol):
     async def ping(self) -> None: ...
 
 
+class Mailer(Protocol):
+    """Mail from the MSP's configured mailbox; raises core.mail.graph.MailFailed saying why not."""
+
+    async def send(
+        self, *, to: Sequence[str], subject: str, html: str, attachments: Sequence[Attachment] = ()
+    ) -> None: ...
+
+
 class Services(Protocol):
     """What a use case may reach: settings and the adapters built once per process."""
 
@@ -89,3 +98,6 @@ class Services(Protocol):
 
     @property
     def email_queue(self) -> Queue: ...
+
+    @property
+    def mailer(self) -> Mailer: ...

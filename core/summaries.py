@@ -16,7 +16,7 @@ from typing import Any
 
 from core.audit import SYSTEM, Actor, record
 from core.customers import ConnectionState, Customer, get_customer
-from core.mail.graph import Attachment, MailFailed, send_mail
+from core.mail.graph import Attachment, MailFailed
 from core.mail.summary_template import summary_html
 from core.messages import EMAIL_SUMMARIES, SummaryMessage, dispatch
 from core.ports import Services
@@ -48,8 +48,7 @@ async def send_summary(
     else:
         attachment = Attachment(f"{customer.primary_domain}-{data.scan_id}.pdf", "application/pdf", pdf)
         try:
-            await send_mail(
-                services.settings,
+            await services.mailer.send(
                 to=customer.report_recipients,
                 subject=f"{data.customer_name}: security posture summary",
                 html=summary_html(data, changes, report_url, attached),

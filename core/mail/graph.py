@@ -8,6 +8,7 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from core import errors
@@ -49,40 +50,57 @@ def message_body(
     }
 
 
-async def send_mail(
-    settings: Settings, *, to: Sequence[str], subject: str, html: str, attachments: Sequence[Attachment] = ()
-) -> None:
-    from kiota_authentication_azure.azure_identity_authentication_provider import (
-        AzureIdentityAuthenticationProvider,
-    )
-    from msgraph.graph_request_adapter import GraphRequestAdapter
+class GraphMailer:
+    """The mailer app's Graph client, made on the first mail and kept for the process (Azure's
+    guidance for Functions: create clients once); `Services.mailer` is the one instance."""
 
-    from core.collect.readers import SourceError, classify, send_json
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._adapter: Any = None
+        self._closing: list[Any] = []
 
-    if not (settings.mail_sender and settings.mailer_tenant_id):
-        raise MailFailed("mail is not configured (MAIL_SENDER, MAILER_TENANT_ID)")
-    credential = app_credential(
-        settings,
-        settings.mailer_tenant_id,
-        settings.mailer_client_id,
-        settings.mailer_certificate,
-        settings.mailer_certificate_path,
-        settings.mailer_client_secret,
-    )
-    client = graph_http_client(settings)
-    try:
-        provider = AzureIdentityAuthenticationProvider(
-            credential, scopes=[GRAPH_SCOPE], allowed_hosts=[urlsplit(settings.graph_base_url).hostname or ""]
+    def _open(self) -> Any:
+        from kiota_authentication_azure.azure_identity_authentication_provider import (
+            AzureIdentityAuthenticationProvider,
         )
-        adapter = GraphRequestAdapter(provider, client=client)
+        from msgraph.graph_request_adapter import GraphRequestAdapter
+
+        settings = self._settings
+        credential = app_credential(
+            settings,
+            str(settings.mailer_tenant_id),
+            settings.mailer_client_id,
+            settings.mailer_certificate,
+            settings.mailer_certificate_path,
+            settings.mailer_client_secret,
+        )
+        client = graph_http_client(settings)
+        self._closing = [credential, client]
+        host = urlsplit(settings.graph_base_url).hostname or ""
+        provider = AzureIdentityAuthenticationProvider(credential, scopes=[GRAPH_SCOPE], allowed_hosts=[host])
+        return GraphRequestAdapter(provider, client=client)
+
+    async def send(
+        self, *, to: Sequence[str], subject: str, html: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
+        """Send one message from the configured mailbox, or raise MailFailed saying why not."""
+        from core.collect.readers import SourceError, classify, send_json
+
+        settings = self._settings
+        if not (settings.mail_sender and settings.mailer_tenant_id):
+            raise MailFailed("mail is not configured (MAIL_SENDER, MAILER_TENANT_ID)")
+        if self._adapter is None:
+            self._adapter = self._open()
         url = f"{settings.graph_base_url.rstrip('/')}/users/{quote(settings.mail_sender)}/sendMail"
         body = json.dumps(message_body(to, subject, html, attachments)).encode()
         try:
-            await send_json(adapter, "POST", url, body)
+            await send_json(self._adapter, "POST", url, body)
         except SourceError as exc:
             raise MailFailed(exc.failure.reason) from exc
         except Exception as exc:
             raise MailFailed(classify(exc, permission="Mail.Send", licence=None).reason) from exc
-    finally:
-        await credential.close()
-        await client.aclose()
+
+    async def close(self) -> None:
+        for resource in self._closing:
+            await (resource.aclose() if hasattr(resource, "aclose") else resource.close())
+        self._adapter, self._closing = None, []

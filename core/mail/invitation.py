@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 
 from core.customers import Customer
-from core.mail.graph import send_mail
 from core.onboarding import ConsentLink
 from core.orgs import get_org
 from core.ports import Services
@@ -25,6 +24,4 @@ async def send_consent_email(
         f"<p>The link works once and expires on {link.expires_at:%d %B %Y}. If you did not expect this, "
         "ignore this message.</p></body></html>"
     )
-    await send_mail(
-        services.settings, to=to, subject=f"{customer.display_name}: connect to ScanPosture", html=body
-    )
+    await services.mailer.send(to=to, subject=f"{customer.display_name}: connect to ScanPosture", html=body)

@@ -80,7 +80,7 @@ async def _tell_msp_admins(
 ) -> None:
     """Mail the org's MSP admins that an endpoint was disabled. Best effort: the audit entry is
     the record; a mail outage must not turn a delivery failure into a crash."""
-    from core.mail.graph import MailFailed, send_mail
+    from core.mail.graph import MailFailed
 
     admins = await services.store.org(org_id).members(role="msp_admin")
     recipients = sorted({a["email"] for a in admins if a.get("email")})
@@ -92,8 +92,7 @@ async def _tell_msp_admins(
         "<p>Fix the receiver, then enable the endpoint again in ScanPosture.</p>"
     )
     try:
-        await send_mail(
-            services.settings,
+        await services.mailer.send(
             to=recipients,
             subject="ScanPosture: a webhook endpoint was disabled",
             html=body,
