@@ -17,6 +17,7 @@ from core.branding import (
     BrandingRefused,
     BrandingScope,
     brand_for,
+    logo_bytes,
     read_branding,
     update_branding,
 )
@@ -112,6 +113,15 @@ async def set_fleet_logo(
 ) -> dict[str, Any]:
     logo = await _upload(request)
     return await _apply(services, grant, request, principal, BrandingScope(grant.org_id), {}, logo)
+
+
+@router.get("/branding/logo", response_class=Response, responses={200: {"content": PNG}})
+async def fleet_logo(grant: FleetBranding, services: ServicesDep) -> Response:
+    """The fleet logo as stored (the branding page previews it after a reload)."""
+    logo = await logo_bytes(services, await read_branding(services, BrandingScope(grant.org_id)))
+    if logo is None:
+        raise errors.NotFound("no logo")
+    return Response(logo, media_type="image/png", headers={"cache-control": "private, max-age=60"})
 
 
 async def _scope(services: ServicesDep, grant: Grant) -> BrandingScope:

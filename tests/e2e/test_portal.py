@@ -288,6 +288,11 @@ def test_branding_logo_upload_and_preview(visit: Visit, portal: Portal, tmp_path
     page.get_by_role("button", name="Save branding").click()
     page.get_by_text("Branding and logo saved.").wait_for()
     visit.check("branding")
+    # After a reload the preview shows the saved logo, not an empty band.
+    page.reload()
+    visit.heading("Branding")
+    page.get_by_role("img", name="Logo").wait_for()
+    page.wait_for_function("() => document.querySelector('.cover-logo').naturalWidth === 48")
 
 
 def test_team_and_audit_pages(visit: Visit, portal: Portal) -> None:

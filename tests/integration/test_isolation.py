@@ -112,6 +112,7 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
     ("GET", "/api/branding"): Action.MANAGE_FLEET_BRANDING,
     ("PUT", "/api/branding"): Action.MANAGE_FLEET_BRANDING,
     ("PUT", "/api/branding/logo"): Action.MANAGE_FLEET_BRANDING,
+    ("GET", "/api/branding/logo"): Action.MANAGE_FLEET_BRANDING,
     ("GET", "/api/tenants/{tenant_id}/branding"): Action.VIEW_TENANT,
     ("PUT", "/api/tenants/{tenant_id}/branding"): Action.MANAGE_TENANT_BRANDING,
     ("PUT", "/api/tenants/{tenant_id}/branding/logo"): Action.MANAGE_TENANT_BRANDING,

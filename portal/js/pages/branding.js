@@ -55,7 +55,8 @@ export async function brandingPage(main, { tenantId }) {
     preview.logo(chosen ? URL.createObjectURL(chosen) : null);
   });
   repaint();
-  if (tenantId && shown.hasLogo) {
+  // The saved logo, previewed again after a reload (fleet and customer alike).
+  if (shown.hasLogo) {
     request("GET", `${api}/logo`, { raw: true })
       .then(async (r) => preview.logo(URL.createObjectURL(await r.blob())))
       .catch(() => preview.logo(null));
