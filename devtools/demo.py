@@ -69,7 +69,13 @@ def print_people(signin: SignInProvider, users: list[DemoUser]) -> None:
         print(f"  {user.name:<34} {user.email:<38} {user.label}")
 
 
+def _interrupted(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(once: bool) -> int:
+    # SIGTERM (what `make` or a service manager sends) stops the demo as Ctrl-C does, from the start.
+    signal.signal(signal.SIGTERM, _interrupted)
     stack = LocalStack(STATE_DIR, in_memory=False)
     simulator: GraphSimulator | None = None
     signin: SignInProvider | None = None
@@ -96,7 +102,6 @@ def run(once: bool) -> int:
         if once:
             return 0
         print("\nPress Ctrl-C to stop.")
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while app.popen.poll() is None:
             time.sleep(0.5)
         print(f"the app exited with {app.popen.returncode}; see {app_log}", file=sys.stderr)
@@ -107,11 +112,14 @@ def run(once: bool) -> int:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 1
     finally:
+        # A second Ctrl-C or SIGTERM must not cut the cleanup short and leave the services running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for process in (app, signin, simulator):
             if process is not None:
                 process.stop()
         stack.stop()
-        print("stopped the app, the sign-in provider, the Graph simulator and the local stack")
+        print("stopped the app, the sign-in provider, the Graph simulator and the local stack", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,9 @@
 """The app served over real HTTP, as `make demo` runs it."""
 
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,3 +89,42 @@ def test_make_demo_once_exits_zero() -> None:
     for domain in ("contoso-dental.example", "northwind-logistics.example", "fabrikam-legal.example"):
         report = ROOT / "demo-out" / f"{domain}.pdf"
         assert report.read_bytes().startswith(b"%PDF"), report
+
+
+@pytest.mark.slow
+def test_make_demo_stopped_twice_still_stops_every_service() -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-u", "-m", "devtools.demo"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert demo.stdout is not None
+    seen = []
+    deadline = time.monotonic() + 120
+    for line in demo.stdout:  # stop it while it is still onboarding, the services all up
+        seen.append(line)
+        if "ScanPosture is running" in line or time.monotonic() > deadline:
+            break
+    demo.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    demo.send_signal(signal.SIGTERM)  # impatient: the second one must not cut the cleanup short
+    rest, _ = demo.communicate(timeout=120)
+    output = "".join(seen) + rest
+    assert demo.returncode == 0, output
+    assert "stopped the app, the sign-in provider, the Graph simulator and the local stack" in output
+    assert _processes_naming(str(ROOT / ".devstack")) == []
+
+
+def _processes_naming(text: str) -> list[str]:
+    """Command lines of running processes that mention `text` (read from /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # gone meanwhile
+        if text in command:
+            found.append(command)
+    return found
