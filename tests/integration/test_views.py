@@ -300,6 +300,24 @@ async def test_framework_coverage_lists_controls_with_their_checks(
     assert "MS.EXO.7.1v1" not in {c["id"] for c in scuba["controls"]}  # not assessed that way
 
 
+async def test_scan_now_pressed_at_once_by_several_people_queues_one_scan(
+    client: httpx.AsyncClient, tokens: dict[str, str], scanned: dict[str, str], api_services: Services
+) -> None:
+    weak = scanned[WEAK]
+    answers = await asyncio.gather(
+        *(
+            client.post(f"/api/tenants/{weak}/scans", headers=_as(tokens, who))
+            for who in ["views_admin"] * 3 + ["views_analyst"] * 3
+        )
+    )
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.json()["scanId"] for a in answers}) == 1
+    assert sum(1 for a in answers if not a.json()["alreadyQueued"]) == 1
+    # One message on the queue for this tenant (others' messages are left for their own tests).
+    queued = await api_services.scan_queue.receive(32, visibility_timeout=1)
+    assert [m.json()["tenantId"] for m in queued].count(weak) == 1
+
+
 async def test_scan_now_queues_one_and_returns_it_again_until_it_ran(
     client: httpx.AsyncClient, tokens: dict[str, str], scanned: dict[str, str], api_services: Services
 ) -> None:
