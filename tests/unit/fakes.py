@@ -490,7 +490,8 @@ class FakeBlobs:
         return sorted(n for c, n in self.blobs if c == container and n.startswith(prefix))
 
     async def delete(self, container: str, name: str) -> None:
-        self.blobs.pop((container, name), None)
+        if self.blobs.pop((container, name), None) is None:
+            raise NotFound("blob", f"{container}/{name}")
 
     async def read_url(self, container: str, name: str, valid_for: timedelta) -> str:
         return f"https://blobs.test/{container}/{name}?validFor={int(valid_for.total_seconds())}"
