@@ -3,6 +3,8 @@ tests over it can be believed: the query grammar core/store emits, etags, not-fo
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 import pytest
 from azure.core import MatchConditions
 from azure.cosmos.exceptions import (
@@ -12,7 +14,7 @@ from azure.cosmos.exceptions import (
 )
 
 from core.store import AlreadyExists, Conflict, NotFound
-from core.store.documents import FINDING, finding_id
+from core.store.documents import FINDING, USAGE, finding_id, usage_id
 from core.store.partitions import FindingQuery
 from tests.unit.fakes import FakeContainer, FakeStore, UnsupportedQuery
 
@@ -142,3 +144,65 @@ async def test_batches_upsert_within_their_partition() -> None:
     container = store.containers["relationships"]
     with pytest.raises(ValueError, match="partition"):
         await container.execute_item_batch([("upsert", ({"id": "x", "relationshipId": "rel-2"},))], "rel-1")
+
+
+async def test_every_query_shape_core_store_emits_is_understood() -> None:
+    """Each typed read over the fake: a new shape the grammar lacks fails here first."""
+    store = FakeStore()
+    rel = store.relationship("rel-1")
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    later = (now + timedelta(days=1)).isoformat()
+    await rel.upsert_many(
+        [
+            {
+                "id": finding_id("open"),
+                "type": FINDING,
+                "status": "fail",
+                "severity": "high",
+                "category": "identity",
+                "frameworks": {"cis": ["1.1"]},
+                "change": "new",
+                "acceptance": None,
+                "severityRank": 1,
+            },
+            {
+                "id": finding_id("accepted"),
+                "type": FINDING,
+                "status": "fail",
+                "severity": "low",
+                "category": "mail",
+                "frameworks": {},
+                "change": "persisting",
+                "acceptance": {"expiresAt": later},
+                "severityRank": 3,
+            },
+        ]
+    )
+
+    async def checks(query: FindingQuery) -> list[str]:
+        page = await rel.findings_page(query, page_size=10, continuation=None)
+        return [i["id"] for i in page.items]
+
+    assert await checks(FindingQuery(status="fail", severity="high", category="identity")) == [
+        finding_id("open")
+    ]
+    assert await checks(FindingQuery(framework="cis")) == [finding_id("open")]
+    assert await checks(FindingQuery(new=False)) == [finding_id("accepted")]
+    assert await checks(FindingQuery(accepted=True, now=now)) == [finding_id("accepted")]
+    assert await checks(FindingQuery(accepted=False, now=now)) == [finding_id("open")]
+    assert await checks(FindingQuery(accepted=False, now=now + timedelta(days=2))) == [
+        finding_id("open"),
+        finding_id("accepted"),
+    ]
+    assert (await rel.scans_page(page_size=5, continuation=None)).items == []
+
+    org = store.org("org-1")
+    for day in (date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)):
+        await org.upsert(
+            {"id": usage_id("cust-1", day), "type": USAGE, "customerId": "cust-1", "day": day.isoformat()}
+        )
+    assert len(await org.usage_between(date(2026, 11, 2), date(2026, 11, 3))) == 2
+    assert len(await org.usage_of_customer("cust-1", date(2026, 11, 1), date(2026, 11, 3))) == 2
+    assert await org.members(role="msp_admin") == [] and await org.webhook_endpoints(enabled_only=True) == []
+    assert await store.home_tenant("t-1").all_but_principals() == []
+    assert [c async for c in store.all_customers()] == [] and await store.relationships_of("t-1") == []
