@@ -1,6 +1,7 @@
 """The app served over real HTTP, as `make demo` runs it."""
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devtools.demo import DEMO_PORT
 from devtools.processes import ManagedProcess, free_port, spawn, wait_until
 from devtools.stack import LocalStack
 
@@ -115,6 +117,8 @@ def test_make_demo_stopped_twice_still_stops_every_service() -> None:
     assert demo.returncode == 0, output
     assert "stopped the app, the sign-in provider, the Graph simulator and the local stack" in output
     assert _processes_naming(str(ROOT / ".devstack")) == []
+    with pytest.raises(ConnectionRefusedError):  # nor the app on the demo's port
+        socket.create_connection(("127.0.0.1", DEMO_PORT), timeout=2).close()
 
 
 def _processes_naming(text: str) -> list[str]:
