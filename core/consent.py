@@ -31,8 +31,14 @@ from core.auth.id_tokens import ConsentSignIn, ConsentSignInRefused, validate_co
 from core.collect.connection import TenantUnreachable, open_connection, tls_verification
 from core.collect.readers import SourceError, read_graph_source
 from core.collect.sources import graph_source
-from core.customers import Connection, ConnectionState, Customer, find_customer, get_customer_by_id
-from core.customers import update_customer_by_id as update_customer
+from core.customers import (
+    Connection,
+    ConnectionState,
+    Customer,
+    find_customer,
+    get_customer_by_id,
+    update_customer_by_id,
+)
 from core.onboarding import ConsentRefused, consent_redirect_uri, consent_state_id, hash_secret
 from core.ports import Services
 from core.scan.requests import ScanRequest
@@ -243,7 +249,7 @@ async def _connect(services: Services, loaded: _State, tenant_id: str, actor: Ac
         c.tenant_id = tenant_id
         c.connection = Connection(state=ConnectionState.CONNECTED, since=datetime.now(UTC))
 
-    connected = await update_customer(loaded.org, customer.customer_id, connect)
+    connected = await update_customer_by_id(loaded.org, customer.customer_id, connect)
     request = ScanRequest(
         org_id=loaded.org.org_id,
         tenant_id=tenant_id,

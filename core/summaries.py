@@ -20,7 +20,7 @@ from core.mail.graph import Attachment, MailFailed
 from core.mail.summary_template import summary_html
 from core.messages import EMAIL_SUMMARIES, SummaryMessage, dispatch
 from core.ports import Services
-from core.reports.service import assemble, generate_report, read_report
+from core.reports.service import assemble, generate_customer_report, read_report
 from core.store import NotFound, StoredItem, documents
 
 MAX_ATTEMPTS = 5
@@ -34,7 +34,7 @@ async def send_summary(
     customer, _ = await get_customer(services.store.org(org_id), tenant_id)
     data = await assemble(services, customer, now)
     tenant = services.store.relationship(customer.relationship_id)
-    pdf = await _report_pdf(services, org_id, customer, actor, data.scan_id, now)
+    pdf = await _report_pdf(services, customer, actor, data.scan_id, now)
     scan = await tenant.find_scan(data.scan_id)
     changes = (scan.body.get("changes") if scan else None) or {}
     attached = len(pdf) <= services.settings.mail_attachment_limit_bytes
@@ -71,13 +71,13 @@ async def send_summary(
 
 
 async def _report_pdf(
-    services: Services, org_id: str, customer: Customer, actor: Actor, scan_id: str, now: datetime
+    services: Services, customer: Customer, actor: Actor, scan_id: str, now: datetime
 ) -> bytes:
     """The stored report of the scan, rendered first if it is not there yet."""
     try:
         return await read_report(services, customer.relationship_id, scan_id)
     except NotFound:
-        await generate_report(services, org_id, str(customer.tenant_id), actor, now)
+        await generate_customer_report(services, customer, actor, now)
         return await read_report(services, customer.relationship_id, scan_id)
 
 

@@ -8,15 +8,13 @@ followed by path, so the API's public address need not be where `api` reaches it
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
+from devtools.graphsim.consent import with_query
+
 CALLBACK_PATH = "/api/consent/callback"
-
-
-def _with(url: str, **params: str) -> str:
-    return url + ("&" if "?" in url else "?") + urlencode(params)
 
 
 def _to_api(location: str) -> str:
@@ -39,15 +37,15 @@ async def consent_as_admin(
     """Walk the whole chain; returns ScanPosture's last answer (302 to the portal when connected,
     400 with a page when refused). `user` signs in at the tenant (`global-admin`, a user id or a
     UPN); `consent="deny"` cancels at the consent page, `sign_in="deny"` at the sign-in page."""
-    consented = await sim.get(_with(link, sim_tenant=tenant_id, sim_outcome=consent))
+    consented = await sim.get(with_query(link, [("sim_tenant", tenant_id), ("sim_outcome", consent)]))
     if consented.status_code != 302:
         raise AssertionError(f"the consent page answered {consented.status_code}: {consented.text[:200]}")
     step_one = await api.get(_to_api(consented.headers["location"]))
     if step_one.status_code != 302:
         return step_one  # refused before any sign-in
     authorize = step_one.headers["location"]
-    chosen = {"sim_outcome": "deny"} if sign_in == "deny" else {"sim_user": user}
-    signed_in = await sim.get(_with(authorize, **chosen))
+    chosen = ("sim_outcome", "deny") if sign_in == "deny" else ("sim_user", user)
+    signed_in = await sim.get(with_query(authorize, [chosen]))
     if signed_in.status_code != 302:
         raise AssertionError(f"the sign-in page answered {signed_in.status_code}: {signed_in.text[:200]}")
     return await api.get(_to_api(signed_in.headers["location"]))

@@ -122,8 +122,15 @@ async def generate_report(
     services: Services, org_id: str, tenant_id: str, actor: Actor, now: datetime | None = None
 ) -> dict[str, Any]:
     """Render the latest scan's report, store it and record it. Returns the record."""
-    now = now or datetime.now(UTC)
     customer, _ = await get_customer(services.store.org(org_id), tenant_id)
+    return await generate_customer_report(services, customer, actor, now)
+
+
+async def generate_customer_report(
+    services: Services, customer: Customer, actor: Actor, now: datetime | None = None
+) -> dict[str, Any]:
+    """`generate_report` for a customer already read (the summary job has it in hand)."""
+    now = now or datetime.now(UTC)
     data = await assemble(services, customer, now)
     from core.reports.pdf import render_report  # fpdf2 loads only where reports are made
 
@@ -145,9 +152,9 @@ async def generate_report(
     await services.store.relationship(customer.relationship_id).upsert(report)
     await record(
         services.store,
-        org_id=org_id,
+        org_id=customer.org_id,
         actor=actor,
-        tenant_id=tenant_id,
+        tenant_id=customer.tenant_id,
         relationship_id=customer.relationship_id,
         action="report.generated",
         target={"scanId": data.scan_id, "sizeBytes": len(pdf)},
