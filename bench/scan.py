@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from core.bootstrap import build_services, prepare_local_resources
-from core.collect.connection import open_connection
+from core.collect.connector import GraphTenantConnector
 from core.customers import register_customer
 from core.fleet import list_customers
-from core.scan.assess import assess_tenant
 from core.scan.requests import ScanRequest
 from core.settings import Settings
 from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
@@ -53,11 +52,7 @@ def critical_path_requests(log: list[dict[str, Any]]) -> int:
 
 
 async def _assess(settings: Settings, tenant_id: str) -> Any:
-    connection = open_connection(settings, tenant_id)
-    try:
-        return await assess_tenant(connection, settings)
-    finally:
-        await connection.close()
+    return await GraphTenantConnector(settings).assess(tenant_id)
 
 
 async def single_tenant(settings: Settings, simulator: GraphSimulator, users: int) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.clock import SystemClock
+from core.collect.connector import GraphTenantConnector
 from core.mail.graph import GraphMailer
 from core.settings import Settings, get_settings
 from core.store.blobs import BlobStore, blob_service_from_settings
@@ -23,6 +25,8 @@ class Services:
     webhook_queue: QueueChannel
     email_queue: QueueChannel
     mailer: GraphMailer
+    tenants: GraphTenantConnector
+    clock: SystemClock
 
     def queue(self, name: str) -> QueueChannel:
         """The channel of the queue called `name` (one of the three the app uses)."""
@@ -49,6 +53,8 @@ def build_services(settings: Settings | None = None) -> Services:
         webhook_queue=QueueChannel.from_settings(settings, settings.webhook_queue_name),
         email_queue=QueueChannel.from_settings(settings, settings.email_queue_name),
         mailer=GraphMailer(settings),
+        tenants=GraphTenantConnector(settings),
+        clock=SystemClock(),
     )
 
 

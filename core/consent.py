@@ -16,21 +16,14 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.audit import Actor, record
-from core.auth.code_flow import (
-    authorize_url,
-    client_credential,
-    fetch_openid_metadata,
-    new_pkce_pair,
-    redeem_code,
-)
-from core.auth.id_tokens import ConsentSignIn, ConsentSignInRefused, validate_consent_id_token
-from core.collect.connection import TenantUnreachable, open_connection, tls_verification
-from core.collect.readers import SourceError, read_graph_source
-from core.collect.sources import graph_source
+from core.auth.code_flow import authorize_url, new_pkce_pair
+from core.auth.id_tokens import ConsentSignIn, ConsentSignInRefused
+from core.collect.connection import TenantUnreachable
+from core.collect.failures import SourceError
 from core.customers import (
     Connection,
     ConnectionState,
@@ -81,7 +74,7 @@ async def _load_state(services: Services, state: str | None) -> _State:
         raise ConsentRefused("this consent link is not valid")
     if stored.body["usedAt"]:
         raise ConsentRefused("this consent link was already used; ask your provider for a new one")
-    if datetime.fromisoformat(stored.body["expiresAt"]) <= datetime.now(UTC):
+    if datetime.fromisoformat(stored.body["expiresAt"]) <= services.clock.now():
         raise ConsentRefused("this consent link has expired; ask your provider for a new one")
     try:
         customer, _ = await get_customer_by_id(org, stored.body["customerId"])
@@ -121,7 +114,7 @@ async def begin_consent_sign_in(
         "nonce": nonce,
         "verifier": pkce.verifier,
         "browser": hash_secret(browser_secret),
-        "startedAt": datetime.now(UTC).isoformat(),
+        "startedAt": services.clock.now().isoformat(),
     }
     try:  # a retried step one replaces the earlier attempt, whose nonce then no longer matches
         await loaded.org.replace({**loaded.stored.body, "signIn": sign_in}, loaded.stored.etag)
@@ -140,12 +133,12 @@ async def begin_consent_sign_in(
     return SignInStep(url, browser_secret)
 
 
-def _pending_sign_in(loaded: _State, browser_secret: str | None) -> dict[str, Any]:
+def _pending_sign_in(loaded: _State, browser_secret: str | None, now: datetime) -> dict[str, Any]:
     sign_in = loaded.sign_in
     if sign_in is None:
         raise ConsentRefused("this sign-in was not started from a consent link; open the link again")
     started = datetime.fromisoformat(sign_in["startedAt"])
-    if datetime.now(UTC) - started > timedelta(minutes=SIGN_IN_MINUTES):
+    if now - started > timedelta(minutes=SIGN_IN_MINUTES):
         raise ConsentRefused("this sign-in took too long; open the consent link again")
     presented = hash_secret(browser_secret or "")
     if not browser_secret or not hmac.compare_digest(presented, str(sign_in["browser"])):
@@ -155,27 +148,13 @@ def _pending_sign_in(loaded: _State, browser_secret: str | None) -> dict[str, An
 
 async def _prove_admin(services: Services, sign_in: dict[str, Any], code: str) -> ConsentSignIn:
     """Redeem the code (with the PKCE verifier) and validate the ID token it returns."""
-    settings, tenant_id = services.settings, str(sign_in["tenantId"])
-    verify = tls_verification(settings.graph_ca_cert)
     try:
-        metadata = await fetch_openid_metadata(settings.authority_host, tenant_id, verify=verify)
-        id_token = await redeem_code(
-            token_url=metadata.token_endpoint,
-            client_id=settings.app_client_id,
+        signed_in = await services.tenants.prove_admin_sign_in(
+            str(sign_in["tenantId"]),
             code=code,
-            redirect_uri=consent_redirect_uri(settings),
             code_verifier=str(sign_in["verifier"]),
-            credential=client_credential(settings),
-            verify=verify,
-        )
-        signed_in = await validate_consent_id_token(
-            id_token,
-            tenant_id=tenant_id,
-            client_id=settings.app_client_id,
             nonce=str(sign_in["nonce"]),
-            jwks_url=metadata.jwks_uri,
-            issuer=metadata.issuer,
-            verify=verify,
+            redirect_uri=consent_redirect_uri(services.settings),
         )
         signed_in.require_consent_capable()
     except ConsentSignInRefused as exc:
@@ -186,18 +165,12 @@ async def _prove_admin(services: Services, sign_in: dict[str, Any], code: str) -
 async def _verified_domains(services: Services, tenant_id: str, attempts: int, delay: float) -> list[str]:
     """The app really was consented: an app-only read of the tenant, retried while Entra
     replicates the new service principal (tokens are refused for a short while after consent)."""
-    organization = graph_source("organization")
     last: Exception | None = None
     for attempt in range(attempts):
-        connection = open_connection(services.settings, tenant_id)
         try:
-            await connection.probe_token()
-            rows = await read_graph_source(connection.graph, connection.graph_base_url, organization)
-            return [d["name"].lower() for row in rows for d in row.get("verifiedDomains", [])]
+            return await services.tenants.verified_domains(tenant_id)
         except (TenantUnreachable, SourceError) as exc:
             last = exc
-        finally:
-            await connection.close()
         if attempt + 1 < attempts:
             await asyncio.sleep(delay)
     raise ConsentRefused(f"ScanPosture could not read the tenant after consent: {last}")
@@ -222,7 +195,7 @@ async def finish_consent(
     if not code:
         raise ConsentRefused("the sign-in service sent no authorization code")
     loaded = await _load_state(services, state)
-    sign_in = _pending_sign_in(loaded, browser_secret)
+    sign_in = _pending_sign_in(loaded, browser_secret, services.clock.now())
     tenant_id = str(sign_in["tenantId"])
     await _check_tenant(loaded, tenant_id)
     admin = await _prove_admin(services, sign_in, code)
@@ -233,7 +206,7 @@ async def finish_consent(
             "sign in with an administrator of the customer's own tenant"
         )
     try:  # single use, even against a replay racing this very request
-        used = {**loaded.stored.body, "usedAt": datetime.now(UTC).isoformat(), "signIn": None}
+        used = {**loaded.stored.body, "usedAt": services.clock.now().isoformat(), "signIn": None}
         await loaded.org.replace(used, loaded.stored.etag)
     except Conflict as exc:
         raise ConsentRefused("this consent link was already used") from exc
@@ -247,7 +220,7 @@ async def _connect(services: Services, loaded: _State, tenant_id: str, actor: Ac
 
     def connect(c: Customer) -> None:
         c.tenant_id = tenant_id
-        c.connection = Connection(state=ConnectionState.CONNECTED, since=datetime.now(UTC))
+        c.connection = Connection(state=ConnectionState.CONNECTED, since=services.clock.now())
 
     connected = await update_customer_by_id(loaded.org, customer.customer_id, connect)
     request = ScanRequest(

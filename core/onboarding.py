@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -60,7 +60,7 @@ def consent_redirect_uri(settings: Settings) -> str:
 async def issue_consent_link(services: Services, org_id: str, customer_id: str) -> ConsentLink:
     settings = services.settings
     secret = secrets.token_urlsafe(32)  # 256 bits
-    expires_at = datetime.now(UTC) + timedelta(days=settings.consent_link_days)
+    expires_at = services.clock.now() + timedelta(days=settings.consent_link_days)
     await services.store.org(org_id).create(
         {
             "id": consent_state_id(secret),

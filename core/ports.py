@@ -8,14 +8,16 @@ functions/, the CLI, the local host) import the wiring.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.settings import Settings
 
 if TYPE_CHECKING:
+    from core.auth.id_tokens import ConsentSignIn
     from core.customers import Customer
     from core.mail.graph import Attachment
+    from core.scan.assess import Assessment
     from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
     from core.store.queues import ReceivedMessage
 
@@ -78,6 +80,39 @@ class Mailer(Protocol):
     ) -> None: ...
 
 
+class TenantConnector(Protocol):
+    """A customer's tenant as ScanPosture reaches it: Entra's tokens and sign-in, then Microsoft
+    Graph and Exchange Online. Raises core.collect.connection.TenantUnreachable when Entra refuses
+    the app (consent revoked, tenant gone) and core.collect.failures.SourceError when a read fails."""
+
+    async def assess(self, tenant_id: str) -> Assessment:
+        """Collect the tenant and evaluate the catalogue on it; nothing is stored."""
+        ...
+
+    async def probe(self, tenant_id: str) -> None:
+        """Ask Entra for a token and nothing else: whether consent still holds."""
+        ...
+
+    async def verified_domains(self, tenant_id: str) -> list[str]:
+        """The tenant's verified domain names, lower-cased, read with the app's own permissions."""
+        ...
+
+    async def prove_admin_sign_in(
+        self, tenant_id: str, *, code: str, code_verifier: str, nonce: str, redirect_uri: str
+    ) -> ConsentSignIn:
+        """Redeem an administrator's sign-in code at the tenant and validate the ID token it
+        returns; raises core.auth.id_tokens.ConsentSignInRefused saying why not."""
+        ...
+
+
+class Clock(Protocol):
+    """The time, so use cases can be run at a chosen moment."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
 class Services(Protocol):
     """What a use case may reach: settings and the adapters built once per process."""
 
@@ -101,3 +136,9 @@ class Services(Protocol):
 
     @property
     def mailer(self) -> Mailer: ...
+
+    @property
+    def tenants(self) -> TenantConnector: ...
+
+    @property
+    def clock(self) -> Clock: ...

@@ -59,7 +59,7 @@ async def accept_risk(
     expires_at: datetime,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    now = now or datetime.now(UTC)
+    now = now or services.clock.now()
     if len(justification.strip()) < MIN_JUSTIFICATION:
         raise AcceptanceRefused(f"justification: say why, in at least {MIN_JUSTIFICATION} characters")
     if expires_at.tzinfo is None:
@@ -120,7 +120,7 @@ async def revoke_acceptance(
 async def sweep_expired_acceptances(services: Services, now: datetime | None = None) -> int:
     """Clear acceptances that have expired and audit each reopening (hourly job; cross-partition
     like the rest of scheduling). Views already treat them as reopened before this runs."""
-    now = now or datetime.now(UTC)
+    now = now or services.clock.now()
     reopened = 0
     async for customer in services.store.connected_customers():
         expired = [c for c, at in customer.summary.acceptances.items() if at <= now]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from core.collect.connection import TenantUnreachable, open_connection
+from core.collect.connection import TenantUnreachable
 from core.customers import Customer
 from core.onboarding import connection_lost
 from core.ports import Services
@@ -29,25 +29,21 @@ class EnqueueResult:
 async def _probe_consent(services: Services, customer: Customer, tenant_id: str) -> bool:
     """Ask Entra for a token (no Graph call). Returns False, and marks the customer, when the
     tenant has revoked consent, so a revocation shows within the hour, not at the next scan."""
-    connection = open_connection(services.settings, tenant_id)
     try:
-        await connection.probe_token()
+        await services.tenants.probe(tenant_id)
     except TenantUnreachable as exc:
         if not exc.consent_revoked:
             log.warning("token probe for %s failed, will retry next hour: %s", tenant_id, exc)
             return True
-
         await connection_lost(services, customer.org_id, tenant_id, exc)
         return False
-    finally:
-        await connection.close()
     return True
 
 
 async def enqueue_due_scans(services: Services, now: datetime | None = None) -> EnqueueResult:
     """The hourly job: probe every connected tenant's consent and enqueue a scan for each that
     is due by its cadence. One of the few places a cross-partition query is allowed."""
-    now = now or datetime.now(UTC)
+    now = now or services.clock.now()
     # A connected customer always has its tenant id (consent named it).
     connected = [(c, c.tenant_id) async for c in services.store.connected_customers() if c.tenant_id]
     limiter = asyncio.Semaphore(PROBE_CONCURRENCY)

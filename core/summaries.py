@@ -11,7 +11,7 @@ retried by the daily job; the report itself is already in Blob storage, so nothi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from core.audit import SYSTEM, Actor, record
@@ -30,7 +30,7 @@ async def send_summary(
     services: Services, org_id: str, tenant_id: str, actor: Actor, *, period: str, now: datetime | None = None
 ) -> dict[str, Any]:
     """Send (or retry) the summary for `period` (e.g. "2026-W48", "now-…"). Returns the delivery."""
-    now = now or datetime.now(UTC)
+    now = now or services.clock.now()
     customer, _ = await get_customer(services.store.org(org_id), tenant_id)
     data = await assemble(services, customer, now)
     tenant = services.store.relationship(customer.relationship_id)
@@ -131,7 +131,7 @@ async def _settled(services: Services, relationship_id: str, period: str) -> str
 async def enqueue_due_summaries(services: Services, now: datetime | None = None) -> dict[str, int]:
     """The daily job: one message per owed summary on the email queue, so each customer's mail is
     sent (and retried) on its own rather than one failure or slow render holding up the rest."""
-    now = now or datetime.now(UTC)
+    now = now or services.clock.now()
     queued = 0
     async for customer, period in _due(services, now):
         assert customer.tenant_id is not None

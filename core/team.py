@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from core import errors
@@ -82,7 +82,7 @@ async def invite(
     if tenant_id is not None and await find_customer(services.store.org(grant.org_id), tenant_id) is None:
         raise TeamError("that tenant is not a customer of your organisation")
     secret = secrets.token_urlsafe(32)
-    expires_at = datetime.now(UTC) + timedelta(days=services.settings.invitation_days)
+    expires_at = services.clock.now() + timedelta(days=services.settings.invitation_days)
     await services.store.org(grant.org_id).create(
         {
             "id": invitation_id(_hash(secret)),
@@ -136,13 +136,13 @@ async def accept(services: Services, claims: TokenClaims, code: str, actor: Acto
     body = stored.body
     if body["acceptedAt"]:
         raise TeamError("this invitation was already used")
-    if datetime.fromisoformat(body["expiresAt"]) <= datetime.now(UTC):
+    if datetime.fromisoformat(body["expiresAt"]) <= services.clock.now():
         raise TeamError("this invitation has expired; ask for a new one")
     if (claims.email or "").lower() != body["email"]:
         raise NotAllowed("this invitation was sent to another email address")
     await _check_signed_in_from(services, org_id, body["tenantId"], claims.tenant_id)
     try:
-        await org.replace({**body, "acceptedAt": datetime.now(UTC).isoformat()}, stored.etag)
+        await org.replace({**body, "acceptedAt": services.clock.now().isoformat()}, stored.etag)
     except Conflict as exc:
         raise TeamError("this invitation was already used") from exc
     membership = Membership(org_id, Role(body["role"]), body["tenantId"])

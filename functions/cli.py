@@ -120,15 +120,11 @@ def _print_assessment(assessment: Any, name: str) -> None:
 
 
 async def _assess(settings: Settings, tenant: str) -> tuple[str, Any]:
-    from core.collect.connection import open_connection, resolve_tenant_id
-    from core.scan.assess import assess_tenant
+    from core.collect.connection import resolve_tenant_id
+    from core.collect.connector import GraphTenantConnector
 
     tenant_id = await resolve_tenant_id(settings, tenant)
-    connection = open_connection(settings, tenant_id)
-    try:
-        return tenant_id, await assess_tenant(connection, settings)
-    finally:
-        await connection.close()
+    return tenant_id, await GraphTenantConnector(settings).assess(tenant_id)
 
 
 def _scan(settings: Settings, tenant: str, json_path: str | None) -> int:

@@ -5,7 +5,7 @@ list, read and link to stored reports."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from core import errors
@@ -130,7 +130,7 @@ async def generate_customer_report(
     services: Services, customer: Customer, actor: Actor, now: datetime | None = None
 ) -> dict[str, Any]:
     """`generate_report` for a customer already read (the summary job has it in hand)."""
-    now = now or datetime.now(UTC)
+    now = now or services.clock.now()
     data = await assemble(services, customer, now)
     from core.reports.pdf import render_report  # fpdf2 loads only where reports are made
 
@@ -179,4 +179,4 @@ async def report_link(services: Services, relationship_id: str, scan_id: str) ->
         raise NotFound("report", scan_id)
     valid = timedelta(minutes=services.settings.report_link_minutes)
     url = await services.blobs.read_url(services.settings.reports_container, stored.body["blob"], valid)
-    return url, datetime.now(UTC) + valid
+    return url, services.clock.now() + valid

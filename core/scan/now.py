@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.audit import Actor, record
@@ -37,7 +37,7 @@ def _is_live(body: dict[str, Any], now: datetime) -> bool:
 async def request_scan(services: Services, grant: Grant, actor: Actor) -> ScanTicket:
     assert grant.tenant_id is not None
     tenant = services.store.relationship(grant.relationship)
-    now = datetime.now(UTC)
+    now = services.clock.now()
     for _ in range(4):
         existing = await tenant.find(PENDING_ID)
         if existing is not None and _is_live(existing.body, now):

@@ -7,12 +7,12 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from core import errors
 from core.billing.metering import record_usage
-from core.collect.connection import TenantUnreachable, open_connection
+from core.collect.connection import TenantUnreachable
 from core.customers import (
     ConnectionState,
     Customer,
@@ -21,7 +21,7 @@ from core.customers import (
 )
 from core.onboarding import connection_lost
 from core.ports import Services
-from core.scan.assess import Assessment, assess_tenant
+from core.scan.assess import Assessment
 from core.scan.now import mark_pending
 from core.scan.record import ScanRun, record_scan
 from core.scan.requests import ScanRequest
@@ -119,14 +119,14 @@ async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
         # Queued for a relationship that was removed since; the tenant's new one starts afresh.
         return ScanOutcome(request.request_id, "skipped", "queued for a relationship that no longer exists")
     tenant = services.store.relationship(customer.relationship_id)
-    if not customer.active_on(datetime.now(UTC).date()):
+    started = services.clock.now()
+    if not customer.active_on(started.date()):
         return ScanOutcome(
             request.request_id, "skipped", f"customer was cancelled on {customer.cancelled_on}"
         )
     if customer.connection.state is not ConnectionState.CONNECTED:
         return ScanOutcome(request.request_id, "skipped", f"customer is {customer.connection.state.value}")
 
-    started = datetime.now(UTC)
     lease = await acquire_scan_lease(tenant, request.request_id, started)
     try:
         claim = await _claim(tenant, request, started)
@@ -147,14 +147,13 @@ async def _scan_claimed(
     manual = request.reason == "manual"  # only "scan now" requests have a pending marker
     if manual:
         await mark_pending(tenant, request.request_id, "running")
-    connection = open_connection(services.settings, request.tenant_id)
     try:
-        assessment = await assess_tenant(connection, services.settings)
+        assessment = await services.tenants.assess(request.tenant_id)
     except TenantUnreachable as exc:
         failed = {
             **claim.body,
             "status": "connection_lost" if exc.consent_revoked else "failed",
-            "completedAt": datetime.now(UTC).isoformat(),
+            "completedAt": services.clock.now().isoformat(),
             "error": {"code": exc.code, "message": str(exc)[:300]},
         }
         await tenant.replace(failed, claim.etag)
@@ -164,8 +163,6 @@ async def _scan_claimed(
             raise  # transient: the queue retries the message
         await connection_lost(services, request.org_id, request.tenant_id, exc)
         return ScanOutcome(request.request_id, "connection_lost", f"consent revoked ({exc.code})")
-    finally:
-        await connection.close()
 
     return await _record(services, request, customer, claim, assessment, started, clock)
 
@@ -183,7 +180,7 @@ async def _record(
     the day's usage, in that order (a retry after a failure part-way rewrites the same documents)."""
     tenant = services.store.relationship(customer.relationship_id)
     previous = {f["checkId"]: f for f in await tenant.findings()}
-    run = ScanRun(claim.body, started, datetime.now(UTC), round((time.perf_counter() - clock) * 1000))
+    run = ScanRun(claim.body, started, services.clock.now(), round((time.perf_counter() - clock) * 1000))
     record = record_scan(previous, customer, assessment, run)
     await tenant.upsert_many(record.findings)
     await tenant.replace(record.scan, claim.etag)

@@ -18,11 +18,10 @@ from azure.core import MatchConditions
 from azure.core.exceptions import (
     AzureError,
     ResourceExistsError,
-    ResourceModifiedError,
     ResourceNotFoundError,
 )
 from azure.cosmos.aio import ContainerProxy
-from azure.cosmos.exceptions import CosmosHttpResponseError
+from azure.cosmos.exceptions import CosmosAccessConditionFailedError, CosmosHttpResponseError
 
 from core.store import documents as docs
 from core.store.errors import AlreadyExists, Conflict, InvalidId, NotFound, Unavailable
@@ -166,7 +165,7 @@ class PartitionRepository:
             raw = await self._container.replace_item(
                 body["id"], body, etag=etag, match_condition=MatchConditions.IfNotModified
             )
-        except ResourceModifiedError as exc:
+        except CosmosAccessConditionFailedError as exc:  # 412: someone wrote it since we read it
             raise Conflict(body["id"]) from exc
         except ResourceNotFoundError as exc:
             raise NotFound(self.kind, body["id"]) from exc
@@ -208,7 +207,7 @@ class PartitionRepository:
             await self._container.delete_item(item_id, partition_key=self.partition_value, **kwargs)
         except ResourceNotFoundError as exc:
             raise NotFound(self.kind, item_id) from exc
-        except ResourceModifiedError as exc:
+        except CosmosAccessConditionFailedError as exc:
             raise Conflict(item_id) from exc
         except AzureError as exc:
             raise self._translate(exc, item_id) from exc
@@ -306,5 +305,5 @@ class PartitionRepository:
 
     def _translate(self, exc: AzureError, key: str) -> Exception:
         if isinstance(exc, CosmosHttpResponseError) and _status(exc) == 412:
-            return Conflict(key)
+            return Conflict(key)  # a 412 outside replace/delete (a batch) is the same lost race
         return Unavailable(f"Cosmos DB failed on {self.kind} '{key}': {type(exc).__name__}")

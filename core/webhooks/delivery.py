@@ -13,7 +13,7 @@ import json
 import logging
 import ssl
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -58,7 +58,7 @@ async def publish_all(services: Services, org_id: str, events: list[tuple[str, d
     endpoints = await enabled_endpoints(services.store.org(org_id))
     if not endpoints:
         return 0
-    now = datetime.now(UTC)
+    now = services.clock.now()
     queued = 0
     for event_type, data in events:
         event = event_payload(event_type, org_id, data, now)
@@ -165,7 +165,7 @@ async def deliver(
     if not endpoint["enabled"]:
         return "dropped: endpoint disabled"
     event, attempt = message.event, message.attempt
-    now = datetime.now(UTC)
+    now = services.clock.now()
     ok, status, error = await _post(
         endpoint, event, now, policy or EgressPolicy.from_settings(services.settings), tls
     )

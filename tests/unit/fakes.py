@@ -19,7 +19,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from azure.core import MatchConditions
@@ -29,7 +29,10 @@ from azure.cosmos.exceptions import (
     CosmosResourceNotFoundError,
 )
 
+from core.auth.id_tokens import ConsentSignIn, ConsentSignInRefused
+from core.collect.connection import TenantUnreachable
 from core.mail.graph import Attachment, MailFailed
+from core.scan.assess import Assessment
 from core.settings import Settings
 from core.store.cosmos import CONTAINERS, CosmosStore
 from core.store.errors import NotFound
@@ -555,6 +558,74 @@ class FakeMailer:
         self.sent.append(SentMail(list(to), subject, html, list(attachments)))
 
 
+class FakeClock:
+    """A clock that stands still (at the real time it was made) until moved: `advance(days=1)`."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+
+@dataclass
+class FakeTenant:
+    """What one customer tenant answers: an assessment, its verified domains and who signs in."""
+
+    assessment: Assessment | None = None
+    domains: list[str] = field(default_factory=list)
+    admin: ConsentSignIn | None = None
+    unreachable: TenantUnreachable | None = None  # consent revoked or Entra refusing the app
+    codes: list[str] = field(default_factory=list)  # sign-in codes redeemed, in order
+
+
+class FakeTenants:
+    """core.ports.TenantConnector over `FakeTenant`s keyed by tenant id; an unknown tenant is one
+    Entra has never heard of (AADSTS90002)."""
+
+    def __init__(self) -> None:
+        self.tenants: dict[str, FakeTenant] = {}
+        self.assessed: list[str] = []
+
+    def add(self, tenant_id: str, **answers: Any) -> FakeTenant:
+        self.tenants[tenant_id] = FakeTenant(**answers)
+        return self.tenants[tenant_id]
+
+    def _reach(self, tenant_id: str) -> FakeTenant:
+        tenant = self.tenants.get(tenant_id)
+        if tenant is None:
+            raise TenantUnreachable(tenant_id, "AADSTS90002", f"tenant {tenant_id} not found")
+        if tenant.unreachable is not None:
+            raise tenant.unreachable
+        return tenant
+
+    async def assess(self, tenant_id: str) -> Assessment:
+        tenant = self._reach(tenant_id)
+        if tenant.assessment is None:
+            raise AssertionError(f"the test gave tenant {tenant_id} no assessment")
+        self.assessed.append(tenant_id)
+        return tenant.assessment
+
+    async def probe(self, tenant_id: str) -> None:
+        self._reach(tenant_id)
+
+    async def verified_domains(self, tenant_id: str) -> list[str]:
+        return [d.lower() for d in self._reach(tenant_id).domains]
+
+    async def prove_admin_sign_in(
+        self, tenant_id: str, *, code: str, code_verifier: str, nonce: str, redirect_uri: str
+    ) -> ConsentSignIn:
+        tenant = self.tenants.get(tenant_id)
+        if tenant is None or tenant.admin is None:
+            raise ConsentSignInRefused("nobody signed in at this tenant")
+        tenant.codes.append(code)
+        return tenant.admin
+
+
 def fake_settings(**overrides: Any) -> Settings:
     """Settings that reach nothing real, whatever the environment says."""
     values: dict[str, Any] = {
@@ -578,6 +649,8 @@ class FakeServices:
     webhook_queue: FakeQueue = field(default_factory=lambda: FakeQueue("webhook-deliveries"))
     email_queue: FakeQueue = field(default_factory=lambda: FakeQueue("email-summaries"))
     mailer: FakeMailer = field(default_factory=FakeMailer)
+    tenants: FakeTenants = field(default_factory=FakeTenants)
+    clock: FakeClock = field(default_factory=FakeClock)
 
 
 def fake_services(settings: Settings | None = None) -> FakeServices:

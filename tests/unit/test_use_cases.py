@@ -6,42 +6,21 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
-from typing import Any
 
 import pytest
 
-from core.audit import Actor
-from core.auth.principals import Grant, Membership, Principal
-from core.auth.roles import Role
-from core.checks.catalogue import CATALOGUE
-from core.checks.model import Outcome, Status, TenantSnapshot
-from core.customers import Customer, get_customer, register_customer
+from core.customers import get_customer
 from core.messages import SummaryMessage
 from core.risk import AcceptanceRefused, accept_risk, revoke_acceptance
-from core.scan import service as scan_service
-from core.scan.assess import Assessment
-from core.scan.findings import CheckResult
 from core.scan.now import request_scan
-from core.scan.requests import ScanRequest, parse_scan_request
+from core.scan.requests import parse_scan_request
 from core.store import documents
 from core.summaries import enqueue_due_summaries, handle_summary, send_summary
 from core.webhooks.delivery import publish_all
 from core.webhooks.egress import EgressPolicy
 from core.webhooks.endpoints import create_endpoint
 from tests.unit.fakes import FakeServices, fake_services
-
-ORG = "org-fake"
-TENANT = "11111111-2222-3333-4444-555555555555"
-CHECKS = [c.metadata for c in CATALOGUE[:4]]
-STATUSES = (Status.PASS, Status.FAIL, Status.FAIL, Status.PASS)
-FAILING = CHECKS[1].id
-PASSING = CHECKS[0].id
-ACTOR = Actor(kind="user", tenant_id="msp-tenant", object_id="u-1", name="Ada", email="ada@msp.test")
-
-
-class _Connection:
-    async def close(self) -> None:
-        return None
+from tests.unit.use_case_world import ACTOR, FAILING, ORG, PASSING, TENANT, grant, new_customer, scanned
 
 
 @pytest.fixture
@@ -49,59 +28,17 @@ def services() -> FakeServices:
     return fake_services()
 
 
-async def _customer(services: FakeServices, *, recipients: list[str] | None = None) -> Customer:
-    return await register_customer(
-        services.store.org(ORG),
-        tenant_id=TENANT,
-        display_name="Contoso Fake",
-        primary_domain="contoso.test",
-        report_recipients=recipients,
-        report_cadence="weekly",
-        connected=True,
-    )
-
-
-async def _scanned(
-    services: FakeServices, monkeypatch: pytest.MonkeyPatch, *, recipients: list[str] | None = None
-) -> Customer:
-    """A customer scanned through the real scan use case; only the tenant is stood in for."""
-    customer = await _customer(services, recipients=recipients)
-
-    async def assess(connection: Any, settings: Any) -> Assessment:
-        snapshot = TenantSnapshot(TENANT, datetime.now(UTC), data={})
-        results = [
-            CheckResult(meta, Outcome(status, f"{status.value}: {meta.id}"))
-            for meta, status in zip(CHECKS, STATUSES, strict=True)
-        ]
-        return Assessment(snapshot, results)
-
-    monkeypatch.setattr(scan_service, "open_connection", lambda settings, tenant_id: _Connection())
-    monkeypatch.setattr(scan_service, "assess_tenant", assess)
-    request = ScanRequest(
-        org_id=ORG, tenant_id=TENANT, customer_id=customer.customer_id, request_id="s-1", reason="schedule"
-    )
-    outcome = await scan_service.scan_tenant(services, request)
-    assert outcome.status == "completed", outcome
-    found, _ = await get_customer(services.store.org(ORG), TENANT)
-    return found
-
-
-def _grant(customer: Customer) -> Grant:
-    principal = Principal("msp-tenant", "u-1", "Ada", "ada@msp.test", (Membership(ORG, Role.MSP_ADMIN),))
-    return Grant(principal, ORG, Role.MSP_ADMIN, TENANT, customer.relationship_id)
-
-
 # --- risk acceptance -------------------------------------------------------------------------------
 
 
 async def test_accepting_a_failing_finding_sets_it_aside_audits_and_updates_the_summary(
-    services: FakeServices, monkeypatch: pytest.MonkeyPatch
+    services: FakeServices,
 ) -> None:
-    customer = await _scanned(services, monkeypatch)
+    customer = await scanned(services)
     expires = datetime.now(UTC) + timedelta(days=30)
     finding = await accept_risk(
         services,
-        _grant(customer),
+        grant(customer),
         ACTOR,
         check_id=FAILING,
         justification="compensating control in place",
@@ -116,7 +53,7 @@ async def test_accepting_a_failing_finding_sets_it_aside_audits_and_updates_the_
     updated, _ = await get_customer(services.store.org(ORG), TENANT)
     assert FAILING in updated.summary.acceptances
 
-    await revoke_acceptance(services, _grant(customer), ACTOR, check_id=FAILING)
+    await revoke_acceptance(services, grant(customer), ACTOR, check_id=FAILING)
     stored = await services.store.relationship(customer.relationship_id).finding(FAILING)
     assert stored.body["acceptance"] is None
     updated, _ = await get_customer(services.store.org(ORG), TENANT)
@@ -136,17 +73,16 @@ async def test_accepting_a_failing_finding_sets_it_aside_audits_and_updates_the_
 )
 async def test_acceptance_refusals_change_nothing(
     services: FakeServices,
-    monkeypatch: pytest.MonkeyPatch,
     check: str,
     justification: str,
     expires: datetime,
     reason: str,
 ) -> None:
-    customer = await _scanned(services, monkeypatch)
+    customer = await scanned(services)
     before = await services.store.relationship(customer.relationship_id).finding(check)
     with pytest.raises(AcceptanceRefused, match=reason):
         await accept_risk(
-            services, _grant(customer), ACTOR, check_id=check, justification=justification, expires_at=expires
+            services, grant(customer), ACTOR, check_id=check, justification=justification, expires_at=expires
         )
     after = await services.store.relationship(customer.relationship_id).finding(check)
     assert after.etag == before.etag
@@ -157,9 +93,9 @@ async def test_acceptance_refusals_change_nothing(
 
 
 async def test_scan_now_twice_queues_one_scan(services: FakeServices) -> None:
-    customer = await _customer(services)
-    first = await request_scan(services, _grant(customer), ACTOR)
-    second = await request_scan(services, _grant(customer), ACTOR)
+    customer = await new_customer(services)
+    first = await request_scan(services, grant(customer), ACTOR)
+    second = await request_scan(services, grant(customer), ACTOR)
     assert first.created and not second.created  # the second answers alreadyQueued
     assert second.scan_id == first.scan_id
     assert len(services.scan_queue.sent) == 1
@@ -173,10 +109,8 @@ async def test_scan_now_twice_queues_one_scan(services: FakeServices) -> None:
 # --- email summaries -------------------------------------------------------------------------------
 
 
-async def test_a_summary_is_mailed_once_with_the_pdf_attached(
-    services: FakeServices, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await _scanned(services, monkeypatch, recipients=["it@contoso.test"])
+async def test_a_summary_is_mailed_once_with_the_pdf_attached(services: FakeServices) -> None:
+    await scanned(services, recipients=["it@contoso.test"])
     delivery = await send_summary(services, ORG, TENANT, ACTOR, period="2026-W49")
     assert delivery["status"] == "sent" and delivery["attached"] is True and delivery["attempts"] == 1
     assert len(services.mailer.sent) == 1
@@ -187,20 +121,16 @@ async def test_a_summary_is_mailed_once_with_the_pdf_attached(
     assert services.blobs.blobs, "the rendered report is stored before it is mailed"
 
 
-async def test_a_large_report_is_linked_not_attached(
-    services: FakeServices, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_large_report_is_linked_not_attached(services: FakeServices) -> None:
     services.settings = services.settings.model_copy(update={"mail_attachment_limit_bytes": 1})
-    await _scanned(services, monkeypatch, recipients=["it@contoso.test"])
+    await scanned(services, recipients=["it@contoso.test"])
     delivery = await send_summary(services, ORG, TENANT, ACTOR, period="2026-W49")
     assert delivery["status"] == "sent" and delivery["attached"] is False
     assert services.mailer.sent[0].attachments == []
 
 
-async def test_a_failed_mail_is_recorded_with_its_reason(
-    services: FakeServices, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    customer = await _scanned(services, monkeypatch, recipients=["it@contoso.test"])
+async def test_a_failed_mail_is_recorded_with_its_reason(services: FakeServices) -> None:
+    customer = await scanned(services, recipients=["it@contoso.test"])
     services.mailer.fail_with = "the mailbox is not licensed"
     delivery = await send_summary(services, ORG, TENANT, ACTOR, period="2026-W49")
     assert delivery["status"] == "failed" and "not licensed" in delivery["error"]
@@ -209,10 +139,8 @@ async def test_a_failed_mail_is_recorded_with_its_reason(
     assert stored is not None and stored.body["status"] == "failed"
 
 
-async def test_due_summaries_are_queued_once_and_not_after_they_are_sent(
-    services: FakeServices, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    customer = await _scanned(services, monkeypatch, recipients=["it@contoso.test"])
+async def test_due_summaries_are_queued_once_and_not_after_they_are_sent(services: FakeServices) -> None:
+    customer = await scanned(services, recipients=["it@contoso.test"])
     now = datetime.now(UTC)
     assert await enqueue_due_summaries(services, now) == {"queued": 1}
     (sent,) = services.email_queue.sent
