@@ -15,23 +15,16 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from core import errors
 from core.store import Conflict, NotFound, OrgRepository, StoredItem
 from core.store.documents import customer_document_id
+from core.store.model import StoredModel
 
 TREND_POINTS = 12
 Cadence = Literal["daily", "weekly"]
 CADENCE_INTERVAL: dict[str, timedelta] = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
-
-
-class Document(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
-
-    def to_document(self) -> dict[str, object]:
-        return self.model_dump(by_alias=True, mode="json")
 
 
 class ConnectionState(StrEnum):
@@ -40,27 +33,27 @@ class ConnectionState(StrEnum):
     CONNECTION_LOST = "connection_lost"
 
 
-class Connection(Document):
+class Connection(StoredModel):
     state: ConnectionState = ConnectionState.PENDING_CONSENT
     since: datetime | None = None
     error_code: str | None = None
     message: str | None = None
 
 
-class TrendPoint(Document):
+class TrendPoint(StoredModel):
     scan_id: str
     at: datetime
     score: float | None
 
 
-class FailingCheck(Document):
+class FailingCheck(StoredModel):
     severity: str
     evidence_count: int = 0
     first_seen_at: str | None = None
     last_seen_at: str | None = None
 
 
-class PostureSummary(Document):
+class PostureSummary(StoredModel):
     """The latest scan of a customer, denormalised into the org's partition so the fleet view and
     cross-tenant search are single-partition reads. `score` and `open_priority_count` are as of
     the last write; readers apply acceptances that expired since with `core.posture.effective`."""
@@ -84,7 +77,7 @@ class PostureSummary(Document):
     acceptances: dict[str, datetime] = Field(default_factory=dict)
 
 
-class Customer(Document):
+class Customer(StoredModel):
     id: str
     type: Literal["customer"] = "customer"
     customer_id: str

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 from azure.cosmos.aio import ContainerProxy
 
 from core.store import documents as docs
-from core.store.repository import Document, Page, PartitionRepository, StoredItem, type_filter
+from core.store.repository import Item, Page, PartitionRepository, StoredItem, type_filter
 
 if TYPE_CHECKING:
     from core.customers import Customer
+    from core.webhooks.delivery import DeliveryAttempt
+    from core.webhooks.endpoints import WebhookEndpoint
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ class OrgRepository(PartitionRepository):
         await self.upsert({"id": docs.FLEET_VERSION_ID, "type": docs.FLEET_VERSION, "version": version})
 
     # People.
-    async def members(self, *, role: str | None = None, tenant_id: str | None = None) -> list[Document]:
+    async def members(self, *, role: str | None = None, tenant_id: str | None = None) -> list[Item]:
         """Member documents, all or those with one role or of one customer tenant."""
         equal = {k: v for k, v in (("role", role), ("tenantId", tenant_id)) if v is not None}
         return await self.of_type(docs.MEMBER, **equal)
@@ -108,7 +110,7 @@ class OrgRepository(PartitionRepository):
         return await self.find(docs.invitation_id(secret_hash))
 
     # Integrations.
-    async def api_keys(self) -> list[Document]:
+    async def api_keys(self) -> list[Item]:
         return await self.of_type(docs.API_KEY)
 
     async def api_key(self, key_id: str) -> StoredItem:
@@ -117,29 +119,37 @@ class OrgRepository(PartitionRepository):
     async def find_api_key(self, key_id: str) -> StoredItem | None:
         return await self.find(docs.api_key_id(key_id))
 
-    async def webhook_endpoints(self, *, enabled_only: bool = False) -> list[Document]:
-        if enabled_only:
-            return await self.of_type(docs.WEBHOOK_ENDPOINT, enabled=True)
-        return await self.of_type(docs.WEBHOOK_ENDPOINT)
+    async def webhook_endpoints(self, *, enabled_only: bool = False) -> list[WebhookEndpoint]:
+        from core.webhooks.endpoints import WebhookEndpoint
 
-    async def webhook_endpoint(self, endpoint_id: str) -> StoredItem:
-        return await self.get(docs.webhook_endpoint_id(endpoint_id))
+        equal = {"enabled": True} if enabled_only else {}
+        return [WebhookEndpoint.model_validate(d) for d in await self.of_type(docs.WEBHOOK_ENDPOINT, **equal)]
 
-    async def webhook_deliveries(self, endpoint_id: str) -> list[Document]:
-        return await self.of_type(docs.WEBHOOK_DELIVERY, endpointId=endpoint_id)
+    async def webhook_endpoint(self, endpoint_id: str) -> tuple[WebhookEndpoint, str]:
+        """One endpoint and its etag; NotFound if the org has no such endpoint."""
+        from core.webhooks.endpoints import WebhookEndpoint
+
+        stored = await self.get(docs.webhook_endpoint_id(endpoint_id))
+        return WebhookEndpoint.model_validate(stored.body), stored.etag
+
+    async def webhook_deliveries(self, endpoint_id: str) -> list[DeliveryAttempt]:
+        from core.webhooks.delivery import DeliveryAttempt
+
+        items = await self.of_type(docs.WEBHOOK_DELIVERY, endpointId=endpoint_id)
+        return [DeliveryAttempt.model_validate(d) for d in items]
 
     # Billing.
     async def find_usage(self, customer_id: str, day: date) -> StoredItem | None:
         return await self.find(docs.usage_id(customer_id, day))
 
-    async def usage_between(self, start: date, end: date) -> list[Document]:
+    async def usage_between(self, start: date, end: date) -> list[Item]:
         """Usage records of every customer for days start..end (ISO dates compare as strings)."""
         return await self.query_all(
             "c.type = @t AND c.day >= @start AND c.day <= @end",
             {"@t": docs.USAGE, "@start": start.isoformat(), "@end": end.isoformat()},
         )
 
-    async def usage_of_customer(self, customer_id: str, since: date, before: date) -> list[Document]:
+    async def usage_of_customer(self, customer_id: str, since: date, before: date) -> list[Item]:
         """One customer's usage records for days since..before (excluding `before`)."""
         return await self.query_all(
             "c.type = @t AND c.customerId = @c AND c.day < @day AND c.day >= @since",
@@ -160,7 +170,7 @@ class TenantRepository(PartitionRepository):
     def tenant_id(self) -> str:
         return self.partition_value
 
-    async def all_but_principals(self) -> list[Document]:
+    async def all_but_principals(self) -> list[Item]:
         """Everything in the partition except people's principal documents (what versions before
         relationships kept here about the tenant)."""
         return await self.query_all("c.type != @principal", {"@principal": docs.PRINCIPAL})
@@ -181,7 +191,7 @@ class RelationshipRepository(PartitionRepository):
         return self.partition_value
 
     # Findings.
-    async def findings(self) -> list[Document]:
+    async def findings(self) -> list[Item]:
         return await self.of_type(docs.FINDING)
 
     async def finding(self, check_id: str) -> StoredItem:
@@ -210,7 +220,7 @@ class RelationshipRepository(PartitionRepository):
         )
 
     # Reports and summary deliveries.
-    async def reports(self) -> list[Document]:
+    async def reports(self) -> list[Item]:
         return await self.of_type(docs.REPORT)
 
     async def report(self, scan_id: str) -> StoredItem:

@@ -29,7 +29,7 @@ from core.store.errors import AlreadyExists, Conflict, InvalidId, NotFound, Unav
 if TYPE_CHECKING:
     pass
 
-Document = dict[str, Any]
+Item = dict[str, Any]
 
 # Cosmos adds these to every stored item; they never leave the repository inside a document.
 _SYSTEM_FIELDS = ("_rid", "_self", "_etag", "_attachments", "_ts")
@@ -67,7 +67,7 @@ def check_document_id(item_id: str) -> str:
 
 @dataclass(frozen=True)
 class StoredItem:
-    body: Document
+    body: Item
     etag: str
 
     @property
@@ -77,7 +77,7 @@ class StoredItem:
 
 @dataclass(frozen=True)
 class Page:
-    items: list[Document]
+    items: list[Item]
     continuation: str | None
 
 
@@ -86,7 +86,7 @@ def _stored(raw: Mapping[str, Any]) -> StoredItem:
     return StoredItem(body=body, etag=str(raw.get("_etag", "")))
 
 
-def _strip(raw: Mapping[str, Any]) -> Document:
+def _strip(raw: Mapping[str, Any]) -> Item:
     return {k: v for k, v in raw.items() if k not in _SYSTEM_FIELDS}
 
 
@@ -120,7 +120,7 @@ class PartitionRepository:
     def container(self) -> ContainerProxy:
         return self._container
 
-    def _with_partition(self, item: Mapping[str, Any]) -> Document:
+    def _with_partition(self, item: Mapping[str, Any]) -> Item:
         if "id" not in item or not str(item["id"]):
             raise ValueError("an item needs a non-empty 'id'")
         check_document_id(item["id"])
@@ -279,7 +279,7 @@ class PartitionRepository:
         parameters: Mapping[str, Any] | None = None,
         *,
         order_by: str | None = None,
-    ) -> list[Document]:
+    ) -> list[Item]:
         try:
             return [
                 _strip(raw)
@@ -292,13 +292,13 @@ class PartitionRepository:
         except AzureError as exc:
             raise self._translate(exc, "query") from exc
 
-    async def of_type(self, type_: str, **equal: Any) -> list[Document]:
+    async def of_type(self, type_: str, **equal: Any) -> list[Item]:
         """Every document of one type in this partition whose named fields equal the values given
         (field names are code-chosen; values travel as parameters)."""
         where, params = type_filter(type_, equal)
         return await self.query_all(where, params)
 
-    async def audit_entries(self, limit: int = 200) -> list[Document]:
+    async def audit_entries(self, limit: int = 200) -> list[Item]:
         """The partition's audit entries, newest first (ids sort like the log reads)."""
         entries = await self.of_type(docs.AUDIT)
         return sorted(entries, key=lambda e: e["id"], reverse=True)[:limit]

@@ -24,10 +24,28 @@ from core.messages import WebhookDelivery
 from core.ports import Services
 from core.store import NotFound
 from core.store.documents import WEBHOOK_DELIVERY, webhook_delivery_id
+from core.store.model import StoredModel, Timestamp
 from core.webhooks.egress import EgressPolicy, EndpointRefused, pinned_client, vet
-from core.webhooks.endpoints import enabled_endpoints
+from core.webhooks.endpoints import WebhookEndpoint, enabled_endpoints
 
 log = logging.getLogger(__name__)
+
+
+class DeliveryAttempt(StoredModel):
+    """One attempt to deliver one event to one endpoint, in the org's delivery log."""
+
+    id: str
+    type: str = WEBHOOK_DELIVERY
+    endpoint_id: str
+    event_id: str
+    event: str  # the event's type
+    attempt: int
+    at: Timestamp
+    ok: bool
+    status_code: int | None
+    error: str | None
+
+
 PAYLOAD_VERSION = "1"
 RETRY_FOR = timedelta(hours=24)
 FIRST_DELAY_SECONDS = 5
@@ -65,7 +83,7 @@ async def publish_all(services: Services, org_id: str, events: list[tuple[str, d
         for endpoint in (e for e in endpoints if event_type in e.events):
             message = WebhookDelivery(
                 org_id=org_id,
-                endpoint_id=endpoint.id,
+                endpoint_id=endpoint.endpoint_id,
                 event=event,
                 attempt=1,
                 first_attempt_at=now.isoformat(),
@@ -76,7 +94,7 @@ async def publish_all(services: Services, org_id: str, events: list[tuple[str, d
 
 
 async def _tell_msp_admins(
-    services: Services, org_id: str, endpoint: dict[str, Any], error: str | None
+    services: Services, org_id: str, endpoint: WebhookEndpoint, error: str | None
 ) -> None:
     """Mail the org's MSP admins that an endpoint was disabled. Best effort: the audit entry is
     the record; a mail outage must not turn a delivery failure into a crash."""
@@ -88,7 +106,7 @@ async def _tell_msp_admins(
         return
     body = (
         "<p>ScanPosture stopped sending webhooks to an endpoint that kept failing:</p>"
-        f"<p><code>{html.escape(endpoint['url'])}</code><br>Last error: {html.escape(error or 'unknown')}</p>"
+        f"<p><code>{html.escape(endpoint.url)}</code><br>Last error: {html.escape(error or 'unknown')}</p>"
         "<p>Fix the receiver, then enable the endpoint again in ScanPosture.</p>"
     )
     try:
@@ -101,7 +119,7 @@ async def _tell_msp_admins(
         log.warning("could not mail the admins of %s about a disabled endpoint: %s", org_id, exc)
 
 
-async def _disabled(services: Services, org_id: str, endpoint: dict[str, Any], error: str | None) -> None:
+async def _disabled(services: Services, org_id: str, endpoint: WebhookEndpoint, error: str | None) -> None:
     """Tell the MSP that an endpoint was disabled: the audit log, and mail to its admins."""
     await _tell_msp_admins(services, org_id, endpoint, error)
     await record(
@@ -109,7 +127,7 @@ async def _disabled(services: Services, org_id: str, endpoint: dict[str, Any], e
         org_id=org_id,
         actor=SYSTEM,
         action="webhook.disabled",
-        target={"endpointId": endpoint["endpointId"], "url": endpoint["url"], "lastError": error},
+        target={"endpointId": endpoint.endpoint_id, "url": endpoint.url, "lastError": error},
     )
 
 
@@ -118,7 +136,7 @@ def backoff_seconds(attempt: int) -> int:
 
 
 async def _post(
-    endpoint: dict[str, Any],
+    endpoint: WebhookEndpoint,
     event: dict[str, Any],
     now: datetime,
     policy: EgressPolicy,
@@ -128,12 +146,12 @@ async def _post(
     and the request goes only to the addresses this vetting saw (no second lookup)."""
     body = json.dumps(event, separators=(",", ":"))
     try:
-        target = await vet(endpoint["url"], policy)
+        target = await vet(endpoint.url, policy)
         headers = {
             "content-type": "application/json",
             "webhook-id": event["id"],
             "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(endpoint["secret"]).sign(event["id"], now, body),
+            "webhook-signature": Webhook(endpoint.secret).sign(event["id"], now, body),
             "user-agent": "ScanPosture-Webhooks/1",
         }
         async with pinned_client(target, tls=tls) as http:
@@ -158,36 +176,34 @@ async def deliver(
         message = WebhookDelivery.model_validate(message)
     org = services.store.org(message.org_id)
     try:
-        stored = await org.webhook_endpoint(message.endpoint_id)
+        endpoint, etag = await org.webhook_endpoint(message.endpoint_id)
     except NotFound:
         return "dropped: endpoint removed"
-    endpoint = stored.body
-    if not endpoint["enabled"]:
+    if not endpoint.enabled:
         return "dropped: endpoint disabled"
     event, attempt = message.event, message.attempt
     now = services.clock.now()
     ok, status, error = await _post(
         endpoint, event, now, policy or EgressPolicy.from_settings(services.settings), tls
     )
-    await org.create(
-        {
-            "id": webhook_delivery_id(event["id"], endpoint["endpointId"], attempt),
-            "type": WEBHOOK_DELIVERY,
-            "endpointId": endpoint["endpointId"],
-            "eventId": event["id"],
-            "event": event["type"],
-            "attempt": attempt,
-            "at": now.isoformat(),
-            "ok": ok,
-            "statusCode": status,
-            "error": error,
-        }
+    logged = DeliveryAttempt(
+        id=webhook_delivery_id(event["id"], endpoint.endpoint_id, attempt),
+        endpoint_id=endpoint.endpoint_id,
+        event_id=event["id"],
+        event=event["type"],
+        attempt=attempt,
+        at=now,
+        ok=ok,
+        status_code=status,
+        error=error,
     )
-    failures = 0 if ok else int(endpoint.get("consecutiveFailures", 0)) + 1
+    await org.create(logged.to_document())
+    failures = 0 if ok else endpoint.consecutive_failures + 1
     first = datetime.fromisoformat(message.first_attempt_at)
     out_of_time = not ok and now - first >= RETRY_FOR
     disable = failures >= DISABLE_AFTER or out_of_time
-    await org.replace({**endpoint, "consecutiveFailures": failures, "enabled": not disable}, stored.etag)
+    updated = endpoint.model_copy(update={"consecutive_failures": failures, "enabled": not disable})
+    await org.replace(updated.to_document(), etag)
     if disable:
         await _disabled(services, message.org_id, endpoint, error)
         return f"failed and disabled the endpoint: {error}"

@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from core.store import OrgRepository
 from core.store.documents import WEBHOOK_ENDPOINT, webhook_endpoint_id
+from core.store.model import StoredModel, Timestamp
 from core.webhooks.egress import EgressPolicy, EndpointRefused, vet
 
 EVENTS = (
@@ -50,44 +50,68 @@ def check_events(events: list[str]) -> list[str]:
     return sorted(set(events))
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class WebhookEndpoint(StoredModel):
+    """A registered endpoint, in the org's partition. `secret` never leaves in a listing."""
+
     id: str
+    type: str = WEBHOOK_ENDPOINT
+    endpoint_id: str
     url: str
     events: list[str]
     secret: str
-    enabled: bool
-    description: str
+    enabled: bool = True
+    description: str = ""
+    consecutive_failures: int = 0
+    created_at: Timestamp
 
-    @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> Endpoint:
-        return cls(
-            doc["endpointId"], doc["url"], doc["events"], doc["secret"], doc["enabled"], doc["description"]
-        )
+    def public(self) -> dict[str, Any]:
+        """What the API shows of an endpoint: everything but the signing secret."""
+        return self.model_dump(by_alias=True, mode="json", include=_PUBLIC)
+
+
+_PUBLIC = {"endpoint_id", "url", "events", "enabled", "description", "consecutive_failures", "created_at"}
 
 
 async def create_endpoint(
-    org: OrgRepository, *, url: str, events: list[str], description: str, policy: EgressPolicy
-) -> Endpoint:
+    org: OrgRepository,
+    *,
+    url: str,
+    events: list[str],
+    description: str,
+    policy: EgressPolicy,
+    now: datetime | None = None,
+) -> WebhookEndpoint:
     checked_events = check_events(events)  # before the DNS lookup: cheap checks first
     checked_url = await check_url(url, policy)
     endpoint_id = uuid.uuid4().hex
-    doc = {
-        "id": webhook_endpoint_id(endpoint_id),
-        "type": WEBHOOK_ENDPOINT,
-        "endpointId": endpoint_id,
-        "url": checked_url,
-        "events": checked_events,
-        "secret": new_secret(),
-        "enabled": True,
-        "description": description,
-        "consecutiveFailures": 0,
-        "createdAt": datetime.now(UTC).isoformat(),
-    }
-    await org.create(doc)
-    return Endpoint.from_document(doc)
+    endpoint = WebhookEndpoint(
+        id=webhook_endpoint_id(endpoint_id),
+        endpoint_id=endpoint_id,
+        url=checked_url,
+        events=checked_events,
+        secret=new_secret(),
+        description=description,
+        created_at=now or datetime.now(UTC),
+    )
+    await org.create(endpoint.to_document())
+    return endpoint
 
 
-async def enabled_endpoints(org: OrgRepository) -> list[Endpoint]:
-    docs = await org.webhook_endpoints(enabled_only=True)
-    return [Endpoint.from_document(d) for d in docs]
+async def enabled_endpoints(org: OrgRepository) -> list[WebhookEndpoint]:
+    return await org.webhook_endpoints(enabled_only=True)
+
+
+async def rotate_secret(org: OrgRepository, endpoint_id: str) -> WebhookEndpoint:
+    """A new signing secret; deliveries from now on are signed with it. NotFound if no such endpoint."""
+    endpoint, etag = await org.webhook_endpoint(endpoint_id)
+    rotated = endpoint.model_copy(update={"secret": new_secret()})
+    await org.replace(rotated.to_document(), etag)
+    return rotated
+
+
+async def enable_endpoint(org: OrgRepository, endpoint_id: str) -> WebhookEndpoint:
+    """Turn an endpoint back on after it was disabled for failing, its failure count cleared."""
+    endpoint, etag = await org.webhook_endpoint(endpoint_id)
+    enabled = endpoint.model_copy(update={"enabled": True, "consecutive_failures": 0})
+    await org.replace(enabled.to_document(), etag)
+    return enabled

@@ -3,6 +3,8 @@ keys for automation."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -14,9 +16,10 @@ from core.auth.api_keys import create_api_key, list_api_keys, revoke_api_key
 from core.auth.principals import Grant
 from core.auth.roles import Action, Role
 from core.store import NotFound
+from core.webhooks import endpoints
 from core.webhooks.delivery import publish
 from core.webhooks.egress import EgressPolicy
-from core.webhooks.endpoints import EVENTS, create_endpoint, new_secret
+from core.webhooks.endpoints import EVENTS, create_endpoint
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
 
@@ -56,15 +59,9 @@ class ApiKeyIn(BaseModel):
     expiresAt: AwareDatetime
 
 
-def _public(endpoint: dict[str, Any]) -> dict[str, Any]:
-    keep = ("endpointId", "url", "events", "enabled", "description", "consecutiveFailures", "createdAt")
-    return {k: endpoint.get(k) for k in keep}
-
-
 @router.get("/webhooks")
 async def list_endpoints(grant: ManageWebhooks, services: ServicesDep) -> list[dict[str, Any]]:
-    docs = await services.store.org(grant.org_id).webhook_endpoints()
-    return [_public(d) for d in docs]
+    return [e.public() for e in await services.store.org(grant.org_id).webhook_endpoints()]
 
 
 @router.post("/webhooks", status_code=201)
@@ -84,31 +81,30 @@ async def add_endpoint(
         org_id=grant.org_id,
         actor=actor(request, principal),
         action="webhook.added",
-        target={"endpointId": endpoint.id, "url": endpoint.url, "events": endpoint.events},
+        target={"endpointId": endpoint.endpoint_id, "url": endpoint.url, "events": endpoint.events},
     )
     return {
-        "endpointId": endpoint.id,
+        "endpointId": endpoint.endpoint_id,
         "url": endpoint.url,
         "events": endpoint.events,
         "secret": endpoint.secret,
     }
 
 
-async def _endpoint(services: ServicesDep, grant: Grant, endpoint_id: str) -> tuple[dict[str, Any], str]:
+@contextlib.contextmanager
+def _known_endpoint() -> Iterator[None]:
     try:
-        stored = await services.store.org(grant.org_id).webhook_endpoint(endpoint_id)
+        yield
     except NotFound as exc:
         raise errors.NotFound("no such webhook endpoint") from exc
-    return stored.body, stored.etag
 
 
 @router.post("/webhooks/{endpoint_id}/rotate-secret")
 async def rotate_secret(
     endpoint_id: str, grant: ManageWebhooks, principal: PrincipalDep, services: ServicesDep, request: Request
 ) -> dict[str, Any]:
-    endpoint, etag = await _endpoint(services, grant, endpoint_id)
-    secret = new_secret()
-    await services.store.org(grant.org_id).replace({**endpoint, "secret": secret}, etag)
+    with _known_endpoint():
+        rotated = await endpoints.rotate_secret(services.store.org(grant.org_id), endpoint_id)
     await record(
         services.store,
         org_id=grant.org_id,
@@ -116,7 +112,7 @@ async def rotate_secret(
         action="webhook.secret_rotated",
         target={"endpointId": endpoint_id},
     )
-    return {"endpointId": endpoint_id, "secret": secret}
+    return {"endpointId": endpoint_id, "secret": rotated.secret}
 
 
 @router.post("/webhooks/{endpoint_id}/enable")
@@ -124,9 +120,8 @@ async def enable(
     endpoint_id: str, grant: ManageWebhooks, principal: PrincipalDep, services: ServicesDep, request: Request
 ) -> dict[str, Any]:
     """Turn an endpoint back on after it was disabled for failing."""
-    endpoint, etag = await _endpoint(services, grant, endpoint_id)
-    updated = {**endpoint, "enabled": True, "consecutiveFailures": 0}
-    await services.store.org(grant.org_id).replace(updated, etag)
+    with _known_endpoint():
+        enabled = await endpoints.enable_endpoint(services.store.org(grant.org_id), endpoint_id)
     await record(
         services.store,
         org_id=grant.org_id,
@@ -134,24 +129,27 @@ async def enable(
         action="webhook.enabled",
         target={"endpointId": endpoint_id},
     )
-    return _public(updated)
+    return enabled.public()
 
 
 @router.post("/webhooks/{endpoint_id}/test", status_code=202)
 async def send_test_event(endpoint_id: str, grant: ManageWebhooks, services: ServicesDep) -> dict[str, Any]:
-    endpoint, _ = await _endpoint(services, grant, endpoint_id)
-    if not endpoint["enabled"]:
+    with _known_endpoint():
+        endpoint, _ = await services.store.org(grant.org_id).webhook_endpoint(endpoint_id)
+    if not endpoint.enabled:
         raise errors.Refused("endpointId: the endpoint is disabled; enable it first")
-    event = endpoint["events"][0]
+    event = endpoint.events[0]
     queued = await publish(services, grant.org_id, event, {"test": True, "endpointId": endpoint_id})
     return {"event": event, "queued": queued}
 
 
 @router.get("/webhooks/{endpoint_id}/deliveries")
 async def deliveries(endpoint_id: str, grant: ManageWebhooks, services: ServicesDep) -> list[dict[str, Any]]:
-    await _endpoint(services, grant, endpoint_id)
-    log = await services.store.org(grant.org_id).webhook_deliveries(endpoint_id)
-    return sorted(log, key=lambda d: d["at"], reverse=True)[:200]
+    org = services.store.org(grant.org_id)
+    with _known_endpoint():
+        await org.webhook_endpoint(endpoint_id)
+    log = sorted(await org.webhook_deliveries(endpoint_id), key=lambda d: d.at, reverse=True)
+    return [attempt.to_document() for attempt in log[:200]]
 
 
 @router.get("/api-keys")

@@ -188,11 +188,11 @@ async def test_failures_back_off_then_a_failing_endpoint_is_disabled(
     # The retry waits on the queue, invisible for its back-off.
     assert await hooks.webhook_queue.receive(max_messages=1, visibility_timeout=1) == []
 
-    stored = await org.get(f"webhook:{endpoint.id}")
+    stored = await org.get(f"webhook:{endpoint.endpoint_id}")
     await org.replace({**stored.body, "consecutiveFailures": DISABLE_AFTER - 1}, stored.etag)
     await publish(hooks, org_id, "score.changed", {"from": 40, "to": 30})
     assert (await _deliver_next(hooks, receiver)).startswith("failed and disabled")
-    assert (await org.get(f"webhook:{endpoint.id}")).body["enabled"] is False
+    assert (await org.get(f"webhook:{endpoint.endpoint_id}")).body["enabled"] is False
     audit = await org.query_all("c.type = @t", {"@t": "audit"})
     assert any(e["action"] == "webhook.disabled" for e in audit)
     assert await publish(hooks, org_id, "score.changed", {}) == 0  # nothing goes to a disabled endpoint
@@ -214,7 +214,7 @@ async def test_a_delivery_that_ran_out_of_time_disables_the_endpoint(
     yesterday = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
     message = {
         "orgId": org_id,
-        "endpointId": endpoint.id,
+        "endpointId": endpoint.endpoint_id,
         "attempt": 12,
         "firstAttemptAt": yesterday,
         "event": {
@@ -316,7 +316,7 @@ async def test_msp_admins_are_mailed_when_an_endpoint_is_disabled(
     )
     receiver.secrets["/gone"] = endpoint.secret
     receiver.answer = 500
-    stored = await services.store.org(org_id).get(f"webhook:{endpoint.id}")
+    stored = await services.store.org(org_id).get(f"webhook:{endpoint.endpoint_id}")
     await services.store.org(org_id).replace(
         {**stored.body, "consecutiveFailures": DISABLE_AFTER - 1}, stored.etag
     )

@@ -175,5 +175,5 @@ async def test_publish_queues_one_delivery_per_subscribed_event(services: FakeSe
     )
     assert queued == 2
     assert [m["event"]["type"] for m in services.webhook_queue.sent] == ["scan.completed", "score.changed"]
-    assert {m["endpointId"] for m in services.webhook_queue.sent} == {endpoint.id}
+    assert {m["endpointId"] for m in services.webhook_queue.sent} == {endpoint.endpoint_id}
     assert await publish_all(services, "another-org", [("scan.completed", {})]) == 0
