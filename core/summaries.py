@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Literal
 
 from core.audit import SYSTEM, Actor, record
 from core.customers import ConnectionState, Customer, get_customer
@@ -21,14 +21,32 @@ from core.mail.summary_template import summary_html
 from core.messages import EMAIL_SUMMARIES, SummaryMessage, dispatch
 from core.ports import Services
 from core.reports.service import assemble, generate_customer_report, read_report
-from core.store import NotFound, StoredItem, documents
+from core.store import NotFound, documents
+from core.store.model import StoredModel, Timestamp
 
 MAX_ATTEMPTS = 5
 
 
+class SummaryDelivery(StoredModel):
+    """The mailing of one period's summary (e.g. "2026-W48", or "now-…" for a send-now), in the
+    relationship's partition: the latest attempt's outcome and how many attempts were made."""
+
+    id: str
+    type: str = documents.DELIVERY
+    period: str
+    scan_id: str
+    recipients: list[str]
+    attempts: int
+    last_attempt_at: Timestamp
+    attached: bool = False
+    status: Literal["sent", "failed"] | None = None
+    sent_at: Timestamp | None = None
+    error: str | None = None
+
+
 async def send_summary(
     services: Services, org_id: str, tenant_id: str, actor: Actor, *, period: str, now: datetime | None = None
-) -> dict[str, Any]:
+) -> SummaryDelivery:
     """Send (or retry) the summary for `period` (e.g. "2026-W48", "now-…"). Returns the delivery."""
     now = now or services.clock.now()
     customer, _ = await get_customer(services.store.org(org_id), tenant_id)
@@ -42,9 +60,9 @@ async def send_summary(
         f"{services.settings.public_base_url.rstrip('/')}/#/tenants/{tenant_id}/reports/{data.scan_id}"
     )
     delivery = _next_attempt(await tenant.find_delivery(period), period, customer, data.scan_id, now)
-    delivery["attached"] = attached
+    delivery.attached = attached
     if not customer.report_recipients:
-        delivery.update(status="failed", error="recipients: this customer has no report recipients")
+        delivery.status, delivery.error = "failed", "recipients: this customer has no report recipients"
     else:
         attachment = Attachment(f"{customer.primary_domain}-{data.scan_id}.pdf", "application/pdf", pdf)
         try:
@@ -54,18 +72,18 @@ async def send_summary(
                 html=summary_html(data, changes, report_url, attached),
                 attachments=[attachment] if attached else [],
             )
-            delivery.update(status="sent", sentAt=now.isoformat(), error=None)
+            delivery.status, delivery.sent_at, delivery.error = "sent", now, None
         except MailFailed as exc:
-            delivery.update(status="failed", error=str(exc)[:300])
-    await tenant.upsert(delivery)
+            delivery.status, delivery.error = "failed", str(exc)[:300]
+    await tenant.upsert(delivery.to_document())
     await record(
         services.store,
         org_id=org_id,
         actor=actor,
         tenant_id=tenant_id,
         relationship_id=customer.relationship_id,
-        action=f"summary.{delivery['status']}",
-        target={"period": period, "scanId": data.scan_id, "attempt": delivery["attempts"]},
+        action=f"summary.{delivery.status}",
+        target={"period": period, "scanId": data.scan_id, "attempt": delivery.attempts},
     )
     return delivery
 
@@ -82,21 +100,26 @@ async def _report_pdf(
 
 
 def _next_attempt(
-    previous: StoredItem | None, period: str, customer: Customer, scan_id: str, now: datetime
-) -> dict[str, Any]:
+    previous: SummaryDelivery | None, period: str, customer: Customer, scan_id: str, now: datetime
+) -> SummaryDelivery:
     """The period's delivery record for this attempt, counting the attempts before it."""
-    base = (
-        previous.body
-        if previous
-        else {"id": documents.delivery_id(period), "type": documents.DELIVERY, "period": period}
+    if previous is None:
+        previous = SummaryDelivery(
+            id=documents.delivery_id(period),
+            period=period,
+            scan_id=scan_id,
+            recipients=[],
+            attempts=0,
+            last_attempt_at=now,
+        )
+    return previous.model_copy(
+        update={
+            "scan_id": scan_id,
+            "recipients": list(customer.report_recipients),
+            "attempts": previous.attempts + 1,
+            "last_attempt_at": now,
+        }
     )
-    return {
-        **base,
-        "scanId": scan_id,
-        "recipients": customer.report_recipients,
-        "attempts": (previous.body["attempts"] if previous else 0) + 1,
-        "lastAttemptAt": now.isoformat(),
-    }
 
 
 def period_of(customer: Customer, now: datetime) -> str:
@@ -121,9 +144,9 @@ async def _due(services: Services, now: datetime) -> AsyncIterator[tuple[Custome
 async def _settled(services: Services, relationship_id: str, period: str) -> str | None:
     """Why the period's summary needs nothing more (sent, or out of attempts), or None."""
     existing = await services.store.relationship(relationship_id).find_delivery(period)
-    if existing and existing.body["status"] == "sent":
+    if existing and existing.status == "sent":
         return "already sent"
-    if existing and existing.body["attempts"] >= MAX_ATTEMPTS:
+    if existing and existing.attempts >= MAX_ATTEMPTS:
         return f"gave up after {MAX_ATTEMPTS} attempts"
     return None
 
@@ -168,4 +191,4 @@ async def handle_summary(services: Services, message: SummaryMessage, now: datet
         delivery = await send_summary(services, org_id, tenant_id, SYSTEM, period=period, now=now)
     except NotFound:
         return "skipped: the customer is gone"
-    return str(delivery["status"])
+    return str(delivery.status)

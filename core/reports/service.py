@@ -20,10 +20,25 @@ from core.ports import Services
 from core.posture import effective
 from core.reports.model import FrameworkCoverage, ReportData, ReportFinding
 from core.scan.findings import acceptance_in_force
-from core.store import NotFound, documents
+from core.store import documents
+from core.store.model import StoredModel, Timestamp
 
 TOP_PRIORITIES = 10
 PRIORITY_RANK = {"P1": 0, "P2": 1, "P3": 2}
+
+
+class ReportRecord(StoredModel):
+    """A stored report: which scan it shows, where its PDF is, who made it and when."""
+
+    id: str
+    type: str = documents.REPORT
+    scan_id: str
+    blob: str
+    size_bytes: int
+    generated_at: Timestamp
+    generated_by: dict[str, Any]
+    score: float | None
+    branded: bool = False
 
 
 class NoScanYet(errors.Conflict):
@@ -120,7 +135,7 @@ async def assemble(services: Services, customer: Customer, now: datetime) -> Rep
 
 async def generate_report(
     services: Services, org_id: str, tenant_id: str, actor: Actor, now: datetime | None = None
-) -> dict[str, Any]:
+) -> ReportRecord:
     """Render the latest scan's report, store it and record it. Returns the record."""
     customer, _ = await get_customer(services.store.org(org_id), tenant_id)
     return await generate_customer_report(services, customer, actor, now)
@@ -128,7 +143,7 @@ async def generate_report(
 
 async def generate_customer_report(
     services: Services, customer: Customer, actor: Actor, now: datetime | None = None
-) -> dict[str, Any]:
+) -> ReportRecord:
     """`generate_report` for a customer already read (the summary job has it in hand)."""
     now = now or services.clock.now()
     data = await assemble(services, customer, now)
@@ -138,18 +153,17 @@ async def generate_customer_report(
     pdf = await asyncio.to_thread(render_report, data)
     blob = report_blob_name(customer.relationship_id, data.scan_id)
     await services.blobs.put(services.settings.reports_container, blob, pdf, "application/pdf")
-    report = {
-        "id": documents.report_id(data.scan_id),
-        "type": documents.REPORT,
-        "scanId": data.scan_id,
-        "blob": blob,
-        "sizeBytes": len(pdf),
-        "generatedAt": now.isoformat(),
-        "generatedBy": actor.to_json(),
-        "score": data.score,
-        "branded": data.brand.enabled,
-    }
-    await services.store.relationship(customer.relationship_id).upsert(report)
+    report = ReportRecord(
+        id=documents.report_id(data.scan_id),
+        scan_id=data.scan_id,
+        blob=blob,
+        size_bytes=len(pdf),
+        generated_at=now,
+        generated_by=actor.to_json(),
+        score=data.score,
+        branded=data.brand.enabled,
+    )
+    await services.store.relationship(customer.relationship_id).upsert(report.to_document())
     await record(
         services.store,
         org_id=customer.org_id,
@@ -162,21 +176,19 @@ async def generate_customer_report(
     return report
 
 
-async def list_reports(services: Services, relationship_id: str) -> list[dict[str, Any]]:
+async def list_reports(services: Services, relationship_id: str) -> list[ReportRecord]:
     reports = await services.store.relationship(relationship_id).reports()
-    return sorted(reports, key=lambda r: r["generatedAt"], reverse=True)
+    return sorted(reports, key=lambda r: r.generated_at, reverse=True)
 
 
 async def read_report(services: Services, relationship_id: str, scan_id: str) -> bytes:
-    record_ = await services.store.relationship(relationship_id).report(scan_id)  # NotFound if none
-    return await services.blobs.get(services.settings.reports_container, record_.body["blob"])
+    report = await services.store.relationship(relationship_id).report(scan_id)  # NotFound if none
+    return await services.blobs.get(services.settings.reports_container, report.blob)
 
 
 async def report_link(services: Services, relationship_id: str, scan_id: str) -> tuple[str, datetime]:
     """A short-lived read-only link to one stored report."""
-    stored = await services.store.relationship(relationship_id).find_report(scan_id)
-    if stored is None:
-        raise NotFound("report", scan_id)
+    report = await services.store.relationship(relationship_id).report(scan_id)  # NotFound if none
     valid = timedelta(minutes=services.settings.report_link_minutes)
-    url = await services.blobs.read_url(services.settings.reports_container, stored.body["blob"], valid)
+    url = await services.blobs.read_url(services.settings.reports_container, report.blob, valid)
     return url, services.clock.now() + valid

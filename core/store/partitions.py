@@ -15,6 +15,8 @@ from core.store.repository import Item, Page, PartitionRepository, StoredItem, t
 
 if TYPE_CHECKING:
     from core.customers import Customer
+    from core.reports.service import ReportRecord
+    from core.summaries import SummaryDelivery
     from core.webhooks.delivery import DeliveryAttempt
     from core.webhooks.endpoints import WebhookEndpoint
 
@@ -220,15 +222,20 @@ class RelationshipRepository(PartitionRepository):
         )
 
     # Reports and summary deliveries.
-    async def reports(self) -> list[Item]:
-        return await self.of_type(docs.REPORT)
+    async def reports(self) -> list[ReportRecord]:
+        from core.reports.service import ReportRecord
 
-    async def report(self, scan_id: str) -> StoredItem:
+        return [ReportRecord.model_validate(d) for d in await self.of_type(docs.REPORT)]
+
+    async def report(self, scan_id: str) -> ReportRecord:
         """The report record of one scan; NotFound if none was made."""
-        return await self.get(docs.report_id(scan_id))
+        from core.reports.service import ReportRecord
 
-    async def find_report(self, scan_id: str) -> StoredItem | None:
-        return await self.find(docs.report_id(scan_id))
+        return ReportRecord.model_validate((await self.get(docs.report_id(scan_id))).body)
 
-    async def find_delivery(self, period: str) -> StoredItem | None:
-        return await self.find(docs.delivery_id(period))
+    async def find_delivery(self, period: str) -> SummaryDelivery | None:
+        """The summary delivery of one period (e.g. "2026-W48"), if one was attempted."""
+        from core.summaries import SummaryDelivery
+
+        stored = await self.find(docs.delivery_id(period))
+        return SummaryDelivery.model_validate(stored.body) if stored else None

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from core import errors
 from core.auth.principals import Grant
 from core.auth.roles import Action
-from core.reports.service import generate_report, list_reports, read_report, report_link
+from core.reports.service import ReportRecord, generate_report, list_reports, read_report, report_link
 from core.store import NotFound
 from core.summaries import send_summary
 from functions.api.auth import PrincipalDep, actor, require
@@ -30,12 +30,11 @@ def _tenant(grant: Grant) -> str:
     return grant.tenant_id
 
 
-def _out(report: dict[str, Any], tenant_id: str) -> dict[str, Any]:
-    keep = ("scanId", "sizeBytes", "generatedAt", "score", "branded")
-    return {
-        **{k: report.get(k) for k in keep},
-        "download": f"/api/tenants/{tenant_id}/reports/{report['scanId']}",
-    }
+def _out(report: ReportRecord, tenant_id: str) -> dict[str, Any]:
+    shown = report.model_dump(
+        by_alias=True, mode="json", include={"scan_id", "size_bytes", "generated_at", "score", "branded"}
+    )
+    return {**shown, "download": f"/api/tenants/{tenant_id}/reports/{report.scan_id}"}
 
 
 @router.post("/tenants/{tenant_id}/reports", status_code=201)
@@ -56,8 +55,11 @@ async def send_now(
     delivery = await send_summary(
         services, grant.org_id, _tenant(grant), actor(request, principal), period=period
     )
-    keep = ("period", "status", "attempts", "recipients", "attached", "error", "scanId")
-    return {k: delivery.get(k) for k in keep}
+    return delivery.model_dump(
+        by_alias=True,
+        mode="json",
+        include={"period", "status", "attempts", "recipients", "attached", "error", "scan_id"},
+    )
 
 
 @router.get("/tenants/{tenant_id}/reports")

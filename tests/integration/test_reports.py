@@ -123,7 +123,7 @@ async def test_a_large_report_is_linked_and_a_failed_delivery_is_retried(
     try:
         before = len(graphsim.sent_mail(graphsim.provider_tenant_id))
         delivery = await send_summary(small_limit, world.org_d, zurich, SYSTEM, period="test-linked")
-        assert delivery["status"] == "sent" and delivery["attached"] is False
+        assert delivery.status == "sent" and delivery.attached is False
         (message,) = graphsim.sent_mail(graphsim.provider_tenant_id)[before:]
         assert message["message"]["attachments"] == []
         assert f"/#/tenants/{zurich}/reports/report-1" in message["message"]["body"]["content"]
@@ -135,10 +135,10 @@ async def test_a_large_report_is_linked_and_a_failed_delivery_is_retried(
         failed = await send_summary(api_services, world.org_d, zurich, SYSTEM, period="test-retry")
     finally:
         graphsim.clear_faults(graphsim.provider_tenant_id)
-    assert failed["status"] == "failed" and failed["attempts"] == 1 and "500" in failed["error"]
+    assert failed.status == "failed" and failed.attempts == 1 and "500" in failed.error
     # The report is not lost: it is still in Blob, and the retry sends it.
     retried = await send_summary(api_services, world.org_d, zurich, SYSTEM, period="test-retry")
-    assert retried["status"] == "sent" and retried["attempts"] == 2
+    assert retried.status == "sent" and retried.attempts == 2
 
 
 async def test_the_consent_link_can_be_emailed(

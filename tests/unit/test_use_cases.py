@@ -112,7 +112,7 @@ async def test_scan_now_twice_queues_one_scan(services: FakeServices) -> None:
 async def test_a_summary_is_mailed_once_with_the_pdf_attached(services: FakeServices) -> None:
     await scanned(services, recipients=["it@contoso.test"])
     delivery = await send_summary(services, ORG, TENANT, ACTOR, period="2026-W49")
-    assert delivery["status"] == "sent" and delivery["attached"] is True and delivery["attempts"] == 1
+    assert delivery.status == "sent" and delivery.attached is True and delivery.attempts == 1
     assert len(services.mailer.sent) == 1
     mail = services.mailer.sent[0]
     assert mail.to == ["it@contoso.test"]
@@ -125,7 +125,7 @@ async def test_a_large_report_is_linked_not_attached(services: FakeServices) -> 
     services.settings = services.settings.model_copy(update={"mail_attachment_limit_bytes": 1})
     await scanned(services, recipients=["it@contoso.test"])
     delivery = await send_summary(services, ORG, TENANT, ACTOR, period="2026-W49")
-    assert delivery["status"] == "sent" and delivery["attached"] is False
+    assert delivery.status == "sent" and delivery.attached is False
     assert services.mailer.sent[0].attachments == []
 
 
@@ -133,10 +133,10 @@ async def test_a_failed_mail_is_recorded_with_its_reason(services: FakeServices)
     customer = await scanned(services, recipients=["it@contoso.test"])
     services.mailer.fail_with = "the mailbox is not licensed"
     delivery = await send_summary(services, ORG, TENANT, ACTOR, period="2026-W49")
-    assert delivery["status"] == "failed" and "not licensed" in delivery["error"]
+    assert delivery.status == "failed" and "not licensed" in delivery.error
     assert services.mailer.sent == []
     stored = await services.store.relationship(customer.relationship_id).find_delivery("2026-W49")
-    assert stored is not None and stored.body["status"] == "failed"
+    assert stored is not None and stored.status == "failed"
 
 
 async def test_due_summaries_are_queued_once_and_not_after_they_are_sent(services: FakeServices) -> None:
