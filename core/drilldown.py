@@ -14,6 +14,7 @@ from core.customers import Customer
 from core.paging import BadPageToken, decode_page_token, encode_page_token, query_scope
 from core.posture import effective
 from core.scan.findings import acceptance_in_force
+from core.scan.record import ScanDocument
 from core.store import NotFound, RelationshipRepository
 from core.store.errors import Unavailable
 from core.store.partitions import FindingQuery
@@ -111,5 +112,5 @@ async def scan_history(
 ) -> tuple[list[dict[str, Any]], str | None]:
     scope = query_scope(tenant.relationship_id, "scans")
     page = await tenant.scans_page(page_size=page_size, continuation=decode_page_token(page_token, scope))
-    items = [{k: v for k, v in s.items() if k != "results"} for s in page.items]
+    items = [ScanDocument.model_validate(s).public() for s in page.items]
     return items, encode_page_token(scope, page.continuation)

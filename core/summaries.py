@@ -54,7 +54,7 @@ async def send_summary(
     tenant = services.store.relationship(customer.relationship_id)
     pdf = await _report_pdf(services, customer, actor, data.scan_id, now)
     scan = await tenant.find_scan(data.scan_id)
-    changes = (scan.body.get("changes") if scan else None) or {}
+    changes = (scan.changes if scan else None) or {}
     attached = len(pdf) <= services.settings.mail_attachment_limit_bytes
     report_url = (
         f"{services.settings.public_base_url.rstrip('/')}/#/tenants/{tenant_id}/reports/{data.scan_id}"

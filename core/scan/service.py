@@ -8,7 +8,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from core import errors
 from core.billing.metering import record_usage
@@ -23,10 +23,10 @@ from core.onboarding import connection_lost
 from core.ports import Services
 from core.scan.assess import Assessment
 from core.scan.now import mark_pending
-from core.scan.record import ScanRun, record_scan
+from core.scan.record import ScanDocument, ScanRun, record_scan
 from core.scan.requests import ScanRequest
 from core.store import AlreadyExists, Conflict, NotFound, RelationshipRepository, StoredItem
-from core.store.documents import LEASE_ID, SCAN, SCAN_LEASE, scan_document_id
+from core.store.documents import LEASE_ID, SCAN_LEASE, scan_document_id
 from core.webhooks.events import emit
 
 log = logging.getLogger(__name__)
@@ -76,36 +76,34 @@ async def release_scan_lease(tenant: RelationshipRepository, lease: StoredItem) 
         await tenant.delete(LEASE_ID, lease.etag)
 
 
-async def _claim(tenant: RelationshipRepository, request: ScanRequest, now: datetime) -> StoredItem | None:
-    """Start the scan document for this request, or None when the request is a duplicate.
+async def _claim(
+    tenant: RelationshipRepository, request: ScanRequest, now: datetime
+) -> tuple[ScanDocument, str] | None:
+    """Start the scan document for this request (with its etag), or None when the request is a
+    duplicate.
 
     Called only while holding the tenant's scan lease, so a "running" document here is an attempt
     that died (its worker stopped, or the store went away mid-scan): this delivery takes it over."""
-    document: dict[str, Any] = {
-        "id": scan_document_id(request.request_id),
-        "type": SCAN,
-        "scanId": request.request_id,
-        "orgId": request.org_id,
-        "reason": request.reason,
-        "status": "running",
-        "attempt": 1,
-        "startedAt": now.isoformat(),
-    }
+    claim = ScanDocument(
+        id=scan_document_id(request.request_id),
+        scan_id=request.request_id,
+        org_id=request.org_id,
+        reason=request.reason,
+        status="running",
+        attempt=1,
+        started_at=now,
+    )
     try:
-        return await tenant.create(document)
+        return claim, (await tenant.create(claim.to_document())).etag
     except AlreadyExists:
-        existing = await tenant.get(document["id"])
-    if existing.body["status"] in ("completed", "connection_lost"):
+        existing, etag = await tenant.scan(request.request_id)
+    if existing.status in ("completed", "connection_lost"):
         return None
-    retry = {
-        **existing.body,
-        "status": "running",
-        "attempt": existing.body["attempt"] + 1,
-        "startedAt": now.isoformat(),
-        "error": None,
-    }
+    retry = existing.model_copy(
+        update={"status": "running", "attempt": existing.attempt + 1, "started_at": now, "error": None}
+    )
     try:
-        return await tenant.replace(retry, existing.etag)
+        return retry, (await tenant.replace(retry.to_document(), etag)).etag
     except Conflict:
         return None  # another delivery of the same message took it a moment ago
 
@@ -134,29 +132,30 @@ async def scan_tenant(services: Services, request: ScanRequest) -> ScanOutcome:
             return ScanOutcome(
                 request.request_id, "duplicate", "this request was already scanned or is running"
             )
-        return await _scan_claimed(services, request, customer, claim, started)
+        return await _scan_claimed(services, request, customer, *claim)
     finally:
         await release_scan_lease(tenant, lease)
 
 
 async def _scan_claimed(
-    services: Services, request: ScanRequest, customer: Customer, claim: StoredItem, started: datetime
+    services: Services, request: ScanRequest, customer: Customer, claim: ScanDocument, etag: str
 ) -> ScanOutcome:
     tenant = services.store.relationship(customer.relationship_id)
-    clock = time.perf_counter()
+    began = time.perf_counter()
     manual = request.reason == "manual"  # only "scan now" requests have a pending marker
     if manual:
         await mark_pending(tenant, request.request_id, "running")
     try:
         assessment = await services.tenants.assess(request.tenant_id)
     except TenantUnreachable as exc:
-        failed = {
-            **claim.body,
-            "status": "connection_lost" if exc.consent_revoked else "failed",
-            "completedAt": services.clock.now().isoformat(),
-            "error": {"code": exc.code, "message": str(exc)[:300]},
-        }
-        await tenant.replace(failed, claim.etag)
+        failed = claim.model_copy(
+            update={
+                "status": "connection_lost" if exc.consent_revoked else "failed",
+                "completed_at": services.clock.now(),
+                "error": {"code": exc.code, "message": str(exc)[:300]},
+            }
+        )
+        await tenant.replace(failed.to_document(), etag)
         if manual:
             await mark_pending(tenant, request.request_id, "failed")
         if not exc.consent_revoked:
@@ -164,26 +163,27 @@ async def _scan_claimed(
         await connection_lost(services, request.org_id, request.tenant_id, exc)
         return ScanOutcome(request.request_id, "connection_lost", f"consent revoked ({exc.code})")
 
-    return await _record(services, request, customer, claim, assessment, started, clock)
+    return await _record(services, request, customer, (claim, etag), assessment, began)
 
 
 async def _record(
     services: Services,
     request: ScanRequest,
     customer: Customer,
-    claim: StoredItem,
+    claim: tuple[ScanDocument, str],
     assessment: Assessment,
-    started: datetime,
-    clock: float,
+    began: float,
 ) -> ScanOutcome:
     """Persist what `record_scan` decided: findings, the scan, the customer's summary, events and
     the day's usage, in that order (a retry after a failure part-way rewrites the same documents)."""
     tenant = services.store.relationship(customer.relationship_id)
     previous = {f["checkId"]: f for f in await tenant.findings()}
-    run = ScanRun(claim.body, started, services.clock.now(), round((time.perf_counter() - clock) * 1000))
+    scan, etag = claim
+    elapsed_ms = round((time.perf_counter() - began) * 1000)
+    run = ScanRun(scan, scan.started_at, services.clock.now(), elapsed_ms)
     record = record_scan(previous, customer, assessment, run)
     await tenant.upsert_many(record.findings)
-    await tenant.replace(record.scan, claim.etag)
+    await tenant.replace(record.scan.to_document(), etag)
     if request.reason == "manual":
         await mark_pending(tenant, request.request_id, "completed")
 
@@ -195,8 +195,8 @@ async def _record(
     if record.usage is not None:  # metering: the day's latest scan sets the day's count
         org = services.store.org(request.org_id)
         await record_usage(
-            org, customer, started.date(), record.usage, source="scan", scan_id=request.request_id
+            org, customer, scan.started_at.date(), record.usage, source="scan", scan_id=request.request_id
         )
-    score, counts = record.scan["score"], record.scan["counts"]
+    score, counts = record.scan.score, record.scan.counts or {}
     log.info("scanned %s: score %s, %d failing", request.tenant_id, score, record.summary.failing_count)
     return ScanOutcome(request.request_id, "completed", f"score {score}", score, counts)

@@ -16,6 +16,7 @@ from core.store.repository import Item, Page, PartitionRepository, StoredItem, t
 if TYPE_CHECKING:
     from core.customers import Customer
     from core.reports.service import ReportRecord
+    from core.scan.record import ScanDocument
     from core.summaries import SummaryDelivery
     from core.webhooks.delivery import DeliveryAttempt
     from core.webhooks.endpoints import WebhookEndpoint
@@ -208,8 +209,18 @@ class RelationshipRepository(PartitionRepository):
         )
 
     # Scans.
-    async def find_scan(self, scan_id: str) -> StoredItem | None:
-        return await self.find(docs.scan_document_id(scan_id))
+    async def scan(self, scan_id: str) -> tuple[ScanDocument, str]:
+        """One scan's document and its etag; NotFound if there is no such scan."""
+        from core.scan.record import ScanDocument
+
+        stored = await self.get(docs.scan_document_id(scan_id))
+        return ScanDocument.model_validate(stored.body), stored.etag
+
+    async def find_scan(self, scan_id: str) -> ScanDocument | None:
+        from core.scan.record import ScanDocument
+
+        stored = await self.find(docs.scan_document_id(scan_id))
+        return ScanDocument.model_validate(stored.body) if stored else None
 
     async def scans_page(self, *, page_size: int, continuation: str | None) -> Page:
         """One page of the scans, newest first."""

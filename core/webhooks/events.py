@@ -4,11 +4,14 @@ Emitting never fails the work that caused it: a queue outage is logged, not rais
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.ports import Services
 from core.store.errors import StoreError
 from core.webhooks.delivery import publish_all
+
+if TYPE_CHECKING:
+    from core.scan.record import ScanDocument
 
 log = logging.getLogger(__name__)
 Event = tuple[str, dict[str, Any]]
@@ -17,15 +20,15 @@ Event = tuple[str, dict[str, Any]]
 def scan_events(
     tenant_id: str,
     customer_id: str,
-    scan: dict[str, Any],
+    scan: ScanDocument,
     findings: list[dict[str, Any]],
     score_change: float | None,
 ) -> list[Event]:
-    ids = {"tenantId": tenant_id, "customerId": customer_id, "scanId": scan["scanId"]}
+    ids = {"tenantId": tenant_id, "customerId": customer_id, "scanId": scan.scan_id}
     summary = {
-        "score": scan["score"],
-        "openPriorityCount": scan["openPriorityCount"],
-        "counts": scan["counts"],
+        "score": scan.score,
+        "openPriorityCount": scan.open_priority_count,
+        "counts": scan.counts,
     }
     events: list[Event] = [("scan.completed", {**ids, **summary})]
     for finding in findings:
@@ -41,7 +44,7 @@ def scan_events(
         elif finding["change"] == "resolved":
             events.append(("finding.resolved", brief))
     if score_change:
-        events.append(("score.changed", {**ids, "score": scan["score"], "change": score_change}))
+        events.append(("score.changed", {**ids, "score": scan.score, "change": score_change}))
     return events
 
 

@@ -166,7 +166,7 @@ async def scan_status(
     repo = _data(services, grant)
     scan = await repo.find_scan(scan_id)
     if scan is not None:
-        return {k: v for k, v in scan.body.items() if k != "results"}
+        return scan.public()
     pending = await repo.find(PENDING_ID)
     if pending is not None and pending.body["scanId"] == scan_id:
         return {

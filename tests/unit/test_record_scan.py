@@ -11,7 +11,7 @@ from core.checks.model import Outcome, SourceFailure, Status, TenantSnapshot
 from core.customers import Connection, ConnectionState, Customer, PostureSummary
 from core.scan.assess import Assessment
 from core.scan.findings import CheckResult
-from core.scan.record import ScanRun, record_scan
+from core.scan.record import ScanDocument, ScanRun, record_scan
 from core.store.documents import customer_document_id
 
 STARTED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -42,7 +42,14 @@ def _assessment(*statuses: Status, users: list[dict[str, Any]] | None = None) ->
 
 
 def _run(scan_id: str = "s1") -> ScanRun:
-    claim = {"id": f"scan:{scan_id}", "type": "scan", "scanId": scan_id, "startedAt": STARTED.isoformat()}
+    claim = ScanDocument(
+        id=f"scan:{scan_id}",
+        scan_id=scan_id,
+        org_id="o-1",
+        reason="schedule",
+        status="running",
+        started_at=STARTED,
+    )
     return ScanRun(claim, STARTED, STARTED + timedelta(seconds=3), 3000)
 
 
@@ -52,11 +59,11 @@ def test_a_first_scan_records_new_findings_a_scored_scan_and_its_events() -> Non
         {}, _customer(), _assessment(Status.PASS, Status.FAIL, Status.ERROR, Status.PASS, users=users), _run()
     )
     assert [f["checkId"] for f in record.findings] == [c.id for c in CHECKS]
-    assert record.scan["changes"] == {"new": 1, "persisting": 0, "resolved": 0}
-    assert record.scan["counts"]["pass"] == 2 and record.scan["counts"]["error"] == 1
-    assert record.scan["score"] == record.summary.score is not None
-    assert record.scan["sourceFailures"] == {"exo_transport_config": "permission missing"}
-    assert (record.scan["managedUsers"], record.scan["guestUsers"]) == (1, 1)
+    assert record.scan.changes == {"new": 1, "persisting": 0, "resolved": 0}
+    assert record.scan.counts["pass"] == 2 and record.scan.counts["error"] == 1
+    assert record.scan.score == record.summary.score is not None
+    assert record.scan.source_failures == {"exo_transport_config": "permission missing"}
+    assert (record.scan.managed_users, record.scan.guest_users) == (1, 1)
     assert record.usage is not None and record.usage.managed == 1
     assert record.summary.failing_check_ids == [CHECKS[1].id]
     assert {kind for kind, _ in record.events} >= {"scan.completed"}
@@ -73,14 +80,14 @@ def test_a_second_scan_sees_what_persisted_and_what_was_resolved() -> None:
         _assessment(Status.FAIL, Status.PASS, Status.PASS, Status.PASS),
         _run("s2"),
     )
-    assert second.scan["changes"] == {"new": 0, "persisting": 1, "resolved": 1}
+    assert second.scan.changes == {"new": 0, "persisting": 1, "resolved": 1}
     assert second.summary.score_change is not None and second.summary.score_change > 0
     assert len(second.summary.trend) == 2
 
 
 def test_no_users_read_means_no_usage_rather_than_zero() -> None:
     record = record_scan({}, _customer(), _assessment(*[Status.PASS] * 4), _run())
-    assert record.usage is None and record.scan["managedUsers"] is None
+    assert record.usage is None and record.scan.managed_users is None
 
 
 def test_an_acceptance_made_while_the_scan_ran_is_kept_when_the_summary_is_stored() -> None:

@@ -45,8 +45,8 @@ async def test_a_scan_stores_findings_the_scan_and_the_customer_summary(services
     assert set(findings) == {c.id for c in CHECKS}
     assert findings[FAILING]["status"] == "fail" and findings[FAILING]["change"] == "new"
     scan = await relationship.find_scan("s-1")
-    assert scan is not None and scan.body["status"] == "completed"
-    assert scan.body["completedAt"] == services.clock.now().isoformat()
+    assert scan is not None and scan.status == "completed"
+    assert scan.completed_at == services.clock.now()
     stored, _ = await get_customer(services.store.org(ORG), TENANT)
     assert stored.summary.score == outcome.score and stored.summary.failing_count == 2
     assert stored.summary.last_scan_id == "s-1"
@@ -72,7 +72,7 @@ async def test_the_next_scan_marks_what_was_fixed_and_what_is_new(services: Fake
     assert changes[CHECKS[1].id] == "resolved"
     assert changes[CHECKS[2].id] == "persisting"
     scan = await services.store.relationship(customer.relationship_id).find_scan("s-2")
-    assert scan is not None and scan.body["changes"] == {"new": 1, "persisting": 1, "resolved": 1}
+    assert scan is not None and scan.changes == {"new": 1, "persisting": 1, "resolved": 1}
     assert outcome.status == "completed"
 
 
@@ -117,8 +117,8 @@ async def test_revoked_consent_marks_the_connection_lost_and_keeps_the_history(
     assert stored.connection.state is ConnectionState.CONNECTION_LOST
     relationship = services.store.relationship(customer.relationship_id)
     failed = await relationship.find_scan("s-2")
-    assert failed is not None and failed.body["status"] == "connection_lost"
-    assert failed.body["error"]["code"] == "AADSTS7000229"
+    assert failed is not None and failed.status == "connection_lost"
+    assert failed.error is not None and failed.error["code"] == "AADSTS7000229"
     assert len(await relationship.findings()) == len(CHECKS), "the last good scan's findings stay"
     actions = [e["action"] for e in await relationship.audit_entries()]
     assert "consent.lost" in actions
@@ -130,7 +130,7 @@ async def test_a_transient_refusal_fails_the_attempt_so_the_queue_retries(servic
     with pytest.raises(TenantUnreachable):
         await scan_tenant(services, _request(customer.customer_id))
     scan = await services.store.relationship(customer.relationship_id).find_scan("s-1")
-    assert scan is not None and scan.body["status"] == "failed"
+    assert scan is not None and scan.status == "failed"
     stored, _ = await get_customer(services.store.org(ORG), TENANT)
     assert stored.connection.state is ConnectionState.CONNECTED
 
@@ -138,7 +138,7 @@ async def test_a_transient_refusal_fails_the_attempt_so_the_queue_retries(servic
     retried = await scan_tenant(services, _request(customer.customer_id))
     assert retried.status == "completed"
     scan = await services.store.relationship(customer.relationship_id).find_scan("s-1")
-    assert scan is not None and scan.body["attempt"] == 2
+    assert scan is not None and scan.attempt == 2
 
 
 async def test_a_cancelled_customer_is_scanned_up_to_its_last_day_and_not_after(
