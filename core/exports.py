@@ -8,8 +8,7 @@ import io
 from datetime import datetime
 from typing import Any
 
-from core.customers import Customer
-from core.fleet import list_customers
+from core.customers import Customer, list_customers
 from core.frameworks.mappings import FRAMEWORK_KEYS, ids_text
 from core.ports import Store
 from core.scan.findings import acceptance_in_force

@@ -106,13 +106,13 @@ async def dispatch(services: Services, route: Route[Any], text: str) -> str:
 
 
 async def _scan(services: Services, request: ScanRequest) -> str:
-    from core.scheduling import scan_requested
+    from core.scan.service import scan_requested
 
     return await scan_requested(services, request)
 
 
 async def _poison_scan(services: Services, text: str, exc: ValueError) -> str:
-    from core.scheduling import poison_scan_request
+    from core.scan.service import poison_scan_request
 
     return await poison_scan_request(services, text, exc)
 

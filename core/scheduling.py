@@ -1,4 +1,4 @@
-"""Scan scheduling: the hourly fan-out of due tenants, and handling one request from the queue."""
+"""Scan scheduling: the hourly job that probes consent and queues the scans that are due."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from core.customers import Customer
 from core.onboarding import connection_lost
 from core.ports import Services
 from core.scan.requests import ScanRequest, scheduled_request_id
-from core.scan.service import scan_tenant
 
 log = logging.getLogger(__name__)
 PROBE_CONCURRENCY = 16
@@ -76,24 +75,3 @@ async def hourly(services: Services, now: datetime | None = None) -> str:
     enqueued = await enqueue_due_scans(services, now)
     reopened = await sweep_expired_acceptances(services, now)
     return f"{enqueued}; {reopened} acceptance(s) expired"
-
-
-async def handle_scan_request(services: Services, text: str) -> str:
-    """The queue trigger's work (core.messages.SCAN_REQUESTS). Malformed messages are parked in the
-    poison queue at once; transient failures raise so the host retries the message."""
-    from core.messages import SCAN_REQUESTS, dispatch
-
-    return await dispatch(services, SCAN_REQUESTS, text)
-
-
-async def scan_requested(services: Services, request: ScanRequest) -> str:
-    """The scan queue's handler: scan the tenant the message names."""
-    outcome = await scan_tenant(services, request)
-    return f"{outcome.status}: {outcome.detail}"
-
-
-async def poison_scan_request(services: Services, text: str, exc: ValueError) -> str:
-    """A malformed scan request cannot succeed on a retry: park it in the poison queue now."""
-    log.warning("malformed scan request sent to the poison queue: %s", exc)
-    await services.scan_queue.send_to_poison(text, f"malformed scan request: {exc}")
-    return f"rejected: {exc}"

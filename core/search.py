@@ -14,8 +14,7 @@ from typing import Literal
 
 from core.checks.catalogue import CATALOGUE
 from core.checks.model import CheckMetadata
-from core.customers import ConnectionState, PostureSummary
-from core.fleet import list_customers
+from core.customers import ConnectionState, PostureSummary, list_customers
 from core.posture import active_acceptances
 from core.search_words import rank_checks
 from core.store import OrgRepository

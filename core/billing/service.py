@@ -13,8 +13,13 @@ from core.billing.invoice import CustomerUsage, Invoice, Period, preview_invoice
 from core.billing.metering import carry_over, usage_between
 from core.billing.pricing import InvalidPlan, PricePlan
 from core.branding import BrandingScope, read_branding
-from core.customers import ConnectionState, Customer, get_customer_by_id, update_customer_by_id
-from core.fleet import list_customers
+from core.customers import (
+    ConnectionState,
+    Customer,
+    get_customer_by_id,
+    list_customers,
+    update_customer_by_id,
+)
 from core.ports import Services
 from core.store.documents import BILLING_PLAN, PLAN_ID
 

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.checks.ca_users import emergency_access_accounts
+from core.checks.directory_roles import Holder, principal_kind, tenant_wide
 from core.checks.helpers import capped, check, folded, folded_all, metadata, plural, shown, steps, users_by_id
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, passed
-from core.checks.roles import Holder, principal_kind, tenant_wide
 from core.checks.well_known import ENTRA_P2, HIGHLY_PRIVILEGED_ROLES, TENANT_TAKEOVER_ROLES
 
 CATEGORY = "Privileged access"

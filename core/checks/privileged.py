@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.checks.directory_roles import ACTIVE, GROUP_MEMBERS, holders, scope_note
 from core.checks.helpers import (
     capped,
     check,
@@ -29,7 +30,6 @@ from core.checks.helpers import (
 )
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, manual, passed
 from core.checks.pim import no_permanent_active_assignments
-from core.checks.roles import ACTIVE, GROUP_MEMBERS, holders, scope_note
 from core.checks.well_known import (
     ADMIN_ROLES,
     GLOBAL_ADMINISTRATOR,

@@ -200,3 +200,27 @@ async def _record(
     score, counts = record.scan.score, record.scan.counts or {}
     log.info("scanned %s: score %s, %d failing", request.tenant_id, score, record.summary.failing_count)
     return ScanOutcome(request.request_id, "completed", f"score {score}", score, counts)
+
+
+# The scan queue (core.messages.SCAN_REQUESTS).
+
+
+async def handle_scan_request(services: Services, text: str) -> str:
+    """One scan request's text, as the queue trigger hands it over. Malformed messages are parked
+    in the poison queue at once; transient failures raise so the host retries the message."""
+    from core.messages import SCAN_REQUESTS, dispatch
+
+    return await dispatch(services, SCAN_REQUESTS, text)
+
+
+async def scan_requested(services: Services, request: ScanRequest) -> str:
+    """The scan queue's handler: scan the tenant the message names."""
+    outcome = await scan_tenant(services, request)
+    return f"{outcome.status}: {outcome.detail}"
+
+
+async def poison_scan_request(services: Services, text: str, exc: ValueError) -> str:
+    """A malformed scan request cannot succeed on a retry: park it in the poison queue now."""
+    log.warning("malformed scan request sent to the poison queue: %s", exc)
+    await services.scan_queue.send_to_poison(text, f"malformed scan request: {exc}")
+    return f"rejected: {exc}"

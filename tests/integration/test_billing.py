@@ -20,7 +20,7 @@ from core.bootstrap import Services
 from core.customers import Customer, get_customer_by_id, register_customer, update_customer_by_id
 from core.orgs import create_org
 from core.scan.requests import ScanRequest
-from core.scheduling import handle_scan_request
+from core.scan.service import handle_scan_request
 from core.store.documents import usage_id
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant

@@ -16,7 +16,7 @@ from core.bootstrap import Services
 from core.checks.well_known import GLOBAL_ADMINISTRATOR, PHISHING_RESISTANT_COMBINATIONS
 from core.customers import register_customer
 from core.scan.requests import ScanRequest
-from core.scheduling import handle_scan_request
+from core.scan.service import handle_scan_request
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from tests.world import tenant_data

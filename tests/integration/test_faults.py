@@ -20,7 +20,7 @@ from core.checks.catalogue import CATALOGUE
 from core.collect.connection import TenantUnreachable
 from core.customers import ConnectionState, get_customer, register_customer
 from core.scan.requests import ScanRequest
-from core.scheduling import handle_scan_request
+from core.scan.service import handle_scan_request
 from core.settings import Settings
 from core.store.errors import Unavailable
 from devtools.graphsim.launcher import GraphSimulator

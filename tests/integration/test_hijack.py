@@ -20,7 +20,7 @@ import pytest
 from core.bootstrap import Services
 from core.customers import ConnectionState, Customer, get_customer_by_id, register_customer
 from core.scan.requests import ScanRequest
-from core.scheduling import handle_scan_request
+from core.scan.service import handle_scan_request
 from core.settings import Settings
 from devtools.consent_browser import consent_as_admin
 from devtools.graphsim.launcher import GraphSimulator

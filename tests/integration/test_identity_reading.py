@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from core.checks.directory_roles import holders
 from core.checks.model import Status
-from core.checks.roles import holders
 from core.checks.well_known import EXCHANGE_ADMINISTRATOR
 from core.collect.connection import open_connection
 from core.scan.assess import Assessment, assess_tenant

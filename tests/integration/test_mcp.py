@@ -16,7 +16,7 @@ from core.auth.roles import Role
 from core.bootstrap import LazyServices, Services
 from core.customers import register_customer
 from core.scan.requests import ScanRequest
-from core.scheduling import handle_scan_request
+from core.scan.service import handle_scan_request
 from core.settings import Settings
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant

@@ -20,7 +20,7 @@ from core.collect.exchange import SYSTEM_MAILBOX, exchange_headers, read_exchang
 from core.collect.sources import EXCHANGE_SOURCES, P1, graph_source
 from core.customers import ConnectionState, get_customer, register_customer
 from core.scan.requests import ScanRequest
-from core.scheduling import handle_scan_request
+from core.scan.service import handle_scan_request
 from core.settings import Settings
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant

@@ -19,7 +19,7 @@ from core.bootstrap import Services, build_services
 from core.customers import get_customer, register_customer
 from core.orgs import create_org
 from core.scan.requests import ScanRequest
-from core.scheduling import handle_scan_request
+from core.scan.service import handle_scan_request
 from core.summaries import send_summary
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant

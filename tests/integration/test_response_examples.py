@@ -22,7 +22,7 @@ import pytest
 from core.bootstrap import Services
 from core.customers import register_customer
 from core.scan.requests import ScanRequest
-from core.scheduling import handle_scan_request
+from core.scan.service import handle_scan_request
 from core.settings import Settings
 from core.webhooks.delivery import deliver
 from devtools.graphsim.launcher import GraphSimulator

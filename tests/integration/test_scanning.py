@@ -15,8 +15,7 @@ from core.bootstrap import Services
 from core.checks.catalogue import CATALOGUE
 from core.customers import ConnectionState, get_customer, register_customer
 from core.scan.requests import ScanRequest
-from core.scan.service import TenantBusy, acquire_scan_lease, release_scan_lease
-from core.scheduling import handle_scan_request
+from core.scan.service import TenantBusy, acquire_scan_lease, handle_scan_request, release_scan_lease
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from tests.world import tenant_data

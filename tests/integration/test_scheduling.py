@@ -10,7 +10,8 @@ import pytest
 
 from core.bootstrap import Services, build_services, prepare_local_resources
 from core.customers import ConnectionState, get_customer, register_customer, update_customer
-from core.scheduling import EnqueueResult, enqueue_due_scans, handle_scan_request
+from core.scan.service import handle_scan_request
+from core.scheduling import EnqueueResult, enqueue_due_scans
 from core.settings import Settings
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant

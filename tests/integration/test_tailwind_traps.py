@@ -14,7 +14,7 @@ import pytest
 from core.bootstrap import Services
 from core.customers import ConnectionState, get_customer, register_customer
 from core.scan.requests import ScanRequest
-from core.scheduling import handle_scan_request
+from core.scan.service import handle_scan_request
 from devtools.graphsim.admin import read_demo_fixtures
 from devtools.graphsim.launcher import GraphSimulator
 from tests.world import tenant_data

@@ -21,7 +21,7 @@ from core.checks.catalogue import CATALOGUE
 from core.customers import register_customer
 from core.risk import sweep_expired_acceptances
 from core.scan.requests import ScanRequest
-from core.scheduling import handle_scan_request
+from core.scan.service import handle_scan_request
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from functions.local_host import QueueOptions, drain_scan_queue_once

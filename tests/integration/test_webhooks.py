@@ -237,7 +237,7 @@ async def test_a_scan_publishes_completed_opened_and_score_events(
 
     from core.customers import register_customer
     from core.scan.requests import ScanRequest
-    from core.scheduling import handle_scan_request
+    from core.scan.service import handle_scan_request
     from devtools.graphsim.launcher import GraphSimulator
     from devtools.graphsim.synthetic import synthetic_tenant
 
