@@ -225,3 +225,22 @@ def test_msp_admin_prints_the_fleet_as_it_looks(looks: Portal, visit: Visit) -> 
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
     page.emulate_media(media="screen")
     assert page.locator("#nav").is_visible()  # the screen is untouched
+
+
+def test_a_customer_admin_who_rebrands_sees_the_new_look_at_once(looks: Portal, visit: Visit) -> None:
+    admin = _as(looks, "msp-admin")
+    allowed = httpx.put(f"{looks.base}/api/branding", headers=admin, json={"customerAdminsMayBrand": True})
+    assert allowed.status_code == 200, allowed.text
+    tenant = looks.tenants[BRANDED]["id"]
+    try:
+        visit.sign_in(looks.user("customer_admin", BRANDED).id)
+        visit.go(f"#/tenants/{tenant}/branding")
+        visit.page.get_by_label("Primary colour").fill("#7a1f5c")
+        visit.page.get_by_role("button", name="Save branding").click()
+        visit.page.get_by_text("Branding saved.").wait_for()
+        header = "getComputedStyle(document.querySelector('header.top')).backgroundColor"
+        visit.page.wait_for_function(f"() => {header} === 'rgb(122, 31, 92)'")
+        assert _header(visit)["brand"] == DEMO_MSP_NAME
+    finally:
+        httpx.put(f"{looks.base}/api/branding", headers=admin, json={"customerAdminsMayBrand": False})
+        httpx.put(f"{looks.base}/api/tenants/{tenant}/branding", headers=admin, json={"primary": MSP_PRIMARY})
