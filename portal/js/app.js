@@ -11,6 +11,7 @@ const main = document.getElementById("main");
 let renders = 0;
 
 function signInPage() {
+  renders += 1; // a page still loading for whoever signed out must not replace this one
   document.title = "Sign in · ScanPosture";
   resetLook();
   mount(document.getElementById("nav"));

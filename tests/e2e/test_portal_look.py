@@ -244,3 +244,26 @@ def test_a_customer_admin_who_rebrands_sees_the_new_look_at_once(looks: Portal, 
     finally:
         httpx.put(f"{looks.base}/api/branding", headers=admin, json={"customerAdminsMayBrand": False})
         httpx.put(f"{looks.base}/api/tenants/{tenant}/branding", headers=admin, json={"primary": MSP_PRIMARY})
+
+
+def test_signing_out_while_a_page_loads_leaves_the_sign_in_page(looks: Portal, visit: Visit) -> None:
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:  # the overview's data, held until released
+        held.append(route)
+
+    visit.page.route("**/dashboard", hold)
+    visit.sign_in(looks.user("customer_viewer", BRANDED).id)
+    visit.page.locator("header.top .brand img.brand-logo").wait_for()
+    for _ in range(100):
+        if held:
+            break
+        visit.page.wait_for_timeout(100)
+    assert held, "the overview did not ask for its data"
+    visit.page.get_by_role("button", name="Sign out").click()
+    visit.page.get_by_role("heading", name="Sign in to ScanPosture").wait_for()
+    for route in held:
+        route.continue_()
+    visit.page.wait_for_load_state("networkidle")
+    assert visit.page.get_by_role("heading", name="Sign in to ScanPosture").is_visible()
+    assert _header(visit)["brand"] == "ScanPosture"  # and the MSP's look went with the person
