@@ -267,3 +267,18 @@ def test_signing_out_while_a_page_loads_leaves_the_sign_in_page(looks: Portal, v
     visit.page.wait_for_load_state("networkidle")
     assert visit.page.get_by_role("heading", name="Sign in to ScanPosture").is_visible()
     assert _header(visit)["brand"] == "ScanPosture"  # and the MSP's look went with the person
+
+
+def test_a_branded_customer_prints_with_the_msps_header(looks: Portal, visit: Visit) -> None:
+    page = visit.page
+    visit.sign_in(looks.user("customer_admin", BRANDED).id)
+    visit.heading(looks.tenants[BRANDED]["displayName"])
+    page.locator("header.top .brand img.brand-logo").wait_for()
+    page.emulate_media(media="print")
+    assert page.locator("header.top .brand img.brand-logo").is_visible()
+    assert (
+        not page.locator("#nav").is_visible() and not page.get_by_role("button", name="Scan now").is_visible()
+    )
+    assert page.locator("header.top").evaluate("el => getComputedStyle(el).printColorAdjust") == "exact"
+    pdf = page.pdf(path=str(ARTIFACTS / "look-customer-print.pdf"), format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF")
