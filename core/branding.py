@@ -125,6 +125,13 @@ async def logo_bytes(services: Services, branding: dict[str, Any] | None) -> byt
         return None
 
 
+def _stored_colour(branding: dict[str, Any] | None, key: str) -> str | None:
+    """A stored colour, checked again on the way out: it ends up in the portal's CSS and in PDFs,
+    whoever wrote the document (an old version, a hand edit)."""
+    value = str((branding or {}).get(key) or "")
+    return value if HEX_COLOUR.match(value) else None
+
+
 async def fleet_brand(services: Services, org_id: str) -> Brand:
     """The MSP's own look for documents addressed to the MSP (invoices): the fleet's colours, no logo."""
     org = await get_org(services.store, org_id)
@@ -132,8 +139,8 @@ async def fleet_brand(services: Services, org_id: str) -> Brand:
     fleet = await read_branding(services, BrandingScope(org_id))
     if fleet is None:
         return Brand.neutral(msp_name)
-    primary = fleet.get("primary") or NEUTRAL_PRIMARY
-    return Brand(True, primary, fleet.get("secondary") or NEUTRAL_SECONDARY, None, msp_name)
+    primary = _stored_colour(fleet, "primary") or NEUTRAL_PRIMARY
+    return Brand(True, primary, _stored_colour(fleet, "secondary") or NEUTRAL_SECONDARY, None, msp_name)
 
 
 async def brand_for(services: Services, customer: Customer) -> Brand:
@@ -149,10 +156,7 @@ async def brand_for(services: Services, customer: Customer) -> Brand:
         return Brand.neutral(msp_name)
 
     def pick(key: str, default: str) -> str:
-        for source in (own, fleet):
-            if source and source.get(key):
-                return str(source[key])
-        return default
+        return _stored_colour(own, key) or _stored_colour(fleet, key) or default
 
     logo = await logo_bytes(services, own if own and own.get("logoBlob") else fleet)
     return Brand(True, pick("primary", NEUTRAL_PRIMARY), pick("secondary", NEUTRAL_SECONDARY), logo, msp_name)

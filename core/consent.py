@@ -122,7 +122,7 @@ async def begin_consent_sign_in(
         raise ConsentRefused("this consent link is being used right now; try again") from exc
     settings = services.settings
     url = authorize_url(
-        authority=settings.authority_host,
+        authority=settings.browser_authority,  # the browser goes there; the code is redeemed over HTTPS
         tenant=tenant_id,
         client_id=settings.app_client_id,
         redirect_uri=consent_redirect_uri(settings),

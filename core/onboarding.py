@@ -78,7 +78,7 @@ async def issue_consent_link(services: Services, org_id: str, customer_id: str) 
             "state": f"{org_id}.{secret}",
         }
     )
-    url = f"{settings.authority_host.rstrip('/')}/organizations/v2.0/adminconsent?{query}"
+    url = f"{settings.browser_authority.rstrip('/')}/organizations/v2.0/adminconsent?{query}"
     return ConsentLink(url, expires_at)
 
 

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     graph_base_url: str = "https://graph.microsoft.com/v1.0"
     exchange_base_url: str = "https://outlook.office365.com"
     authority_host: str = "https://login.microsoftonline.com"
+    # Where a person's browser reaches the authority (the consent link, the tenant admin's sign-in);
+    # empty means authority_host. Local development only: the simulator's plain-HTTP loopback port,
+    # so a browser that does not trust the simulator's certificate can still consent.
+    authority_browser_host: str = Field(default="", description="Local development only.")
     graph_ca_cert: str | None = Field(default=None, description="CA bundle for a local Graph simulator.")
     app_client_id: str = Field(default="", description="The multi-tenant scanner app's client id.")
     app_client_secret: SecretStr | None = Field(default=None, description="Local development only.")
@@ -98,6 +102,11 @@ class Settings(BaseSettings):
     # The public address of the API and portal (links in mail, consent redirect).
     public_base_url: str = "http://127.0.0.1:7071"
     health_timeout_seconds: float = Field(default=3.0, gt=0)
+
+    @property
+    def browser_authority(self) -> str:
+        """The authority host for the pages a person opens (in Azure: Entra, authority_host)."""
+        return self.authority_browser_host or self.authority_host
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,14 @@ from pathlib import Path
 import httpx
 
 from core.settings import Settings
-from devtools.demo_seed import DemoUser, demo_users, onboard_demo, write_demo_reports
+from devtools.demo_seed import (
+    AWAITING_CONSENT,
+    DemoUser,
+    add_customer_awaiting_consent,
+    demo_users,
+    onboard_demo,
+    write_demo_reports,
+)
 from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
 from devtools.processes import REPO_ROOT, ManagedProcess, StackError, port_open, spawn, wait_until
 from devtools.signin.launcher import SignInProvider, start_signin
@@ -69,6 +76,13 @@ def print_people(signin: SignInProvider, users: list[DemoUser]) -> None:
         print(f"  {user.name:<34} {user.email:<38} {user.label}")
 
 
+def print_consent_link(link: str) -> None:
+    # Plain HTTP on loopback (AUTHORITY_BROWSER_HOST): any browser opens it, no certificate to trust.
+    print(f"\n{AWAITING_CONSENT['name']} waits for its administrator's consent. To onboard it as they would,")
+    print("open this consent link in a browser, accept, and sign in as its Global Administrator:")
+    print(f"  {link}")
+
+
 def _interrupted(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -85,7 +99,15 @@ def run(once: bool) -> int:
         simulator = start_graph_simulator(STATE_DIR / "graphsim")
         users = demo_users(simulator.demo_tenants())
         signin = start_signin(STATE_DIR / "signin", [u.signin_user() for u in users], DEMO_AUDIENCE, BASE_URL)
-        env = {**stack.env(), **simulator.env(), **signin.env(), "PUBLIC_BASE_URL": BASE_URL}
+        env = {
+            **stack.env(),
+            **simulator.env(),
+            **signin.env(),
+            "PUBLIC_BASE_URL": BASE_URL,
+            # Consent links a person opens point at the simulator's loopback HTTP pages: no
+            # certificate error in a browser that does not trust the local CA.
+            "AUTHORITY_BROWSER_HOST": simulator.browser_authority,
+        }
         app_log = STATE_DIR / "logs/app.log"
         app = start_app(env, app_log)
         print_banner(stack, app_log)
@@ -99,6 +121,7 @@ def run(once: bool) -> int:
         for path in reports:
             print(f"  {path}")
         print_people(signin, users)
+        print_consent_link(add_customer_awaiting_consent(BASE_URL, simulator, signin))
         if once:
             return 0
         print("\nPress Ctrl-C to stop.")

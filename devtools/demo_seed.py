@@ -217,3 +217,29 @@ async def _wait_for_first_scans(services: object, org_id: str, expected: int, wa
             pending = [c.display_name for c in customers if not c.summary.last_scan_id]
             raise StackError(f"first scans did not land within {wait_seconds:g} s: {', '.join(pending)}")
         await asyncio.sleep(0.5)
+
+
+# A customer the demo leaves for a person to onboard by hand, through a browser (see demo.py).
+AWAITING_CONSENT = {"name": "Lakeside Bakery", "slug": "lakeside-bakery"}
+_AWAITING_TENANT = str(uuid.uuid5(_NAMESPACE, "tenant/lakeside-bakery"))
+
+
+def add_customer_awaiting_consent(base_url: str, simulator: GraphSimulator, signin: SignInProvider) -> str:
+    """Add a small simulated tenant that has not consented as a customer of the demo MSP; returns
+    the consent link the MSP would send its administrator."""
+    simulator.load_synthetic_tenant(
+        12,
+        seed=7,
+        posture="mixed",
+        tenant_id=_AWAITING_TENANT,
+        display_name=AWAITING_CONSENT["name"],
+        slug=AWAITING_CONSENT["slug"],
+    )
+    simulator.set_consent(_AWAITING_TENANT, "none")
+    domain = next(t["defaultDomain"] for t in simulator.tenants() if t["id"] == _AWAITING_TENANT)
+    as_admin = {"authorization": f"Bearer {signin.token_for('msp-admin')}"}
+    body = {"displayName": AWAITING_CONSENT["name"], "primaryDomain": domain, "reportRecipients": []}
+    added = httpx.post(f"{base_url}/api/customers", headers=as_admin, json=body, timeout=60)
+    if added.status_code != 201:
+        raise StackError(f"adding {AWAITING_CONSENT['name']} failed: {added.text[:300]}")
+    return str(added.json()["consentLink"]["url"])

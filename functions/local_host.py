@@ -183,7 +183,9 @@ async def serve(settings: Settings, host: str, port: int, *, worker: bool = True
     services = LazyServices(settings)
     await prepare_local_resources(await services.get())
     app = create_api(services)
-    app.mount("/", StaticFiles(directory=PORTAL_DIR, html=True), name="portal")
+    # follow_symlink: a git worktree's portal/vendor may be a link to the main checkout's copy (the
+    # path is still confined to the portal directory as written; `..` cannot leave it).
+    app.mount("/", StaticFiles(directory=PORTAL_DIR, html=True, follow_symlink=True), name="portal")
     served = PortalHeaders(app, portal_headers())
     server = uvicorn.Server(uvicorn.Config(served, host=host, port=port, log_level="warning", lifespan="off"))
     stop = asyncio.Event()

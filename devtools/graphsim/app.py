@@ -42,3 +42,17 @@ def create_app(state: SimState) -> Starlette:
     app = Starlette(routes=routes)
     app.state.sim = state
     return app
+
+
+def create_browser_app(state: SimState) -> Starlette:
+    """Only the pages a person's browser opens (admin consent and the tenant's sign-in), for the
+    plain-HTTP loopback listener: a browser that does not trust the simulator's certificate
+    authority still reaches them, while tokens, keys and Graph stay behind HTTPS."""
+    routes = [
+        Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET"]),
+        Route("/{tenant}/v2.0/adminconsent", admin_consent, methods=["GET"]),
+        Route("/favicon.ico", no_icon, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.sim = state
+    return app

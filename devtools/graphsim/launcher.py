@@ -81,10 +81,18 @@ class GraphSimulator:
 
     # The provider's own tenant (loaded with the demo tenants): the app may send mail there.
     provider_tenant_id: str = PROVIDER_TENANT_ID
+    # Plain HTTP on loopback, serving only the consent and sign-in pages (devtools.graphsim.server).
+    browser_port: int = 0
 
     @property
     def base_url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def browser_authority(self) -> str:
+        """Where a person's browser opens the consent and sign-in pages without trusting our CA
+        (AUTHORITY_BROWSER_HOST); the app still fetches tokens and keys from `authority`."""
+        return f"http://127.0.0.1:{self.browser_port}"
 
     @property
     def graph_url(self) -> str:
@@ -242,10 +250,19 @@ def start_graph_simulator(
         assert process.popen.stdout is not None
         ready, _, _ = select.select([process.popen.stdout], [], [], timeout)
         line = process.popen.stdout.readline().decode().split() if ready else []
-        if len(line) != 3 or line[0] != "listening":
+        if len(line) != 4 or line[0] != "listening":
             raise StackError(f"the Graph simulator did not start; see {process.log_path}")
+        https_port, dns_port, browser_port = (int(port) for port in line[1:])
         simulator = GraphSimulator(
-            process, int(line[1]), int(line[2]), cert, SIM_APP_ID, secret, bundle, _pidfile=pidfile
+            process,
+            https_port,
+            dns_port,
+            cert,
+            SIM_APP_ID,
+            secret,
+            bundle,
+            _pidfile=pidfile,
+            browser_port=browser_port,
         )
 
         def healthy() -> bool:

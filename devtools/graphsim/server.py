@@ -1,7 +1,10 @@
 """Run the Graph simulator: `python -m devtools.graphsim.server --port N --cert C --key K ...`.
 
-It binds its HTTPS port and its UDP DNS port itself (port 0 means "any free one"), then prints one
-line, `listening <https-port> <dns-port>`, so a launcher never races another process for a port.
+It binds its HTTPS port, its UDP DNS port and its plain-HTTP browser port itself (port 0 means
+"any free one"), then prints one line, `listening <https-port> <dns-port> <browser-port>`, so a
+launcher never races another process for a port. The browser port serves only the admin-consent
+and sign-in pages, on loopback, so a person's browser can follow a consent link without trusting
+the simulator's certificate authority.
 The app's client secret comes from the GRAPHSIM_CLIENT_SECRET environment variable, never argv.
 """
 
@@ -9,16 +12,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import secrets
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 
 import uvicorn
 
 from devtools.graphsim.admin import read_demo_fixtures, read_provider_fixture
-from devtools.graphsim.app import create_app
+from devtools.graphsim.app import create_app, create_browser_app
 from devtools.graphsim.catalog import SECRET_ENV, SIM_APP_ID
 from devtools.graphsim.dnsserver import DnsProtocol
 from devtools.graphsim.state import AppRegistration, SimState
@@ -29,6 +33,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="HTTPS port (0: any free port)")
     parser.add_argument("--dns-port", type=int, default=0, help="UDP DNS port (0: any free port)")
+    parser.add_argument(
+        "--browser-port", type=int, default=0, help="plain-HTTP port for the consent pages (0: any free port)"
+    )
     parser.add_argument("--cert", required=True, help="TLS certificate (PEM)")
     parser.add_argument("--key", required=True, help="TLS private key (PEM)")
     parser.add_argument("--app-id", default=SIM_APP_ID, help="the multi-tenant app's client id")
@@ -52,7 +59,17 @@ def _bind(host: str, port: int, kind: socket.SocketKind) -> socket.socket:
     return sock
 
 
-async def _serve(state: SimState, args: argparse.Namespace, tcp: socket.socket, udp: socket.socket) -> None:
+class _QuietServer(uvicorn.Server):
+    """A second server in the same loop: the HTTPS one handles SIGTERM and then stops this one."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None]:
+        yield
+
+
+async def _serve(
+    state: SimState, args: argparse.Namespace, tcp: socket.socket, udp: socket.socket, browser: socket.socket
+) -> None:
     loop = asyncio.get_running_loop()
     transport, _ = await loop.create_datagram_endpoint(lambda: DnsProtocol(state), sock=udp)
     config = uvicorn.Config(
@@ -65,9 +82,15 @@ async def _serve(state: SimState, args: argparse.Namespace, tcp: socket.socket, 
         timeout_keep_alive=60,
         backlog=4096,
     )
+    pages = _QuietServer(
+        uvicorn.Config(create_browser_app(state), log_level="warning", access_log=False, lifespan="off")
+    )
+    pages_task = asyncio.create_task(pages.serve(sockets=[browser]))
     try:
         await uvicorn.Server(config).serve(sockets=[tcp])
     finally:
+        pages.should_exit = True
+        await pages_task
         transport.close()
 
 
@@ -83,10 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             state.add_tenant(fixture)
     tcp = _bind(args.host, args.port, socket.SOCK_STREAM)
     udp = _bind(args.host, args.dns_port, socket.SOCK_DGRAM)
-    print(f"listening {tcp.getsockname()[1]} {udp.getsockname()[1]}", flush=True)
+    # Loopback only, whatever --host says: browsers treat http://127.0.0.1 as a secure context.
+    browser = _bind("127.0.0.1", args.browser_port, socket.SOCK_STREAM)
+    ports = [sock.getsockname()[1] for sock in (tcp, udp, browser)]
+    print("listening", *ports, flush=True)
     # The launcher reads that one line from a pipe it never drains again: nothing more goes there.
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    asyncio.run(_serve(state, args, tcp, udp))
+    asyncio.run(_serve(state, args, tcp, udp, browser))
     return 0
 
 

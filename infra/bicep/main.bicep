@@ -271,6 +271,7 @@ var appSettings = {
   GRAPH_BASE_URL: graphBaseUrl
   EXCHANGE_BASE_URL: exchangeBaseUrl
   AUTHORITY_HOST: authorityHost
+  AUTHORITY_BROWSER_HOST: ''
   GRAPH_CA_CERT: ''
   APP_CLIENT_ID: appClientId
   APP_CLIENT_SECRET: ''

@@ -1,6 +1,7 @@
 // Starts the portal: completes sign-in, learns who is here, draws the navigation and routes.
 import { get } from "./api.js";
 import { completeSignIn, signIn, signOut, token } from "./auth.js";
+import { applyLook, resetLook } from "./look.js";
 import { current, route } from "./router.js";
 import { home, isMsp, may, homeTenant, role, ROLE_NAMES, session, start } from "./session.js";
 import { errorBox, h, loading, mount, pageTitle } from "./ui.js";
@@ -10,7 +11,9 @@ const main = document.getElementById("main");
 let renders = 0;
 
 function signInPage() {
+  renders += 1; // a page still loading for whoever signed out must not replace this one
   document.title = "Sign in · ScanPosture";
+  resetLook();
   mount(document.getElementById("nav"));
   mount(document.getElementById("who"));
   const button = h("button", { type: "button", class: "primary" }, "Sign in");
@@ -93,6 +96,7 @@ async function render() {
     mount(main, loading("Signing you in"));
     try {
       start(await get("/api/me"));
+      await applyLook();
     } catch (error) {
       if (!token()) return signInPage();
       if (error.status === 403) return noAccountPage();

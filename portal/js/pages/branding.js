@@ -1,6 +1,7 @@
 // Branding: colours and logo for the MSP's reports (fleet-wide) or one customer's, with a live
 // preview of the report cover. Colours are applied through the CSSOM, which the CSP allows.
 import { get, put, request } from "../api.js";
+import { applyLook } from "../look.js";
 import { isMsp, session } from "../session.js";
 import { h, label, mount, pageTitle } from "../ui.js";
 import { loadCustomer, tenantNav } from "./tenant.js";
@@ -76,6 +77,7 @@ export async function brandingPage(main, { tenantId }) {
       const chosen = file.files[0];
       if (chosen) await request("PUT", `${api}/logo`, { body: chosen, headers: { "content-type": chosen.type || "image/png" } });
       out.textContent = chosen ? "Branding and logo saved." : "Branding saved.";
+      if (!isMsp()) await applyLook(); // a customer admin's own portal wears the new look at once
     } catch (error) {
       out.textContent = `Not saved: ${error.message}`;
       out.className = "outcome failed";
