@@ -14,6 +14,7 @@ from core.frameworks.mappings import FRAMEWORK_KEYS, ids_text
 from core.ports import Store
 from core.scan.findings import acceptance_in_force
 from core.store import OrgRepository
+from core.store.partitions import FindingQuery
 
 COLUMNS = (
     "customer",
@@ -71,10 +72,15 @@ def finding_rows(customer: Customer, findings: list[dict[str, Any]], now: dateti
     return rows
 
 
-async def tenant_rows(store: Store, customer: Customer, now: datetime) -> list[dict[str, Any]]:
+async def tenant_rows(
+    store: Store, customer: Customer, now: datetime, query: FindingQuery | None = None
+) -> list[dict[str, Any]]:
+    """The customer's findings as rows; with `query`, only those it selects (the portal exports
+    what its filters show)."""
     if not customer.grants_access(now.date()):
         return []
-    findings = await store.relationship(customer.relationship_id).findings()
+    tenant = store.relationship(customer.relationship_id)
+    findings = await (tenant.findings() if query is None else tenant.findings_matching(query))
     return finding_rows(customer, findings, now)
 
 

@@ -30,6 +30,7 @@ class FindingQuery:
     new: bool | None = None  # new since the previous scan
     accepted: bool | None = None
     now: datetime | None = None  # when acceptances are judged (only with `accepted`)
+    text: str | None = None  # lower-case words found in the check's title or id
 
     def where(self) -> tuple[str, dict[str, Any]]:
         clauses, params = ["c.type = @type"], {"@type": docs.FINDING}
@@ -58,6 +59,10 @@ class FindingQuery:
                 if self.accepted
                 else "(c.acceptance = null OR c.acceptance.expiresAt <= @now)"
             )
+        if self.text is not None:
+            # Check ids are lower case already; titles are lowered so "MFA" finds "mfa".
+            clauses.append("(CONTAINS(LOWER(c.title), @text) OR CONTAINS(c.checkId, @text))")
+            params["@text"] = self.text.lower()
         return " AND ".join(clauses), params
 
     def scope(self) -> tuple[object, ...]:
@@ -194,6 +199,11 @@ class RelationshipRepository(PartitionRepository):
         return await self.query_page(
             where, params, order_by="c.severityRank", page_size=page_size, continuation=continuation
         )
+
+    async def findings_matching(self, query: FindingQuery) -> list[Document]:
+        """Every finding `query` selects (an export's rows: the same filters as a page's)."""
+        where, params = query.where()
+        return await self.query_all(where, params)
 
     # Scans.
     async def find_scan(self, scan_id: str) -> StoredItem | None:
