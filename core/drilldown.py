@@ -13,7 +13,7 @@ from core.checks.model import CATEGORIES, Severity, Status
 from core.customers import Customer
 from core.frameworks.coverage import coverage_overview
 from core.paging import BadPageToken, decode_page_token, encode_page_token, query_scope
-from core.posture import effective
+from core.posture import SinceLastScan, effective, since_last_scan
 from core.priorities import top_priorities
 from core.scan.findings import acceptance_in_force
 from core.store import NotFound, RelationshipRepository
@@ -84,6 +84,18 @@ async def dashboard(tenant: RelationshipRepository, customer: Customer, now: dat
         # What the PDF's first pages show, by the same functions.
         "topPriorities": [_priority_item(f) for f in top_priorities(findings, now)],
         "frameworks": await coverage_overview(tenant, now),
+        "sinceLastScan": _since(since_last_scan(customer.summary, findings, now)),
+    }
+
+
+def _since(since: SinceLastScan) -> dict[str, Any]:
+    return {
+        "scoreChange": since.score_change,
+        "new": since.new,
+        "resolved": since.resolved,
+        "acceptancesChanged": since.acceptances_changed,
+        "nothingChanged": since.nothing_changed,
+        "text": since.text(),
     }
 
 

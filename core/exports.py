@@ -12,13 +12,16 @@ from core.customers import Customer
 from core.fleet import list_customers
 from core.frameworks.mappings import FRAMEWORK_KEYS, ids_text
 from core.ports import Store
+from core.posture import effective
 from core.scan.findings import acceptance_in_force
+from core.scan.scoring import format_score
 from core.store import OrgRepository
 from core.store.partitions import FindingQuery
 
 COLUMNS = (
     "customer",
     "tenantId",
+    "postureScore",
     "checkId",
     "title",
     "category",
@@ -42,6 +45,9 @@ COLUMNS = (
 
 def finding_rows(customer: Customer, findings: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     rows = []
+    # The customer's posture score as shown everywhere (acceptances applied, one decimal), so a
+    # spreadsheet of several customers can be sorted by it; never Microsoft's Secure Score.
+    posture_score = effective(customer.summary, now).score
     for f in sorted(findings, key=lambda f: (f.get("severityRank", 9), f["checkId"])):
         acceptance = f.get("acceptance") or {}
         active = acceptance_in_force(f, now)
@@ -49,6 +55,7 @@ def finding_rows(customer: Customer, findings: list[dict[str, Any]], now: dateti
             {
                 "customer": customer.display_name,
                 "tenantId": customer.tenant_id,
+                "postureScore": posture_score,
                 "checkId": f["checkId"],
                 "title": f["title"],
                 "category": f["category"],
@@ -100,7 +107,10 @@ def spreadsheet_safe(value: Any) -> Any:
 
 
 def _cell(column: str, value: Any) -> Any:
-    """A framework column holds one control id, a list of them, or None; a cell holds text."""
+    """A framework column holds one control id, a list of them, or None; a cell holds text, and a
+    score one decimal as the portal, the PDF and the mail show it."""
+    if column == "postureScore":
+        return format_score(value) if value is not None else ""
     return ids_text(value, "; ") if column in FRAMEWORK_KEYS else value
 
 

@@ -4,7 +4,6 @@ its running header and footer, and helpers that wrap text and break pages."""
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,6 +21,9 @@ from core.reports.colour import (
 )
 from core.reports.fonts import FONT_FAMILY, PT_TO_MM, ReportFont, font_paths
 from core.reports.model import NEUTRAL_PRIMARY, NEUTRAL_SECONDARY, Brand
+
+# The one score format, shared with the mail and the CSV; re-exported for the report's pages.
+from core.scan.scoring import format_score as format_score
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +123,6 @@ def short_date(moment: datetime) -> str:
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo is not None else moment
-
-
-def format_score(score: float | None) -> str:
-    if score is None or not math.isfinite(score):
-        return "-"
-    rounded = round(score, 1)
-    return f"{rounded:.0f}" if rounded == int(rounded) else f"{rounded:.1f}"
 
 
 def status_label(status: str) -> str:

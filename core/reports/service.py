@@ -16,7 +16,7 @@ from core.customers import Customer, get_customer
 from core.frameworks.coverage import coverage_overview
 from core.frameworks.mappings import ids_text
 from core.ports import Services
-from core.posture import effective
+from core.posture import effective, since_last_scan
 from core.priorities import top_priorities, urgency
 from core.reports.model import FrameworkCoverage, ReportData, ReportFinding
 from core.scan.findings import acceptance_in_force
@@ -104,6 +104,7 @@ async def assemble(services: Services, customer: Customer, now: datetime) -> Rep
         frameworks=coverage,
         brand=await brand_for(services, customer),
         top_priorities=[_finding(d, now) for d in top_priorities(docs, now)],
+        since_last_scan=since_last_scan(customer.summary, docs, now),
     )
 
 
