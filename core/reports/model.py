@@ -74,3 +74,5 @@ class ReportData:
     brand: Brand
     top_priorities: list[ReportFinding] = field(default_factory=list)  # failing, not accepted, P1 first
     since_last_scan: SinceLastScan | None = None  # None: worded from score_change alone
+    # The scan's sources that could not be read: source name -> the raw reason.
+    source_failures: dict[str, str] = field(default_factory=dict)

@@ -20,7 +20,7 @@ from core.posture import effective, since_last_scan
 from core.priorities import top_priorities, urgency
 from core.reports.model import FrameworkCoverage, ReportData, ReportFinding
 from core.scan.findings import acceptance_in_force
-from core.store import NotFound, documents
+from core.store import NotFound, RelationshipRepository, documents
 
 
 class NoScanYet(errors.Conflict):
@@ -57,6 +57,12 @@ def _finding(doc: dict[str, Any], now: datetime) -> ReportFinding:
         acceptance_expires_at=datetime.fromisoformat(acceptance["expiresAt"]) if accepted else None,
         acceptance_justification=acceptance.get("justification") if accepted else None,
     )
+
+
+async def _source_failures(tenant: RelationshipRepository, scan_id: str) -> dict[str, str]:
+    scan = await tenant.find_scan(scan_id)
+    failures = (scan.body.get("sourceFailures") if scan else None) or {}
+    return {str(name): str(reason) for name, reason in failures.items()}
 
 
 async def assemble(services: Services, customer: Customer, now: datetime) -> ReportData:
@@ -105,6 +111,7 @@ async def assemble(services: Services, customer: Customer, now: datetime) -> Rep
         brand=await brand_for(services, customer),
         top_priorities=[_finding(d, now) for d in top_priorities(docs, now)],
         since_last_scan=since_last_scan(customer.summary, docs, now),
+        source_failures=await _source_failures(tenant, customer.summary.last_scan_id),
     )
 
 
