@@ -43,12 +43,19 @@ COLUMNS = (
 )
 
 
-def finding_rows(customer: Customer, findings: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+def finding_rows(
+    customer: Customer, findings: list[dict[str, Any]], now: datetime, *, in_order: bool = False
+) -> list[dict[str, Any]]:
+    """One row per finding, most severe first; `in_order` keeps the order given (the findings
+    page's, so an export of the filters on screen lists them as the screen does)."""
     rows = []
     # The customer's posture score as shown everywhere (acceptances applied, one decimal), so a
     # spreadsheet of several customers can be sorted by it; never Microsoft's Secure Score.
     posture_score = effective(customer.summary, now).score
-    for f in sorted(findings, key=lambda f: (f.get("severityRank", 9), f["checkId"])):
+    ordered = (
+        findings if in_order else sorted(findings, key=lambda f: (f.get("severityRank", 9), f["checkId"]))
+    )
+    for f in ordered:
         acceptance = f.get("acceptance") or {}
         active = acceptance_in_force(f, now)
         rows.append(
@@ -87,8 +94,9 @@ async def tenant_rows(
     if not customer.grants_access(now.date()):
         return []
     tenant = store.relationship(customer.relationship_id)
-    findings = await (tenant.findings() if query is None else tenant.findings_matching(query))
-    return finding_rows(customer, findings, now)
+    if query is None:
+        return finding_rows(customer, await tenant.findings(), now)
+    return finding_rows(customer, await tenant.findings_matching(query), now, in_order=True)
 
 
 async def fleet_rows(store: Store, org: OrgRepository, now: datetime) -> list[dict[str, Any]]:

@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from core.customers import Customer
 
 
+# Most severe first, which is also the priority order (core.scan.scoring.priority_for is a
+# function of severity; tests/unit/test_triage_numbers.py holds it so).
+FINDINGS_ORDER = "c.severityRank"
+
+
 @dataclass(frozen=True)
 class FindingQuery:
     """Which findings of a relationship a page lists, in the store's terms (plain values; the
@@ -197,13 +202,14 @@ class RelationshipRepository(PartitionRepository):
         """One page of the findings `query` selects, most severe first."""
         where, params = query.where()
         return await self.query_page(
-            where, params, order_by="c.severityRank", page_size=page_size, continuation=continuation
+            where, params, order_by=FINDINGS_ORDER, page_size=page_size, continuation=continuation
         )
 
     async def findings_matching(self, query: FindingQuery) -> list[Document]:
-        """Every finding `query` selects (an export's rows: the same filters as a page's)."""
+        """Every finding `query` selects, in the order of `findings_page` (an export of what the
+        findings page lists: the same filters, the same order)."""
         where, params = query.where()
-        return await self.query_all(where, params)
+        return await self.query_all(where, params, order_by=FINDINGS_ORDER)
 
     # Scans.
     async def find_scan(self, scan_id: str) -> StoredItem | None:
