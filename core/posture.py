@@ -120,10 +120,10 @@ class SinceLastScan:
 
 def since_last_scan(summary: PostureSummary, findings: list[dict[str, Any]], now: datetime) -> SinceLastScan:
     previous = summary.trend[-2] if len(summary.trend) >= 2 else None
+    # The score compares with the last scan that had one (a scan that assessed nothing has none).
+    scored = [p.score for p in summary.trend[:-1] if p.score is not None]
     current = effective(summary, now).score
-    change = None
-    if previous is not None and previous.score is not None and current is not None:
-        change = round(current - previous.score, 1)
+    change = round(current - scored[-1], 1) if scored and current is not None else None
     acceptances_changed = False
     if previous is not None:
         since = previous.at

@@ -88,6 +88,9 @@ def test_score_change_words_and_first_scan() -> None:
     assert since_last_scan(_summary([70.0]), [], LATER).text() == "First scored scan"
     assert since_last_scan(_summary([70.0, 72.5]), [], LATER).text() == "Up 2.5 since last scan"
     assert since_last_scan(_summary([72.5, 70.0]), [], LATER).text() == "Down 2.5 since last scan"
+    # A scan that assessed nothing in between: the change is against the last scored scan.
+    assert since_last_scan(_summary([72.5, None, 70.0]), [], LATER).text() == "Down 2.5 since last scan"
+    assert since_last_scan(_summary([None, 70.0]), [], LATER).text() == "First scored scan"
 
 
 def _cover(data: ReportData) -> str:
