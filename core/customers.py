@@ -76,6 +76,9 @@ class PostureSummary(StoredModel):
     failing: dict[str, FailingCheck] = Field(default_factory=dict)
     # Risk acceptances in force: check id -> when it expires.
     acceptances: dict[str, datetime] = Field(default_factory=dict)
+    # When an acceptance was last made, revoked or expired: "no change since last scan" must not
+    # be said after one (summaries written before this field read None: no change known).
+    acceptances_changed_at: datetime | None = None
 
 
 class Customer(StoredModel):

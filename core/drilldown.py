@@ -11,15 +11,21 @@ from typing import Any, Literal
 from core.checks.catalogue import get_check
 from core.checks.model import CATEGORIES, Severity, Status
 from core.customers import Customer
+from core.frameworks.coverage import coverage_overview
 from core.paging import BadPageToken, decode_page_token, encode_page_token, query_scope
-from core.posture import effective
+from core.posture import SinceLastScan, effective, since_last_scan
+from core.priorities import top_priorities
 from core.scan.findings import acceptance_in_force
 from core.scan.record import ScanDocument
 from core.store import NotFound, RelationshipRepository
 from core.store.errors import Unavailable
 from core.store.partitions import FindingQuery
 
-SEVERITY_RANK = {s.value: rank for rank, s in enumerate(Severity)}  # critical first
+TEXT_MAX = 80
+
+
+class BadText(ValueError):
+    """The findings' text filter is too long or holds control characters."""
 
 
 @dataclass(frozen=True)
@@ -30,10 +36,13 @@ class FindingFilter:
     framework: Literal["cis", "scuba"] | None = None
     new: bool | None = None  # new since the previous scan
     accepted: bool | None = None
+    text: str | None = None  # words in the check's title or id, any case
 
     def __post_init__(self) -> None:
         if self.category is not None and self.category not in CATEGORIES:
             raise ValueError(f"category must be one of: {', '.join(CATEGORIES)}")
+        if self.text is not None and (len(self.text) > TEXT_MAX or not self.text.isprintable()):
+            raise BadText(f"text: at most {TEXT_MAX} printable characters")
 
     def query(self, now: datetime) -> FindingQuery:
         """The store's query for these findings (the store writes the SQL)."""
@@ -45,11 +54,17 @@ class FindingFilter:
             new=self.new,
             accepted=self.accepted,
             now=now,
+            text=(self.text or "").strip().lower() or None,
         )
 
 
 def _with_acceptance_state(finding: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {**finding, "accepted": acceptance_in_force(finding, now)}
+
+
+def _priority_item(finding: dict[str, Any]) -> dict[str, Any]:
+    keep = ("checkId", "title", "severity", "priority", "category", "summary")
+    return {k: finding.get(k) for k in keep}
 
 
 async def dashboard(tenant: RelationshipRepository, customer: Customer, now: datetime) -> dict[str, Any]:
@@ -67,6 +82,21 @@ async def dashboard(tenant: RelationshipRepository, customer: Customer, now: dat
         "failingBySeverity": dict(Counter(f["severity"] for f in failing)),
         "failingByCategory": dict(Counter(f["category"] for f in failing)),
         "newSinceLastScan": sum(1 for f in failing if f["change"] == "new"),
+        # What the PDF's first pages show, by the same functions.
+        "topPriorities": [_priority_item(f) for f in top_priorities(findings, now)],
+        "frameworks": await coverage_overview(tenant, now),
+        "sinceLastScan": _since(since_last_scan(customer.summary, findings, now)),
+    }
+
+
+def _since(since: SinceLastScan) -> dict[str, Any]:
+    return {
+        "scoreChange": since.score_change,
+        "new": since.new,
+        "resolved": since.resolved,
+        "acceptancesChanged": since.acceptances_changed,
+        "nothingChanged": since.nothing_changed,
+        "text": since.text(),
     }
 
 
@@ -89,6 +119,15 @@ async def findings_page(
         raise
     items = [_with_acceptance_state(f, now) for f in page.items]
     return items, encode_page_token(scope, page.continuation)
+
+
+async def finding_counts(tenant: RelationshipRepository) -> dict[str, int]:
+    """How many findings fail of how many there are, whatever the filters ("44 failing of 66")."""
+    findings = await tenant.findings()
+    return {
+        "failing": sum(1 for f in findings if f["status"] == Status.FAIL.value),
+        "total": len(findings),
+    }
 
 
 async def finding_detail(tenant: RelationshipRepository, check_id: str, now: datetime) -> dict[str, Any]:

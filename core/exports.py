@@ -11,12 +11,16 @@ from typing import Any
 from core.customers import Customer, list_customers
 from core.frameworks.mappings import FRAMEWORK_KEYS, ids_text
 from core.ports import Store
+from core.posture import effective
 from core.scan.findings import acceptance_in_force
+from core.scan.scoring import format_score
 from core.store import OrgRepository
+from core.store.partitions import FindingQuery
 
 COLUMNS = (
     "customer",
     "tenantId",
+    "postureScore",
     "checkId",
     "title",
     "category",
@@ -38,15 +42,26 @@ COLUMNS = (
 )
 
 
-def finding_rows(customer: Customer, findings: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+def finding_rows(
+    customer: Customer, findings: list[dict[str, Any]], now: datetime, *, in_order: bool = False
+) -> list[dict[str, Any]]:
+    """One row per finding, most severe first; `in_order` keeps the order given (the findings
+    page's, so an export of the filters on screen lists them as the screen does)."""
     rows = []
-    for f in sorted(findings, key=lambda f: (f.get("severityRank", 9), f["checkId"])):
+    # The customer's posture score as shown everywhere (acceptances applied, one decimal), so a
+    # spreadsheet of several customers can be sorted by it; never Microsoft's Secure Score.
+    posture_score = effective(customer.summary, now).score
+    ordered = (
+        findings if in_order else sorted(findings, key=lambda f: (f.get("severityRank", 9), f["checkId"]))
+    )
+    for f in ordered:
         acceptance = f.get("acceptance") or {}
         active = acceptance_in_force(f, now)
         rows.append(
             {
                 "customer": customer.display_name,
                 "tenantId": customer.tenant_id,
+                "postureScore": posture_score,
                 "checkId": f["checkId"],
                 "title": f["title"],
                 "category": f["category"],
@@ -70,11 +85,17 @@ def finding_rows(customer: Customer, findings: list[dict[str, Any]], now: dateti
     return rows
 
 
-async def tenant_rows(store: Store, customer: Customer, now: datetime) -> list[dict[str, Any]]:
+async def tenant_rows(
+    store: Store, customer: Customer, now: datetime, query: FindingQuery | None = None
+) -> list[dict[str, Any]]:
+    """The customer's findings as rows; with `query`, only those it selects (the portal exports
+    what its filters show)."""
     if not customer.grants_access(now.date()):
         return []
-    findings = await store.relationship(customer.relationship_id).findings()
-    return finding_rows(customer, findings, now)
+    tenant = store.relationship(customer.relationship_id)
+    if query is None:
+        return finding_rows(customer, await tenant.findings(), now)
+    return finding_rows(customer, await tenant.findings_matching(query), now, in_order=True)
 
 
 async def fleet_rows(store: Store, org: OrgRepository, now: datetime) -> list[dict[str, Any]]:
@@ -93,7 +114,10 @@ def spreadsheet_safe(value: Any) -> Any:
 
 
 def _cell(column: str, value: Any) -> Any:
-    """A framework column holds one control id, a list of them, or None; a cell holds text."""
+    """A framework column holds one control id, a list of them, or None; a cell holds text, and a
+    score one decimal as the portal, the PDF and the mail show it."""
+    if column == "postureScore":
+        return format_score(value) if value is not None else ""
     return ids_text(value, "; ") if column in FRAMEWORK_KEYS else value
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from core.checks.model import Severity, Status
 from core.customers import TREND_POINTS, FailingCheck, PostureSummary, TrendPoint
 from core.scan.findings import CheckResult, in_force
-from core.scan.scoring import SCORING_METHOD, WEIGHTS, priority_for, score_of
+from core.scan.scoring import SCORING_METHOD, WEIGHTS, format_score, priority_for, score_of
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,7 @@ def summarise_scan(
         possible_weight=possible,
         failing=failing,
         acceptances={c: e for c, e in previous.acceptances.items() if c in failing},
+        acceptances_changed_at=previous.acceptances_changed_at,
     )
     now = effective(summary, scanned_at)
     summary.score, summary.open_priority_count = now.score, now.open_priority_count
@@ -83,3 +84,55 @@ def summarise_scan(
     point = TrendPoint(scan_id=scan_id, at=scanned_at, score=now.score)
     summary.trend = [*previous.trend, point][-TREND_POINTS:]
     return summary
+
+
+@dataclass(frozen=True)
+class SinceLastScan:
+    """What changed between the previous scan and now: the score as shown now (acceptances
+    applied), the findings the latest scan opened or resolved, and acceptances made, revoked or
+    expired since the previous scan."""
+
+    score_change: float | None  # None: no previous scored scan to compare with
+    new: int
+    resolved: int
+    acceptances_changed: bool
+
+    @property
+    def nothing_changed(self) -> bool:
+        return (
+            self.score_change is not None
+            and round(self.score_change, 1) == 0
+            and self.new == 0
+            and self.resolved == 0
+            and not self.acceptances_changed
+        )
+
+    def text(self) -> str:
+        """The one sentence the portal, the PDF and the mail show."""
+        if self.score_change is None:
+            return "First scored scan"
+        if round(self.score_change, 1) > 0:
+            return f"Up {format_score(self.score_change)} since last scan"
+        if round(self.score_change, 1) < 0:
+            return f"Down {format_score(-self.score_change)} since last scan"
+        return "No change since last scan" if self.nothing_changed else "Same score as last scan"
+
+
+def since_last_scan(summary: PostureSummary, findings: list[dict[str, Any]], now: datetime) -> SinceLastScan:
+    previous = summary.trend[-2] if len(summary.trend) >= 2 else None
+    # The score compares with the last scan that had one (a scan that assessed nothing has none).
+    scored = [p.score for p in summary.trend[:-1] if p.score is not None]
+    current = effective(summary, now).score
+    change = round(current - scored[-1], 1) if scored and current is not None else None
+    acceptances_changed = False
+    if previous is not None:
+        since = previous.at
+        stamped = summary.acceptances_changed_at
+        expired = any(since < expires <= now for expires in summary.acceptances.values())
+        acceptances_changed = expired or (stamped is not None and stamped > since)
+    return SinceLastScan(
+        score_change=change,
+        new=sum(1 for f in findings if f.get("change") == "new"),
+        resolved=sum(1 for f in findings if f.get("change") == "resolved"),
+        acceptances_changed=acceptances_changed,
+    )

@@ -78,6 +78,7 @@ async def accept_risk(
 
     def remember(customer: Customer) -> None:
         customer.summary.acceptances[check_id] = expires_at.astimezone(UTC)
+        customer.summary.acceptances_changed_at = now
 
     await update_customer_by_id(services.store.org(grant.org_id), grant.relationship, remember)
     await record(
@@ -103,6 +104,7 @@ async def revoke_acceptance(
 
     def forget(customer: Customer) -> None:
         customer.summary.acceptances.pop(check_id, None)
+        customer.summary.acceptances_changed_at = datetime.now(UTC)
 
     await update_customer_by_id(services.store.org(grant.org_id), grant.relationship, forget)
     await record(
@@ -132,8 +134,13 @@ async def sweep_expired_acceptances(services: Services, now: datetime | None = N
                 await _change_finding(services, customer.relationship_id, check_id, None, must_fail=False)
 
         def drop(c: Customer, gone: list[str] = expired) -> None:
+            # Stamped with when the last of them expired, which is when the posture changed.
+            moments = [c.summary.acceptances[x] for x in gone if x in c.summary.acceptances]
             for check_id in gone:
                 c.summary.acceptances.pop(check_id, None)
+            earlier = c.summary.acceptances_changed_at
+            if moments:
+                c.summary.acceptances_changed_at = max(moments if earlier is None else [*moments, earlier])
 
         await update_customer_by_id(services.store.org(customer.org_id), customer.customer_id, drop)
         for check_id in expired:

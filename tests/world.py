@@ -62,6 +62,10 @@ class World:
     msp_b_tid: str
     people: dict[str, Person] = field(default_factory=dict)
     customers: dict[str, Customer] = field(default_factory=dict)
+    # An MSP for the triage tests (tests/integration/test_triage_api.py) and its customer's tenant,
+    # which that module scans and accepts risks in; nobody else counts its fleet.
+    org_triage: str = ""
+    tenant_triage: str = ""
 
     @classmethod
     def plan(cls) -> World:
@@ -86,6 +90,7 @@ class World:
             msp_b_tid=_guid(),
         )
         msp_f_tid, race_tid = _guid(), _guid()
+        world.org_triage, world.tenant_triage = f"msp-triage-{suffix}", _guid()
         specs = [
             ("msp_admin_a", world.msp_a_tid, Role.MSP_ADMIN, world.org_a, None),
             ("msp_analyst_a", world.msp_a_tid, Role.MSP_ANALYST, world.org_a, None),
@@ -130,6 +135,14 @@ class World:
             ("home_admin", _guid(), None, None, None),
             ("home_analyst", _guid(), None, None, None),
             ("home_joiner", _guid(), None, None, None),
+            ("triage_analyst", _guid(), Role.MSP_ANALYST, world.org_triage, None),
+            (
+                "triage_viewer",
+                world.tenant_triage,
+                Role.CUSTOMER_VIEWER,
+                world.org_triage,
+                world.tenant_triage,
+            ),
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(

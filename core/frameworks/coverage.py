@@ -70,3 +70,22 @@ async def framework_coverage(
         "partialControls": sum(1 for c in controls if c["coverage"] == "partial"),
         "controls": controls,
     }
+
+
+async def coverage_overview(tenant: RelationshipRepository, now: datetime) -> list[dict[str, Any]]:
+    """Each framework's control counts, as the PDF's coverage table and the tenant overview show
+    them (one function, so the two cannot disagree)."""
+    overview = []
+    for framework in ("cis", "scuba"):
+        c = await framework_coverage(tenant, framework, now)
+        overview.append(
+            {
+                "framework": framework,
+                "title": c["title"],
+                "passed": c["counts"]["passed"],
+                "failed": c["counts"]["failed"],
+                "notAssessed": c["counts"]["not_assessed"],
+                "partial": c["partialControls"],
+            }
+        )
+    return overview

@@ -5,16 +5,29 @@ from __future__ import annotations
 
 import html
 
+from core.posture import SinceLastScan
 from core.reports.colour import parse_hex, text_colour_on, to_hex
 from core.reports.model import ReportData
+from core.scan.scoring import format_score, format_score_change
+
+
+def _change(data: ReportData) -> str:
+    """ " (+2.5 since the previous scan)", or the words of core.posture.SinceLastScan when the score
+    did not move ("no change" only when nothing else changed either)."""
+    since = data.since_last_scan or SinceLastScan(data.score_change, 0, 0, False)
+    if since.score_change is None:
+        return ""
+    if round(since.score_change, 1) == 0:
+        return f" ({since.text().lower()})"
+    return f" ({format_score_change(since.score_change)} since the previous scan)"
 
 
 def summary_html(data: ReportData, changes: dict[str, int], report_url: str, attached: bool) -> str:
     """A branded HTML body: score and change, the top five priorities, what changed."""
     brand = data.brand
     band, ink = brand.primary, to_hex(text_colour_on(parse_hex(brand.primary)))
-    score = "not assessed" if data.score is None else f"{data.score:.0f} / 100"
-    change = "" if data.score_change is None else f" ({data.score_change:+.1f} since the previous scan)"
+    score = "not assessed" if data.score is None else f"{format_score(data.score)} / 100"
+    change = _change(data)
     priorities = (
         "".join(
             f"<li><strong>{html.escape(f.title)}</strong> "

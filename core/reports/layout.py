@@ -4,7 +4,6 @@ its running header and footer, and helpers that wrap text and break pages."""
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,6 +21,10 @@ from core.reports.colour import (
 )
 from core.reports.fonts import FONT_FAMILY, PT_TO_MM, ReportFont, font_paths
 from core.reports.model import NEUTRAL_PRIMARY, NEUTRAL_SECONDARY, Brand
+from core.reports.severity import severity_rgb
+
+# The one score format, shared with the mail and the CSV; re-exported for the report's pages.
+from core.scan.scoring import format_score as format_score
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +37,7 @@ MUTED: RGB = (84, 91, 98)  # 7:1 on white: small print stays legible
 RULE: RGB = (214, 219, 224)
 PANEL: RGB = (245, 247, 249)
 
-SEVERITY_COLOURS: dict[str, RGB] = {
-    "critical": (155, 28, 28),
-    "high": (217, 72, 15),
-    "medium": (232, 163, 61),
-    "low": (76, 122, 159),
-}
+SEVERITY_COLOURS: dict[str, RGB] = severity_rgb()  # the table the portal's chips share
 STATUS_COLOURS: dict[str, RGB] = {
     "pass": (43, 138, 62),
     "fail": (201, 42, 42),
@@ -121,13 +119,6 @@ def short_date(moment: datetime) -> str:
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo is not None else moment
-
-
-def format_score(score: float | None) -> str:
-    if score is None or not math.isfinite(score):
-        return "-"
-    rounded = round(score, 1)
-    return f"{rounded:.0f}" if rounded == int(rounded) else f"{rounded:.1f}"
 
 
 def status_label(status: str) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.posture import SinceLastScan
+
 NEUTRAL_PRIMARY = "#1F3A5F"  # ScanPosture's own look when branding is off
 NEUTRAL_SECONDARY = "#5B7DB1"
 
@@ -71,3 +73,6 @@ class ReportData:
     frameworks: list[FrameworkCoverage]
     brand: Brand
     top_priorities: list[ReportFinding] = field(default_factory=list)  # failing, not accepted, P1 first
+    since_last_scan: SinceLastScan | None = None  # None: worded from score_change alone
+    # The scan's sources that could not be read: source name -> the raw reason.
+    source_failures: dict[str, str] = field(default_factory=dict)

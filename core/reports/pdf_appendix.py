@@ -18,6 +18,7 @@ from core.reports.layout import (
 )
 from core.reports.model import ReportData, ReportFinding
 from core.reports.pdf_sections import remediation_steps, severity_pills
+from core.reports.unreadable import Unreadable, explain, explain_summary
 
 # The store caps evidence already; these bounds only keep a malformed finding from filling
 # hundreds of pages.
@@ -64,6 +65,7 @@ def draw_appendix(pdf: ReportPDF, data: ReportData) -> None:
         colour=MUTED,
     )
     pdf.y += 3
+    _unreadable_sources(pdf, data)
     for finding in data.findings:
         pdf.continuing = None  # a finding that starts on a fresh page needs no "continued" line
         _finding(pdf, finding)
@@ -99,7 +101,11 @@ def _finding(pdf: ReportPDF, finding: ReportFinding) -> None:
     pdf.put(after + 1, pdf.y, meta, size=SMALL, colour=MUTED, leading=7 * PT_TO_MM * 1.6)
     pdf.y += 6
 
-    pdf.paragraph(finding.summary, size=BODY, leading=BODY_LEADING)
+    unreadable = explain_summary(finding.summary) if finding.status == "error" else None
+    if unreadable is None:
+        pdf.paragraph(finding.summary, size=BODY, leading=BODY_LEADING)
+    else:
+        _explained(pdf, unreadable, MARGIN)
     if finding.accepted:
         until = format_date(finding.acceptance_expires_at) if finding.acceptance_expires_at else "no expiry"
         reason = finding.acceptance_justification or "no justification recorded"
@@ -119,6 +125,24 @@ def _finding(pdf: ReportPDF, finding: ReportFinding) -> None:
     pdf.set_line_width(0.2)
     pdf.line(MARGIN, pdf.y, pdf.w - MARGIN, pdf.y)
     pdf.y += 4
+
+
+def _unreadable_sources(pdf: ReportPDF, data: ReportData) -> None:
+    """What could not be read, once, before the findings it left unassessed."""
+    if not data.source_failures:
+        return
+    _label(pdf, "Sources that could not be read")
+    for name, reason in sorted(data.source_failures.items()):
+        _explained(pdf, explain(name, reason), MARGIN + 2)
+        pdf.y += 1
+    pdf.y += 2
+
+
+def _explained(pdf: ReportPDF, unreadable: Unreadable, x: float) -> None:
+    """The sentence in body text, the raw reason (HTTP error and all) in a smaller muted line."""
+    pdf.paragraph(unreadable.sentence, x=x, size=BODY, leading=BODY_LEADING)
+    detail = f"Detail ({unreadable.source}): {unreadable.detail}"
+    pdf.paragraph(detail, x=x, size=SMALL - 0.5, colour=MUTED, leading=SMALL_LEADING)
 
 
 def _evidence(pdf: ReportPDF, finding: ReportFinding) -> None:

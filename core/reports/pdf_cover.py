@@ -7,6 +7,7 @@ import io
 import logging
 import math
 
+from core.posture import SinceLastScan
 from core.reports.charts import trend_chart
 from core.reports.colour import WHITE, text_colour_on
 from core.reports.fonts import ELLIPSIS, PT_TO_MM
@@ -104,36 +105,32 @@ def _score_card(pdf: ReportPDF, data: ReportData) -> None:
         tw = pdf.rfont.width(text, style, size)
         pdf.put(x + (w - tw) / 2, top, text, style=style, size=size, colour=colour, leading=size * 0.5)
 
-    centred("Security score", y + 4, style="B", size=8.5, colour=MUTED)
+    centred("Posture score", y + 4, style="B", size=8.5, colour=MUTED)
     score = format_score(data.score)
     centred(score, y + 12, style="B", size=36 if len(score) <= 3 else 28, colour=theme.accent)
     centred("out of 100" if score != "-" else "not scored yet", y + 32, style="", size=8, colour=MUTED)
-    change = data.score_change
-    arrow, arrow_colour = "", MUTED
     if score == "-":
         return
-    if change is None or not math.isfinite(change):
-        text = "First scored scan"
-    elif round(change, 1) > 0:
-        arrow, arrow_colour, text = (
-            "\u25b2",
-            STATUS_COLOURS["pass"],
-            f"{format_score(change)} since last scan",
-        )
-    elif round(change, 1) < 0:
-        arrow, arrow_colour, text = (
-            "\u25bc",
-            STATUS_COLOURS["fail"],
-            f"{format_score(-change)} since last scan",
-        )
-    else:
-        text = "No change since last scan"
+    arrow, arrow_colour, text = _change_line(data)
     # Only the arrow is green or red: small coloured text on white would not reach 4.5:1.
     arrow_w = pdf.rfont.width(arrow + " ", "B", 8) if arrow else 0.0
     tx = x + (w - arrow_w - pdf.rfont.width(text, "B", 8)) / 2
     if arrow:
         pdf.put(tx, y + 40, arrow, style="B", size=8, colour=arrow_colour, leading=4)
     pdf.put(tx + arrow_w, y + 40, text, style="B", size=8, colour=INK, leading=4)
+
+
+def _change_line(data: ReportData) -> tuple[str, tuple[int, int, int], str]:
+    """The arrow, its colour and the words under the score. The words come from
+    core.posture.SinceLastScan, as in the portal and the mail: "No change" only when neither the
+    score, the findings nor the acceptances changed."""
+    since = data.since_last_scan or SinceLastScan(data.score_change, 0, 0, False)
+    change = since.score_change
+    if change is None or not math.isfinite(change) or round(change, 1) == 0:
+        return "", MUTED, since.text()
+    if change > 0:
+        return "\u25b2", STATUS_COLOURS["pass"], since.text()
+    return "\u25bc", STATUS_COLOURS["fail"], since.text()
 
 
 def _key_figures(pdf: ReportPDF, data: ReportData) -> None:

@@ -58,7 +58,7 @@ def draw_priorities(pdf: ReportPDF, data: ReportData) -> None:
         return
     pdf.paragraph(
         f"The {len(priorities)} most urgent failing checks, most urgent first, with what to do about "
-        "each. Fixing these raises the score the most.",
+        "each. Fixing these raises the posture score the most.",
         colour=MUTED,
     )
     pdf.y += 3

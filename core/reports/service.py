@@ -13,18 +13,15 @@ from core.audit import Actor, record
 from core.branding import brand_for
 from core.checks.catalogue import get_check
 from core.customers import Customer, get_customer
-from core.drilldown import SEVERITY_RANK
-from core.frameworks.coverage import framework_coverage
+from core.frameworks.coverage import coverage_overview
 from core.frameworks.mappings import ids_text
 from core.ports import Services
-from core.posture import effective
+from core.posture import effective, since_last_scan
+from core.priorities import top_priorities, urgency
 from core.reports.model import FrameworkCoverage, ReportData, ReportFinding
 from core.scan.findings import acceptance_in_force
-from core.store import documents
+from core.store import RelationshipRepository, documents
 from core.store.model import StoredModel, Timestamp
-
-TOP_PRIORITIES = 10
-PRIORITY_RANK = {"P1": 0, "P2": 1, "P3": 2}
 
 
 class ReportRecord(StoredModel):
@@ -77,6 +74,12 @@ def _finding(doc: dict[str, Any], now: datetime) -> ReportFinding:
     )
 
 
+async def _source_failures(tenant: RelationshipRepository, scan_id: str) -> dict[str, str]:
+    scan = await tenant.find_scan(scan_id)
+    failures = (scan.source_failures if scan else None) or {}
+    return {str(name): str(reason) for name, reason in failures.items()}
+
+
 async def assemble(services: Services, customer: Customer, now: datetime) -> ReportData:
     if (
         customer.tenant_id is None
@@ -88,22 +91,14 @@ async def assemble(services: Services, customer: Customer, now: datetime) -> Rep
     docs = await tenant.findings()
     findings = sorted(
         (_finding(d, now) for d in docs),
-        key=lambda f: (f.status != "fail", PRIORITY_RANK[f.priority], SEVERITY_RANK[f.severity], f.check_id),
+        key=lambda f: (f.status != "fail", *urgency(f.priority, f.severity, f.check_id)),
     )
     failing = [f for f in findings if f.status == "fail"]
     posture = effective(customer.summary, now)
-    coverage = []
-    for framework in ("cis", "scuba"):
-        c = await framework_coverage(tenant, framework, now)
-        coverage.append(
-            FrameworkCoverage(
-                c["title"],
-                c["counts"]["passed"],
-                c["counts"]["failed"],
-                c["counts"]["not_assessed"],
-                partial=c["partialControls"],
-            )
-        )
+    coverage = [
+        FrameworkCoverage(c["title"], c["passed"], c["failed"], c["notAssessed"], partial=c["partial"])
+        for c in await coverage_overview(tenant, now)
+    ]
     counts: dict[str, int] = {}
     by_category: dict[str, int] = {}
     by_severity: dict[str, int] = {}
@@ -129,7 +124,9 @@ async def assemble(services: Services, customer: Customer, now: datetime) -> Rep
         findings=findings,
         frameworks=coverage,
         brand=await brand_for(services, customer),
-        top_priorities=[f for f in failing if not f.accepted][:TOP_PRIORITIES],
+        top_priorities=[_finding(d, now) for d in top_priorities(docs, now)],
+        since_last_scan=since_last_scan(customer.summary, docs, now),
+        source_failures=await _source_failures(tenant, customer.summary.last_scan_id),
     )
 
 

@@ -9,6 +9,7 @@ from core.checks.model import Status, TenantSnapshot
 from core.collect.collector import collect_tenant
 from core.collect.connection import TenantConnection
 from core.frameworks.mappings import framework_ids
+from core.priorities import urgency
 from core.scan.evaluate import evaluate_catalogue
 from core.scan.findings import CheckResult
 from core.scan.scoring import SCORING_METHOD, Scored, open_priority_count, posture_score, priority_for
@@ -32,10 +33,12 @@ class Assessment:
         return {s.value: sum(1 for r in self.results if r.outcome.status is s) for s in Status}
 
     def failures(self) -> list[CheckResult]:
-        """Failing checks, most urgent first."""
-        order = {"P1": 0, "P2": 1, "P3": 2}
+        """Failing checks, most urgent first (core.priorities.urgency, the one order)."""
         failing = [r for r in self.results if r.outcome.status is Status.FAIL]
-        return sorted(failing, key=lambda r: (order[priority_for(r.check.severity)], r.check.id))
+        return sorted(
+            failing,
+            key=lambda r: urgency(priority_for(r.check.severity), r.check.severity.value, r.check.id),
+        )
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -7,6 +7,7 @@ every scan so that a change of weights never silently reinterprets old scores.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -64,3 +65,17 @@ def open_priority_count(results: Iterable[Scored]) -> int:
     return sum(
         1 for r in results if r.status is Status.FAIL and not r.accepted and priority_for(r.severity) == "P1"
     )
+
+
+def format_score(score: float | None) -> str:
+    """A posture score as every surface shows it (PDF, mail, CSV): one decimal, "72.0" as well
+    as "72.5", so the portal's "72.5" never reads as "73" in the report; "-" when there is none."""
+    if score is None or not math.isfinite(score):
+        return "-"
+    return f"{score:.1f}"
+
+
+def format_score_change(change: float) -> str:
+    """A change of posture score with its sign: "+2.5", "-1.0", "0.0"."""
+    text = f"{change:+.1f}"
+    return "0.0" if text in ("+0.0", "-0.0") else text

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from core.webhooks.endpoints import WebhookEndpoint
 
 
+# Most severe first, which is also the priority order (core.scan.scoring.priority_for is a
+# function of severity; tests/unit/test_triage_numbers.py holds it so).
+FINDINGS_ORDER = "c.severityRank"
+
+
 @dataclass(frozen=True)
 class FindingQuery:
     """Which findings of a relationship a page lists, in the store's terms (plain values; the
@@ -35,6 +40,7 @@ class FindingQuery:
     new: bool | None = None  # new since the previous scan
     accepted: bool | None = None
     now: datetime | None = None  # when acceptances are judged (only with `accepted`)
+    text: str | None = None  # lower-case words found in the check's title or id
 
     def where(self) -> tuple[str, dict[str, Any]]:
         clauses, params = ["c.type = @type"], {"@type": docs.FINDING}
@@ -63,6 +69,10 @@ class FindingQuery:
                 if self.accepted
                 else "(c.acceptance = null OR c.acceptance.expiresAt <= @now)"
             )
+        if self.text is not None:
+            # Check ids are lower case already; titles are lowered so "MFA" finds "mfa".
+            clauses.append("(CONTAINS(LOWER(c.title), @text) OR CONTAINS(c.checkId, @text))")
+            params["@text"] = self.text.lower()
         return " AND ".join(clauses), params
 
     def scope(self) -> tuple[object, ...]:
@@ -205,8 +215,14 @@ class RelationshipRepository(PartitionRepository):
         """One page of the findings `query` selects, most severe first."""
         where, params = query.where()
         return await self.query_page(
-            where, params, order_by="c.severityRank", page_size=page_size, continuation=continuation
+            where, params, order_by=FINDINGS_ORDER, page_size=page_size, continuation=continuation
         )
+
+    async def findings_matching(self, query: FindingQuery) -> list[Item]:
+        """Every finding `query` selects, in the order of `findings_page` (an export of what the
+        findings page lists: the same filters, the same order)."""
+        where, params = query.where()
+        return await self.query_all(where, params, order_by=FINDINGS_ORDER)
 
     # Scans.
     async def scan(self, scan_id: str) -> tuple[ScanDocument, str]:

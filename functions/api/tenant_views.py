@@ -16,7 +16,16 @@ from core.auth.roles import Action
 from core.bootstrap import Services
 from core.checks.model import Severity, Status
 from core.customers import get_customer
-from core.drilldown import FindingFilter, dashboard, finding_detail, findings_page, scan_history
+from core.drilldown import (
+    TEXT_MAX,
+    BadText,
+    FindingFilter,
+    dashboard,
+    finding_counts,
+    finding_detail,
+    findings_page,
+    scan_history,
+)
 from core.exports import tenant_rows, to_csv
 from core.frameworks.coverage import Framework, framework_coverage
 from core.paging import BadPageToken
@@ -51,7 +60,29 @@ async def tenant_dashboard(tenant_id: str, grant: ViewTenant, services: Services
     return await dashboard(_data(services, grant), customer, datetime.now(UTC))
 
 
-FINDING_FILTERS = ("status", "severity", "category", "framework", "new", "accepted", "pageSize", "pageToken")
+FILTERS = ("status", "severity", "category", "framework", "new", "accepted", "text")
+FINDING_FILTERS = (*FILTERS, "pageSize", "pageToken")
+
+
+def finding_filter(
+    status: Status | None = None,
+    severity: Severity | None = None,
+    category: Annotated[str | None, Query(max_length=60)] = None,
+    framework: Literal["cis", "scuba"] | None = None,
+    new: bool | None = None,
+    accepted: bool | None = None,
+    text: Annotated[str | None, Query(max_length=TEXT_MAX)] = None,
+) -> FindingFilter:
+    """The findings' filters, the same for a page and for an export of them."""
+    try:
+        return FindingFilter(status, severity, category, framework, new, accepted, text)
+    except BadText as exc:
+        raise errors.Refused(str(exc)) from exc
+    except ValueError as exc:
+        raise errors.Refused(f"category: {exc}") from exc
+
+
+FilterDep = Annotated[FindingFilter, Depends(finding_filter)]
 
 
 @router.get("/tenants/{tenant_id}/findings", dependencies=[Depends(known_query_parameters(*FINDING_FILTERS))])
@@ -59,19 +90,10 @@ async def findings(
     tenant_id: str,
     grant: ViewTenant,
     services: ServicesDep,
-    status: Status | None = None,
-    severity: Severity | None = None,
-    category: Annotated[str | None, Query(max_length=60)] = None,
-    framework: Literal["cis", "scuba"] | None = None,
-    new: bool | None = None,
-    accepted: bool | None = None,
+    wanted: FilterDep,
     pageSize: Annotated[int, Query(ge=1, le=100)] = 50,
     pageToken: Annotated[str | None, Query(max_length=4000)] = None,
 ) -> dict[str, Any]:
-    try:
-        wanted = FindingFilter(status, severity, category, framework, new, accepted)
-    except ValueError as exc:
-        raise errors.Refused(f"category: {exc}") from exc
     try:
         items, next_token = await findings_page(
             _data(services, grant),
@@ -82,19 +104,25 @@ async def findings(
         )
     except BadPageToken as exc:
         raise errors.Refused(f"pageToken: {exc}") from exc
-    return {"items": items, "nextPageToken": next_token}
+    counts = await finding_counts(_data(services, grant))
+    return {"items": items, "nextPageToken": next_token, "counts": counts}
 
 
 @router.get(
     "/tenants/{tenant_id}/findings/export",
-    dependencies=[Depends(known_query_parameters("format"))],
+    dependencies=[Depends(known_query_parameters("format", *FILTERS))],
     responses={200: {"content": CSV}},
 )
 async def export_findings(
-    tenant_id: str, grant: ViewTenant, services: ServicesDep, format: Literal["csv", "json"] = "csv"
+    tenant_id: str,
+    grant: ViewTenant,
+    services: ServicesDep,
+    wanted: FilterDep,
+    format: Literal["csv", "json"] = "csv",
 ) -> Response:
     customer, _ = await get_customer(services.store.org(grant.org_id), _tenant(grant))
-    rows = await tenant_rows(services.store, customer, datetime.now(UTC))
+    now = datetime.now(UTC)
+    rows = await tenant_rows(services.store, customer, now, wanted.query(now))
     if format == "json":
         return JSONResponse(rows)
     name = f"findings-{customer.primary_domain}.csv"

@@ -1,5 +1,7 @@
 // Charts: a tiny SVG sparkline and gauge (decorative shapes, with the numbers also in text) and
 // the trend chart drawn by uPlot (loaded as vendor/uPlot.iife.min.js).
+import { score } from "./ui.js";
+
 const SVG = "http://www.w3.org/2000/svg";
 
 function svg(tag, attrs) {
@@ -11,7 +13,7 @@ function svg(tag, attrs) {
 export function sparkline(points, { width = 96, height = 24 } = {}) {
   const values = points.filter((p) => p !== null && p !== undefined);
   const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "spark", role: "img" });
-  const label = values.length ? `Score trend: ${values.map((v) => Math.round(v)).join(", ")}` : "No trend yet";
+  const label = values.length ? `Posture score trend: ${values.map(score).join(", ")}` : "No trend yet";
   root.setAttribute("aria-label", label);
   if (values.length < 2) return root;
   const step = width / (values.length - 1);
@@ -26,7 +28,7 @@ export function gauge(value, { size = 140 } = {}) {
   const c = 2 * Math.PI * r;
   const shown = value === null || value === undefined ? 0 : Math.max(0, Math.min(100, value));
   const root = svg("svg", { width: size, height: size, viewBox: `0 0 ${size} ${size}`, class: "gauge", role: "img" });
-  root.setAttribute("aria-label", value === null || value === undefined ? "No score yet" : `Score ${Math.round(value)} of 100`);
+  root.setAttribute("aria-label", value === null || value === undefined ? "No posture score yet" : `Posture score ${score(value)} of 100`);
   const centre = { cx: size / 2, cy: size / 2, r, fill: "none", "stroke-width": 12 };
   root.append(svg("circle", { ...centre, class: "gauge-track" }));
   const arc = svg("circle", {
@@ -37,7 +39,7 @@ export function gauge(value, { size = 140 } = {}) {
   });
   root.append(arc);
   const text = svg("text", { x: "50%", y: "54%", "text-anchor": "middle", class: "gauge-text" });
-  text.textContent = value === null || value === undefined ? "–" : String(Math.round(value));
+  text.textContent = score(value);
   root.append(text);
   return root;
 }
@@ -58,7 +60,7 @@ export function trendChart(container, trend) {
       height: 200,
       scales: { y: { range: [0, 100] } },
       legend: { show: false },
-      series: [{}, { label: "Score", stroke: "#1f5fbf", width: 2, points: { show: true } }],
+      series: [{}, { label: "Posture score", stroke: "#1f5fbf", width: 2, points: { show: true } }],
     },
     [xs, ys],
     container,

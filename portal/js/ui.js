@@ -41,8 +41,17 @@ export function when(value) {
   return Number.isNaN(d.getTime()) ? String(value) : d.toLocaleString();
 }
 
+// The posture score as every surface shows it: one decimal ("72.0", "72.5"), like the PDF, the
+// mail and the CSV (core/scan/scoring.py format_score), so the portal never says 73 for 72.5.
 export function score(value) {
-  return value === null || value === undefined ? "–" : `${Math.round(value)}`;
+  return value === null || value === undefined || !Number.isFinite(value) ? "–" : value.toFixed(1);
+}
+
+// A change of posture score with its sign: "+2.5", "-1.0"; "" when there is none to show.
+export function scoreChange(value) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "";
+  const text = value.toFixed(1);
+  return text === "0.0" || text === "-0.0" ? "0.0" : `${value > 0 ? "+" : ""}${text}`;
 }
 
 export function label(text, control, hint) {

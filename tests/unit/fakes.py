@@ -49,7 +49,7 @@ class UnsupportedQuery(ValueError):
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>'(?:[^'\\]|\\.)*')|(?P<param>@[A-Za-z_]\w*)"
-    r"|(?P<op><=|>=|!=|=|<|>|\(|\)|\*|\.)|(?P<word>[A-Za-z_]\w*))"
+    r"|(?P<op><=|>=|!=|=|<|>|\(|\)|\*|\.|,)|(?P<word>[A-Za-z_]\w*))"
 )
 _KEYWORDS = {"SELECT", "FROM", "WHERE", "AND", "OR", "ORDER", "BY", "ASC", "DESC", "NULL", "TRUE", "FALSE"}
 
@@ -213,6 +213,13 @@ class _Parser:
         return left
 
     def comparison(self) -> Expr:
+        if self.accept("word", "CONTAINS"):  # CONTAINS(text, part): the findings' text filter
+            self.take("op", "(")
+            whole = self.operand()
+            self.take("op", ",")
+            part = self.operand()
+            self.take("op", ")")
+            return lambda item: _contains(whole(item), part(item))
         if self.accept("op", "("):
             inner = self.or_expr()
             self.take("op", ")")
@@ -231,6 +238,12 @@ class _Parser:
         if token is None:
             raise UnsupportedQuery(f"the query ends too soon: {self.text!r}")
         kind, value = token
+        if token == ("word", "LOWER"):
+            self.at += 1
+            self.take("op", "(")
+            inner = self.operand()
+            self.take("op", ")")
+            return lambda item: _lower(inner(item))
         if kind == "word":
             parts = self.path()
             return lambda item: _resolve(item, parts)
@@ -250,6 +263,17 @@ class _Parser:
             literal = {"NULL": None, "TRUE": True, "FALSE": False}[value]
             return lambda item: literal
         raise UnsupportedQuery(f"unexpected {value!r} in {self.text!r}")
+
+
+def _lower(value: Any) -> Any:
+    # Cosmos DB's LOWER of a non-string is undefined, and so is anything compared with it.
+    return value.lower() if isinstance(value, str) else UNDEFINED
+
+
+def _contains(whole: Any, part: Any) -> Any:
+    if not isinstance(whole, str) or not isinstance(part, str):
+        return UNDEFINED
+    return part in whole
 
 
 def _resolve(item: Any, parts: Sequence[str]) -> Any:

@@ -4,10 +4,10 @@ import { download, get, query } from "../api.js";
 import { sparkline } from "../charts.js";
 import { go } from "../router.js";
 import { may } from "../session.js";
-import { act, h, label, mount, pageTitle, score, stateBadge, when } from "../ui.js";
+import { act, h, label, mount, pageTitle, score, scoreChange, stateBadge, when } from "../ui.js";
 import { connectionLostBanner } from "./reconnect.js";
 
-const SORTS = [["name", "Name"], ["score", "Score"], ["lastScan", "Last scan"], ["openPriority", "Open priorities"], ["failing", "Failing checks"], ["state", "Connection"]];
+const SORTS = [["name", "Name"], ["score", "Posture score"], ["lastScan", "Last scan"], ["openPriority", "Open priorities"], ["failing", "Failing checks"], ["state", "Connection"]];
 const STATES = [["", "Any"], ["connected", "Connected"], ["pending_consent", "Waiting for consent"], ["connection_lost", "Connection lost"]];
 
 function select(name, options, value) {
@@ -31,7 +31,7 @@ function filters(q) {
 
 function row(c) {
   const target = c.tenantId ? `#/tenants/${c.tenantId}` : `#/customers/${c.customerId}`;
-  const change = c.scoreChange ? ` (${c.scoreChange > 0 ? "+" : ""}${Math.round(c.scoreChange)})` : "";
+  const change = c.scoreChange ? ` (${scoreChange(c.scoreChange)})` : "";
   return h("tr", { dataset: { customer: c.customerId } },
     h("th", { scope: "row" }, h("a", { href: target }, c.displayName), h("small", { class: "muted" }, c.primaryDomain)),
     h("td", {}, stateBadge(c.state)),
@@ -51,7 +51,7 @@ export async function fleetPage(main, _params, q) {
   const table = data.customers.length
     ? h("table", { class: "data fleet" },
         h("caption", {}, `${data.total} customer${data.total === 1 ? "" : "s"}`),
-        h("thead", {}, h("tr", {}, ["Customer", "Connection", "Score", "Last scan", "Open priorities", "Trend"].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", {}, h("tr", {}, ["Customer", "Connection", "Posture score", "Last scan", "Open priorities", "Trend"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, data.customers.map(row)))
     : h("p", { class: "empty" }, q.name || q.state ? "No customer matches these filters." : "No customers yet.");
   mount(main, pageTitle("Fleet", actions, exportButton, exportOut), connectionLostBanner(data.customers), filters(q), h("div", { class: "scroll" }, table));

@@ -38,7 +38,7 @@ export async function reportsPage(main, { tenantId }) {
     tenantNav(tenantId, customer, `#/tenants/${tenantId}/reports`),
     rows.length
       ? h("div", { class: "scroll" }, h("table", { class: "data" },
-          h("thead", {}, h("tr", {}, ["Generated", "Score", "Branded", "Size", "File"].map((t) => h("th", { scope: "col" }, t)))),
+          h("thead", {}, h("tr", {}, ["Generated", "Posture score", "Branded", "Size", "File"].map((t) => h("th", { scope: "col" }, t)))),
           h("tbody", {}, rows)))
       : h("p", { class: "empty" }, "No reports yet.", may("generate_report") ? " Generate one from the latest scan." : ""));
 }

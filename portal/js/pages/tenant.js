@@ -1,8 +1,10 @@
-// One customer's overview: score gauge, trend chart, counts, scan now, and the tenant's sub-pages.
+// One customer's overview: posture score gauge, trend chart, counts, top priorities and framework
+// coverage (what the PDF's first pages show, from the same functions server-side), scan now, and
+// the tenant's sub-pages.
 import { get, post } from "../api.js";
 import { gauge, trendChart } from "../charts.js";
 import { isMsp, may } from "../session.js";
-import { act, h, mount, pageTitle, score, stateBadge, when } from "../ui.js";
+import { act, h, mount, pageTitle, score, severityBadge, stateBadge, when } from "../ui.js";
 import { connectionLostBanner } from "./reconnect.js";
 
 export async function loadCustomer(tenantId) {
@@ -29,6 +31,35 @@ function stat(title, value) {
   return h("div", { class: "stat" }, h("span", { class: "stat-value" }, value), h("span", { class: "stat-label" }, title));
 }
 
+function topPriorities(tenantId, board) {
+  const items = board.topPriorities || [];
+  return h("section", { class: "card", "aria-labelledby": "top-h" },
+    h("h2", { id: "top-h" }, "Top priorities"),
+    items.length
+      ? h("ol", { class: "top-priorities" }, items.map((f) => h("li", {},
+          h("span", { class: "badge priority" }, f.priority), " ", severityBadge(f.severity), " ",
+          h("a", { href: `#/tenants/${tenantId}/findings/${encodeURIComponent(f.checkId)}` }, f.title))))
+      : h("p", {}, board.lastScanAt ? "No open priorities." : "No scan yet."));
+}
+
+function coverage(board) {
+  const rows = (board.frameworks || []).map((c) => h("tr", {},
+    h("th", { scope: "row" }, c.title),
+    h("td", { class: "num" }, String(c.passed)),
+    h("td", { class: "num" }, String(c.failed)),
+    h("td", { class: "num" }, String(c.notAssessed))));
+  return h("section", { class: "card", "aria-labelledby": "cov-h" },
+    h("h2", { id: "cov-h" }, "Framework coverage"),
+    rows.length
+      ? h("div", { class: "scroll" }, h("table", { class: "data coverage" },
+          h("thead", {}, h("tr", {}, ["Framework", "Controls passed", "Failed", "Not assessed"].map((t) => h("th", { scope: "col" }, t)))),
+          h("tbody", {}, rows)))
+      : h("p", {}, "No scan yet."),
+    (board.frameworks || []).some((c) => c.partial)
+      ? h("p", { class: "muted" }, "Some controls are covered only in part; they count by the part the checks cover.")
+      : null);
+}
+
 export async function tenantPage(main, { tenantId }) {
   const [customer, board] = await Promise.all([
     loadCustomer(tenantId),
@@ -42,7 +73,9 @@ export async function tenantPage(main, { tenantId }) {
       const started = await post(`/api/tenants/${encodeURIComponent(tenantId)}/scans`);
       return started?.alreadyQueued ? "A scan is already queued." : "Scan requested; results appear when it finishes.";
     }));
-  const change = board.scoreChange ? `${board.scoreChange > 0 ? "+" : ""}${Math.round(board.scoreChange)} since the previous scan` : "";
+  // Said by the API (core.posture.SinceLastScan), as in the PDF and the mail: "No change" only
+  // when neither the score, the findings nor the acceptances changed.
+  const change = board.lastScanAt ? board.sinceLastScan?.text || "" : "";
   const chart = h("div", { class: "chart", id: "trend-chart" });
   // Most severe first, whatever order the API's counts come in.
   const severityOrder = ["critical", "high", "medium", "low"];
@@ -60,20 +93,21 @@ export async function tenantPage(main, { tenantId }) {
     h("p", { class: "muted" }, customer.primaryDomain, " · ", stateBadge(connection.state || "unknown"), " · last scan ", when(board.lastScanAt)),
     h("div", { class: "overview" },
       h("section", { class: "card score-card", "aria-labelledby": "score-h" },
-        h("h2", { id: "score-h" }, "Secure score"), gauge(board.score),
-        h("p", { class: "score-text", "data-testid": "score" }, `${score(board.score)} / 100`), change ? h("p", { class: "muted" }, change) : null),
+        h("h2", { id: "score-h" }, "Posture score"), gauge(board.score),
+        h("p", { class: "score-text", "data-testid": "score" }, `${score(board.score)} / 100`),
+        change ? h("p", { class: "muted", "data-testid": "score-change" }, change) : null),
       h("section", { class: "card stats" , "aria-label": "Counts" },
         stat("Open priorities", String(board.openPriorityCount)),
         stat("Accepted risks", String(board.acceptedCount)),
         stat("New since last scan", String(board.newSinceLastScan)),
         stat("Failing checks", String(board.byStatus?.fail || 0))),
-      h("section", { class: "card trend", "aria-labelledby": "trend-h" }, h("h2", { id: "trend-h" }, "Score over time"), chart,
+      h("section", { class: "card trend", "aria-labelledby": "trend-h" }, h("h2", { id: "trend-h" }, "Posture score over time"), chart,
         h("p", { class: "sr-only" }, (board.trend || []).map((p) => `${when(p.at)}: ${score(p.score)}`).join("; ")))),
     h("section", { class: "card", "aria-labelledby": "sev-h" },
       h("h2", { id: "sev-h" }, "Failing by severity"),
       failing.length
         ? h("ul", { class: "inline" }, failing.map(([sev, n]) =>
-            h("li", {}, h("a", { href: `#/tenants/${tenantId}/findings?status=fail&severity=${sev}` }, `${sev}: ${n}`))))
+            h("li", {}, h("a", { href: `#/tenants/${tenantId}/findings?status=fail&severity=${sev}` }, severityBadge(sev), ` ${n}`))))
         : h("p", {}, board.lastScanAt ? "Nothing failing." : "No scan yet.")),
     h("section", { class: "card", "aria-labelledby": "cat-h" },
       h("h2", { id: "cat-h" }, "Failing by category"),
@@ -82,6 +116,7 @@ export async function tenantPage(main, { tenantId }) {
             h("li", {}, h("a", { href: `#/tenants/${tenantId}/findings?status=fail&category=${encodeURIComponent(category)}` },
               `${category}: ${n}`))))
         : h("p", {}, board.lastScanAt ? "Nothing failing." : "No scan yet.")),
+    h("div", { class: "overview-lists" }, topPriorities(tenantId, board), coverage(board)),
   );
   trendChart(chart, board.trend || []);
 }
