@@ -56,11 +56,13 @@ class DemoUser:
         }
 
 
-def demo_users(tenants: list[dict[str, str]]) -> list[DemoUser]:
+def demo_users(tenants: list[dict[str, str]], msp_tenant: str = DEMO_MSP_TENANT) -> list[DemoUser]:
+    """One person per role: the MSP's two at `msp_tenant` (a fresh one per test world, so that each
+    world's MSP staff belong to that world's org only), a customer admin and viewer per tenant."""
     users = [
         DemoUser(
             "msp-admin",
-            DEMO_MSP_TENANT,
+            msp_tenant,
             "Maria Admin",
             "maria@demo-msp.example",
             Role.MSP_ADMIN,
@@ -69,7 +71,7 @@ def demo_users(tenants: list[dict[str, str]]) -> list[DemoUser]:
         ),
         DemoUser(
             "msp-analyst",
-            DEMO_MSP_TENANT,
+            msp_tenant,
             "Arun Analyst",
             "arun@demo-msp.example",
             Role.MSP_ANALYST,

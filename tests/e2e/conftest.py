@@ -115,7 +115,8 @@ def portal(
         None,
         "no account",
     )
-    users = [*demo_users(tenants), newcomer, stranger]
+    # Each module's world is a new MSP: its staff are new people, members of that org alone.
+    users = [*demo_users(tenants, msp_tenant=str(uuid.uuid4())), newcomer, stranger]
     workdir = tmp_path_factory.mktemp("portal")
     signin = start_signin(workdir / "signin", [u.signin_user() for u in users], AUDIENCE, portal_origin=base)
     env = {

@@ -20,7 +20,7 @@ from core.checks.catalogue import CATALOGUE
 from core.customers import get_customer, register_customer
 from core.reports.service import assemble
 from core.scan.requests import ScanRequest
-from core.scheduling import handle_scan_request
+from core.scan.service import handle_scan_request
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
 from tests.world import World
