@@ -15,7 +15,7 @@ from core.frameworks.coverage import coverage_overview
 from core.paging import BadPageToken, decode_page_token, encode_page_token, query_scope
 from core.posture import SinceLastScan, effective, since_last_scan
 from core.priorities import top_priorities
-from core.scan.findings import acceptance_in_force
+from core.scan.findings import Finding
 from core.scan.record import ScanDocument
 from core.store import NotFound, RelationshipRepository
 from core.store.errors import Unavailable
@@ -58,19 +58,19 @@ class FindingFilter:
         )
 
 
-def _with_acceptance_state(finding: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return {**finding, "accepted": acceptance_in_force(finding, now)}
+def _with_acceptance_state(finding: Finding, now: datetime) -> dict[str, Any]:
+    return {**finding.to_document(), "accepted": finding.accepted_on(now)}
 
 
-def _priority_item(finding: dict[str, Any]) -> dict[str, Any]:
-    keep = ("checkId", "title", "severity", "priority", "category", "summary")
-    return {k: finding.get(k) for k in keep}
+def _priority_item(finding: Finding) -> dict[str, Any]:
+    keep = {"check_id", "title", "severity", "priority", "category", "summary"}
+    return finding.model_dump(by_alias=True, mode="json", include=keep)
 
 
 async def dashboard(tenant: RelationshipRepository, customer: Customer, now: datetime) -> dict[str, Any]:
     findings = await tenant.findings()
     posture = effective(customer.summary, now)
-    failing = [f for f in findings if f["status"] == Status.FAIL.value]
+    failing = [f for f in findings if f.status == Status.FAIL.value]
     return {
         "score": posture.score,
         "scoreChange": customer.summary.score_change,
@@ -78,10 +78,10 @@ async def dashboard(tenant: RelationshipRepository, customer: Customer, now: dat
         "acceptedCount": len(posture.accepted_check_ids),
         "lastScanAt": customer.summary.last_scan_at,
         "trend": [{"scanId": p.scan_id, "at": p.at, "score": p.score} for p in customer.summary.trend],
-        "byStatus": dict(Counter(f["status"] for f in findings)),
-        "failingBySeverity": dict(Counter(f["severity"] for f in failing)),
-        "failingByCategory": dict(Counter(f["category"] for f in failing)),
-        "newSinceLastScan": sum(1 for f in failing if f["change"] == "new"),
+        "byStatus": dict(Counter(f.status for f in findings)),
+        "failingBySeverity": dict(Counter(f.severity for f in failing)),
+        "failingByCategory": dict(Counter(f.category for f in failing)),
+        "newSinceLastScan": sum(1 for f in failing if f.change == "new"),
         # What the PDF's first pages show, by the same functions.
         "topPriorities": [_priority_item(f) for f in top_priorities(findings, now)],
         "frameworks": await coverage_overview(tenant, now),
@@ -112,26 +112,28 @@ async def findings_page(
     scope = query_scope(tenant.relationship_id, *query.scope())
     continuation = decode_page_token(page_token, scope)
     try:
-        page = await tenant.findings_page(query, page_size=page_size, continuation=continuation)
+        found, next_continuation = await tenant.findings_page(
+            query, page_size=page_size, continuation=continuation
+        )
     except Unavailable as exc:
         if continuation is not None:  # the store could not read the continuation it was given
             raise BadPageToken("pageToken is no longer valid; start from the first page") from exc
         raise
-    items = [_with_acceptance_state(f, now) for f in page.items]
-    return items, encode_page_token(scope, page.continuation)
+    items = [_with_acceptance_state(f, now) for f in found]
+    return items, encode_page_token(scope, next_continuation)
 
 
 async def finding_counts(tenant: RelationshipRepository) -> dict[str, int]:
     """How many findings fail of how many there are, whatever the filters ("44 failing of 66")."""
     findings = await tenant.findings()
     return {
-        "failing": sum(1 for f in findings if f["status"] == Status.FAIL.value),
+        "failing": sum(1 for f in findings if f.status == Status.FAIL.value),
         "total": len(findings),
     }
 
 
 async def finding_detail(tenant: RelationshipRepository, check_id: str, now: datetime) -> dict[str, Any]:
-    finding = (await tenant.finding(check_id)).body
+    finding, _ = await tenant.finding(check_id)
     try:
         meta = get_check(check_id).metadata
     except KeyError as exc:

@@ -12,7 +12,7 @@ from core.customers import Customer, list_customers
 from core.frameworks.mappings import FRAMEWORK_KEYS, ids_text
 from core.ports import Store
 from core.posture import effective
-from core.scan.findings import acceptance_in_force
+from core.scan.findings import Finding
 from core.scan.scoring import format_score
 from core.store import OrgRepository
 from core.store.partitions import FindingQuery
@@ -42,8 +42,12 @@ COLUMNS = (
 )
 
 
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
 def finding_rows(
-    customer: Customer, findings: list[dict[str, Any]], now: datetime, *, in_order: bool = False
+    customer: Customer, findings: list[Finding], now: datetime, *, in_order: bool = False
 ) -> list[dict[str, Any]]:
     """One row per finding, most severe first; `in_order` keeps the order given (the findings
     page's, so an export of the filters on screen lists them as the screen does)."""
@@ -51,35 +55,33 @@ def finding_rows(
     # The customer's posture score as shown everywhere (acceptances applied, one decimal), so a
     # spreadsheet of several customers can be sorted by it; never Microsoft's Secure Score.
     posture_score = effective(customer.summary, now).score
-    ordered = (
-        findings if in_order else sorted(findings, key=lambda f: (f.get("severityRank", 9), f["checkId"]))
-    )
+    ordered = findings if in_order else sorted(findings, key=lambda f: (f.severity_rank, f.check_id))
     for f in ordered:
-        acceptance = f.get("acceptance") or {}
-        active = acceptance_in_force(f, now)
+        active = f.accepted_on(now)
+        acceptance = f.acceptance if active else None
         rows.append(
             {
                 "customer": customer.display_name,
                 "tenantId": customer.tenant_id,
                 "postureScore": posture_score,
-                "checkId": f["checkId"],
-                "title": f["title"],
-                "category": f["category"],
-                "severity": f["severity"],
-                "priority": f["priority"],
-                "status": f["status"],
-                "state": f["state"],
-                "change": f["change"],
-                "evidenceCount": f["evidenceCount"],
-                "firstSeenAt": f["firstSeenAt"],
-                "lastSeenAt": f["lastSeenAt"],
-                "resolvedAt": f["resolvedAt"],
-                "cis": f["frameworks"]["cis"],
-                "scuba": f["frameworks"]["scuba"],
+                "checkId": f.check_id,
+                "title": f.title,
+                "category": f.category,
+                "severity": f.severity,
+                "priority": f.priority,
+                "status": f.status,
+                "state": f.state,
+                "change": f.change,
+                "evidenceCount": f.evidence_count,
+                "firstSeenAt": _iso(f.first_seen_at),
+                "lastSeenAt": _iso(f.last_seen_at),
+                "resolvedAt": _iso(f.resolved_at),
+                "cis": f.frameworks.get("cis"),
+                "scuba": f.frameworks.get("scuba"),
                 "accepted": active,
-                "acceptanceExpiresAt": acceptance.get("expiresAt"),
-                "acceptanceJustification": acceptance.get("justification"),
-                "summary": f["summary"],
+                "acceptanceExpiresAt": _iso(acceptance.expires_at) if acceptance else None,
+                "acceptanceJustification": acceptance.justification if acceptance else None,
+                "summary": f.summary,
             }
         )
     return rows

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from core.checks.model import Severity, Status
 from core.customers import TREND_POINTS, FailingCheck, PostureSummary, TrendPoint
-from core.scan.findings import CheckResult, in_force
+from core.scan.findings import CheckResult, Finding, in_force
 from core.scan.scoring import SCORING_METHOD, WEIGHTS, format_score, priority_for, score_of
 
 
@@ -37,10 +36,14 @@ def effective(summary: PostureSummary, now: datetime) -> EffectivePosture:
     return EffectivePosture(score, open_p1, accepted, open_failing)
 
 
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
 def summarise_scan(
     previous: PostureSummary,
     results: list[CheckResult],
-    findings: list[dict[str, Any]],
+    findings: list[Finding],
     scan_id: str,
     scanned_at: datetime,
 ) -> PostureSummary:
@@ -57,9 +60,9 @@ def summarise_scan(
         if status is Status.FAIL:
             failing[result.check.id] = FailingCheck(
                 severity=severity.value,
-                evidence_count=finding["evidenceCount"],
-                first_seen_at=finding["firstSeenAt"],
-                last_seen_at=finding["lastSeenAt"],
+                evidence_count=finding.evidence_count,
+                first_seen_at=_iso(finding.first_seen_at),
+                last_seen_at=_iso(finding.last_seen_at),
             )
     summary = PostureSummary(
         last_scan_id=scan_id,
@@ -118,7 +121,7 @@ class SinceLastScan:
         return "No change since last scan" if self.nothing_changed else "Same score as last scan"
 
 
-def since_last_scan(summary: PostureSummary, findings: list[dict[str, Any]], now: datetime) -> SinceLastScan:
+def since_last_scan(summary: PostureSummary, findings: list[Finding], now: datetime) -> SinceLastScan:
     previous = summary.trend[-2] if len(summary.trend) >= 2 else None
     # The score compares with the last scan that had one (a scan that assessed nothing has none).
     scored = [p.score for p in summary.trend[:-1] if p.score is not None]
@@ -132,7 +135,7 @@ def since_last_scan(summary: PostureSummary, findings: list[dict[str, Any]], now
         acceptances_changed = expired or (stamped is not None and stamped > since)
     return SinceLastScan(
         score_change=change,
-        new=sum(1 for f in findings if f.get("change") == "new"),
-        resolved=sum(1 for f in findings if f.get("change") == "resolved"),
+        new=sum(1 for f in findings if f.change == "new"),
+        resolved=sum(1 for f in findings if f.change == "resolved"),
         acceptances_changed=acceptances_changed,
     )

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from core.checks.model import Severity, Status
-from core.scan.findings import acceptance_in_force
+from core.scan.findings import Finding
 
 TOP_PRIORITIES = 10
 PRIORITY_RANK = {"P1": 0, "P2": 1, "P3": 2}
@@ -21,12 +20,8 @@ def urgency(priority: str, severity: str, check_id: str) -> tuple[int, int, str]
     return PRIORITY_RANK.get(priority, last), SEVERITY_RANK.get(severity, last + 1), check_id
 
 
-def top_priorities(
-    findings: Iterable[dict[str, Any]], now: datetime, limit: int = TOP_PRIORITIES
-) -> list[dict[str, Any]]:
+def top_priorities(findings: Iterable[Finding], now: datetime, limit: int = TOP_PRIORITIES) -> list[Finding]:
     """The failing findings nobody accepted as a risk, most urgent first, at most `limit`."""
-    open_failing = [
-        f for f in findings if f["status"] == Status.FAIL.value and not acceptance_in_force(f, now)
-    ]
-    open_failing.sort(key=lambda f: urgency(f.get("priority", ""), f["severity"], f["checkId"]))
+    open_failing = [f for f in findings if f.status == Status.FAIL.value and not f.accepted_on(now)]
+    open_failing.sort(key=lambda f: urgency(f.priority, f.severity, f.check_id))
     return open_failing[:limit]

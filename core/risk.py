@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from core import errors
 from core.audit import SYSTEM, Actor, record
@@ -15,6 +14,7 @@ from core.auth.principals import Grant
 from core.checks.model import Status
 from core.customers import Customer, update_customer_by_id
 from core.ports import Services
+from core.scan.findings import Acceptance, Finding
 from core.store import Conflict, NotFound
 from core.store.documents import finding_id
 
@@ -30,20 +30,22 @@ async def _change_finding(
     services: Services,
     relationship_id: str,
     check_id: str,
-    acceptance: dict[str, Any] | None,
+    acceptance: Acceptance | None,
     *,
     must_fail: bool,
-) -> dict[str, Any]:
+) -> Finding:
     repo = services.store.relationship(relationship_id)
     for _ in range(8):
         try:
-            stored = await repo.finding(check_id)
+            finding, etag = await repo.finding(check_id)
         except NotFound as exc:
             raise AcceptanceRefused(f"there is no finding for check '{check_id}' in this tenant") from exc
-        if must_fail and stored.body["status"] != Status.FAIL.value:
+        if must_fail and finding.status != Status.FAIL.value:
             raise AcceptanceRefused("only a failing finding can be accepted as a risk")
+        changed = finding.model_copy(update={"acceptance": acceptance})
         try:
-            return (await repo.replace({**stored.body, "acceptance": acceptance}, stored.etag)).body
+            await repo.replace(changed.to_document(), etag)
+            return changed
         except Conflict:
             continue  # a scan wrote the finding meanwhile: apply ours to the fresh copy
     raise Conflict(finding_id(check_id))
@@ -58,7 +60,7 @@ async def accept_risk(
     justification: str,
     expires_at: datetime,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> Finding:
     now = now or services.clock.now()
     if len(justification.strip()) < MIN_JUSTIFICATION:
         raise AcceptanceRefused(f"justification: say why, in at least {MIN_JUSTIFICATION} characters")
@@ -68,12 +70,12 @@ async def accept_risk(
         raise AcceptanceRefused("expiresAt: must be in the future")
     if expires_at - now > MAX_ACCEPTANCE:
         raise AcceptanceRefused("expiresAt: an acceptance lasts at most one year")
-    acceptance = {
-        "justification": justification.strip(),
-        "acceptedAt": now.isoformat(),
-        "expiresAt": expires_at.astimezone(UTC).isoformat(),
-        "acceptedBy": actor.to_json(),
-    }
+    acceptance = Acceptance(
+        justification=justification.strip(),
+        accepted_at=now,
+        expires_at=expires_at.astimezone(UTC),
+        accepted_by=actor.to_json(),
+    )
     finding = await _change_finding(services, grant.relationship, check_id, acceptance, must_fail=True)
 
     def remember(customer: Customer) -> None:
@@ -90,21 +92,19 @@ async def accept_risk(
         action="risk.accepted",
         target={
             "checkId": check_id,
-            "expiresAt": acceptance["expiresAt"],
-            "justification": acceptance["justification"],
+            "expiresAt": acceptance.expires_at.isoformat(),
+            "justification": acceptance.justification,
         },
     )
     return finding
 
 
-async def revoke_acceptance(
-    services: Services, grant: Grant, actor: Actor, *, check_id: str
-) -> dict[str, Any]:
+async def revoke_acceptance(services: Services, grant: Grant, actor: Actor, *, check_id: str) -> Finding:
     finding = await _change_finding(services, grant.relationship, check_id, None, must_fail=False)
 
     def forget(customer: Customer) -> None:
         customer.summary.acceptances.pop(check_id, None)
-        customer.summary.acceptances_changed_at = datetime.now(UTC)
+        customer.summary.acceptances_changed_at = services.clock.now()
 
     await update_customer_by_id(services.store.org(grant.org_id), grant.relationship, forget)
     await record(

@@ -99,18 +99,18 @@ class _Tools:
         g = await self.grant(Action.VIEW_TENANT, tenant_id)
         assert g.tenant_id is not None
         built = await self._services.get()
-        finding = (await built.store.relationship(g.relationship).finding(check_id)).body
+        finding, _ = await built.store.relationship(g.relationship).finding(check_id)
         meta = get_check(check_id).metadata
         customer, _ = await get_customer(built.store.org(g.org_id), g.tenant_id)
         return {
             "customer": customer.display_name,
             "checkId": check_id,
             "title": meta.title,
-            "status": finding["status"],
-            "summary": finding["summary"],
+            "status": finding.status,
+            "summary": finding.summary,
             "rationale": meta.rationale,
             "remediation": meta.remediation,
-            "evidence": finding["evidence"][:20],
+            "evidence": finding.evidence[:20],
             **framework_ids(check_id),
         }
 

@@ -36,7 +36,7 @@ async def framework_coverage(
     tenant: RelationshipRepository, framework: Framework, now: datetime
 ) -> dict[str, Any]:
     data = mapping(framework)
-    findings = {f["checkId"]: f for f in await tenant.findings()}
+    findings = {f.check_id: f for f in await tenant.findings()}
     controls: list[dict[str, Any]] = []
     for control in data.controls:  # in control order already
         checks: list[dict[str, Any]] = []
@@ -46,7 +46,7 @@ async def framework_coverage(
                 {
                     "checkId": check_id,
                     "title": get_check(check_id).metadata.title,
-                    "status": finding["status"] if finding else "not_scanned",
+                    "status": finding.status if finding else "not_scanned",
                     "accepted": acceptance_in_force(finding, now),
                 }
             )

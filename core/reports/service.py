@@ -19,7 +19,7 @@ from core.ports import Services
 from core.posture import effective, since_last_scan
 from core.priorities import top_priorities, urgency
 from core.reports.model import FrameworkCoverage, ReportData, ReportFinding
-from core.scan.findings import acceptance_in_force
+from core.scan.findings import Finding
 from core.store import RelationshipRepository, documents
 from core.store.model import StoredModel, Timestamp
 
@@ -48,29 +48,28 @@ def report_blob_name(relationship_id: str, scan_id: str) -> str:
     return f"{relationship_id}/{scan_id}.pdf"
 
 
-def _finding(doc: dict[str, Any], now: datetime) -> ReportFinding:
+def _finding(finding: Finding, now: datetime) -> ReportFinding:
     try:
-        remediation = get_check(doc["checkId"]).metadata.remediation
+        remediation = get_check(finding.check_id).metadata.remediation
     except KeyError:
         remediation = ""
-    acceptance = doc.get("acceptance") or {}
-    accepted = acceptance_in_force(doc, now)
+    acceptance = finding.acceptance if finding.accepted_on(now) else None
     return ReportFinding(
-        check_id=doc["checkId"],
-        title=doc["title"],
-        category=doc["category"],
-        severity=doc["severity"],
-        priority=doc["priority"],
-        status=doc["status"],
-        summary=doc["summary"],
+        check_id=finding.check_id,
+        title=finding.title,
+        category=finding.category,
+        severity=finding.severity,
+        priority=finding.priority,
+        status=finding.status,
+        summary=finding.summary,
         remediation=remediation,
-        evidence=list(doc.get("evidence") or []),
-        evidence_count=int(doc.get("evidenceCount") or 0),
-        cis=ids_text(doc["frameworks"]["cis"]) or None,
-        scuba=ids_text(doc["frameworks"]["scuba"]) or None,
-        accepted=accepted,
-        acceptance_expires_at=datetime.fromisoformat(acceptance["expiresAt"]) if accepted else None,
-        acceptance_justification=acceptance.get("justification") if accepted else None,
+        evidence=list(finding.evidence),
+        evidence_count=finding.evidence_count,
+        cis=ids_text(finding.frameworks.get("cis")) or None,
+        scuba=ids_text(finding.frameworks.get("scuba")) or None,
+        accepted=acceptance is not None,
+        acceptance_expires_at=acceptance.expires_at if acceptance else None,
+        acceptance_justification=acceptance.justification if acceptance else None,
     )
 
 

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from pydantic import Field
+
 from core.checks.model import CheckMetadata, Outcome, Severity, Status
 from core.frameworks.mappings import framework_ids
 from core.scan.scoring import priority_for
 from core.store.documents import FINDING, finding_id
+from core.store.model import StoredModel, Timestamp
 
 FindingState = Literal["open", "resolved", "ok"]
 Change = Literal["new", "persisting", "resolved", "unchanged", "unassessed"]
@@ -27,12 +30,49 @@ def in_force(expires_at: datetime, now: datetime) -> bool:
     return expires_at > now
 
 
-def acceptance_in_force(finding: dict[str, Any] | None, now: datetime) -> bool:
+class Acceptance(StoredModel):
+    """A risk accepted on a failing finding: why, by whom, until when."""
+
+    justification: str
+    accepted_at: Timestamp
+    expires_at: Timestamp
+    accepted_by: dict[str, Any]
+
+
+class Finding(StoredModel):
+    """The current state of one check in one relationship's tenant (one document per check)."""
+
+    id: str
+    type: str = FINDING
+    check_id: str
+    title: str
+    category: str = ""
+    severity: str
+    severity_rank: int = 0  # critical first, for ORDER BY
+    priority: str = ""
+    status: str
+    summary: str = ""
+    evidence: list[Any] = Field(default_factory=list)
+    evidence_count: int = 0
+    state: FindingState = "ok"
+    change: Change = "unchanged"
+    first_seen_at: Timestamp | None = None
+    last_seen_at: Timestamp | None = None
+    resolved_at: Timestamp | None = None
+    last_scan_id: str | None = None
+    assessed_at: Timestamp | None = None
+    frameworks: dict[str, Any] = Field(default_factory=dict)
+    # Risk acceptance outlives scans: it belongs to the finding, not to one result.
+    acceptance: Acceptance | None = None
+
+    def accepted_on(self, now: datetime) -> bool:
+        """Whether the finding's risk acceptance still holds at `now`."""
+        return self.acceptance is not None and in_force(self.acceptance.expires_at, now)
+
+
+def acceptance_in_force(finding: Finding | None, now: datetime) -> bool:
     """Whether a finding's risk acceptance still holds."""
-    acceptance = (finding or {}).get("acceptance")
-    if not acceptance:
-        return False
-    return in_force(datetime.fromisoformat(acceptance["expiresAt"]), now)
+    return finding is not None and finding.accepted_on(now)
 
 
 @dataclass(frozen=True)
@@ -47,54 +87,51 @@ def _evidence(outcome: Outcome) -> tuple[list[Any], int]:
 
 
 def next_finding(
-    result: CheckResult, previous: dict[str, Any] | None, scan_id: str, at: datetime
-) -> tuple[dict[str, Any], Change]:
-    """The finding document after this scan, and how it changed."""
+    result: CheckResult, previous: Finding | None, scan_id: str, at: datetime
+) -> tuple[Finding, Change]:
+    """The finding after this scan, and how it changed."""
     check, outcome = result.check, result.outcome
-    prev_state: FindingState = (previous or {}).get("state", "ok")
-    first_seen = (previous or {}).get("firstSeenAt")
-    last_seen = (previous or {}).get("lastSeenAt")
-    resolved_at = (previous or {}).get("resolvedAt")
-    stamp = at.isoformat()
+    prev_state: FindingState = previous.state if previous else "ok"
+    first_seen = previous.first_seen_at if previous else None
+    last_seen = previous.last_seen_at if previous else None
+    resolved_at = previous.resolved_at if previous else None
 
     state: FindingState
     change: Change
     if outcome.status is Status.FAIL:
         change = "persisting" if prev_state == "open" else "new"
-        state, last_seen, resolved_at = "open", stamp, None
+        state, last_seen, resolved_at = "open", at, None
         if change == "new":
-            first_seen = stamp
+            first_seen = at
     elif outcome.status is Status.PASS:
         change = "resolved" if prev_state == "open" else "unchanged"
         state = "resolved" if prev_state in ("open", "resolved") else "ok"
         if change == "resolved":
-            resolved_at = stamp
+            resolved_at = at
     else:
         state, change = prev_state, "unassessed"
 
     evidence, evidence_count = _evidence(outcome)
-    document = {
-        "id": finding_id(check.id),
-        "type": FINDING,
-        "checkId": check.id,
-        "title": check.title,
-        "category": check.category,
-        "severity": check.severity.value,
-        "severityRank": list(Severity).index(check.severity),  # critical first, for ORDER BY
-        "priority": priority_for(check.severity),
-        "status": outcome.status.value,
-        "summary": outcome.summary,
-        "evidence": evidence,
-        "evidenceCount": evidence_count,
-        "state": state,
-        "change": change,
-        "firstSeenAt": first_seen,
-        "lastSeenAt": last_seen,
-        "resolvedAt": resolved_at,
-        "lastScanId": scan_id,
-        "assessedAt": stamp,
-        "frameworks": framework_ids(check.id),
-        # Risk acceptance outlives scans: it belongs to the finding, not to one result.
-        "acceptance": (previous or {}).get("acceptance"),
-    }
-    return document, change
+    finding = Finding(
+        id=finding_id(check.id),
+        check_id=check.id,
+        title=check.title,
+        category=check.category,
+        severity=check.severity.value,
+        severity_rank=list(Severity).index(check.severity),
+        priority=priority_for(check.severity),
+        status=outcome.status.value,
+        summary=outcome.summary,
+        evidence=evidence,
+        evidence_count=evidence_count,
+        state=state,
+        change=change,
+        first_seen_at=first_seen,
+        last_seen_at=last_seen,
+        resolved_at=resolved_at,
+        last_scan_id=scan_id,
+        assessed_at=at,
+        frameworks=framework_ids(check.id),
+        acceptance=previous.acceptance if previous else None,
+    )
+    return finding, change

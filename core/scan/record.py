@@ -13,7 +13,7 @@ from core.checks.model import Status
 from core.customers import Customer, PostureSummary
 from core.posture import summarise_scan
 from core.scan.assess import Assessment
-from core.scan.findings import next_finding
+from core.scan.findings import Finding, next_finding
 from core.scan.scoring import SCORING_METHOD
 from core.store.documents import SCAN
 from core.store.model import StoredModel, Timestamp
@@ -72,7 +72,7 @@ class ScanRun:
 
 @dataclass(frozen=True)
 class ScanRecord:
-    findings: list[dict[str, Any]]
+    findings: list[Finding]
     scan: ScanDocument
     summary: PostureSummary
     events: list[Event]
@@ -90,7 +90,7 @@ class ScanRecord:
 
 
 def record_scan(
-    previous: dict[str, dict[str, Any]], customer: Customer, assessment: Assessment, run: ScanRun
+    previous: dict[str, Finding], customer: Customer, assessment: Assessment, run: ScanRun
 ) -> ScanRecord:
     """The findings (new, persisting, resolved), the completed scan document, the customer's next
     summary, the webhook events and the day's user count of one scan."""

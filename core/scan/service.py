@@ -177,12 +177,12 @@ async def _record(
     """Persist what `record_scan` decided: findings, the scan, the customer's summary, events and
     the day's usage, in that order (a retry after a failure part-way rewrites the same documents)."""
     tenant = services.store.relationship(customer.relationship_id)
-    previous = {f["checkId"]: f for f in await tenant.findings()}
+    previous = {f.check_id: f for f in await tenant.findings()}
     scan, etag = claim
     elapsed_ms = round((time.perf_counter() - began) * 1000)
     run = ScanRun(scan, scan.started_at, services.clock.now(), elapsed_ms)
     record = record_scan(previous, customer, assessment, run)
-    await tenant.upsert_many(record.findings)
+    await tenant.upsert_many([f.to_document() for f in record.findings])
     await tenant.replace(record.scan.to_document(), etag)
     if request.reason == "manual":
         await mark_pending(tenant, request.request_id, "completed")

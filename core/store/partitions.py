@@ -16,6 +16,7 @@ from core.store.repository import Item, Page, PartitionRepository, StoredItem, t
 if TYPE_CHECKING:
     from core.customers import Customer
     from core.reports.service import ReportRecord
+    from core.scan.findings import Finding
     from core.scan.record import ScanDocument
     from core.summaries import SummaryDelivery
     from core.webhooks.delivery import DeliveryAttempt
@@ -189,6 +190,12 @@ class TenantRepository(PartitionRepository):
         return await self.query_all("c.type != @principal", {"@principal": docs.PRINCIPAL})
 
 
+def _findings(items: list[Item]) -> list[Finding]:
+    from core.scan.findings import Finding  # the model imports the store; loaded when used
+
+    return [Finding.model_validate(item) for item in items]
+
+
 class RelationshipRepository(PartitionRepository):
     """Everything one org learned about one tenant it manages (scans, findings, acceptances, audit
     entries, report records, deliveries), partition key `/relationshipId`. A second org managing
@@ -204,25 +211,31 @@ class RelationshipRepository(PartitionRepository):
         return self.partition_value
 
     # Findings.
-    async def findings(self) -> list[Item]:
-        return await self.of_type(docs.FINDING)
+    async def findings(self) -> list[Finding]:
+        return _findings(await self.of_type(docs.FINDING))
 
-    async def finding(self, check_id: str) -> StoredItem:
-        """The finding of one check; NotFound if the tenant has none."""
-        return await self.get(docs.finding_id(check_id))
+    async def finding(self, check_id: str) -> tuple[Finding, str]:
+        """The finding of one check and its etag; NotFound if the tenant has none."""
+        from core.scan.findings import Finding
 
-    async def findings_page(self, query: FindingQuery, *, page_size: int, continuation: str | None) -> Page:
-        """One page of the findings `query` selects, most severe first."""
+        stored = await self.get(docs.finding_id(check_id))
+        return Finding.model_validate(stored.body), stored.etag
+
+    async def findings_page(
+        self, query: FindingQuery, *, page_size: int, continuation: str | None
+    ) -> tuple[list[Finding], str | None]:
+        """One page of the findings `query` selects, most urgent first, and the next page's token."""
         where, params = query.where()
-        return await self.query_page(
+        page = await self.query_page(
             where, params, order_by=FINDINGS_ORDER, page_size=page_size, continuation=continuation
         )
+        return _findings(page.items), page.continuation
 
-    async def findings_matching(self, query: FindingQuery) -> list[Item]:
+    async def findings_matching(self, query: FindingQuery) -> list[Finding]:
         """Every finding `query` selects, in the order of `findings_page` (an export of what the
         findings page lists: the same filters, the same order)."""
         where, params = query.where()
-        return await self.query_all(where, params, order_by=FINDINGS_ORDER)
+        return _findings(await self.query_all(where, params, order_by=FINDINGS_ORDER))
 
     # Scans.
     async def scan(self, scan_id: str) -> tuple[ScanDocument, str]:

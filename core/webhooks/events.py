@@ -11,6 +11,7 @@ from core.store.errors import StoreError
 from core.webhooks.delivery import publish_all
 
 if TYPE_CHECKING:
+    from core.scan.findings import Finding
     from core.scan.record import ScanDocument
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ def scan_events(
     tenant_id: str,
     customer_id: str,
     scan: ScanDocument,
-    findings: list[dict[str, Any]],
+    findings: list[Finding],
     score_change: float | None,
 ) -> list[Event]:
     ids = {"tenantId": tenant_id, "customerId": customer_id, "scanId": scan.scan_id}
@@ -34,14 +35,14 @@ def scan_events(
     for finding in findings:
         brief = {
             **ids,
-            "checkId": finding["checkId"],
-            "title": finding["title"],
-            "priority": finding["priority"],
-            "severity": finding["severity"],
+            "checkId": finding.check_id,
+            "title": finding.title,
+            "priority": finding.priority,
+            "severity": finding.severity,
         }
-        if finding["change"] == "new" and finding["priority"] in ("P1", "P2"):
-            events.append(("finding.opened", {**brief, "evidenceCount": finding["evidenceCount"]}))
-        elif finding["change"] == "resolved":
+        if finding.change == "new" and finding.priority in ("P1", "P2"):
+            events.append(("finding.opened", {**brief, "evidenceCount": finding.evidence_count}))
+        elif finding.change == "resolved":
             events.append(("finding.resolved", brief))
     if score_change:
         events.append(("score.changed", {**ids, "score": scan.score, "change": score_change}))

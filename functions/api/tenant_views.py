@@ -240,7 +240,7 @@ async def accept(
     services: ServicesDep,
     request: Request,
 ) -> dict[str, Any]:
-    return await accept_risk(
+    accepted = await accept_risk(
         services,
         grant,
         actor(request, principal),
@@ -248,6 +248,7 @@ async def accept(
         justification=body.justification,
         expires_at=body.expiresAt,
     )
+    return accepted.to_document()
 
 
 @router.delete(
@@ -262,6 +263,7 @@ async def revoke(
     request: Request,
 ) -> dict[str, Any]:
     try:
-        return await revoke_acceptance(services, grant, actor(request, principal), check_id=check_id)
+        revoked = await revoke_acceptance(services, grant, actor(request, principal), check_id=check_id)
+        return revoked.to_document()
     except AcceptanceRefused as exc:  # revoking what is not there: not found, not refused
         raise errors.NotFound(str(exc)) from exc

@@ -127,20 +127,24 @@ async def test_the_repositories_translate_the_fakes_errors() -> None:
     assert (await repo.get("doc")).body == {"id": "doc", "type": "t", "v": 2, "relationshipId": "rel-1"}
 
 
+def _finding(check: str, **fields: object) -> dict[str, object]:
+    """A finding document with what every finding has, and `fields` (camelCase) over it."""
+    base = {"id": finding_id(check), "type": FINDING, "checkId": check, "title": check}
+    return {**base, "severity": "low", "status": "fail", **fields}
+
+
 async def test_batches_upsert_within_their_partition() -> None:
     store = FakeStore()
     repo = store.relationship("rel-1")
-    await repo.upsert_many(
-        [{"id": finding_id(f"check_{n}"), "type": FINDING, "severityRank": n} for n in range(150)]
-    )
-    await repo.upsert_many([{"id": finding_id("check_0"), "type": FINDING, "severityRank": 999}])
+    await repo.upsert_many([_finding(f"check_{n}", severityRank=n) for n in range(150)])
+    await repo.upsert_many([_finding("check_0", severityRank=999)])
     assert len(await repo.findings()) == 150
     assert (await repo.get(finding_id("check_0"))).body["severityRank"] == 999
     assert await store.relationship("rel-2").findings() == []
-    page = await repo.findings_page(FindingQuery(), page_size=100, continuation=None)
-    assert len(page.items) == 100 and page.continuation is not None
-    rest = await repo.findings_page(FindingQuery(), page_size=100, continuation=page.continuation)
-    assert len(rest.items) == 50 and rest.continuation is None
+    page, continuation = await repo.findings_page(FindingQuery(), page_size=100, continuation=None)
+    assert len(page) == 100 and continuation is not None
+    rest, end = await repo.findings_page(FindingQuery(), page_size=100, continuation=continuation)
+    assert len(rest) == 50 and end is None
     container = store.containers["relationships"]
     with pytest.raises(ValueError, match="partition"):
         await container.execute_item_batch([("upsert", ({"id": "x", "relationshipId": "rel-2"},))], "rel-1")
@@ -154,34 +158,34 @@ async def test_every_query_shape_core_store_emits_is_understood() -> None:
     later = (now + timedelta(days=1)).isoformat()
     await rel.upsert_many(
         [
-            {
-                "id": finding_id("open"),
-                "type": FINDING,
-                "status": "fail",
-                "severity": "high",
-                "category": "identity",
-                "frameworks": {"cis": ["1.1"]},
-                "change": "new",
-                "acceptance": None,
-                "severityRank": 1,
-            },
-            {
-                "id": finding_id("accepted"),
-                "type": FINDING,
-                "status": "fail",
-                "severity": "low",
-                "category": "mail",
-                "frameworks": {},
-                "change": "persisting",
-                "acceptance": {"expiresAt": later},
-                "severityRank": 3,
-            },
+            _finding(
+                "open",
+                severity="high",
+                category="identity",
+                frameworks={"cis": ["1.1"]},
+                change="new",
+                acceptance=None,
+                severityRank=1,
+            ),
+            _finding(
+                "accepted",
+                category="mail",
+                frameworks={},
+                change="persisting",
+                acceptance={
+                    "justification": "a compensating control",
+                    "acceptedAt": now.isoformat(),
+                    "expiresAt": later,
+                    "acceptedBy": {"kind": "user"},
+                },
+                severityRank=3,
+            ),
         ]
     )
 
     async def checks(query: FindingQuery) -> list[str]:
-        page = await rel.findings_page(query, page_size=10, continuation=None)
-        return [i["id"] for i in page.items]
+        page, _ = await rel.findings_page(query, page_size=10, continuation=None)
+        return [finding.id for finding in page]
 
     assert await checks(FindingQuery(status="fail", severity="high", category="identity")) == [
         finding_id("open")

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 from core.checks.model import CheckMetadata, Outcome, Severity, Status, error, failed, passed
-from core.scan.findings import MAX_EVIDENCE, CheckResult, next_finding
+from core.scan.findings import MAX_EVIDENCE, CheckResult, Finding, next_finding
 
 CHECK = CheckMetadata(
     id="exo.smtp_auth_disabled",
@@ -17,7 +17,11 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _step(outcome: Outcome, previous: dict | None, at: datetime) -> tuple[dict, str]:
-    return next_finding(CheckResult(CHECK, outcome), previous, f"scan-{at:%d}", at)
+    """`next_finding` between stored documents: the previous one read as the store reads it, the
+    next one as the store writes it."""
+    before = Finding.model_validate(previous) if previous is not None else None
+    finding, change = next_finding(CheckResult(CHECK, outcome), before, f"scan-{at:%d}", at)
+    return finding.to_document(), change
 
 
 def test_first_failure_is_new_then_persisting_then_resolved() -> None:
@@ -71,7 +75,14 @@ def test_passing_from_the_start_is_ok_and_unchanged() -> None:
 
 def test_evidence_is_capped_but_counted_and_acceptance_is_kept() -> None:
     evidence = [{"mailbox": f"user{i}@x.test"} for i in range(MAX_EVIDENCE + 25)]
-    previous = {"state": "open", "acceptance": {"expiresAt": "2027-01-01T00:00:00+00:00"}}
+    opened, _ = _step(failed("on"), None, T0 - timedelta(days=1))
+    acceptance = {
+        "justification": "relay until the migration",
+        "acceptedAt": "2026-12-01T00:00:00+00:00",
+        "expiresAt": "2027-01-01T00:00:00+00:00",
+        "acceptedBy": {"kind": "user", "name": "Ada"},
+    }
+    previous = {**opened, "acceptance": acceptance}
     document, _ = _step(failed("many", evidence), previous, T0)
     assert len(document["evidence"]) == MAX_EVIDENCE
     assert document["evidenceCount"] == MAX_EVIDENCE + 25

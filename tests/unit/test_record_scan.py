@@ -58,7 +58,7 @@ def test_a_first_scan_records_new_findings_a_scored_scan_and_its_events() -> Non
     record = record_scan(
         {}, _customer(), _assessment(Status.PASS, Status.FAIL, Status.ERROR, Status.PASS, users=users), _run()
     )
-    assert [f["checkId"] for f in record.findings] == [c.id for c in CHECKS]
+    assert [f.check_id for f in record.findings] == [c.id for c in CHECKS]
     assert record.scan.changes == {"new": 1, "persisting": 0, "resolved": 0}
     assert record.scan.counts["pass"] == 2 and record.scan.counts["error"] == 1
     assert record.scan.score == record.summary.score is not None
@@ -73,7 +73,7 @@ def test_a_second_scan_sees_what_persisted_and_what_was_resolved() -> None:
     first = record_scan(
         {}, _customer(), _assessment(Status.FAIL, Status.FAIL, Status.PASS, Status.PASS), _run()
     )
-    before = {f["checkId"]: f for f in first.findings}
+    before = {f.check_id: f for f in first.findings}
     second = record_scan(
         before,
         _customer(first.summary),

@@ -41,9 +41,9 @@ async def test_a_scan_stores_findings_the_scan_and_the_customer_summary(services
 
     assert outcome.status == "completed" and outcome.counts["fail"] == 2
     relationship = services.store.relationship(customer.relationship_id)
-    findings = {f["checkId"]: f for f in await relationship.findings()}
+    findings = {f.check_id: f for f in await relationship.findings()}
     assert set(findings) == {c.id for c in CHECKS}
-    assert findings[FAILING]["status"] == "fail" and findings[FAILING]["change"] == "new"
+    assert findings[FAILING].status == "fail" and findings[FAILING].change == "new"
     scan = await relationship.find_scan("s-1")
     assert scan is not None and scan.status == "completed"
     assert scan.completed_at == services.clock.now()
@@ -64,10 +64,8 @@ async def test_the_next_scan_marks_what_was_fixed_and_what_is_new(services: Fake
     )
     outcome = await scan_tenant(services, _request(customer.customer_id, "s-2"))
 
-    findings = {
-        f["checkId"]: f for f in await services.store.relationship(customer.relationship_id).findings()
-    }
-    changes = {check: findings[check]["change"] for check in findings}
+    findings = {f.check_id: f for f in await services.store.relationship(customer.relationship_id).findings()}
+    changes = {check: findings[check].change for check in findings}
     assert changes[CHECKS[0].id] == "new"  # failing now, passed last week
     assert changes[CHECKS[1].id] == "resolved"
     assert changes[CHECKS[2].id] == "persisting"

@@ -8,6 +8,7 @@ import io
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -21,6 +22,7 @@ from core.priorities import top_priorities, urgency
 from core.reports.model import ReportData
 from core.reports.pdf import render_report
 from core.reports.unreadable import explain, explain_summary, service_of
+from core.scan.findings import Finding
 from core.scan.scoring import format_score, format_score_change, priority_for
 from core.store.partitions import FindingQuery
 from tests.unit.fakes import FakeStore
@@ -38,6 +40,12 @@ def test_a_score_has_one_decimal(score: float | None, text: str) -> None:
 
 def test_a_score_change_has_its_sign_and_one_decimal() -> None:
     assert [format_score_change(c) for c in (2.45, -1.0, 0.0, -0.01)] == ["+2.5", "-1.0", "0.0", "0.0"]
+
+
+def _finding(check_id: str = "x", **fields: Any) -> Finding:
+    """A finding as the repository reads it: what every finding has, and `fields` (camelCase)."""
+    base = {"id": f"finding:{check_id}", "checkId": check_id, "title": check_id, "severity": "low"}
+    return Finding.model_validate({**base, "status": "fail", **fields})
 
 
 def _summary(
@@ -61,9 +69,11 @@ LATER = T0 + timedelta(days=3)
 
 
 def test_no_change_only_when_score_findings_and_acceptances_stand_still() -> None:
-    quiet = since_last_scan(_summary([70.0, 70.0]), [{"change": "persisting"}], LATER)
+    quiet = since_last_scan(_summary([70.0, 70.0]), [_finding(change="persisting")], LATER)
     assert quiet.nothing_changed and quiet.text() == "No change since last scan"
-    moved = since_last_scan(_summary([70.0, 70.0]), [{"change": "new"}, {"change": "resolved"}], LATER)
+    moved = since_last_scan(
+        _summary([70.0, 70.0]), [_finding(change="new"), _finding(change="resolved")], LATER
+    )
     assert (moved.new, moved.resolved) == (1, 1)
     assert not moved.nothing_changed and moved.text() == "Same score as last scan"
 
@@ -195,21 +205,16 @@ def test_priority_order_is_severity_order_so_the_store_may_sort_by_severity_rank
 
 def test_top_priorities_are_open_failing_findings_most_urgent_first() -> None:
     later = (T0 + timedelta(days=30)).isoformat()
+    accepted = {"justification": "relay", "acceptedAt": T0.isoformat(), "expiresAt": later, "acceptedBy": {}}
     docs = [
-        {"checkId": "b", "status": "fail", "severity": "low", "priority": "P3"},
-        {"checkId": "a", "status": "fail", "severity": "high", "priority": "P1"},
-        {"checkId": "c", "status": "pass", "severity": "critical", "priority": "P1"},
-        {
-            "checkId": "d",
-            "status": "fail",
-            "severity": "critical",
-            "priority": "P1",
-            "acceptance": {"expiresAt": later},
-        },
-        {"checkId": "e", "status": "fail", "severity": "critical", "priority": "P1"},
+        _finding("b", status="fail", severity="low", priority="P3"),
+        _finding("a", status="fail", severity="high", priority="P1"),
+        _finding("c", status="pass", severity="critical", priority="P1"),
+        _finding("d", status="fail", severity="critical", priority="P1", acceptance=accepted),
+        _finding("e", status="fail", severity="critical", priority="P1"),
     ]
-    assert [f["checkId"] for f in top_priorities(docs, T0)] == ["e", "a", "b"]
-    assert [f["checkId"] for f in top_priorities(docs, T0, limit=1)] == ["e"]
+    assert [f.check_id for f in top_priorities(docs, T0)] == ["e", "a", "b"]
+    assert [f.check_id for f in top_priorities(docs, T0, limit=1)] == ["e"]
 
 
 async def test_the_text_filter_matches_title_any_case_or_check_id() -> None:
@@ -217,7 +222,7 @@ async def test_the_text_filter_matches_title_any_case_or_check_id() -> None:
     rel = store.relationship("rel-1")
     await rel.upsert_many(
         [
-            {"id": f"finding-{c}", "type": "finding", "checkId": c, "title": t, "severityRank": r}
+            {**_finding(c, title=t, severityRank=r).to_document(), "id": f"finding-{c}"}
             for c, t, r in (
                 ("entra.mfa_admins", "MFA for administrators", 0),
                 ("exo.smtp_auth", "SMTP AUTH is disabled", 1),
@@ -227,8 +232,8 @@ async def test_the_text_filter_matches_title_any_case_or_check_id() -> None:
     )
 
     async def checks(text: str) -> list[str]:
-        page = await rel.findings_page(FindingQuery(text=text), page_size=10, continuation=None)
-        return [i["checkId"] for i in page.items]
+        page, _ = await rel.findings_page(FindingQuery(text=text), page_size=10, continuation=None)
+        return [finding.check_id for finding in page]
 
     assert await checks("mfa") == ["entra.mfa_admins"]
     assert await checks("SMTP") == ["exo.smtp_auth"]

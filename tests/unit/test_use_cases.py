@@ -44,9 +44,10 @@ async def test_accepting_a_failing_finding_sets_it_aside_audits_and_updates_the_
         justification="compensating control in place",
         expires_at=expires,
     )
-    assert finding["acceptance"]["justification"] == "compensating control in place"
-    stored = await services.store.relationship(customer.relationship_id).finding(FAILING)
-    assert stored.body["acceptance"]["expiresAt"] == expires.isoformat()
+    assert finding.acceptance is not None
+    assert finding.acceptance.justification == "compensating control in place"
+    stored, _ = await services.store.relationship(customer.relationship_id).finding(FAILING)
+    assert stored.acceptance is not None and stored.acceptance.expires_at == expires
     for repo in (services.store.org(ORG), services.store.relationship(customer.relationship_id)):
         actions = [e["action"] for e in await repo.audit_entries()]
         assert "risk.accepted" in actions
@@ -54,8 +55,8 @@ async def test_accepting_a_failing_finding_sets_it_aside_audits_and_updates_the_
     assert FAILING in updated.summary.acceptances
 
     await revoke_acceptance(services, grant(customer), ACTOR, check_id=FAILING)
-    stored = await services.store.relationship(customer.relationship_id).finding(FAILING)
-    assert stored.body["acceptance"] is None
+    stored, _ = await services.store.relationship(customer.relationship_id).finding(FAILING)
+    assert stored.acceptance is None
     updated, _ = await get_customer(services.store.org(ORG), TENANT)
     assert FAILING not in updated.summary.acceptances
     org_actions = [e["action"] for e in await services.store.org(ORG).audit_entries()]
@@ -79,13 +80,13 @@ async def test_acceptance_refusals_change_nothing(
     reason: str,
 ) -> None:
     customer = await scanned(services)
-    before = await services.store.relationship(customer.relationship_id).finding(check)
+    _, before = await services.store.relationship(customer.relationship_id).finding(check)
     with pytest.raises(AcceptanceRefused, match=reason):
         await accept_risk(
             services, grant(customer), ACTOR, check_id=check, justification=justification, expires_at=expires
         )
-    after = await services.store.relationship(customer.relationship_id).finding(check)
-    assert after.etag == before.etag
+    _, after = await services.store.relationship(customer.relationship_id).finding(check)
+    assert after == before  # the same etag: nothing was written
     assert "risk.accepted" not in [e["action"] for e in await services.store.org(ORG).audit_entries()]
 
 
