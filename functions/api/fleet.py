@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -46,6 +46,7 @@ class FleetCustomerOut(BaseModel):
     acceptedCount: int
     trend: list[float | None]
     tags: list[str]
+    cancelledOn: date | None
 
 
 class FleetOut(BaseModel):
@@ -98,6 +99,7 @@ async def fleet(
                 "acceptedCount": r.accepted_count,
                 "trend": r.trend,
                 "tags": c.tags,
+                "cancelledOn": c.cancelled_on,
             }
         )
     body = {"total": len(customers), "customers": customers, "tags": await fleet_tags(org)}

@@ -1,9 +1,10 @@
 // One customer's overview: score gauge, trend chart, counts, scan now, and the tenant's sub-pages.
-import { get, post } from "../api.js";
+import { get } from "../api.js";
 import { gauge, trendChart } from "../charts.js";
 import { isMsp, may } from "../session.js";
-import { act, h, mount, pageTitle, score, stateBadge, when } from "../ui.js";
+import { h, mount, pageTitle, score, stateBadge, when } from "../ui.js";
 import { connectionLostBanner } from "./reconnect.js";
+import { scanNowControl } from "./scan_now.js";
 
 export async function loadCustomer(tenantId) {
   return get(`/api/tenants/${encodeURIComponent(tenantId)}`);
@@ -35,13 +36,7 @@ export async function tenantPage(main, { tenantId }) {
     get(`/api/tenants/${encodeURIComponent(tenantId)}/dashboard`),
   ]);
   const connection = customer.connection || {};
-  const scanOut = h("span", { class: "outcome", role: "status" });
-  const scanButton = may("run_scan") ? h("button", { type: "button" }, "Scan now") : null;
-  scanButton?.addEventListener("click", () =>
-    act(scanButton, scanOut, async () => {
-      const started = await post(`/api/tenants/${encodeURIComponent(tenantId)}/scans`);
-      return started?.alreadyQueued ? "A scan is already queued." : "Scan requested; results appear when it finishes.";
-    }));
+  const { button: scanButton, out: scanOut } = may("run_scan") ? scanNowControl(tenantId) : {};
   const change = board.scoreChange ? `${board.scoreChange > 0 ? "+" : ""}${Math.round(board.scoreChange)} since the previous scan` : "";
   const chart = h("div", { class: "chart", id: "trend-chart" });
   // Most severe first, whatever order the API's counts come in.
