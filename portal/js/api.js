@@ -16,7 +16,10 @@ async function failure(response) {
   try {
     const body = await response.json();
     const extra = { fields: Array.isArray(body.errors) ? body.errors : [], confirm: body.confirm || null };
-    if (typeof body.detail === "string") return new ApiError(response.status, body.detail, extra);
+    // The per-field sentences read without the API's field names; the detail has them too.
+    const sentences = extra.fields.map((f) => f.message).filter(Boolean);
+    const message = sentences.length ? [...new Set(sentences)].join(" ") : body.detail;
+    if (typeof message === "string") return new ApiError(response.status, message, extra);
   } catch {
     // not JSON: fall through to a sentence about the status
   }

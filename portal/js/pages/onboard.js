@@ -40,7 +40,8 @@ export async function onboardPage(main) {
       go(`#/customers/${added.customer.customerId}`);
     } catch (error) {
       const rest = showFieldErrors(form, error);
-      out.textContent = rest ? `Not added: ${rest}` : "Not added: correct the fields marked above.";
+      const marked = error.confirm ? "Not added yet: see the field marked above." : "Not added: correct the fields marked above.";
+      out.textContent = rest ? `Not added: ${rest}` : marked;
       out.className = "outcome failed";
       // A domain already in the fleet may be a different tenant: a person decides, explicitly.
       if (error.confirm === "confirmDuplicate") confirmArea.append(addAnyway(() => submit(true)));
