@@ -1,8 +1,7 @@
 // Errors next to the field they concern: the API answers [{field, message}] (ApiError.fields), and
 // each message goes under the control of that name, linked by aria-describedby and marked
 // aria-invalid, so a screen reader reads it with the field. What names no field of this form goes
-// to the form's general outcome line.
-import { h } from "./ui.js";
+// to the form's general outcome line. (No import of ui.js: its act() uses this module.)
 
 let counter = 0;
 
@@ -36,7 +35,7 @@ export function showFieldErrors(form, error) {
       continue;
     }
     placed.add(field);
-    const note = h("small", { class: "field-error", id: `field-error-${++counter}` }, message);
+    const note = Object.assign(document.createElement("small"), { className: "field-error", id: `field-error-${++counter}`, textContent: message });
     control.setAttribute("aria-invalid", "true");
     const before = control.getAttribute("aria-describedby");
     control.setAttribute("aria-describedby", before ? `${before} ${note.id}` : note.id);

@@ -270,3 +270,23 @@ def test_a_page_the_role_cannot_use_says_so_and_has_no_menu_entry(
     page.get_by_role("heading", level=1).first.wait_for()
     assert page.get_by_role("heading", level=1, name=NO_ACCESS).count() == 0
     visit.check(f"manage-no-access-{who}")
+
+
+def test_a_form_run_through_act_shows_the_error_beside_its_field(visit: Visit, portal: Portal) -> None:
+    page = visit.page
+    visit.expected.append("400")
+    visit.sign_in("msp-admin")
+    visit.go("#/billing")
+    visit.heading("Billing")
+    for i, rate in enumerate(("3.00", "2.50", "2.00", "1.50")):
+        page.get_by_label(re.compile(r"^Rate per user per month")).nth(i).fill(rate)
+    page.get_by_label("Currency").fill("EU")  # the browser lets two letters through; the API does not
+    page.get_by_role("button", name="Save plan").click()
+    page.locator(".field-error").wait_for()
+    assert _described_by(page, "currency") == "Currency needs at least 3 characters."
+    assert page.get_by_label("Currency").get_attribute("aria-invalid") == "true"
+    assert page.get_by_text("Failed: correct the fields marked above.").count() == 1
+    page.get_by_label("Currency").fill("EUR")
+    page.get_by_role("button", name="Save plan").click()
+    page.get_by_text("Plan saved.").wait_for()
+    assert page.locator(".field-error").count() == 0  # cleared once it is right
