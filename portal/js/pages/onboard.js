@@ -93,9 +93,16 @@ export async function customerStatusPage(main, { customerId }) {
   const linkArea = h("div");
   const fresh = h("button", { type: "button" }, "Make a new consent link");
   fresh.addEventListener("click", async () => {
-    link = await post(`/api/customers/${encodeURIComponent(customerId)}/consent-link`);
-    sessionStorage.setItem(LINK_KEY + customerId, JSON.stringify(link));
-    linkArea.replaceChildren(consentLinkBox(link.url, link.expiresAt));
+    fresh.disabled = true;
+    try {
+      link = await post(`/api/customers/${encodeURIComponent(customerId)}/consent-link`);
+      sessionStorage.setItem(LINK_KEY + customerId, JSON.stringify(link));
+      linkArea.replaceChildren(consentLinkBox(link.url, link.expiresAt));
+    } catch (error) {
+      linkArea.replaceChildren(h("p", { class: "outcome failed", role: "status" }, `No link made: ${error.message}`));
+    } finally {
+      fresh.disabled = false;
+    }
   });
   if (link) linkArea.append(consentLinkBox(link.url, link.expiresAt));
   let customer = await get(`/api/customers/${encodeURIComponent(customerId)}`);
