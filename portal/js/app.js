@@ -102,13 +102,14 @@ async function render() {
   }
   if (path === "/" || path === "/signin") return void (location.hash = home());
   drawChrome();
+  // Each page draws into its own container, shown only if it is still the page asked for: a
+  // slow response for a page already left must not replace the one on screen (nor draw over
+  // the not-found or no-access page shown in its place).
+  const generation = ++renders;
   if (!page) {
     return mount(main, pageTitle("Not found"), h("p", {}, "There is no such page. "), h("a", { href: home() }, "Go home"));
   }
   if (!mayOpen(path)) return mount(main, noAccessPage());
-  // Each page draws into its own container, shown only if it is still the page asked for: a
-  // slow response for a page already left must not replace the one on screen.
-  const generation = ++renders;
   const view = h("div", { class: "view" });
   mount(main, loading());
   try {
