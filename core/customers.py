@@ -9,6 +9,7 @@ org grants access to tenant data (`grants_access`)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -24,6 +25,10 @@ from core.store.documents import customer_document_id
 from core.store.model import StoredModel
 
 TREND_POINTS = 12
+# Tags group customers for filtering the fleet: a few short labels, not free text.
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 32
+_TAG = re.compile(r"^[\w][\w .&+-]*$")
 Cadence = Literal["daily", "weekly"]
 CADENCE_INTERVAL: dict[str, timedelta] = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
@@ -98,6 +103,8 @@ class Customer(StoredModel):
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     # Set when the MSP cancels the customer: scans stop after it, billing ends with that day.
     cancelled_on: date | None = None
+    # The MSP's own labels ("dental", "gold plan"); documents written before tags have none.
+    tags: list[str] = Field(default_factory=list)
 
     @property
     def relationship_id(self) -> str:
@@ -124,8 +131,53 @@ class Customer(StoredModel):
 
 
 class TenantAlreadyACustomer(errors.Conflict):
-    def __init__(self, tenant_id: str) -> None:
-        super().__init__(f"tenant {tenant_id} is already a customer of this organisation")
+    field = "tenantId"
+
+    def __init__(self, tenant_id: str, existing: str | None = None) -> None:
+        # One relationship per org and tenant: no confirmation can add a second one.
+        who = f" as {existing}" if existing else ""
+        super().__init__(f"Tenant {tenant_id} is already a customer of this organisation{who}.")
+
+
+class DomainAlreadyACustomer(errors.Conflict):
+    """Another customer of the org has this primary domain: likely the same customer added twice,
+    but a person may confirm it is a different tenant (a domain moved, a test tenant)."""
+
+    field = "primaryDomain"
+    confirm = "confirmDuplicate"
+
+    def __init__(self, domain: str, existing: str) -> None:
+        super().__init__(
+            f"{existing} already has the primary domain {domain}. "
+            "Add this customer anyway only if it is a different tenant."
+        )
+
+
+class InvalidTags(errors.Refused):
+    field = "tags"
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    """The tags as stored: trimmed, duplicates (ignoring case) dropped, each checked; the first
+    rule a tag breaks is the sentence the caller sees."""
+    cleaned: list[str] = []
+    for raw in tags:
+        tag = " ".join(raw.split())
+        if not tag:
+            raise InvalidTags("A tag cannot be empty.")
+        if len(tag) > MAX_TAG_LENGTH:
+            raise InvalidTags(
+                f"Each tag must be at most {MAX_TAG_LENGTH} characters; “{tag[:40]}” is longer."
+            )
+        if not _TAG.match(tag):
+            raise InvalidTags(
+                f"Tag “{tag}” may contain only letters, digits, spaces and the characters . & + - _."
+            )
+        if tag.lower() not in {t.lower() for t in cleaned}:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise InvalidTags(f"A customer can have at most {MAX_TAGS} tags; {len(cleaned)} were given.")
+    return cleaned
 
 
 async def find_customer(org: OrgRepository, tenant_id: str) -> tuple[Customer, str] | None:
@@ -211,11 +263,12 @@ async def register_customer(
     report_recipients: list[str] | None = None,
     report_cadence: Literal["weekly", "monthly"] = "monthly",
     connected: bool = False,
+    tags: list[str] | None = None,
 ) -> Customer:
     """Add a customer to an org. It starts pending consent; `connected=True` is for tenants
     whose consent is already known (tests and benchmarks that skip the consent flow)."""
-    if tenant_id is not None and await find_customer(org, tenant_id) is not None:
-        raise TenantAlreadyACustomer(tenant_id)
+    if tenant_id is not None and (existing := await find_customer(org, tenant_id)) is not None:
+        raise TenantAlreadyACustomer(tenant_id, existing[0].display_name)
     now = datetime.now(UTC)
     new_id = uuid.uuid4().hex
     customer = Customer(
@@ -228,6 +281,7 @@ async def register_customer(
         cadence=cadence,
         report_recipients=report_recipients or [],
         report_cadence=report_cadence,
+        tags=clean_tags(tags or []),
         connection=Connection(state=ConnectionState.CONNECTED, since=now) if connected else Connection(),
         created_at=now,
     )

@@ -21,7 +21,14 @@ __all__ = ["Conflict", "Forbidden", "NotFound", "Refused", "ScanPostureError", "
 
 class ScanPostureError(Exception):
     """Base of every exception ScanPosture raises on purpose. Catch a kind below, not this, unless
-    you mean "anything ScanPosture refused"; a bare instance is a bug reported as a server error."""
+    you mean "anything ScanPosture refused"; a bare instance is a bug reported as a server error.
+
+    `field` names the request field the message concerns (so a form can show it next to that
+    field); `confirm` names the request flag that would carry the request out anyway, for a
+    refusal the caller may override once a person confirmed it. Both stay None for most errors."""
+
+    field: str | None = None
+    confirm: str | None = None
 
 
 class Refused(ScanPostureError):

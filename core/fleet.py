@@ -22,6 +22,7 @@ class FleetFilter:
     name: str | None = None  # case-insensitive substring of the display name or primary domain
     sort: SortKey = "name"
     descending: bool = False
+    tag: str | None = None  # one of the customer's tags, ignoring case
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ def _matches(row: FleetRow, wanted: FleetFilter) -> bool:
     if wanted.state is not None and c.connection.state is not wanted.state:
         return False
     if wanted.name and wanted.name.lower() not in f"{c.display_name} {c.primary_domain}".lower():
+        return False
+    if wanted.tag and wanted.tag.lower() not in {t.lower() for t in c.tags}:
         return False
     if wanted.min_score is not None and (row.score is None or row.score < wanted.min_score):
         return False
@@ -73,6 +76,15 @@ async def fleet_view(org: OrgRepository, wanted: FleetFilter, now: datetime) -> 
     absent = [r for r in rows if _sort_value(r, wanted.sort)[0] == 1]
     present.sort(key=lambda r: _sort_value(r, wanted.sort)[1], reverse=wanted.descending)  # type: ignore[arg-type,return-value]
     return present + absent
+
+
+async def fleet_tags(org: OrgRepository) -> list[str]:
+    """Every tag in use in the org, once each (ignoring case), sorted: what the fleet filters by."""
+    seen: dict[str, str] = {}
+    for customer in await list_customers(org):
+        for tag in customer.tags:
+            seen.setdefault(tag.lower(), tag)
+    return sorted(seen.values(), key=str.lower)
 
 
 def fleet_table(customers: list[Customer]) -> str:

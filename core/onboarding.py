@@ -21,13 +21,17 @@ from core.collect.connection import TenantUnreachable
 from core.customers import (
     Cadence,
     Customer,
+    DomainAlreadyACustomer,
     bump_fleet_version,
+    clean_tags,
     get_customer_by_id,
     mark_connection_lost,
     register_customer,
+    update_customer_by_id,
 )
 from core.ports import Services
 from core.settings import Settings
+from core.store import OrgRepository
 from core.store.documents import CONSENT_STATE, consent_state_document_id
 from core.webhooks.events import emit
 
@@ -93,15 +97,24 @@ async def add_customer(
     cadence: Cadence,
     report_recipients: list[str],
     report_cadence: Literal["weekly", "monthly"] = "monthly",
+    tags: list[str] | None = None,
+    confirm_duplicate: bool = False,
 ) -> tuple[Customer, ConsentLink]:
+    """Register a customer and make its first consent link. A primary domain another customer of
+    the org already has is refused unless a person confirmed it (`confirm_duplicate`); a tenant
+    already managed is always refused (one relationship per org and tenant)."""
+    org = services.store.org(org_id)
+    if not confirm_duplicate:
+        await _refuse_duplicate_domain(org, primary_domain)
     customer = await register_customer(
-        services.store.org(org_id),
+        org,
         tenant_id=tenant_id,
         display_name=display_name,
         primary_domain=primary_domain.lower(),
         cadence=cadence,
         report_recipients=report_recipients,
         report_cadence=report_cadence,
+        tags=tags,
     )
     link = await issue_consent_link(services, org_id, customer.customer_id)
     await record(
@@ -112,6 +125,51 @@ async def add_customer(
         target={"customerId": customer.customer_id, "displayName": display_name, "tenantId": tenant_id},
     )
     return customer, link
+
+
+async def _refuse_duplicate_domain(org: OrgRepository, primary_domain: str) -> None:
+    domain = primary_domain.lower()
+    for other in await org.customers():
+        if other.primary_domain.lower() == domain:
+            raise DomainAlreadyACustomer(domain, other.display_name)
+
+
+@dataclass(frozen=True)
+class CustomerChange:
+    """What an MSP admin may edit on a customer; None leaves a field as it is."""
+
+    display_name: str | None = None
+    cadence: Cadence | None = None
+    report_recipients: list[str] | None = None
+    tags: list[str] | None = None
+
+
+async def edit_customer(
+    services: Services, *, org_id: str, customer_id: str, actor: Actor, change: CustomerChange
+) -> Customer:
+    tags = clean_tags(change.tags) if change.tags is not None else None  # refused before any write
+
+    def apply(customer: Customer) -> None:
+        if change.display_name is not None:
+            customer.display_name = change.display_name
+        if change.cadence is not None:
+            customer.cadence = change.cadence
+        if change.report_recipients is not None:
+            customer.report_recipients = change.report_recipients
+        if tags is not None:
+            customer.tags = tags
+
+    customer = await update_customer_by_id(services.store.org(org_id), customer_id, apply)
+    changed = [name for name, value in vars(change).items() if value is not None]
+    await record(
+        services.store,
+        org_id=org_id,
+        actor=actor,
+        tenant_id=customer.tenant_id,
+        action="customer.updated",
+        target={"customerId": customer_id, "displayName": customer.display_name, "changed": changed},
+    )
+    return customer
 
 
 async def connection_lost(services: Services, org_id: str, tenant_id: str, exc: TenantUnreachable) -> None:

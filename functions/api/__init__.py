@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 
 from core.bootstrap import LazyServices
 from core.errors import ScanPostureError
@@ -29,6 +28,7 @@ from functions.api.auth import AuthenticateFirst
 from functions.api.bodies import LimitBodies
 from functions.api.errors import answer_error
 from functions.api.examples import add_response_examples
+from functions.api.validation import answer_invalid_request
 
 API_PREFIX = "/api"
 # Every router of the API; the isolation test walks these and checks they are all there is.
@@ -47,20 +47,6 @@ ROUTERS = (
     billing.router,
     integrations.router,
 )
-
-
-def _field(location: tuple[object, ...]) -> str:
-    # ("body", "primaryDomain") -> "primaryDomain"; ("query", "limit") -> "limit"
-    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
-
-
-async def _bad_request(_: Request, exc: Exception) -> JSONResponse:
-    """400 with a message naming each field, instead of FastAPI's default 422."""
-    assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
-    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    return JSONResponse({"detail": detail, "errors": errors}, status_code=400)
 
 
 class _LazyMcpRoute:
@@ -88,7 +74,7 @@ def create_api(services: LazyServices) -> FastAPI:
         redoc_url=None,
     )
     api.state.services = services
-    api.add_exception_handler(RequestValidationError, _bad_request)
+    api.add_exception_handler(RequestValidationError, answer_invalid_request)
     # The one translation of core.errors to HTTP (an InvalidId from the request is Refused: 400).
     api.add_exception_handler(ScanPostureError, answer_error)
     # The last added runs first: authenticate before anything reads or counts a body.

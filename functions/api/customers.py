@@ -15,7 +15,7 @@ from core.auth.roles import Action
 from core.customers import Customer, get_customer, get_customer_by_id
 from core.mail.graph import MailFailed
 from core.mail.invitation import send_consent_email
-from core.onboarding import add_customer, issue_consent_link, remove_customer
+from core.onboarding import CustomerChange, add_customer, edit_customer, issue_consent_link, remove_customer
 from core.store import NotFound
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep
@@ -49,6 +49,22 @@ class NewCustomer(BaseModel):
     cadence: Literal["daily", "weekly"] = "weekly"
     reportCadence: Literal["weekly", "monthly"] = "monthly"
     reportRecipients: list[EmailStr] = Field(default_factory=list, max_length=20)
+    tags: list[str] = Field(default_factory=list, description="Short labels to filter the fleet by")
+    confirmDuplicate: bool = Field(
+        default=False,
+        description="Add it although another customer has the same primary domain (a person confirmed it)",
+    )
+
+
+class CustomerPatch(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"tags": ["dental", "gold plan"]}]}
+    )
+
+    displayName: str | None = Field(default=None, min_length=1, max_length=120)
+    cadence: Literal["daily", "weekly"] | None = None
+    reportRecipients: list[EmailStr] | None = Field(default=None, max_length=20)
+    tags: list[str] | None = Field(default=None, description="Replaces the customer's tags")
 
 
 class ConsentLinkOut(BaseModel):
@@ -63,6 +79,7 @@ class CustomerOut(BaseModel):
     primaryDomain: str
     cadence: str
     reportRecipients: list[str]
+    tags: list[str]
     connection: dict[str, object]
     summary: dict[str, object]
 
@@ -75,6 +92,7 @@ class CustomerOut(BaseModel):
             primaryDomain=customer.primary_domain,
             cadence=customer.cadence,
             reportRecipients=customer.report_recipients,
+            tags=customer.tags,
             connection=customer.connection.to_document(),
             summary=customer.summary.to_document(),
         )
@@ -107,6 +125,8 @@ async def add(
         cadence=body.cadence,
         report_recipients=[str(r) for r in body.reportRecipients],
         report_cadence=body.reportCadence,
+        tags=body.tags,
+        confirm_duplicate=body.confirmDuplicate,
     )
     return AddedCustomerOut(
         customer=CustomerOut.of(customer), consentLink=ConsentLinkOut(url=link.url, expiresAt=link.expires_at)
@@ -117,6 +137,35 @@ async def add(
 async def get_one(customer_id: str, grant: ManageCustomers, services: ServicesDep) -> CustomerOut:
     try:
         customer, _ = await get_customer_by_id(services.store.org(grant.org_id), customer_id)
+    except NotFound as exc:
+        raise errors.NotFound("no such customer") from exc
+    return CustomerOut.of(customer)
+
+
+@router.patch("/customers/{customer_id}", response_model=CustomerOut)
+async def edit(
+    customer_id: str,
+    body: CustomerPatch,
+    grant: ManageCustomers,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    request: Request,
+) -> CustomerOut:
+    """Rename a customer, change its scan cadence or report recipients, or replace its tags."""
+    change = CustomerChange(
+        display_name=body.displayName,
+        cadence=body.cadence,
+        report_recipients=None if body.reportRecipients is None else [str(r) for r in body.reportRecipients],
+        tags=body.tags,
+    )
+    try:
+        customer = await edit_customer(
+            services,
+            org_id=grant.org_id,
+            customer_id=customer_id,
+            actor=actor(request, principal),
+            change=change,
+        )
     except NotFound as exc:
         raise errors.NotFound("no such customer") from exc
     return CustomerOut.of(customer)

@@ -50,4 +50,9 @@ async def answer_error(_: Request, exc: Exception) -> Response:
             status_code=status,
             headers={"Retry-After": str(seconds)},
         )
-    return JSONResponse({"detail": str(exc)}, status_code=status)
+    body: dict[str, object] = {"detail": str(exc)}
+    if exc.field is not None:  # the same shape as a 400 for an invalid field (functions/api)
+        body["errors"] = [{"field": exc.field, "message": str(exc)}]
+    if exc.confirm is not None:
+        body["confirm"] = exc.confirm
+    return JSONResponse(body, status_code=status)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -15,9 +15,9 @@ from pydantic.alias_generators import to_camel
 from core import errors
 from core.auth.principals import Grant
 from core.auth.roles import Action
-from core.customers import ConnectionState
+from core.customers import MAX_TAG_LENGTH, ConnectionState
 from core.exports import fleet_rows, to_csv
-from core.fleet import FleetFilter, SortKey, fleet_view
+from core.fleet import FleetFilter, SortKey, fleet_tags, fleet_view
 from core.frameworks.mappings import framework_ids
 from core.search import MAX_QUERY_LENGTH, search_fleet
 from core.search_words import suggest_checks
@@ -45,18 +45,23 @@ class FleetCustomerOut(BaseModel):
     failingCount: int
     acceptedCount: int
     trend: list[float | None]
+    tags: list[str]
+    cancelledOn: date | None
 
 
 class FleetOut(BaseModel):
     total: int
     customers: list[FleetCustomerOut]
+    tags: list[str]  # every tag in the org, for the filter, whatever this page's filter
 
 
 @router.get(
     "/fleet",
     response_model=None,
     responses={200: {"model": FleetOut}},
-    dependencies=[Depends(known_query_parameters("state", "minScore", "maxScore", "name", "sort", "order"))],
+    dependencies=[
+        Depends(known_query_parameters("state", "minScore", "maxScore", "name", "sort", "order", "tag"))
+    ],
 )
 async def fleet(
     grant: ViewFleet,
@@ -67,9 +72,11 @@ async def fleet(
     name: Annotated[str | None, Query(max_length=120)] = None,
     sort: SortKey = "name",
     order: Literal["asc", "desc"] = "asc",
+    tag: Annotated[str | None, Query(max_length=MAX_TAG_LENGTH)] = None,
 ) -> Response:
-    wanted = FleetFilter(state, minScore, maxScore, name, sort, order == "desc")
-    rows = await fleet_view(services.store.org(grant.org_id), wanted, datetime.now(UTC))
+    wanted = FleetFilter(state, minScore, maxScore, name, sort, order == "desc", tag)
+    org = services.store.org(grant.org_id)
+    rows = await fleet_view(org, wanted, datetime.now(UTC))
     # Built as plain data and encoded with orjson: validating 1,000 rows through the response
     # model costs more than the rest of the request (bench/api.py). FleetOut documents the shape.
     customers = []
@@ -91,11 +98,12 @@ async def fleet(
                 "failingCount": c.summary.failing_count,
                 "acceptedCount": r.accepted_count,
                 "trend": r.trend,
+                "tags": c.tags,
+                "cancelledOn": c.cancelled_on,
             }
         )
-    return Response(
-        orjson.dumps({"total": len(customers), "customers": customers}), media_type="application/json"
-    )
+    body = {"total": len(customers), "customers": customers, "tags": await fleet_tags(org)}
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 # A search answer renames the same few field names thousands of times; remember them.

@@ -1,22 +1,29 @@
 // The one way the portal talks to the API: same origin, bearer token, errors in words.
 import { token, signOut } from "./auth.js";
 
+// `fields`: the API's [{field, message}] for a form to show beside each field; `confirm`: the
+// request flag that would carry out a refusal a person may override (e.g. confirmDuplicate).
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, { fields = [], confirm = null } = {}) {
     super(message);
     this.status = status;
+    this.fields = fields;
+    this.confirm = confirm;
   }
 }
 
-async function describe(response) {
+async function failure(response) {
   try {
     const body = await response.json();
-    if (typeof body.detail === "string") return body.detail;
-    if (Array.isArray(body.detail)) return body.detail.map((d) => d.msg || JSON.stringify(d)).join("; ");
+    const extra = { fields: Array.isArray(body.errors) ? body.errors : [], confirm: body.confirm || null };
+    // The per-field sentences read without the API's field names; the detail has them too.
+    const sentences = extra.fields.map((f) => f.message).filter(Boolean);
+    const message = sentences.length ? [...new Set(sentences)].join(" ") : body.detail;
+    if (typeof message === "string") return new ApiError(response.status, message, extra);
   } catch {
-    // not JSON: fall through to the status text
+    // not JSON: fall through to a sentence about the status
   }
-  return `${response.status} ${response.statusText || "error"}`;
+  return new ApiError(response.status, `The service could not do this (status ${response.status}); try again later.`);
 }
 
 export async function request(method, path, { body, raw, headers = {} } = {}) {
@@ -39,7 +46,7 @@ export async function request(method, path, { body, raw, headers = {} } = {}) {
     signOut(false);
     throw new ApiError(401, "your session has ended; sign in again");
   }
-  if (!response.ok) throw new ApiError(response.status, await describe(response));
+  if (!response.ok) throw await failure(response);
   if (raw) return response;
   if (response.status === 204) return null;
   const type = response.headers.get("content-type") || "";

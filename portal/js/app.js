@@ -6,6 +6,7 @@ import { current, route } from "./router.js";
 import { home, isMsp, may, homeTenant, role, ROLE_NAMES, session, start } from "./session.js";
 import { errorBox, h, loading, mount, pageTitle } from "./ui.js";
 import { registerPages } from "./pages/index.js";
+import { mayOpen, noAccessPage } from "./access.js";
 
 const main = document.getElementById("main");
 let renders = 0;
@@ -105,18 +106,21 @@ async function render() {
   }
   if (path === "/" || path === "/signin") return void (location.hash = home());
   drawChrome();
+  // Each page draws into its own container, shown only if it is still the page asked for: a
+  // slow response for a page already left must not replace the one on screen (nor draw over
+  // the not-found or no-access page shown in its place).
+  const generation = ++renders;
   if (!page) {
     return mount(main, pageTitle("Not found"), h("p", {}, "There is no such page. "), h("a", { href: home() }, "Go home"));
   }
-  // Each page draws into its own container, shown only if it is still the page asked for: a
-  // slow response for a page already left must not replace the one on screen.
-  const generation = ++renders;
+  if (!mayOpen(path)) return mount(main, noAccessPage());
   const view = h("div", { class: "view" });
   mount(main, loading());
   try {
     await page(view, params, query);
   } catch (error) {
-    mount(view, errorBox(error, render));
+    // The API refused (a tenant that is not theirs, a right the role lacks): say so, not "error".
+    mount(view, error.status === 403 ? noAccessPage() : errorBox(error, render));
   }
   if (generation === renders) mount(main, view);
 }

@@ -1,3 +1,5 @@
+import { clearFieldErrors, showFieldErrors } from "./forms.js";
+
 // Small DOM helpers. Everything is built with createElement/textContent (never innerHTML with
 // data), so API values cannot inject markup and no inline handlers are needed under the CSP.
 
@@ -78,11 +80,15 @@ export async function act(button, output, work) {
   button.disabled = true;
   output.textContent = "Working…";
   output.className = "outcome";
+  // In a form, what the API says about one of its fields goes beside that field (forms.js).
+  const form = button.closest("form");
+  if (form) clearFieldErrors(form);
   try {
     const message = await work();
     output.textContent = message || "Done.";
   } catch (error) {
-    output.textContent = `Failed: ${error.message}`;
+    const rest = form && error.fields?.length ? showFieldErrors(form, error) : error.message;
+    output.textContent = `Failed: ${rest || "correct the fields marked above."}`;
     output.className = "outcome failed";
   } finally {
     button.disabled = false;

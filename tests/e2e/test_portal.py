@@ -259,8 +259,10 @@ def test_reports_generate_and_download(visit: Visit, portal: Portal) -> None:
     visit.go(f"#/tenants/{portal.tenants[1]['id']}/reports")
     visit.heading("Summit Builders: reports")
     page.get_by_role("button", name="Generate report").click()
+    page.get_by_role("button", name="Yes, generate").click()  # generating asks first (issue 18)
     page.get_by_role("button", name="Download PDF").first.wait_for(timeout=60_000)
     page.get_by_role("button", name="Send summary now").click()
+    page.get_by_role("button", name="Yes, send").click()
     page.get_by_text(re.compile(r"Summary \w+ to it@")).wait_for(timeout=30_000)
     visit.check("reports")
     with page.expect_download() as info:
@@ -335,8 +337,7 @@ def test_analyst_cannot_reach_admin_pages(visit: Visit, portal: Portal) -> None:
     assert page.get_by_role("link", name="Add customer").count() == 0
     visit.expected.append("403")
     visit.go("#/team")
-    page.get_by_role("alert").wait_for()
-    assert "Something went wrong" in page.get_by_role("alert").inner_text()
+    visit.heading("You don't have access to this page")  # not an error (issue 18)
     visit.check("analyst-forbidden")
 
 
@@ -348,7 +349,7 @@ def test_customer_admin_sees_own_tenant_with_controls(visit: Visit, portal: Port
     assert visit.nav() == ["Overview", "Findings", "Reports", "Users", "Branding", "Audit log"]
     # Scan now, and the second scan draws the trend chart (uPlot, under the CSP).
     page.get_by_role("button", name="Scan now").click()
-    page.get_by_text("Scan requested").wait_for()
+    page.get_by_text(re.compile(r"Scan (queued|running|done)")).wait_for()  # its progress (issue 18)
     tenant_id = portal.tenants[0]["id"]
     as_admin = {"authorization": f"Bearer {portal.signin.token_for(admin.id)}"}
     with httpx.Client(base_url=portal.base, headers=as_admin, timeout=30) as api:
@@ -404,10 +405,10 @@ def test_customer_viewer_sees_no_controls_and_no_other_tenant(visit: Visit, port
     visit.expected.append("403")
     visit.expected.append("404")
     visit.go(f"#/tenants/{portal.tenants[1]['id']}")
-    page.get_by_role("alert").wait_for()
+    visit.heading("You don't have access to this page")  # not an error (issue 18)
     assert "Summit Builders" not in page.locator("main").inner_text()
     visit.go("#/fleet")
-    page.get_by_role("alert").wait_for()
+    visit.heading("You don't have access to this page")
     visit.check("viewer-forbidden")
 
 

@@ -37,6 +37,7 @@ EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/branding"): {"primary": "#123456"},
     ("PUT", "/api/billing/plan"): {"currency": "EUR", "bandRates": ["3", "2", "1", "1"]},
     ("POST", "/api/customers/{customer_id}/consent-link/email"): {"to": ["admin@probe.example"]},
+    ("PATCH", "/api/customers/{customer_id}"): {"tags": ["probe"]},
     ("PUT", "/api/tenants/{tenant_id}/branding"): {"enabled": True},
     ("PUT", "/api/tenants/{tenant_id}/findings/{check_id}/acceptance"): {
         "justification": "probe of the authorisation matrix",
@@ -82,6 +83,7 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
     ("GET", "/api/customers/{customer_id}"): Action.MANAGE_CUSTOMERS,
     ("POST", "/api/customers/{customer_id}/consent-link"): Action.MANAGE_CUSTOMERS,
     ("DELETE", "/api/customers/{customer_id}"): Action.MANAGE_CUSTOMERS,
+    ("PATCH", "/api/customers/{customer_id}"): Action.MANAGE_CUSTOMERS,
     ("POST", "/api/customers/{customer_id}/consent-link/email"): Action.MANAGE_CUSTOMERS,
     ("GET", "/api/tenants/{tenant_id}"): Action.VIEW_TENANT,
     ("POST", "/api/team/invitations"): Action.MANAGE_TEAM,

@@ -1,6 +1,7 @@
 // People: the MSP's team (admins and analysts) or one customer's users (admins and viewers).
 // Invite (the invitation link is shown to pass on), change a role, remove.
 import { del, get, patch, post } from "../api.js";
+import { showFieldErrors } from "../forms.js";
 import { go } from "../router.js";
 import { session, ROLE_NAMES } from "../session.js";
 import { h, label, mount, pageTitle } from "../ui.js";
@@ -58,7 +59,7 @@ export async function teamPage(main, { tenantId }) {
       invited.replaceChildren(h("p", {}, `Invitation for ${inv.email}. Send them this link; it works once, signed in as them:`),
         consentLinkBox(inv.acceptUrl, inv.expiresAt, "Invitation link"));
     } catch (error) {
-      invited.textContent = `Not invited: ${error.message}`;
+      invited.textContent = `Not invited: ${showFieldErrors(form, error) || "correct the field marked above."}`;
     }
   });
   mount(main,

@@ -1,11 +1,12 @@
 // One customer's overview: posture score gauge, trend chart, counts, top priorities and framework
 // coverage (what the PDF's first pages show, from the same functions server-side), scan now, and
 // the tenant's sub-pages.
-import { get, post } from "../api.js";
+import { get } from "../api.js";
 import { gauge, trendChart } from "../charts.js";
 import { isMsp, may } from "../session.js";
-import { act, h, mount, pageTitle, score, severityBadge, stateBadge, when } from "../ui.js";
+import { h, mount, pageTitle, score, severityBadge, stateBadge, when } from "../ui.js";
 import { connectionLostBanner } from "./reconnect.js";
+import { scanNowControl } from "./scan_now.js";
 
 export async function loadCustomer(tenantId) {
   return get(`/api/tenants/${encodeURIComponent(tenantId)}`);
@@ -66,13 +67,7 @@ export async function tenantPage(main, { tenantId }) {
     get(`/api/tenants/${encodeURIComponent(tenantId)}/dashboard`),
   ]);
   const connection = customer.connection || {};
-  const scanOut = h("span", { class: "outcome", role: "status" });
-  const scanButton = may("run_scan") ? h("button", { type: "button" }, "Scan now") : null;
-  scanButton?.addEventListener("click", () =>
-    act(scanButton, scanOut, async () => {
-      const started = await post(`/api/tenants/${encodeURIComponent(tenantId)}/scans`);
-      return started?.alreadyQueued ? "A scan is already queued." : "Scan requested; results appear when it finishes.";
-    }));
+  const { button: scanButton, out: scanOut } = may("run_scan") ? scanNowControl(tenantId) : {};
   // Said by the API (core.posture.SinceLastScan), as in the PDF and the mail: "No change" only
   // when neither the score, the findings nor the acceptances changed.
   const change = board.lastScanAt ? board.sinceLastScan?.text || "" : "";
