@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from core.customers import ConnectionState, Customer
 from core.posture import effective
+from core.scan.scoring import SCORE_BANDS, UNSCORED, ScoreBand, band_of
 from core.store import OrgRepository
 
 SortKey = Literal["name", "score", "lastScan", "openPriority", "failing", "state"]
 SORT_KEYS: tuple[str, ...] = ("name", "score", "lastScan", "openPriority", "failing", "state")
+BandFilter = Literal["good", "fair", "poor", "unscored"]
+
+# A customer whose last scan is older than this (or a connected one never scanned) is stale:
+# its posture may no longer be the tenant's. Weekly is the slowest cadence, so a healthy
+# customer is never stale.
+STALE_AFTER = timedelta(days=7)
+# The fleet's score distribution: how many customers score 0-9.9, 10-19.9, ... 90-100.
+DISTRIBUTION_BUCKETS = 10
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,20 @@ class FleetFilter:
     name: str | None = None  # case-insensitive substring of the display name or primary domain
     sort: SortKey = "name"
     descending: bool = False
+    band: BandFilter | None = None  # a score band, or "unscored" for customers without a score
+    stale: bool | None = None  # True: only stale customers; False: only fresh ones
+    open_priorities: bool = False  # only customers with open P1 findings
+
+
+def is_stale(customer: Customer, now: datetime) -> bool:
+    """Last scanned more than STALE_AFTER ago, or connected and never scanned. A customer
+    cancelled before today is not scanned any more, so it is not stale either."""
+    if not customer.active_on(now.date()):
+        return False
+    last = customer.summary.last_scan_at
+    if last is None:
+        return customer.connection.state is ConnectionState.CONNECTED
+    return now - last > STALE_AFTER
 
 
 @dataclass(frozen=True)
@@ -31,10 +55,58 @@ class FleetRow:
     score: float | None
     open_priority_count: int
     accepted_count: int
+    stale: bool = False
 
     @property
     def trend(self) -> list[float | None]:
         return [p.score for p in self.customer.summary.trend]
+
+    @property
+    def band(self) -> ScoreBand | None:
+        return band_of(self.score)
+
+
+@dataclass(frozen=True)
+class FleetSummary:
+    """The fleet at a glance, over every customer of the org whatever the table shows."""
+
+    customers: int
+    scored: int  # customers with a score
+    average_score: float | None  # of the scored customers, one decimal
+    bands: dict[str, int]  # customers per score band, and "unscored"
+    open_priorities: int  # open P1 findings across the fleet
+    customers_with_open_priorities: int
+    stale: int  # see is_stale
+    connection_problems: int  # connection_lost
+    distribution: list[int]  # customers per 10-point score bucket, 0-9.9 first, 90-100 last
+
+
+def bucket_of(score: float) -> int:
+    return min(int(score // (100 / DISTRIBUTION_BUCKETS)), DISTRIBUTION_BUCKETS - 1)
+
+
+def summarise_fleet(rows: Sequence[FleetRow]) -> FleetSummary:
+    """The tile figures and the score distribution, computed once for the API and the portal."""
+    scores = [r.score for r in rows if r.score is not None]
+    bands = {band: 0 for band, _, _ in SCORE_BANDS} | {UNSCORED: 0}
+    distribution = [0] * DISTRIBUTION_BUCKETS
+    for r in rows:
+        bands[r.band or UNSCORED] += 1
+        if r.score is not None:
+            distribution[bucket_of(r.score)] += 1
+    return FleetSummary(
+        customers=len(rows),
+        scored=len(scores),
+        average_score=round(sum(scores) / len(scores), 1) if scores else None,
+        bands=bands,
+        open_priorities=sum(r.open_priority_count for r in rows),
+        customers_with_open_priorities=sum(1 for r in rows if r.open_priority_count > 0),
+        stale=sum(1 for r in rows if r.stale),
+        connection_problems=sum(
+            1 for r in rows if r.customer.connection.state is ConnectionState.CONNECTION_LOST
+        ),
+        distribution=distribution,
+    )
 
 
 class _FleetCache:
@@ -83,7 +155,13 @@ def _matches(row: FleetRow, wanted: FleetFilter) -> bool:
         return False
     if wanted.min_score is not None and (row.score is None or row.score < wanted.min_score):
         return False
-    return not (wanted.max_score is not None and (row.score is None or row.score > wanted.max_score))
+    if wanted.max_score is not None and (row.score is None or row.score > wanted.max_score):
+        return False
+    if wanted.band is not None and (row.band or UNSCORED) != wanted.band:
+        return False
+    if wanted.stale is not None and row.stale is not wanted.stale:
+        return False
+    return not (wanted.open_priorities and row.open_priority_count == 0)
 
 
 def _sort_value(row: FleetRow, key: SortKey) -> tuple[int, object]:
@@ -100,18 +178,35 @@ def _sort_value(row: FleetRow, key: SortKey) -> tuple[int, object]:
     return (0, value) if value is not None else (1, 0)
 
 
-async def fleet_view(org: OrgRepository, wanted: FleetFilter, now: datetime) -> list[FleetRow]:
-    rows = []
+@dataclass(frozen=True)
+class FleetView:
+    rows: list[FleetRow]  # those the filter keeps, sorted
+    summary: FleetSummary  # of the whole fleet
+
+
+async def fleet_overview(org: OrgRepository, wanted: FleetFilter, now: datetime) -> FleetView:
+    """The filtered, sorted table and the summary of the whole fleet, from one read."""
+    every = []
     for customer in await list_customers(org):
         posture = effective(customer.summary, now)
-        rows.append(
-            FleetRow(customer, posture.score, posture.open_priority_count, len(posture.accepted_check_ids))
+        every.append(
+            FleetRow(
+                customer,
+                posture.score,
+                posture.open_priority_count,
+                len(posture.accepted_check_ids),
+                is_stale(customer, now),
+            )
         )
-    rows = [r for r in rows if _matches(r, wanted)]
+    rows = [r for r in every if _matches(r, wanted)]
     present = [r for r in rows if _sort_value(r, wanted.sort)[0] == 0]
     absent = [r for r in rows if _sort_value(r, wanted.sort)[0] == 1]
     present.sort(key=lambda r: _sort_value(r, wanted.sort)[1], reverse=wanted.descending)  # type: ignore[arg-type,return-value]
-    return present + absent
+    return FleetView(present + absent, summarise_fleet(every))
+
+
+async def fleet_view(org: OrgRepository, wanted: FleetFilter, now: datetime) -> list[FleetRow]:
+    return (await fleet_overview(org, wanted, now)).rows
 
 
 def fleet_table(customers: list[Customer]) -> str:

@@ -60,6 +60,7 @@ class World:
     tenant_v: str  # V's customer tenant; the simulator serves it under this id in test_hijack.py
     msp_a_tid: str
     msp_b_tid: str
+    org_s: str  # an MSP whose fleet at a glance tests/integration/test_fleet_summary.py counts
     people: dict[str, Person] = field(default_factory=dict)
     customers: dict[str, Customer] = field(default_factory=dict)
 
@@ -84,6 +85,7 @@ class World:
             tenant_v=_guid(),
             msp_a_tid=_guid(),
             msp_b_tid=_guid(),
+            org_s=f"msp-s-{suffix}",
         )
         msp_f_tid, race_tid = _guid(), _guid()
         specs = [
@@ -130,6 +132,8 @@ class World:
             ("home_admin", _guid(), None, None, None),
             ("home_analyst", _guid(), None, None, None),
             ("home_joiner", _guid(), None, None, None),
+            ("glance_admin", _guid(), Role.MSP_ADMIN, world.org_s, None),
+            ("glance_analyst", _guid(), Role.MSP_ANALYST, world.org_s, None),
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(

@@ -64,3 +64,25 @@ def open_priority_count(results: Iterable[Scored]) -> int:
     return sum(
         1 for r in results if r.status is Status.FAIL and not r.accepted and priority_for(r.severity) == "P1"
     )
+
+
+# Score bands: the one definition of what counts as a good, fair or poor score. The tenant
+# gauge, the fleet's score pills, tiles and distribution all use it (the portal reads it from
+# GET /api/config). Each band holds the scores from its floor up to the next band's floor.
+ScoreBand = Literal["good", "fair", "poor"]
+UNSCORED = "unscored"
+SCORE_BANDS: tuple[tuple[ScoreBand, float, str], ...] = (
+    ("good", 80.0, "Good"),
+    ("fair", 50.0, "Fair"),
+    ("poor", 0.0, "Poor"),
+)
+
+
+def band_of(score: float | None) -> ScoreBand | None:
+    """The band a score falls in; None for a customer without a score."""
+    if score is None:
+        return None
+    for band, floor, _ in SCORE_BANDS:
+        if score >= floor:
+            return band
+    return SCORE_BANDS[-1][0]

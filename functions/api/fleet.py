@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic.alias_generators import to_camel
 
 from core import errors
@@ -17,7 +17,7 @@ from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.customers import ConnectionState
 from core.exports import fleet_rows, to_csv
-from core.fleet import FleetFilter, SortKey, fleet_view
+from core.fleet import STALE_AFTER, BandFilter, FleetFilter, FleetSummary, SortKey, fleet_overview
 from core.frameworks.mappings import framework_ids
 from core.search import MAX_QUERY_LENGTH, search_fleet
 from core.search_words import suggest_checks
@@ -45,18 +45,61 @@ class FleetCustomerOut(BaseModel):
     failingCount: int
     acceptedCount: int
     trend: list[float | None]
+    stale: bool = Field(description="Last scanned more than 7 days ago, or connected and never scanned")
+
+
+class FleetSummaryOut(BaseModel):
+    """The whole fleet at a glance, whatever filter the table has."""
+
+    customers: int
+    scored: int = Field(description="Customers with a score")
+    averageScore: float | None = Field(description="Mean score of the scored customers, one decimal")
+    bands: dict[str, int] = Field(
+        description="Customers per score band (good, fair, poor; the thresholds are in GET /api/config) "
+        "and unscored"
+    )
+    openPriorities: int = Field(description="Open P1 findings across the fleet")
+    customersWithOpenPriorities: int
+    stale: int = Field(description="Customers whose last scan is stale (see staleAfterDays)")
+    staleAfterDays: int
+    connectionProblems: int = Field(description="Customers whose connection is lost")
+    distribution: list[int] = Field(
+        description="Customers per 10-point score bucket: 0-9.9, 10-19.9, ... 90-100"
+    )
 
 
 class FleetOut(BaseModel):
     total: int
     customers: list[FleetCustomerOut]
+    summary: FleetSummaryOut
+
+
+def summary_body(summary: FleetSummary) -> dict[str, Any]:
+    return {
+        "customers": summary.customers,
+        "scored": summary.scored,
+        "averageScore": summary.average_score,
+        "bands": summary.bands,
+        "openPriorities": summary.open_priorities,
+        "customersWithOpenPriorities": summary.customers_with_open_priorities,
+        "stale": summary.stale,
+        "staleAfterDays": STALE_AFTER.days,
+        "connectionProblems": summary.connection_problems,
+        "distribution": summary.distribution,
+    }
 
 
 @router.get(
     "/fleet",
     response_model=None,
     responses={200: {"model": FleetOut}},
-    dependencies=[Depends(known_query_parameters("state", "minScore", "maxScore", "name", "sort", "order"))],
+    dependencies=[
+        Depends(
+            known_query_parameters(
+                "state", "minScore", "maxScore", "name", "sort", "order", "band", "stale", "priorities"
+            )
+        )
+    ],
 )
 async def fleet(
     grant: ViewFleet,
@@ -67,9 +110,29 @@ async def fleet(
     name: Annotated[str | None, Query(max_length=120)] = None,
     sort: SortKey = "name",
     order: Literal["asc", "desc"] = "asc",
+    band: Annotated[
+        BandFilter | None, Query(description="Customers in one score band, or unscored ones")
+    ] = None,
+    stale: Annotated[
+        bool | None, Query(description="true: only customers whose last scan is stale; false: only fresh")
+    ] = None,
+    priorities: Annotated[
+        Literal["open"] | None, Query(description="open: only customers with open P1 findings")
+    ] = None,
 ) -> Response:
-    wanted = FleetFilter(state, minScore, maxScore, name, sort, order == "desc")
-    rows = await fleet_view(services.store.org(grant.org_id), wanted, datetime.now(UTC))
+    wanted = FleetFilter(
+        state=state,
+        min_score=minScore,
+        max_score=maxScore,
+        name=name,
+        sort=sort,
+        descending=order == "desc",
+        band=band,
+        stale=stale,
+        open_priorities=priorities == "open",
+    )
+    view = await fleet_overview(services.store.org(grant.org_id), wanted, datetime.now(UTC))
+    rows = view.rows
     # Built as plain data and encoded with orjson: validating 1,000 rows through the response
     # model costs more than the rest of the request (bench/api.py). FleetOut documents the shape.
     customers = []
@@ -91,11 +154,11 @@ async def fleet(
                 "failingCount": c.summary.failing_count,
                 "acceptedCount": r.accepted_count,
                 "trend": r.trend,
+                "stale": r.stale,
             }
         )
-    return Response(
-        orjson.dumps({"total": len(customers), "customers": customers}), media_type="application/json"
-    )
+    body = {"total": len(customers), "customers": customers, "summary": summary_body(view.summary)}
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 # A search answer renames the same few field names thousands of times; remember them.
