@@ -250,7 +250,7 @@ def test_onboarding_through_admin_consent(visit: Visit, portal: Portal) -> None:
     page.get_by_text("First scan finished: yes").wait_for(timeout=60_000)
     page.get_by_role("link", name="Open the customer's dashboard").click()
     visit.heading(spare["displayName"])
-    assert re.fullmatch(r"\d+ / 100", page.get_by_test_id("score").inner_text())
+    assert re.fullmatch(r"\d+\.\d / 100", page.get_by_test_id("score").inner_text())  # one decimal (issue 18)
 
 
 def test_reports_generate_and_download(visit: Visit, portal: Portal) -> None:
