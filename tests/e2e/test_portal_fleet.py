@@ -33,6 +33,7 @@ from tests.e2e.conftest import Portal
 from tests.e2e.test_portal import Visit
 
 DASH, MINUS = "\N{EN DASH}", "\N{MINUS SIGN}"  # as the portal writes ranges and falls
+BUCKET_COUNT = re.compile(rf"\d{DASH}[\d.]+: (\d+)")  # "30 to 39.9: 2" in the chart's label, with its dash
 
 # Beside the two tenants the portal fixture onboards through consent (Harbor Clinic, weak, and
 # Summit Builders, strong; one scan each): name -> (trend oldest first, days since the last scan
@@ -148,10 +149,38 @@ def test_msp_admin_sees_the_fleet_at_a_glance(visit: Visit, portal: Portal, seed
     # The distribution, in words for screen readers: every scored customer in one bucket.
     chart = page.get_by_role("img", name=re.compile(r"^Customers by score: "))
     label = chart.get_attribute("aria-label") or ""
-    assert [int(n) for n in re.findall(r"\d{DASH}[\d.]+: (\d+)".replace("{DASH}", DASH), label)] == summary["distribution"]
+    assert [int(n) for n in BUCKET_COUNT.findall(label)] == summary["distribution"]
     assert sum(summary["distribution"]) == summary["scored"] == 5
     assert f"0{DASH}9.9: " in label and f"90{DASH}100: " in label
+    visit.check("fleet-glance")
+    visit.tablet("fleet-glance-tablet")
 
+    # A tile opens the table filtered to what it counts; the URL keeps the filter.
+    _tile(page, "Scans older than 7 days").click()
+    page.wait_for_url(re.compile(r"#/fleet\?stale=true$"))
+    page.locator("table.fleet caption", has_text="2 customers of 7").wait_for()
+    assert sorted(_names(page)) == ["Ivy Insurance", "Moss Media"]
+    assert _tile(page, "Scans older than 7 days").get_attribute("aria-current") == "true"
+    assert page.locator("select[name=stale]").input_value() == "true"
+    visit.check("fleet-glance-stale")
+    poor = _tile(page, f"Poor (0{DASH}49.9)")
+    poor.click()
+    page.wait_for_url(re.compile(r"band=poor"))
+    page.locator('a.tile[aria-current="true"]', has_text="Poor").wait_for()
+    page.locator("table.fleet caption", has_text=f"{summary['bands']['poor']} customer").wait_for()
+    assert "Jade Joinery" in _names(page) and "Kite Kennels" not in _names(page)
+    page.reload()
+    visit.heading("Fleet")
+    assert page.get_by_label("Score band").input_value() == "poor"
+    assert "Kite Kennels" not in _names(page)
+
+
+def test_each_row_shows_pill_change_trend_and_last_scan(
+    visit: Visit, portal: Portal, seeded: dict[str, Any]
+) -> None:
+    page = visit.page
+    visit.sign_in("msp-admin")
+    visit.heading("Fleet")
     # Score pills with one decimal, the change as an arrow, "no change" only for exactly 0.
     kite, ivy, jade = _row(page, "Kite Kennels"), _row(page, "Ivy Insurance"), _row(page, "Jade Joinery")
     assert kite.locator(".pill").inner_text() == "92.5"
@@ -174,27 +203,7 @@ def test_msp_admin_sees_the_fleet_at_a_glance(visit: Visit, portal: Portal, seed
         and _row(page, "Lumen Labs").locator(".badge.stale").count() == 0
     )
     assert kite.locator("td.last-scan time").inner_text() == "1 day ago"
-    visit.check("fleet-glance")
-    visit.tablet("fleet-glance-tablet")
-
-    # A tile opens the table filtered to what it counts; the URL keeps the filter.
-    _tile(page, "Scans older than 7 days").click()
-    page.wait_for_url(re.compile(r"#/fleet\?stale=true$"))
-    page.locator("table.fleet caption", has_text="2 customers of 7").wait_for()
-    assert sorted(_names(page)) == ["Ivy Insurance", "Moss Media"]
-    assert _tile(page, "Scans older than 7 days").get_attribute("aria-current") == "true"
-    assert page.locator("select[name=stale]").input_value() == "true"
-    visit.check("fleet-glance-stale")
-    poor = _tile(page, f"Poor (0{DASH}49.9)")
-    poor.click()
-    page.wait_for_url(re.compile(r"band=poor"))
-    page.locator('a.tile[aria-current="true"]', has_text="Poor").wait_for()
-    page.locator("table.fleet caption", has_text=f"{summary['bands']['poor']} customer").wait_for()
-    assert "Jade Joinery" in _names(page) and "Kite Kennels" not in _names(page)
-    page.reload()
-    visit.heading("Fleet")
-    assert page.get_by_label("Score band").input_value() == "poor"
-    assert "Kite Kennels" not in _names(page)
+    visit.check("fleet-glance-rows")
 
 
 def test_pills_take_the_tenant_gauges_colours(visit: Visit, portal: Portal, seeded: dict[str, Any]) -> None:
