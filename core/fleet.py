@@ -18,8 +18,9 @@ SORT_KEYS: tuple[str, ...] = ("name", "score", "lastScan", "openPriority", "fail
 BandFilter = Literal["good", "fair", "poor", "unscored"]
 
 # A customer whose last scan is older than this (or a connected one never scanned) is stale:
-# its posture may no longer be the tenant's. Weekly is the slowest cadence, so a healthy
-# customer is never stale.
+# its posture may no longer be the tenant's (issue 18: "scans older than 7 days"). Weekly is the
+# slowest cadence, so a healthy weekly customer is stale at most until the hourly timer's scan of
+# it lands; one stale for longer is not being scanned (lost connection, failing scans).
 STALE_AFTER = timedelta(days=7)
 # The fleet's score distribution: how many customers score 0-9.9, 10-19.9, ... 90-100.
 DISTRIBUTION_BUCKETS = 10

@@ -4,6 +4,7 @@ over customers built in memory (and the fake store for the filters)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import get_args
 
 import pytest
 
@@ -16,8 +17,8 @@ from core.customers import (
     customer_document_id,
     save_new_customer,
 )
-from core.fleet import FleetFilter, FleetRow, fleet_overview, is_stale, summarise_fleet
-from core.scan.scoring import SCORE_BANDS, band_of
+from core.fleet import BandFilter, FleetFilter, FleetRow, fleet_overview, is_stale, summarise_fleet
+from core.scan.scoring import SCORE_BANDS, UNSCORED, band_of
 from tests.unit.fakes import fake_services
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -82,6 +83,10 @@ def test_each_score_falls_in_the_band_its_threshold_gives(score: float | None, b
 def test_bands_run_from_the_highest_floor_down_to_zero() -> None:
     floors = [floor for _, floor, _ in SCORE_BANDS]
     assert floors == sorted(floors, reverse=True) and floors[-1] == 0
+
+
+def test_the_band_filter_offers_every_band_and_unscored() -> None:
+    assert get_args(BandFilter) == (*(band for band, _, _ in SCORE_BANDS), UNSCORED)
 
 
 def test_the_stale_rule() -> None:
