@@ -88,24 +88,30 @@ def bucket_of(score: float) -> int:
 
 def summarise_fleet(rows: Sequence[FleetRow]) -> FleetSummary:
     """The tile figures and the score distribution, computed once for the API and the portal."""
-    scores = [r.score for r in rows if r.score is not None]
     bands = {band: 0 for band, _, _ in SCORE_BANDS} | {UNSCORED: 0}
     distribution = [0] * DISTRIBUTION_BUCKETS
+    total = 0.0
+    open_priorities = with_open = stale = lost = 0
+    # One pass: the fleet view computes this over every customer on every request.
     for r in rows:
         bands[r.band or UNSCORED] += 1
         if r.score is not None:
+            total += r.score
             distribution[bucket_of(r.score)] += 1
+        open_priorities += r.open_priority_count
+        with_open += r.open_priority_count > 0
+        stale += r.stale
+        lost += r.customer.connection.state is ConnectionState.CONNECTION_LOST
+    scored = sum(distribution)
     return FleetSummary(
         customers=len(rows),
-        scored=len(scores),
-        average_score=round(sum(scores) / len(scores), 1) if scores else None,
+        scored=scored,
+        average_score=round(total / scored, 1) if scored else None,
         bands=bands,
-        open_priorities=sum(r.open_priority_count for r in rows),
-        customers_with_open_priorities=sum(1 for r in rows if r.open_priority_count > 0),
-        stale=sum(1 for r in rows if r.stale),
-        connection_problems=sum(
-            1 for r in rows if r.customer.connection.state is ConnectionState.CONNECTION_LOST
-        ),
+        open_priorities=open_priorities,
+        customers_with_open_priorities=with_open,
+        stale=stale,
+        connection_problems=lost,
         distribution=distribution,
     )
 
