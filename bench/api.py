@@ -1,5 +1,8 @@
 """API latency (issue 5): one MSP with 1,000 customers of 50 findings each in the local Cosmos
 stand-in, measured through the HTTP API (uvicorn, real JWT validation) one request at a time.
+The fleet view's answer carries its at-a-glance summary (tiles and score distribution, issue 18),
+so its figure includes computing them over every customer; some customers are stale or have lost
+their connection, and trends run up to six scans.
 
 Targets: fleet view p95 <= 50 ms; cross-tenant search and a drill-down page p95 <= 100 ms.
 
@@ -32,7 +35,7 @@ from core.auth.principals import Membership, grant_membership
 from core.auth.roles import Role
 from core.bootstrap import build_services, prepare_local_resources
 from core.checks.catalogue import CATALOGUE
-from core.checks.model import Outcome, Status
+from core.checks.model import Check, Outcome, Status
 from core.customers import Connection, ConnectionState, Customer, customer_document_id, save_new_customer
 from core.posture import summarise_scan
 from core.scan.findings import CheckResult, next_finding
@@ -46,6 +49,18 @@ AUDIENCE = "api://scanposture-bench"
 FINDINGS_PER_CUSTOMER = 50
 
 
+def _synthetic_results(rng: random.Random, chosen: list[Check], i: int) -> list[CheckResult]:
+    kinds, weights = [Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.ERROR], (0.55, 0.3, 0.1, 0.05)
+    statuses = rng.choices(kinds, weights, k=len(chosen))
+    return [
+        CheckResult(
+            c.metadata,
+            Outcome(s, f"{s.value}: synthetic", ({"id": f"obj-{i}"},) if s is Status.FAIL else ()),
+        )
+        for c, s in zip(chosen, statuses, strict=True)
+    ]
+
+
 async def seed(settings: Settings, org_id: str, customers: int, admin: dict[str, str]) -> list[str]:
     services = build_services(settings)
     await prepare_local_resources(services)
@@ -53,22 +68,15 @@ async def seed(settings: Settings, org_id: str, customers: int, admin: dict[str,
     checks = list(CATALOGUE)
     org = services.store.org(org_id)
     tenants = []
-    started = datetime.now(UTC) - timedelta(days=1)
+    now = datetime.now(UTC)
     for i in range(customers):
         tenant_id = str(uuid.UUID(int=rng.getrandbits(128)))
         chosen = rng.sample(checks, FINDINGS_PER_CUSTOMER)
-        weights = (0.55, 0.3, 0.1, 0.05)
-        statuses = rng.choices([Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.ERROR], weights, k=50)
-        results = [
-            CheckResult(
-                c.metadata,
-                Outcome(s, f"{s.value}: synthetic", ({"id": f"obj-{i}"},) if s is Status.FAIL else ()),
-            )
-            for c, s in zip(chosen, statuses, strict=True)
-        ]
-        findings = [next_finding(r, None, "bench-scan", started)[0] for r in results]
+        # Every tenth customer was last scanned over a week ago (stale), every twenty-fifth lost
+        # its connection: the fleet summary's tiles count something.
+        last = now - timedelta(days=10 if i % 10 == 0 else 1)
+        state = ConnectionState.CONNECTION_LOST if i % 25 == 0 else ConnectionState.CONNECTED
         customer_id = uuid.uuid4().hex
-        await services.store.relationship(customer_id).upsert_many(findings)
         customer = Customer(
             id=customer_document_id(customer_id),
             customer_id=customer_id,
@@ -76,9 +84,16 @@ async def seed(settings: Settings, org_id: str, customers: int, admin: dict[str,
             tenant_id=tenant_id,
             display_name=f"Customer {i:04d} Ltd",
             primary_domain=f"customer{i:04d}.example",
-            connection=Connection(state=ConnectionState.CONNECTED, since=started),
+            connection=Connection(state=state, since=last),
         )
-        customer.summary = summarise_scan(customer.summary, results, findings, "bench-scan", started)
+        # Up to six weekly scans, so the trend (and its sparkline) has points; the last one's
+        # findings are stored.
+        for week in range(i % 6, -1, -1):
+            results = _synthetic_results(rng, chosen, i)
+            at = last - timedelta(days=7 * week)
+            findings = [next_finding(r, None, f"bench-scan-{week}", at)[0] for r in results]
+            customer.summary = summarise_scan(customer.summary, results, findings, f"bench-scan-{week}", at)
+        await services.store.relationship(customer_id).upsert_many(findings)
         await save_new_customer(org, customer)
         tenants.append(tenant_id)
     await grant_membership(
@@ -112,6 +127,15 @@ def measure(client: httpx.Client, urls: list[str], headers: dict[str, str]) -> d
         if response.status_code != 200:
             raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
     return percentiles(samples)
+
+
+def fleet_summary(client: httpx.Client, headers: dict[str, str], customers: int) -> dict[str, Any]:
+    """The fleet view answers its tiles and score distribution (issue 18) over every customer,
+    so the fleet view's figure includes computing them."""
+    summary: dict[str, Any] = client.get("/api/fleet", headers=headers).json()["summary"]
+    if (summary["customers"], sum(summary["distribution"])) != (customers, summary["scored"]):
+        raise RuntimeError(f"the fleet summary does not cover the fleet: {summary}")
+    return {k: v for k, v in summary.items() if k != "distribution"}
 
 
 LOAD_MIX = ("fleet", "search", "findings", "dashboard")
@@ -220,6 +244,7 @@ def main() -> None:
             with httpx.Client(base_url=base, timeout=30) as client:
                 for _ in range(5):  # warm: JWKS fetch, imports, connection pools
                     client.get("/api/fleet", headers=headers)
+                summary = fleet_summary(client, headers, args.customers)
                 checks = [c.id for c in CATALOGUE]
                 results = {
                     "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -227,6 +252,7 @@ def main() -> None:
                     "customers": args.customers,
                     "findings_per_customer": FINDINGS_PER_CUSTOMER,
                     "seed_seconds": round(seeded_s, 1),
+                    "fleet_summary": summary,
                     "fleet_view": measure(
                         client, ["/api/fleet?sort=score&order=asc"] * args.requests, headers
                     ),

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from core.customers import ConnectionState, Customer, list_customers
 from core.posture import effective
+from core.scan.scoring import SCORE_BANDS, UNSCORED, ScoreBand, band_of
 from core.store import OrgRepository
 
 SortKey = Literal["name", "score", "lastScan", "openPriority", "failing", "state"]
 SORT_KEYS: tuple[str, ...] = ("name", "score", "lastScan", "openPriority", "failing", "state")
+BandFilter = Literal["good", "fair", "poor", "unscored"]
+
+# A customer whose last scan is older than this (or a connected one never scanned) is stale:
+# its posture may no longer be the tenant's (issue 18: "scans older than 7 days"). Weekly is the
+# slowest cadence, so a healthy weekly customer is stale at most until the hourly timer's scan of
+# it lands; one stale for longer is not being scanned (lost connection, failing scans).
+STALE_AFTER = timedelta(days=7)
+# The fleet's score distribution: how many customers score 0-9.9, 10-19.9, ... 90-100.
+DISTRIBUTION_BUCKETS = 10
 
 
 @dataclass(frozen=True)
@@ -23,6 +34,20 @@ class FleetFilter:
     sort: SortKey = "name"
     descending: bool = False
     tag: str | None = None  # one of the customer's tags, ignoring case
+    band: BandFilter | None = None  # a score band, or "unscored" for customers without a score
+    stale: bool | None = None  # True: only stale customers; False: only fresh ones
+    open_priorities: bool = False  # only customers with open P1 findings
+
+
+def is_stale(customer: Customer, now: datetime) -> bool:
+    """Last scanned more than STALE_AFTER ago, or connected and never scanned. A customer
+    cancelled before today is not scanned any more, so it is not stale either."""
+    if not customer.active_on(now.date()):
+        return False
+    last = customer.summary.last_scan_at
+    if last is None:
+        return customer.connection.state is ConnectionState.CONNECTED
+    return now - last > STALE_AFTER
 
 
 @dataclass(frozen=True)
@@ -31,10 +56,64 @@ class FleetRow:
     score: float | None
     open_priority_count: int
     accepted_count: int
+    stale: bool = False
 
     @property
     def trend(self) -> list[float | None]:
         return [p.score for p in self.customer.summary.trend]
+
+    @property
+    def band(self) -> ScoreBand | None:
+        return band_of(self.score)
+
+
+@dataclass(frozen=True)
+class FleetSummary:
+    """The fleet at a glance, over every customer of the org whatever the table shows."""
+
+    customers: int
+    scored: int  # customers with a score
+    average_score: float | None  # of the scored customers, one decimal
+    bands: dict[str, int]  # customers per score band, and "unscored"
+    open_priorities: int  # open P1 findings across the fleet
+    customers_with_open_priorities: int
+    stale: int  # see is_stale
+    connection_problems: int  # connection_lost
+    distribution: list[int]  # customers per 10-point score bucket, 0-9.9 first, 90-100 last
+
+
+def bucket_of(score: float) -> int:
+    return min(int(score // (100 / DISTRIBUTION_BUCKETS)), DISTRIBUTION_BUCKETS - 1)
+
+
+def summarise_fleet(rows: Sequence[FleetRow]) -> FleetSummary:
+    """The tile figures and the score distribution, computed once for the API and the portal."""
+    bands = {band: 0 for band, _, _ in SCORE_BANDS} | {UNSCORED: 0}
+    distribution = [0] * DISTRIBUTION_BUCKETS
+    total = 0.0
+    open_priorities = with_open = stale = lost = 0
+    # One pass: the fleet view computes this over every customer on every request.
+    for r in rows:
+        bands[r.band or UNSCORED] += 1
+        if r.score is not None:
+            total += r.score
+            distribution[bucket_of(r.score)] += 1
+        open_priorities += r.open_priority_count
+        with_open += r.open_priority_count > 0
+        stale += r.stale
+        lost += r.customer.connection.state is ConnectionState.CONNECTION_LOST
+    scored = sum(distribution)
+    return FleetSummary(
+        customers=len(rows),
+        scored=scored,
+        average_score=round(total / scored, 1) if scored else None,
+        bands=bands,
+        open_priorities=open_priorities,
+        customers_with_open_priorities=with_open,
+        stale=stale,
+        connection_problems=lost,
+        distribution=distribution,
+    )
 
 
 def _matches(row: FleetRow, wanted: FleetFilter) -> bool:
@@ -47,7 +126,13 @@ def _matches(row: FleetRow, wanted: FleetFilter) -> bool:
         return False
     if wanted.min_score is not None and (row.score is None or row.score < wanted.min_score):
         return False
-    return not (wanted.max_score is not None and (row.score is None or row.score > wanted.max_score))
+    if wanted.max_score is not None and (row.score is None or row.score > wanted.max_score):
+        return False
+    if wanted.band is not None and (row.band or UNSCORED) != wanted.band:
+        return False
+    if wanted.stale is not None and row.stale is not wanted.stale:
+        return False
+    return not (wanted.open_priorities and row.open_priority_count == 0)
 
 
 def _sort_value(row: FleetRow, key: SortKey) -> tuple[int, object]:
@@ -64,18 +149,35 @@ def _sort_value(row: FleetRow, key: SortKey) -> tuple[int, object]:
     return (0, value) if value is not None else (1, 0)
 
 
-async def fleet_view(org: OrgRepository, wanted: FleetFilter, now: datetime) -> list[FleetRow]:
-    rows = []
+@dataclass(frozen=True)
+class FleetView:
+    rows: list[FleetRow]  # those the filter keeps, sorted
+    summary: FleetSummary  # of the whole fleet
+
+
+async def fleet_overview(org: OrgRepository, wanted: FleetFilter, now: datetime) -> FleetView:
+    """The filtered, sorted table and the summary of the whole fleet, from one read."""
+    every = []
     for customer in await list_customers(org):
         posture = effective(customer.summary, now)
-        rows.append(
-            FleetRow(customer, posture.score, posture.open_priority_count, len(posture.accepted_check_ids))
+        every.append(
+            FleetRow(
+                customer,
+                posture.score,
+                posture.open_priority_count,
+                len(posture.accepted_check_ids),
+                is_stale(customer, now),
+            )
         )
-    rows = [r for r in rows if _matches(r, wanted)]
+    rows = [r for r in every if _matches(r, wanted)]
     present = [r for r in rows if _sort_value(r, wanted.sort)[0] == 0]
     absent = [r for r in rows if _sort_value(r, wanted.sort)[0] == 1]
     present.sort(key=lambda r: _sort_value(r, wanted.sort)[1], reverse=wanted.descending)  # type: ignore[arg-type,return-value]
-    return present + absent
+    return FleetView(present + absent, summarise_fleet(every))
+
+
+async def fleet_view(org: OrgRepository, wanted: FleetFilter, now: datetime) -> list[FleetRow]:
+    return (await fleet_overview(org, wanted, now)).rows
 
 
 async def fleet_tags(org: OrgRepository) -> list[str]:

@@ -32,12 +32,18 @@ def effective(summary: PostureSummary, now: datetime) -> EffectivePosture:
     possible = summary.possible_weight - excluded
     score = score_of(summary.earned_weight, possible)
     open_failing = tuple(c for c in summary.failing_check_ids if c not in accepted)
-    open_p1 = sum(1 for c in open_failing if priority_for(Severity(summary.failing[c].severity)) == "P1")
+    open_p1 = sum(1 for c in open_failing if _PRIORITY[summary.failing[c].severity] == "P1")
     return EffectivePosture(score, open_p1, accepted, open_failing)
 
 
 def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
+
+
+# The priority of each stored severity, looked up rather than parsed: the fleet view applies
+# `effective` to every customer's failing checks on every request (bench/api.py). An unknown
+# severity still raises, as parsing it did.
+_PRIORITY = {severity.value: priority_for(severity) for severity in Severity}
 
 
 def summarise_scan(

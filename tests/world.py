@@ -60,6 +60,7 @@ class World:
     tenant_v: str  # V's customer tenant; the simulator serves it under this id in test_hijack.py
     msp_a_tid: str
     msp_b_tid: str
+    org_s: str  # an MSP whose fleet at a glance tests/integration/test_fleet_summary.py counts
     people: dict[str, Person] = field(default_factory=dict)
     customers: dict[str, Customer] = field(default_factory=dict)
     # An MSP for the triage tests (tests/integration/test_triage_api.py) and its customer's tenant,
@@ -88,6 +89,7 @@ class World:
             tenant_v=_guid(),
             msp_a_tid=_guid(),
             msp_b_tid=_guid(),
+            org_s=f"msp-s-{suffix}",
         )
         msp_f_tid, race_tid = _guid(), _guid()
         world.org_triage, world.tenant_triage = f"msp-triage-{suffix}", _guid()
@@ -143,6 +145,8 @@ class World:
                 world.org_triage,
                 world.tenant_triage,
             ),
+            ("glance_admin", _guid(), Role.MSP_ADMIN, world.org_s, None),
+            ("glance_analyst", _guid(), Role.MSP_ANALYST, world.org_s, None),
         ]
         for pid, tid, role, org, tenant in specs:
             world.people[pid] = Person(

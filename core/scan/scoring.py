@@ -79,3 +79,25 @@ def format_score_change(change: float) -> str:
     """A change of posture score with its sign: "+2.5", "-1.0", "0.0"."""
     text = f"{change:+.1f}"
     return "0.0" if text in ("+0.0", "-0.0") else text
+
+
+# Score bands: the one definition of what counts as a good, fair or poor score. The tenant
+# gauge, the fleet's score pills, tiles and distribution all use it (the portal reads it from
+# GET /api/config). Each band holds the scores from its floor up to the next band's floor.
+ScoreBand = Literal["good", "fair", "poor"]
+UNSCORED = "unscored"
+SCORE_BANDS: tuple[tuple[ScoreBand, float, str], ...] = (
+    ("good", 80.0, "Good"),
+    ("fair", 50.0, "Fair"),
+    ("poor", 0.0, "Poor"),
+)
+
+
+def band_of(score: float | None) -> ScoreBand | None:
+    """The band a score falls in; None for a customer without a score."""
+    if score is None:
+        return None
+    for band, floor, _ in SCORE_BANDS:
+        if score >= floor:
+            return band
+    return SCORE_BANDS[-1][0]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from core.scan.scoring import SCORE_BANDS
 from functions.api.deps import ServicesDep
 
 router = APIRouter(tags=["config"])
@@ -15,9 +16,17 @@ class AuthConfigOut(BaseModel):
     authority: str
 
 
+class ScoreBandOut(BaseModel):
+    band: str
+    label: str
+    min: float = Field(description="The lowest score in the band; it runs up to the next band's")
+
+
 class ConfigOut(BaseModel):
     signinUrl: str
     auth: AuthConfigOut
+    # The one definition of score bands (core/scan/scoring.py), for the gauge and the fleet's pills.
+    scoreBands: list[ScoreBandOut]
 
 
 @router.get("/config", response_model=ConfigOut)
@@ -31,4 +40,5 @@ async def config(services: ServicesDep) -> ConfigOut:
             clientId=settings.auth_audience.removeprefix("api://"),
             authority=f"{settings.authority_host.rstrip('/')}/organizations",
         ),
+        scoreBands=[ScoreBandOut(band=b, label=label, min=floor) for b, floor, label in SCORE_BANDS],
     )

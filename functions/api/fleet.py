@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic.alias_generators import to_camel
 
 from core import errors
@@ -17,7 +17,16 @@ from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.customers import MAX_TAG_LENGTH, ConnectionState
 from core.exports import fleet_rows, to_csv
-from core.fleet import FleetFilter, SortKey, fleet_tags, fleet_view
+from core.fleet import (
+    STALE_AFTER,
+    BandFilter,
+    FleetFilter,
+    FleetRow,
+    FleetSummary,
+    SortKey,
+    fleet_overview,
+    fleet_tags,
+)
 from core.frameworks.mappings import framework_ids
 from core.search import MAX_QUERY_LENGTH, search_fleet
 from core.search_words import suggest_checks
@@ -47,12 +56,49 @@ class FleetCustomerOut(BaseModel):
     trend: list[float | None]
     tags: list[str]
     cancelledOn: date | None
+    stale: bool = Field(description="Last scanned more than 7 days ago, or connected and never scanned")
+
+
+class FleetSummaryOut(BaseModel):
+    """The whole fleet at a glance, whatever filter the table has."""
+
+    customers: int
+    scored: int = Field(description="Customers with a score")
+    averageScore: float | None = Field(description="Mean score of the scored customers, one decimal")
+    bands: dict[str, int] = Field(
+        description="Customers per score band (good, fair, poor; the thresholds are in GET /api/config) "
+        "and unscored"
+    )
+    openPriorities: int = Field(description="Open P1 findings across the fleet")
+    customersWithOpenPriorities: int
+    stale: int = Field(description="Customers whose last scan is stale (see staleAfterDays)")
+    staleAfterDays: int
+    connectionProblems: int = Field(description="Customers whose connection is lost")
+    distribution: list[int] = Field(
+        description="Customers per 10-point score bucket: 0-9.9, 10-19.9, ... 90-100"
+    )
 
 
 class FleetOut(BaseModel):
     total: int
     customers: list[FleetCustomerOut]
     tags: list[str]  # every tag in the org, for the filter, whatever this page's filter
+    summary: FleetSummaryOut
+
+
+def summary_body(summary: FleetSummary) -> dict[str, Any]:
+    return {
+        "customers": summary.customers,
+        "scored": summary.scored,
+        "averageScore": summary.average_score,
+        "bands": summary.bands,
+        "openPriorities": summary.open_priorities,
+        "customersWithOpenPriorities": summary.customers_with_open_priorities,
+        "stale": summary.stale,
+        "staleAfterDays": STALE_AFTER.days,
+        "connectionProblems": summary.connection_problems,
+        "distribution": summary.distribution,
+    }
 
 
 @router.get(
@@ -60,7 +106,11 @@ class FleetOut(BaseModel):
     response_model=None,
     responses={200: {"model": FleetOut}},
     dependencies=[
-        Depends(known_query_parameters("state", "minScore", "maxScore", "name", "sort", "order", "tag"))
+        Depends(
+            known_query_parameters(
+                "state", "minScore", "maxScore", "name", "sort", "order", "tag", "band", "stale", "priorities"
+            )
+        )
     ],
 )
 async def fleet(
@@ -73,37 +123,63 @@ async def fleet(
     sort: SortKey = "name",
     order: Literal["asc", "desc"] = "asc",
     tag: Annotated[str | None, Query(max_length=MAX_TAG_LENGTH)] = None,
+    band: Annotated[
+        BandFilter | None, Query(description="Customers in one score band, or unscored ones")
+    ] = None,
+    stale: Annotated[
+        bool | None, Query(description="true: only customers whose last scan is stale; false: only fresh")
+    ] = None,
+    priorities: Annotated[
+        Literal["open"] | None, Query(description="open: only customers with open P1 findings")
+    ] = None,
 ) -> Response:
-    wanted = FleetFilter(state, minScore, maxScore, name, sort, order == "desc", tag)
+    wanted = FleetFilter(
+        state=state,
+        min_score=minScore,
+        max_score=maxScore,
+        name=name,
+        sort=sort,
+        descending=order == "desc",
+        band=band,
+        stale=stale,
+        open_priorities=priorities == "open",
+        tag=tag,
+    )
     org = services.store.org(grant.org_id)
-    rows = await fleet_view(org, wanted, datetime.now(UTC))
+    view = await fleet_overview(org, wanted, datetime.now(UTC))
     # Built as plain data and encoded with orjson: validating 1,000 rows through the response
     # model costs more than the rest of the request (bench/api.py). FleetOut documents the shape.
-    customers = []
-    for r in rows:
-        c = r.customer
-        customers.append(
-            {
-                "customerId": c.customer_id,
-                "tenantId": c.tenant_id,
-                "displayName": c.display_name,
-                "primaryDomain": c.primary_domain,
-                "state": c.connection.state.value,
-                "connectionSince": c.connection.since,
-                "connectionErrorCode": c.connection.error_code,
-                "score": r.score,
-                "scoreChange": c.summary.score_change,
-                "lastScanAt": c.summary.last_scan_at,
-                "openPriorityCount": r.open_priority_count,
-                "failingCount": c.summary.failing_count,
-                "acceptedCount": r.accepted_count,
-                "trend": r.trend,
-                "tags": c.tags,
-                "cancelledOn": c.cancelled_on,
-            }
-        )
-    body = {"total": len(customers), "customers": customers, "tags": await fleet_tags(org)}
+    customers = [_row_body(r) for r in view.rows]
+    body = {
+        "total": len(customers),
+        "customers": customers,
+        "tags": await fleet_tags(org),
+        "summary": summary_body(view.summary),
+    }
     return Response(orjson.dumps(body), media_type="application/json")
+
+
+def _row_body(r: FleetRow) -> dict[str, Any]:
+    c = r.customer
+    return {
+        "customerId": c.customer_id,
+        "tenantId": c.tenant_id,
+        "displayName": c.display_name,
+        "primaryDomain": c.primary_domain,
+        "state": c.connection.state.value,
+        "connectionSince": c.connection.since,
+        "connectionErrorCode": c.connection.error_code,
+        "score": r.score,
+        "scoreChange": c.summary.score_change,
+        "lastScanAt": c.summary.last_scan_at,
+        "openPriorityCount": r.open_priority_count,
+        "failingCount": c.summary.failing_count,
+        "acceptedCount": r.accepted_count,
+        "trend": r.trend,
+        "stale": r.stale,
+        "tags": c.tags,
+        "cancelledOn": c.cancelled_on,
+    }
 
 
 # A search answer renames the same few field names thousands of times; remember them.

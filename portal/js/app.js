@@ -1,10 +1,10 @@
 // Starts the portal: completes sign-in, learns who is here, draws the navigation and routes.
 import { get } from "./api.js";
-import { completeSignIn, signIn, signOut, token } from "./auth.js";
+import { completeSignIn, loadConfig, signIn, signOut, token } from "./auth.js";
 import { applyLook, resetLook } from "./look.js";
 import { current, route } from "./router.js";
 import { home, isMsp, may, homeTenant, role, ROLE_NAMES, session, start } from "./session.js";
-import { errorBox, h, loading, mount, pageTitle } from "./ui.js";
+import { errorBox, h, loading, mount, pageTitle, setScoreBands } from "./ui.js";
 import { registerPages } from "./pages/index.js";
 import { mayOpen, noAccessPage } from "./access.js";
 
@@ -131,5 +131,6 @@ window.addEventListener("hashchange", () => {
   main.focus({ preventScroll: true });
 });
 completeSignIn()
+  .then(async () => setScoreBands((await loadConfig()).scoreBands)) // read with the config at sign-in
   .then(render)
   .catch((error) => mount(main, errorBox(error, () => location.reload())));

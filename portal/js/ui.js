@@ -94,3 +94,62 @@ export async function act(button, output, work) {
     button.disabled = false;
   }
 }
+
+// Score bands (good, fair, poor) come from the API (GET /api/config, core/scan/scoring.py), so the
+// tenant gauge, the fleet's pills, tiles and chart share one set of thresholds. Set at start.
+let scoreBands = [];
+
+export function setScoreBands(bands) {
+  scoreBands = [...(bands || [])].sort((a, b) => b.min - a.min);
+}
+
+// Every band, best first: [{band, label, min}].
+export function allScoreBands() {
+  return scoreBands;
+}
+
+// The band of a score ({band, label, min}), or null without a score.
+export function scoreBand(value) {
+  if (value === null || value === undefined) return null;
+  return scoreBands.find((b) => value >= b.min) || scoreBands[scoreBands.length - 1] || null;
+}
+
+// "80–100", "50–79.9", "0–49.9": the scores a band holds (scores have one decimal).
+export function bandRange(band) {
+  const i = scoreBands.findIndex((b) => b.band === band);
+  if (i < 0) return "";
+  const top = i === 0 ? "100" : (scoreBands[i - 1].min - 0.1).toFixed(1);
+  return `${scoreBands[i].min}–${top}`;
+}
+
+export function scorePill(value) {
+  const band = scoreBand(value);
+  return h("span", { class: `pill${band ? ` band-${band.band}` : ""}`, title: band ? `${band.label} (${bandRange(band.band)})` : null }, score(value));
+}
+
+// Relative times: "3 days ago", with the exact time on hover (see timeAgo).
+const TIME_UNITS = [["year", 365 * 86400], ["month", 30 * 86400], ["week", 7 * 86400], ["day", 86400], ["hour", 3600], ["minute", 60]];
+// Up to this many of a unit before the next larger one is used: "13 days ago", then "2 weeks ago".
+const TIME_LIMITS = { minute: 60, hour: 24, day: 14, week: 9, month: 12 };
+
+export function ago(value, now = Date.now()) {
+  if (!value) return "never";
+  const then = new Date(value).getTime();
+  if (Number.isNaN(then)) return String(value);
+  const seconds = (now - then) / 1000;
+  if (Math.abs(seconds) < 60) return "just now";
+  const words = new Intl.RelativeTimeFormat(undefined, { numeric: "always" });
+  // From the smallest unit up; years have no limit, so the loop always answers.
+  for (const [unit, size] of [...TIME_UNITS].reverse()) {
+    const count = Math.floor(Math.abs(seconds) / size);
+    if (count < (TIME_LIMITS[unit] ?? Infinity)) return words.format(Math.sign(-seconds) * count, unit);
+  }
+  return when(value);
+}
+
+export function timeAgo(value, now = Date.now()) {
+  if (!value) return h("span", {}, "never");
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return h("span", {}, String(value));
+  return h("time", { datetime: d.toISOString(), title: d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "long" }) }, ago(value, now));
+}
