@@ -258,4 +258,4 @@ def test_msp_analyst_filters_from_the_tiles_and_form(
     visit.expected.append("400")
     visit.go("#/fleet?band=excellent")
     page.get_by_role("alert").wait_for()
-    assert "band" in page.get_by_role("alert").inner_text()
+    assert "band" in page.get_by_role("alert").inner_text().lower()
