@@ -162,8 +162,11 @@ async def hijacker_customers(
         tokens,
         {"displayName": "Totally Ours", "primaryDomain": victim.domain, "tenantId": victim.tenant_id},
     )
+    # The same domain twice in one fleet must be confirmed (issue 18); the hijacker confirms.
     by_domain = await _add(
-        hijack_client, tokens, {"displayName": "Ours By Domain", "primaryDomain": victim.domain}
+        hijack_client,
+        tokens,
+        {"displayName": "Ours By Domain", "primaryDomain": victim.domain, "confirmDuplicate": True},
     )
     return {
         "by_id": str(by_id["customer"]["customerId"]),  # type: ignore[index]
