@@ -93,7 +93,7 @@ async def seed(settings: Settings, org_id: str, customers: int, admin: dict[str,
             at = last - timedelta(days=7 * week)
             findings = [next_finding(r, None, f"bench-scan-{week}", at)[0] for r in results]
             customer.summary = summarise_scan(customer.summary, results, findings, f"bench-scan-{week}", at)
-        await services.store.relationship(customer_id).upsert_many(findings)
+        await services.store.relationship(customer_id).upsert_many([f.to_document() for f in findings])
         await save_new_customer(org, customer)
         tenants.append(tenant_id)
     await grant_membership(

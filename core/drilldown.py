@@ -84,7 +84,7 @@ async def dashboard(tenant: RelationshipRepository, customer: Customer, now: dat
         "newSinceLastScan": sum(1 for f in failing if f.change == "new"),
         # What the PDF's first pages show, by the same functions.
         "topPriorities": [_priority_item(f) for f in top_priorities(findings, now)],
-        "frameworks": await coverage_overview(tenant, now),
+        "frameworks": coverage_overview(findings, now),
         "sinceLastScan": _since(since_last_scan(customer.summary, findings, now)),
     }
 

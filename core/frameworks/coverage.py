@@ -9,13 +9,14 @@ partial pass as the whole control passing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
 from core.checks.catalogue import get_check
 from core.checks.model import Status
 from core.frameworks.mappings import FrameworkKey, mapping
-from core.scan.findings import acceptance_in_force
+from core.scan.findings import Finding, acceptance_in_force
 from core.store import RelationshipRepository
 
 Framework = FrameworkKey
@@ -35,8 +36,13 @@ def control_status(statuses: list[str]) -> ControlStatus:
 async def framework_coverage(
     tenant: RelationshipRepository, framework: Framework, now: datetime
 ) -> dict[str, Any]:
+    return coverage_of(await tenant.findings(), framework, now)
+
+
+def coverage_of(tenant_findings: Iterable[Finding], framework: Framework, now: datetime) -> dict[str, Any]:
+    """The framework's scorecard over findings already read."""
     data = mapping(framework)
-    findings = {f.check_id: f for f in await tenant.findings()}
+    findings = {f.check_id: f for f in tenant_findings}
     controls: list[dict[str, Any]] = []
     for control in data.controls:  # in control order already
         checks: list[dict[str, Any]] = []
@@ -72,12 +78,12 @@ async def framework_coverage(
     }
 
 
-async def coverage_overview(tenant: RelationshipRepository, now: datetime) -> list[dict[str, Any]]:
-    """Each framework's control counts, as the PDF's coverage table and the tenant overview show
-    them (one function, so the two cannot disagree)."""
+def coverage_overview(findings: Sequence[Finding], now: datetime) -> list[dict[str, Any]]:
+    """Each framework's control counts over a tenant's findings, as the PDF's coverage table and
+    the tenant overview show them (one function, so the two cannot disagree)."""
     overview = []
     for framework in ("cis", "scuba"):
-        c = await framework_coverage(tenant, framework, now)
+        c = coverage_of(findings, framework, now)
         overview.append(
             {
                 "framework": framework,
