@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from core.checks.catalogue import get_check
 from core.checks.model import CATEGORIES, Severity, Status
+from core.collect.unreadable import explain_summary
 from core.customers import Customer
 from core.frameworks.coverage import coverage_overview
 from core.paging import BadPageToken, decode_page_token, encode_page_token, query_scope
@@ -138,8 +139,11 @@ async def finding_detail(tenant: RelationshipRepository, check_id: str, now: dat
         meta = get_check(check_id).metadata
     except KeyError as exc:
         raise NotFound("check", check_id) from exc
+    unreadable = explain_summary(finding.summary) if finding.status == Status.ERROR.value else None
     return {
         **_with_acceptance_state(finding, now),
+        # Why a check could not be assessed, in words (the summary keeps the raw reason).
+        "unreadable": {"sentence": unreadable.sentence, "detail": unreadable.detail} if unreadable else None,
         "rationale": meta.rationale,
         "remediation": meta.remediation,
         "references": list(meta.references),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from core.collect.unreadable import Unreadable, explain, explain_summary
 from core.reports.fonts import PT_TO_MM
 from core.reports.layout import (
     MARGIN,
@@ -18,7 +19,6 @@ from core.reports.layout import (
 )
 from core.reports.model import ReportData, ReportFinding
 from core.reports.pdf_sections import remediation_steps, severity_pills
-from core.reports.unreadable import Unreadable, explain, explain_summary
 
 # The store caps evidence already; these bounds only keep a malformed finding from filling
 # hundreds of pages.

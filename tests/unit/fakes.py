@@ -533,6 +533,7 @@ class FakeQueue:
     def __init__(self, name: str) -> None:
         self._name = name
         self.sent: list[Any] = []
+        self.delays: list[int | None] = []  # each send's visibility delay, in step with `sent`
         self.poisoned: list[tuple[str, str]] = []
         self._received = 0
 
@@ -542,6 +543,7 @@ class FakeQueue:
 
     async def send(self, payload: Any, *, visibility_delay: int | None = None) -> str:
         self.sent.append(copy.deepcopy(payload))
+        self.delays.append(visibility_delay)
         return uuid.uuid4().hex
 
     async def send_to_poison(self, text: str, reason: str, dequeue_count: int = 1) -> None:

@@ -9,10 +9,12 @@ from ipaddress import ip_address
 
 import pytest
 
-from core.checks.model import Status
+from core.checks.model import Status, error
 from core.collect.connection import TenantUnreachable
 from core.customers import ConnectionState, get_customer, update_customer_by_id
+from core.drilldown import finding_detail
 from core.messages import WebhookDelivery
+from core.scan.findings import CheckResult
 from core.scan.now import request_scan
 from core.scan.requests import ScanRequest, parse_scan_request
 from core.scan.service import TenantBusy, acquire_scan_lease, scan_tenant
@@ -198,3 +200,23 @@ def test_the_fake_clock_moves_only_when_told() -> None:
     first = services.clock.now()
     assert services.clock.now() == first
     assert services.clock.advance(hours=2) - first == timedelta(hours=2)
+
+
+async def test_a_check_that_could_not_be_read_says_why_in_words(services: FakeServices) -> None:
+    customer = await new_customer(services)
+    unread = assessment(statuses=(Status.PASS, Status.ERROR, Status.FAIL, Status.PASS))
+    raw = "permission Exchange.ManageAsApp missing (HTTP 403 Forbidden)"
+    unread.results[1] = CheckResult(
+        unread.results[1].check, error(f"could not read exo_transport_config: {raw}")
+    )
+    services.tenants.add(TENANT, assessment=unread)
+    await scan_tenant(services, _request(customer.customer_id))
+    relationship = services.store.relationship(customer.relationship_id)
+
+    detail = await finding_detail(relationship, CHECKS[1].id, services.clock.now())
+    assert detail["status"] == "error" and detail["unreadable"] is not None
+    assert detail["unreadable"]["sentence"].startswith("Exchange Online could not be read")
+    assert "Exchange.ManageAsApp" in detail["unreadable"]["sentence"]
+    assert "HTTP 403" in detail["unreadable"]["detail"]
+    failing = await finding_detail(relationship, CHECKS[2].id, services.clock.now())
+    assert failing["unreadable"] is None  # a finding that was read says what it found

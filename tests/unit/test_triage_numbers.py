@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from core.checks.model import Severity
+from core.collect.unreadable import explain, explain_summary, service_of
 from core.customers import PostureSummary, TrendPoint
 from core.exports import to_csv
 from core.mail.summary_template import summary_html
@@ -21,7 +22,6 @@ from core.posture import SinceLastScan, since_last_scan
 from core.priorities import top_priorities, urgency
 from core.reports.model import ReportData
 from core.reports.pdf import render_report
-from core.reports.unreadable import explain, explain_summary, service_of
 from core.scan.findings import Finding
 from core.scan.scoring import format_score, format_score_change, priority_for
 from core.store.partitions import FindingQuery

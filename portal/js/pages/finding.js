@@ -76,7 +76,9 @@ export async function findingPage(main, { tenantId, checkId }) {
     h("p", { class: "meta" }, severityBadge(f.severity), " ", h("span", { class: `badge status-${f.status}` }, f.status.replaceAll("_", " ")),
       f.accepted ? h("span", { class: "badge accepted" }, "accepted") : null,
       ` · ${f.category} · ${f.checkId} · last assessed ${when(f.assessedAt)}`),
-    f.summary ? h("p", { class: "lead" }, f.summary) : null,
+    f.unreadable
+      ? h("div", { class: "lead unreadable" }, h("p", {}, f.unreadable.sentence), h("p", { class: "muted detail" }, `Detail: ${f.unreadable.detail}`))
+      : f.summary ? h("p", { class: "lead" }, f.summary) : null,
     h("div", { class: "columns" },
       h("section", { class: "card", "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, "Evidence"), evidenceList(f.evidence, f.evidenceCount)),
       h("section", { class: "card", "aria-labelledby": "why-h" }, h("h2", { id: "why-h" }, "Why it matters"), h("p", {}, f.rationale || "–"),
