@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core.collect.sources import P1, P2
+from core.collect.sources import DEFENDER_P1, DEFENDER_P2, P1, P2
 
 SUBSCRIBED_SKUS = "subscribed_skus"
 
@@ -26,7 +26,12 @@ ACTIVE_SKU_STATES = frozenset({"Enabled", "Warning"})
 PROVISIONED = "Success"
 # Entra ID P2 includes every P1 capability (learn.microsoft.com/entra/fundamentals/licensing), so a
 # tenant whose only premium subscription carries the P2 plan is not "without P1".
-SATISFIED_BY: dict[str, frozenset[str]] = {P1: frozenset({P1, P2})}
+# Likewise Defender for Office 365 Plan 2 includes Plan 1 (learn.microsoft.com/defender-office-365/
+# mdo-about, "Defender for Office 365 Plan 1 vs Plan 2").
+SATISFIED_BY: dict[str, frozenset[str]] = {
+    P1: frozenset({P1, P2}),
+    DEFENDER_P1: frozenset({DEFENDER_P1, DEFENDER_P2}),
+}
 
 
 def active_plans(skus: Iterable[Mapping[str, Any]]) -> frozenset[str]:

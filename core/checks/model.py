@@ -53,7 +53,8 @@ def settle_licence(failure: SourceFailure, skus: list[Any] | None, skus_failure:
     Idempotent: a refusal that stands is returned unchanged, one that does not is no longer one."""
     if failure.kind != "not_licensed":
         return failure
-    said = f"Graph answered as if the tenant were not licensed ({failure.reason})"
+    service = "Exchange Online" if failure.code == "CommandNotFound" else "Graph"
+    said = f"{service} answered as if the tenant were not licensed ({failure.reason})"
     if failure.plan is None:
         return SourceFailure("unavailable", f"{said}, for a source no licence is known to gate", failure.code)
     if skus is None:
@@ -66,10 +67,14 @@ def settle_licence(failure: SourceFailure, skus: list[Any] | None, skus_failure:
     if holds_plan(skus, failure.plan):
         # Graph's licence check itself reads the directory: without Directory.Read.All it is known to
         # refuse licensed tenants (microsoftgraph/microsoft-graph-docs#12537, #2789).
+        why = (
+            "the cmdlet may not be provisioned yet, or the app's Exchange role does not include it"
+            if service != "Graph"
+            else "Graph answers this way when the app lacks Directory.Read.All, or transiently"
+        )
         return SourceFailure(
             "unavailable",
-            f"{said}, but its subscriptions include an active {failure.plan} plan; Graph answers this "
-            "way when the app lacks Directory.Read.All, or transiently",
+            f"{said}, but its subscriptions include an active {failure.plan} plan; {why}",
             failure.code,
         )
     return failure
@@ -165,6 +170,7 @@ CATEGORIES = (
     "Guests and external access",
     "Passwords",
     "Exchange Online",
+    "Defender for Office 365",
     "SharePoint and OneDrive",
     "Email authentication (DNS)",
     "Monitoring",

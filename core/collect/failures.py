@@ -49,6 +49,13 @@ PERMISSION_NAMED_BY_CODE = {
 # (KelvinTegelaar/CIPP-API Modules/CIPPCore/Public/GraphHelper/New-ExoRequest.ps1;
 # MicrosoftDocs/office-docs-powershell#10446).
 PROXY_MARKERS = ("needs proxy", "cmdletproxy")
+# Exchange's answer for a cmdlet the organisation does not have: "The term 'Get-SafeLinksPolicy' is not
+# recognized as a name of a cmdlet, ..." (PowerShell's CommandNotFoundException text, which the admin
+# API passes on). Defender for Office 365 cmdlets exist only where the tenant holds a plan with them, so
+# for a source tied to a plan this is a licence refusal, for settle_licence to confirm from
+# subscribedSkus; ScubaGear likewise skips them without a Defender licence (its DEFLICENSEWARNSTR).
+UNKNOWN_CMDLET_MARKER = "is not recognized as a name of a cmdlet"
+UNKNOWN_CMDLET = "CommandNotFound"
 
 
 class SourceError(Exception):
@@ -141,6 +148,14 @@ def classify_exchange(exc: BaseException, source: ExchangeSource, attempts: int)
             f"{source.cmdlet}: Exchange could not route the request to the mailbox server after "
             f"{attempts} attempts ({answer.describe()})",
             answer.code or None,
+        )
+    if answer is not None and source.licence and UNKNOWN_CMDLET_MARKER in answer.message.lower():
+        return SourceFailure(
+            "not_licensed",
+            f"Exchange Online does not know {source.cmdlet}, which needs {source.licence} "
+            f"({answer.describe()})",
+            UNKNOWN_CMDLET,
+            source.licence,
         )
     failure = classify(exc, permission=source.permission, licence=None)
     if failure.kind == "forbidden":

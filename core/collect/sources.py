@@ -15,6 +15,9 @@ from typing import Literal
 
 P1 = "AAD_PREMIUM"
 P2 = "AAD_PREMIUM_P2"
+# Microsoft Defender for Office 365 Plan 1 and Plan 2 (Plan 2 includes everything Plan 1 does).
+DEFENDER_P1 = "ATP_ENTERPRISE"
+DEFENDER_P2 = "THREAT_INTELLIGENCE"
 
 # Microsoft Graph's own application id; its service principal holds the app-role grants.
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -53,6 +56,9 @@ class ExchangeSource:
     cmdlet: str
     parameters: dict[str, object] = field(default_factory=dict)
     permission: str = "Exchange.ManageAsApp"
+    # The service plan the cmdlet needs: Exchange provisions Defender for Office 365 cmdlets only in
+    # tenants that hold it, and answers an unknown cmdlet otherwise (core.collect.failures).
+    licence: str | None = None
 
 
 # onPremisesImmutableId as well as onPremisesSyncEnabled: an account once synchronised keeps the anchor
@@ -205,6 +211,27 @@ ROLE_GROUP_SOURCES: tuple[GraphSource, ...] = (
     ),
 )
 
+# Threat policies of Exchange Online Protection (every tenant) and Defender for Office 365 (Plan 1),
+# judged by core/checks/defender*.py through the resolver in core/checks/defender_policies.py.
+DEFENDER_SOURCES: tuple[ExchangeSource, ...] = (
+    ExchangeSource("exo_accepted_domains", "Get-AcceptedDomain"),
+    ExchangeSource("defender_eop_preset_rules", "Get-EOPProtectionPolicyRule"),
+    ExchangeSource("defender_antiphish_policies", "Get-AntiPhishPolicy"),
+    ExchangeSource("defender_antiphish_rules", "Get-AntiPhishRule"),
+    ExchangeSource("defender_antispam_policies", "Get-HostedContentFilterPolicy"),
+    ExchangeSource("defender_antispam_rules", "Get-HostedContentFilterRule"),
+    ExchangeSource("defender_connection_filter", "Get-HostedConnectionFilterPolicy"),
+    ExchangeSource("defender_malware_policies", "Get-MalwareFilterPolicy"),
+    ExchangeSource("defender_malware_rules", "Get-MalwareFilterRule"),
+    ExchangeSource("defender_atp_preset_rules", "Get-ATPProtectionPolicyRule", licence=DEFENDER_P1),
+    ExchangeSource("defender_safe_links_policies", "Get-SafeLinksPolicy", licence=DEFENDER_P1),
+    ExchangeSource("defender_safe_links_rules", "Get-SafeLinksRule", licence=DEFENDER_P1),
+    ExchangeSource("defender_safe_attachment_policies", "Get-SafeAttachmentPolicy", licence=DEFENDER_P1),
+    ExchangeSource("defender_safe_attachment_rules", "Get-SafeAttachmentRule", licence=DEFENDER_P1),
+    ExchangeSource("defender_atp_o365", "Get-AtpPolicyForO365", licence=DEFENDER_P1),
+    ExchangeSource("defender_email_tenant_settings", "Get-EmailTenantSettings", licence=DEFENDER_P1),
+)
+
 EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("exo_transport_config", "Get-TransportConfig"),
     ExchangeSource("exo_cas_mailboxes", "Get-CASMailbox", {"ResultSize": "Unlimited"}),
@@ -215,6 +242,7 @@ EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("exo_external_in_outlook", "Get-ExternalInOutlook"),
     ExchangeSource("exo_dkim_signing_config", "Get-DkimSigningConfig"),
     ExchangeSource("exo_mailboxes", "Get-Mailbox", {"ResultSize": "Unlimited"}),
+    *DEFENDER_SOURCES,
 )
 
 # DNS: for every verified domain that is not *.onmicrosoft.com, the collector stores under

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
+from devtools.graphsim import defender
 from devtools.graphsim.catalog import EXCHANGE_MANAGE_AS_APP, EXCHANGE_RESOURCE
 from devtools.graphsim.graph_access import authenticate
 from devtools.graphsim.responses import ODATA_SERVICE_EXCEPTION, PLAIN_JSON, dumps, exchange_error
@@ -49,6 +50,7 @@ _CMDLETS: dict[str, tuple[Callable[[Tenant], list[dict[str, Any]]], frozenset[st
     "Get-DkimSigningConfig": (lambda t: t.data["exchange"]["dkimSigningConfig"], frozenset({"Identity"})),
     "Get-CASMailbox": (lambda t: t.cas_mailboxes(), _MAILBOX_PARAMETERS),
     "Get-Mailbox": (lambda t: t.mailboxes(), _MAILBOX_PARAMETERS),
+    **defender.CMDLETS,
 }
 _CMDLET_NAMES = {name.lower(): name for name in _CMDLETS}
 
@@ -97,18 +99,22 @@ def _cmdlet_input(raw: bytes) -> tuple[str, dict[str, Any]]:
         ) from exc
 
 
+def unknown_cmdlet(cmdlet: str) -> ExchangeError:
+    return ExchangeError(
+        400,
+        "BadRequest",
+        f"The term '{cmdlet}' is not recognized as a name of a cmdlet, function, script file, or "
+        "executable "
+        "program. Check the spelling of the name, or if a path was included, verify that the path is "
+        "correct "
+        "and try again.",
+    )
+
+
 def _rows(tenant: Tenant, cmdlet: str, parameters: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     name = _CMDLET_NAMES.get(cmdlet.lower())
     if name is None:
-        raise ExchangeError(
-            400,
-            "BadRequest",
-            f"The term '{cmdlet}' is not recognized as a name of a cmdlet, function, script file, or "
-            "executable "
-            "program. Check the spelling of the name, or if a path was included, verify that the path is "
-            "correct "
-            "and try again.",
-        )
+        raise unknown_cmdlet(cmdlet)
     source, allowed = _CMDLETS[name]
     for parameter in parameters:
         if parameter not in allowed:
@@ -185,6 +191,8 @@ def invoke(
     routed = anchored(tenant, request.headers.get("x-anchormailbox"))
     if not routed or state.faults.take_proxy_error(tenant.id):
         raise proxy_refusal(tenant)
+    if not defender.provisioned(tenant, cmdlet, state.faults.missing_licences(tenant.id)):
+        raise unknown_cmdlet(cmdlet)
     size = _page_size(request.headers.get("prefer"))
     offset = _offset(request.url.query, tenant)
     host = request.headers.get("host", "127.0.0.1")

@@ -69,7 +69,9 @@ def admin_audit_log_config(ctx: PolicyContext) -> Json:
     }
 
 
-def _outbound_policy(name: str, mode: str, *, default: bool, limits: bool) -> Json:
+def _outbound_policy(
+    name: str, mode: str, *, default: bool, limits: bool, notify: list[str] | None = None
+) -> Json:
     return {
         "Identity": name,
         "Name": name,
@@ -81,13 +83,14 @@ def _outbound_policy(name: str, mode: str, *, default: bool, limits: bool) -> Js
         "RecipientLimitPerDay": 1000 if limits else 0,
         "ActionWhenThresholdReached": "BlockUserForToday",
         "BccSuspiciousOutboundMail": limits,
-        "BccSuspiciousOutboundAdditionalRecipients": [],
+        "BccSuspiciousOutboundAdditionalRecipients": notify or [],
         "NotifyOutboundSpam": limits,
-        "NotifyOutboundSpamRecipients": [],
+        "NotifyOutboundSpamRecipients": notify or [],
     }
 
 
-def outbound_spam_policies(ctx: PolicyContext) -> list[Json]:
+def outbound_spam_policies(ctx: PolicyContext, notify: str | None = None) -> list[Json]:
+    """`notify`: the address the strong posture sends outbound-spam copies and notices to."""
     if ctx.posture == "weak":
         return [_outbound_policy("Default", "On", default=True, limits=False)]
     if ctx.posture == "mixed":
@@ -95,7 +98,9 @@ def outbound_spam_policies(ctx: PolicyContext) -> list[Json]:
             _outbound_policy("Default", "Automatic", default=True, limits=True),
             _outbound_policy("Finance forwarding exception", "On", default=False, limits=True),
         ]
-    return [_outbound_policy("Default", "Off", default=True, limits=True)]
+    return [
+        _outbound_policy("Default", "Off", default=True, limits=True, notify=[notify] if notify else None)
+    ]
 
 
 def _remote_domain(name: str, domain: str, forward: bool) -> Json:

@@ -13,6 +13,7 @@ from typing import Any
 from core.collect.sources import EXCHANGE_SOURCES, GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID, ROLE_GROUP_SOURCES
 from devtools.graphsim import mailflow, policies, settings
 from devtools.graphsim.catalog import GRAPH_APP_ROLE, SERVICE_PLAN, SKU
+from devtools.graphsim.defender_data import defender_settings
 from devtools.graphsim.people import PeopleBuilder, TenantSpec
 from devtools.graphsim.policies import Json, Posture
 
@@ -152,8 +153,12 @@ class TenantBuilder(PeopleBuilder):
             for permission in permissions
         ]
 
+    @property
+    def sku_part(self) -> str:
+        return self.spec.sku or _DEFAULT_SKU[self.spec.posture]
+
     def subscribed_skus(self, licensed: int) -> list[Json]:
-        part = self.spec.sku or _DEFAULT_SKU[self.spec.posture]
+        part = self.sku_part
         sku_id, plans = SKU[part]
         return [
             {
@@ -300,12 +305,17 @@ class TenantBuilder(PeopleBuilder):
                 "transportConfig": mailflow.transport_config(ctx),
                 "organizationConfig": mailflow.organization_config(ctx, name, self.initial),
                 "adminAuditLogConfig": mailflow.admin_audit_log_config(ctx),
-                "hostedOutboundSpamFilterPolicies": mailflow.outbound_spam_policies(ctx),
+                "hostedOutboundSpamFilterPolicies": mailflow.outbound_spam_policies(
+                    ctx, f"security@{self.mail_domain}"
+                ),
                 "remoteDomains": mailflow.remote_domains(ctx, spec.partner_domain),
                 "externalInOutlook": mailflow.external_in_outlook(ctx, [spec.partner_domain]),
                 "dkimSigningConfig": mailflow.dkim_signing_config(ctx, custom, self.initial, dkim),
             },
             "dns": mailflow.dns_records(ctx, custom, self.initial, dkim),
+            "defender": defender_settings(
+                ctx, custom, self.initial, spec.partner_domain, "ATP_ENTERPRISE" in SKU[self.sku_part][1]
+            ),
         }
         return fixture
 
