@@ -26,7 +26,7 @@ from core.checks.defender_policies import (
     setting_gaps,
     values,
 )
-from core.checks.helpers import check, is_false, is_true, metadata, objects, plural, steps
+from core.checks.helpers import check, is_false, is_true, metadata, objects, plural, steps, verb
 from core.checks.model import Outcome, Severity, TenantSnapshot, error, failed, passed
 
 CONNECTION = "defender_connection_filter"
@@ -205,13 +205,10 @@ def outbound_spam_limits(snapshot: TenantSnapshot) -> Outcome:
         if (found := setting_gaps(p, OUTBOUND_WANTED))
     ]
     if not gaps:
-        return passed(
-            f"All {plural(len(policies), 'outbound spam policy', 'outbound spam policies')} limit, block "
-            "and notify."
-        )
+        return passed(f"Every outbound spam policy ({len(policies)}) limits recipients, blocks and notifies.")
     return failed(
         f"{plural(len(gaps), 'outbound spam policy', 'outbound spam policies')} of {len(policies)} "
-        "fall short on limits, blocking or notifications.",
+        f"{verb(len(gaps), 'falls', 'fall')} short on limits, blocking or notifications.",
         gaps,
     )
 

@@ -244,11 +244,8 @@ def judge(resolution: Resolution, gaps: Gaps, *, what: str) -> Outcome:
             [*failing, *checked],
         )
     scoped = len(resolution.chain) - 1
-    before = (
-        f", after {scoped} higher-precedence polic{'y' if scoped == 1 else 'ies'} that also comply"
-        if scoped
-        else ""
-    )
+    comply = "y that also complies" if scoped == 1 else "ies that also comply"
+    before = f", after {scoped} higher-precedence polic{comply}" if scoped else ""
     label = deciding.label()
     return passed(
         f"{label[:1].upper()}{label[1:]} decides the {what} settings for everyone{before}.", checked

@@ -51,6 +51,15 @@ SYNONYMS = {
     "certificates": "certificate",
     "certs": "certificate",
     "spoofing": "spoof",
+    "antiphishing": "phishing",
+    "anti-phishing": "phishing",
+    "phish": "phishing",
+    "antispam": "spam",
+    "anti-spam": "spam",
+    "antimalware": "malware",
+    "anti-malware": "malware",
+    "atp": "defender",
+    "mdo": "defender",
 }
 
 # What a check is also called, beyond its id, title and category (folded words).
@@ -69,6 +78,17 @@ CHECK_WORDS: dict[str, tuple[str, ...]] = {
     "guests.inactive": ("stale", "dormant"),
     "entra.inactive_users": ("stale", "dormant"),
     "privileged.global_admin_count": ("ga",),
+    "defender.preset_policies": ("standard", "strict", "baseline", "email"),
+    "defender.antiphish": ("phishing", "spoof", "email"),
+    "defender.antiphish_impersonation": ("phishing", "impersonation", "bec", "email"),
+    "defender.antispam_actions": ("junk", "quarantine", "email"),
+    "defender.antispam_no_allowed_senders": ("allowlist", "whitelist", "email"),
+    "defender.connection_filter": ("allowlist", "whitelist", "ip", "email"),
+    "defender.malware_filter": ("attachment", "zap", "virus", "email"),
+    "defender.safe_links": ("url", "link", "phishing", "email"),
+    "defender.safe_attachments": ("sandbox", "attachment", "malware", "email"),
+    "defender.safe_attachments_cloud_apps": ("malware", "sharepoint", "onedrive", "teams"),
+    "defender.outbound_spam_limits": ("spam", "compromised", "email"),
 }
 
 

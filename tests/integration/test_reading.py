@@ -296,3 +296,49 @@ async def test_exchange_pages_are_fetched_by_posting_again(
     assert len({r["UserPrincipalName"] for r in rows}) == len(rows)
     posts = [e["path"] for e in graphsim.request_log(tenant) if "InvokeCommand" in e["path"]]
     assert len(posts) == 2 and "$skiptoken=" in posts[1]
+
+
+async def test_defender_checks_follow_the_tenants_own_defender_plan(
+    customer: dict[str, Any], scan_services: Services, graphsim: GraphSimulator
+) -> None:
+    # A Business Premium tenant holds Defender for Office 365 Plan 1 (ATP_ENTERPRISE): every
+    # Defender check is judged, and each names the policy that decided.
+    tenant = await customer["add"]()
+    outcome, findings = await scan(scan_services, customer["org_id"], tenant)
+    assert outcome.startswith("completed"), outcome
+    defender = {c: f for c, f in findings.items() if c.startswith("defender.")}
+    assert len(defender) >= 10
+    assert {f["status"] for f in defender.values()} <= {"pass", "fail"}, defender
+    assert "Built-in protection" in json.dumps(defender["defender.safe_links"]["evidence"])
+    # Without the plan Exchange does not know the Defender cmdlets: those checks are not applicable,
+    # the Exchange Online Protection ones are still judged.
+    graphsim.set_faults(tenant, missing_licences=["ATP_ENTERPRISE"])
+    _, unlicensed = await scan(scan_services, customer["org_id"], tenant)
+    plan_one = {c.id for c in CATALOGUE if c.metadata.licence == "ATP_ENTERPRISE"}
+    assert plan_one
+    for check_id in plan_one:
+        assert unlicensed[check_id]["status"] == "not_applicable", unlicensed[check_id]
+        assert "ATP_ENTERPRISE" in unlicensed[check_id]["summary"], unlicensed[check_id]
+    for check_id in set(defender) - plan_one:
+        assert unlicensed[check_id]["status"] in ("pass", "fail"), unlicensed[check_id]
+
+
+def test_an_unlicensed_defender_cmdlet_is_unknown_to_exchange(
+    http: httpx.Client, graphsim: GraphSimulator, loaded: list[str]
+) -> None:
+    tenant = load(graphsim, loaded)
+    auth = {
+        "Authorization": f"Bearer {token(http, graphsim, tenant, EXCHANGE)}",
+        **exchange_headers(tenant),
+    }
+    url = f"{graphsim.exchange_url}/adminapi/beta/{tenant}/InvokeCommand"
+    body = {"CmdletInput": {"CmdletName": "Get-SafeLinksPolicy", "Parameters": {}}}
+    answer = http.post(url, json=body, headers=auth)
+    assert answer.status_code == 200
+    assert answer.json()["@odata.context"].endswith("Collection(Exchange.GenericHashTable)")
+    graphsim.set_faults(tenant, missing_licences=["ATP_ENTERPRISE"])
+    refused = http.post(url, json=body, headers=auth)
+    assert refused.status_code == 400
+    assert "is not recognized as a name of a cmdlet" in refused.json()["error"]["message"]
+    eop = {"CmdletInput": {"CmdletName": "Get-HostedContentFilterPolicy", "Parameters": {}}}
+    assert http.post(url, json=eop, headers=auth).status_code == 200

@@ -97,7 +97,9 @@ def test_without_exchange_online_the_exchange_checks_say_why_and_never_pass(
     findings: dict[str, dict[str, Any]],
 ) -> None:
     exchange = {
-        c: f for c, f in findings.items() if c.startswith("exo.") or c == "monitoring.unified_audit_log"
+        c: f
+        for c, f in findings.items()
+        if c.startswith(("exo.", "defender.")) or c == "monitoring.unified_audit_log"
     }
     assert len(exchange) >= 10
     for check_id, finding in exchange.items():
@@ -109,7 +111,7 @@ def test_nothing_passes_on_data_that_was_not_read(findings: dict[str, dict[str, 
     # SharePoint is licensed on its own SKU, so its settings are read and judged, not excused.
     assert {f["status"] for c, f in findings.items() if c.startswith("sharepoint.")} <= {"pass", "fail"}
     errors = {c for c, f in findings.items() if f["status"] == "error"}
-    assert errors == {c for c in findings if c.startswith("exo.")} | {
+    assert errors == {c for c in findings if c.startswith(("exo.", "defender."))} | {
         "monitoring.unified_audit_log",
         "dns.dkim_enabled",
     }
