@@ -345,37 +345,43 @@ def defender_settings(
         "malwareFilterRules": custom.get("malwareFilterRules", []),
     }
     if licensed:
-        data |= {
-            "atpProtectionPolicyRules": atp_rules,
-            "safeLinksPolicies": [
-                _safe_links("Built-In Protection Policy", built_in=True),
-                *([_safe_links(_preset_name(), preset=True)] if preset_on else []),
-                *custom.get("safeLinksPolicies", []),
-            ],
-            "safeLinksRules": custom.get("safeLinksRules", []),
-            "safeAttachmentPolicies": [
-                _safe_attachments("Built-In Protection Policy", built_in=True),
-                *([_safe_attachments(_preset_name(), preset=True)] if preset_on else []),
-                *custom.get("safeAttachmentPolicies", []),
-            ],
-            "safeAttachmentRules": custom.get("safeAttachmentRules", []),
-            "atpPolicyForO365": [
-                {
-                    "Identity": "Default",
-                    "Name": "Default",
-                    "EnableATPForSPOTeamsODB": strong,
-                    "EnableSafeDocs": strong,
-                    "AllowSafeDocsOpen": False,
-                }
-            ],
-            "emailTenantSettings": [
-                {
-                    "Identity": "Default",
-                    "Name": "Default",
-                    "EnablePriorityAccountProtection": strong,
-                    "IsValid": True,
-                    "ObjectState": "Unchanged",
-                }
-            ],
-        }
+        data |= _defender_plan(posture, atp_rules, custom)
     return data
+
+
+def _defender_plan(posture: str, atp_rules: list[Json], custom: dict[str, list[Json]]) -> Json:
+    """What only a tenant with Defender for Office 365 answers: Safe Links, Safe Attachments, ..."""
+    strong, preset_on = posture == "strong", posture != "weak"
+    return {
+        "atpProtectionPolicyRules": atp_rules,
+        "safeLinksPolicies": [
+            _safe_links("Built-In Protection Policy", built_in=True),
+            *([_safe_links(_preset_name(), preset=True)] if preset_on else []),
+            *custom.get("safeLinksPolicies", []),
+        ],
+        "safeLinksRules": custom.get("safeLinksRules", []),
+        "safeAttachmentPolicies": [
+            _safe_attachments("Built-In Protection Policy", built_in=True),
+            *([_safe_attachments(_preset_name(), preset=True)] if preset_on else []),
+            *custom.get("safeAttachmentPolicies", []),
+        ],
+        "safeAttachmentRules": custom.get("safeAttachmentRules", []),
+        "atpPolicyForO365": [
+            {
+                "Identity": "Default",
+                "Name": "Default",
+                "EnableATPForSPOTeamsODB": strong,
+                "EnableSafeDocs": strong,
+                "AllowSafeDocsOpen": False,
+            }
+        ],
+        "emailTenantSettings": [
+            {
+                "Identity": "Default",
+                "Name": "Default",
+                "EnablePriorityAccountProtection": strong,
+                "IsValid": True,
+                "ObjectState": "Unchanged",
+            }
+        ],
+    }
