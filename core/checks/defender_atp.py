@@ -1,5 +1,7 @@
 """Defender for Office 365 (Plan 1 or Plan 2): impersonation protection, Safe Links, Safe Attachments,
-protection of SharePoint, OneDrive and Teams files, and priority account protection.
+protection of SharePoint, OneDrive and Teams files, and priority account protection (Plan 2 only: "What
+you need: Microsoft Defender for Office 365 Plan 2 (included as part of E5 plans)", learn.microsoft.com/
+defender-office-365/step-by-step-guides/protect-your-c-suite-with-priority-account-protection).
 
 Without a plan that carries ATP_ENTERPRISE (or THREAT_INTELLIGENCE, which includes it) in the tenant's
 own subscribedSkus these checks are not_applicable; Exchange does not even know their cmdlets then
@@ -33,7 +35,7 @@ from core.checks.defender_policies import (
 from core.checks.helpers import check, first_object, has_service_plan, is_false, is_true, metadata, steps
 from core.checks.licensing import SUBSCRIBED_SKUS
 from core.checks.model import Outcome, Severity, TenantSnapshot, error, failed, not_applicable, passed
-from core.collect.sources import DEFENDER_P1
+from core.collect.sources import DEFENDER_P1, DEFENDER_P2
 
 ANTIPHISH = ("defender_antiphish_policies", "defender_antiphish_rules")
 SAFE_LINKS = ("defender_safe_links_policies", "defender_safe_links_rules")
@@ -45,14 +47,20 @@ NO_PLAN = (
     "not licensed: the tenant's subscriptions have no active Defender for Office 365 plan "
     f"({DEFENDER_P1} or THREAT_INTELLIGENCE)"
 )
+NO_PLAN_2 = (
+    "not licensed: priority account protection needs Defender for Office 365 Plan 2 "
+    f"({DEFENDER_P2}, included in Microsoft 365 E5), which the tenant's subscriptions lack"
+)
 ACTED_ON = ("MoveToJmf", "Quarantine", "Redirect", "Delete")
 
 
-def _unlicensed(snapshot: TenantSnapshot) -> Outcome | None:
+def _unlicensed(snapshot: TenantSnapshot, plan: str = DEFENDER_P1) -> Outcome | None:
     """not_applicable without a Defender plan; subscriptions that could not be read make the check an
     error (reading them raises), since EOP tenants answer the anti-phishing cmdlets too."""
     snapshot.get(SUBSCRIBED_SKUS)
-    return not_applicable(NO_PLAN) if has_service_plan(snapshot, DEFENDER_P1) is False else None
+    if has_service_plan(snapshot, plan) is False:
+        return not_applicable(NO_PLAN if plan == DEFENDER_P1 else NO_PLAN_2)
+    return None
 
 
 def _impersonation_gaps(policy: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -205,9 +213,9 @@ def safe_attachments(snapshot: TenantSnapshot) -> Outcome:
 
 
 def _single_setting(
-    snapshot: TenantSnapshot, source: str, cmdlet: str, setting: str
+    snapshot: TenantSnapshot, source: str, cmdlet: str, setting: str, plan: str = DEFENDER_P1
 ) -> tuple[bool, Any] | Outcome:
-    if (unlicensed := _unlicensed(snapshot)) is not None:
+    if (unlicensed := _unlicensed(snapshot, plan)) is not None:
         return unlicensed
     found = first_object(snapshot.get(source))
     if found is None:
@@ -271,7 +279,7 @@ def safe_attachments_cloud_apps(snapshot: TenantSnapshot) -> Outcome:
             "-VIP $true).",
             "In PowerShell: Set-EmailTenantSettings -EnablePriorityAccountProtection $true.",
         ),
-        licence=DEFENDER_P1,
+        licence=DEFENDER_P2,
         references=(
             "https://learn.microsoft.com/en-us/defender-office-365/priority-accounts-turn-on-priority-account-protection",
         ),
@@ -279,7 +287,7 @@ def safe_attachments_cloud_apps(snapshot: TenantSnapshot) -> Outcome:
 )
 def priority_account_protection(snapshot: TenantSnapshot) -> Outcome:
     read = _single_setting(
-        snapshot, TENANT_SETTINGS, "Get-EmailTenantSettings", "EnablePriorityAccountProtection"
+        snapshot, TENANT_SETTINGS, "Get-EmailTenantSettings", "EnablePriorityAccountProtection", DEFENDER_P2
     )
     if isinstance(read, Outcome):
         return read

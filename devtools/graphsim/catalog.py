@@ -99,6 +99,7 @@ SERVICE_PLAN = {
     "MCOSTANDARD": "0feaeb32-d00e-4d66-bd5a-43b5b83db82c",
     "INTUNE_A": "c1ec4a95-1f05-45b3-a911-aa3fa01094f5",
     "ATP_ENTERPRISE": "f20fedf3-f3c3-43c3-8267-2bfdd51c0939",
+    "THREAT_INTELLIGENCE": "8e0c0a52-6a6c-4d40-8370-dd62790dcd70",  # Defender for Office 365 Plan 2
     "OFFICESUBSCRIPTION": "43de0ff5-c92c-492b-9116-175376d08c38",
     "EXCHANGE_S_FOUNDATION": "113feb6c-3fe4-4440-bddc-54d774bf0318",
 }
@@ -129,7 +130,7 @@ SKU: dict[str, tuple[str, tuple[str, ...]]] = {
         "b05e124f-c7cc-45a0-a6aa-8cf78c946968",
         (P1, P2, "MFA_PREMIUM", "INTUNE_A"),
     ),
-    "SPE_E5": (  # Microsoft 365 E5: P1 and P2
+    "SPE_E5": (  # Microsoft 365 E5: P1 and P2, Defender for Office 365 Plan 2
         "06ebc4ee-1bb5-47dd-8120-11324bc54e06",
         (
             P1,
@@ -140,6 +141,7 @@ SKU: dict[str, tuple[str, tuple[str, ...]]] = {
             "TEAMS1",
             "INTUNE_A",
             "ATP_ENTERPRISE",
+            "THREAT_INTELLIGENCE",
         ),
     ),
 }

@@ -133,7 +133,15 @@ def test_impersonation_fails_on_a_weak_custom_policy_for_the_main_domain() -> No
 def test_defender_checks_are_not_applicable_without_a_plan_even_when_data_came_back(check: Check) -> None:
     outcome = run(check, mutated(lambda d: without_plan(d, "ATP_ENTERPRISE")))
     assert outcome.status is Status.NOT_APPLICABLE
-    assert "ATP_ENTERPRISE" in outcome.summary
+    assert outcome.summary.startswith("not licensed") and "Defender for Office 365" in outcome.summary
+
+
+def test_priority_account_protection_needs_plan_two() -> None:
+    plan_one = mutated(lambda d: without_plan(d, "THREAT_INTELLIGENCE"))
+    outcome = run(defender_atp.priority_account_protection, plan_one)
+    assert outcome.status is Status.NOT_APPLICABLE
+    assert "THREAT_INTELLIGENCE" in outcome.summary
+    assert run(defender_atp.safe_links, plan_one).status is Status.PASS
 
 
 def test_plan_two_alone_counts_as_defender() -> None:
