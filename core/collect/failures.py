@@ -53,7 +53,8 @@ PROXY_MARKERS = ("needs proxy", "cmdletproxy")
 # recognized as a name of a cmdlet, ..." (PowerShell's CommandNotFoundException text, which the admin
 # API passes on). Defender for Office 365 cmdlets exist only where the tenant holds a plan with them, so
 # for a source tied to a plan this is a licence refusal, for settle_licence to confirm from
-# subscribedSkus; ScubaGear likewise skips them without a Defender licence (its DEFLICENSEWARNSTR).
+# subscribedSkus. ScubaGear too takes a failed Get-ATPProtectionPolicyRule for "no Defender licence"
+# (cisagov/ScubaGear Modules/Providers/ExportSecuritySuiteProvider.psm1, defender_license).
 UNKNOWN_CMDLET_MARKER = "is not recognized as a name of a cmdlet"
 UNKNOWN_CMDLET = "CommandNotFound"
 

@@ -7,12 +7,14 @@ Collection(Exchange.GenericHashTable) like every other cmdlet (exchange.py pages
 Exchange provisions the Defender for Office 365 cmdlets (Safe Links, Safe Attachments, the ATP preset
 rule, Get-AtpPolicyForO365, Get-EmailTenantSettings) only in organisations licensed for them; elsewhere
 the name is unknown and Exchange answers as for any unknown cmdlet ("The term '...' is not recognized
-as a name of a cmdlet", PowerShell's CommandNotFoundException). ScubaGear therefore checks the
-Defender licence before calling them (cisagov/ScubaGear Modules/Providers/ExportSecuritySuiteProvider,
-its DEFLICENSEWARNSTR in Rego/Utils/SecuritySuite.rego). Cmdlet references:
-learn.microsoft.com/powershell/module/exchange/get-safelinkspolicy (and get-safeattachmentpolicy,
-get-atpprotectionpolicyrule, get-atppolicyforo365, get-emailtenantsettings): "available only in
-Microsoft Defender for Office 365" / "in organizations with Defender for Office 365".
+as a name of a cmdlet", PowerShell's CommandNotFoundException). ScubaGear reads a failed
+Get-AtpPolicyForO365 or Get-ATPProtectionPolicyRule the same way, as "no Defender licence"
+(cisagov/ScubaGear Modules/Providers/ExportSecuritySuiteProvider.psm1, its defender_license, and the
+licence note DEFLICENSEWARNSTR in Rego/Utils/SecuritySuite.rego). The cmdlet references describe
+these as Defender for Office 365 features (learn.microsoft.com/powershell/module/exchange/
+get-safelinkspolicy: "Safe Links is a feature in Microsoft Defender for Office 365"; likewise
+get-safeattachmentpolicy and get-atpprotectionpolicyrule); that the unlicensed answer is the unknown-
+cmdlet one is the behaviour ScubaGear's provider above is written for, not a documented status.
 """
 
 from __future__ import annotations
