@@ -126,6 +126,58 @@ def antiphish_impersonation(snapshot: TenantSnapshot) -> Outcome:
     return judge(found, _impersonation_gaps, what="impersonation protection")
 
 
+TIPS = (
+    "EnableSimilarUsersSafetyTips",
+    "EnableSimilarDomainsSafetyTips",
+    "EnableUnusualCharactersSafetyTips",
+    "EnableViaTag",
+    "EnableUnauthenticatedSender",
+)
+
+
+def _tips_gaps(policy: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The warnings users see. A preset policy is Microsoft's own choice for the first-contact tip;
+    a custom or default policy must show it too (as ScubaGear's HasSafetyTipsEnabled wants)."""
+    wanted = dict.fromkeys(TIPS, is_true)
+    if str(policy.get("RecommendedPolicyType")) not in ("Standard", "Strict"):
+        wanted["EnableFirstContactSafetyTips"] = is_true
+    return setting_gaps(policy, wanted)
+
+
+@check(
+    metadata(
+        id="defender.antiphish_safety_tips",
+        title="Users are warned about impersonation and unusual senders",
+        category=CATEGORY,
+        severity=Severity.MEDIUM,
+        sources=(*BASE, *ANTIPHISH),
+        rationale=(
+            "Safety tips put a warning on the message itself: a sender who writes for the first time, a "
+            "name or domain resembling a colleague's or the organisation's, unusual characters, a "
+            "sender that failed authentication. They help people stop where filtering let something "
+            "through, but only where the anti-phishing policy that applies to them shows them."
+        ),
+        remediation=steps(
+            f"{THREAT_POLICIES} > Anti-phishing; open each listed policy > Edit protection settings.",
+            "Under Safety tips & indicators tick 'Show first contact safety tip', 'Show user "
+            "impersonation safety tip', 'Show domain impersonation safety tip', 'Show user impersonation "
+            "unusual characters safety tip', 'Show (?) for unauthenticated senders' and 'Show via tag'.",
+            "In PowerShell: Set-AntiPhishPolicy -Identity <policy> -EnableFirstContactSafetyTips $true "
+            "-EnableSimilarUsersSafetyTips $true -EnableSimilarDomainsSafetyTips $true "
+            "-EnableUnusualCharactersSafetyTips $true -EnableUnauthenticatedSender $true "
+            "-EnableViaTag $true.",
+        ),
+        licence=DEFENDER_P1,
+        references=("https://learn.microsoft.com/en-us/defender-office-365/anti-phishing-policies-about",),
+    )
+)
+def antiphish_safety_tips(snapshot: TenantSnapshot) -> Outcome:
+    if (unlicensed := _unlicensed(snapshot)) is not None:
+        return unlicensed
+    found = resolution(snapshot, *ANTIPHISH, ATP_PRESETS, policy_key="AntiPhishPolicy")
+    return judge(found, _tips_gaps, what="safety tip")
+
+
 SAFE_LINKS_WANTED = {
     "EnableSafeLinksForEmail": is_true,
     "EnableSafeLinksForTeams": is_true,
@@ -299,6 +351,7 @@ def priority_account_protection(snapshot: TenantSnapshot) -> Outcome:
 
 CHECKS = (
     antiphish_impersonation,
+    antiphish_safety_tips,
     safe_links,
     safe_attachments,
     safe_attachments_cloud_apps,

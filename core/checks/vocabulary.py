@@ -85,6 +85,7 @@ CHECK_WORDS: dict[str, tuple[str, ...]] = {
     "defender.antispam_no_allowed_senders": ("allowlist", "whitelist", "email"),
     "defender.connection_filter": ("allowlist", "whitelist", "ip", "email"),
     "defender.malware_filter": ("attachment", "zap", "virus", "email"),
+    "defender.antiphish_safety_tips": ("warning", "impersonation", "phishing", "email"),
     "defender.safe_links": ("url", "link", "phishing", "email"),
     "defender.safe_attachments": ("sandbox", "attachment", "malware", "email"),
     "defender.safe_attachments_cloud_apps": ("malware", "sharepoint", "onedrive", "teams"),

@@ -124,6 +124,7 @@ def test_impersonation_fails_on_a_weak_custom_policy_for_the_main_domain() -> No
     "check",
     [
         defender_atp.antiphish_impersonation,
+        defender_atp.antiphish_safety_tips,
         defender_atp.safe_links,
         defender_atp.safe_attachments,
         defender_atp.safe_attachments_cloud_apps,
@@ -160,6 +161,22 @@ def test_impersonation_is_an_error_when_subscriptions_could_not_be_read() -> Non
         subscribed_skus=SourceFailure("forbidden", "no Organization.Read.All"),
     )
     assert outcome.status is Status.ERROR
+
+
+def test_safety_tips_pass_on_the_preset_without_the_first_contact_tip() -> None:
+    assert preset_policy(good_data(), "defender_antiphish_policies")["EnableFirstContactSafetyTips"] is False
+    outcome = run(defender_atp.antiphish_safety_tips)
+    assert outcome.status is Status.PASS and "Standard preset" in outcome.summary
+
+
+def test_safety_tips_want_the_first_contact_tip_in_a_custom_policy() -> None:
+    data = mutated(atp_preset_off)
+    tips = dict.fromkeys(defender_atp.TIPS, True)
+    custom_for_main_domain(data, "antiphish", "AntiPhishPolicy", EnableFirstContactSafetyTips=False, **tips)
+    outcome = run(defender_atp.antiphish_safety_tips, data)
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence[0]["policy"] == "Main domain"  # type: ignore[index]
+    assert {"setting": "EnableFirstContactSafetyTips", "value": False} in outcome.evidence[0]["gaps"]  # type: ignore[index]
 
 
 # -- anti-spam ---------------------------------------------------------------------------------------
