@@ -215,6 +215,14 @@ EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("exo_external_in_outlook", "Get-ExternalInOutlook"),
     ExchangeSource("exo_dkim_signing_config", "Get-DkimSigningConfig"),
     ExchangeSource("exo_mailboxes", "Get-Mailbox", {"ResultSize": "Unlimited"}),
+    # Mail flow and sharing policies (core/checks/exchange_policies.py, exchange_mailboxes.py).
+    ExchangeSource("exo_transport_rules", "Get-TransportRule", {"ResultSize": "Unlimited"}),
+    ExchangeSource("exo_sharing_policies", "Get-SharingPolicy"),
+    ExchangeSource("exo_role_assignment_policies", "Get-RoleAssignmentPolicy"),
+    ExchangeSource("exo_owa_mailbox_policies", "Get-OwaMailboxPolicy"),
+    ExchangeSource(
+        "exo_mailbox_audit_bypass", "Get-MailboxAuditBypassAssociation", {"ResultSize": "Unlimited"}
+    ),
 )
 
 # DNS: for every verified domain that is not *.onmicrosoft.com, the collector stores under

@@ -101,6 +101,8 @@ SERVICE_PLAN = {
     "ATP_ENTERPRISE": "f20fedf3-f3c3-43c3-8267-2bfdd51c0939",
     "OFFICESUBSCRIPTION": "43de0ff5-c92c-492b-9116-175376d08c38",
     "EXCHANGE_S_FOUNDATION": "113feb6c-3fe4-4440-bddc-54d774bf0318",
+    "LOCKBOX_ENTERPRISE": "9f431833-0334-42de-a7dc-70aa40db46db",  # Customer Lockbox (E5)
+    "M365_ADVANCED_AUDITING": "2f442157-a11c-46b9-ae5b-6e39ff4e5849",  # Audit (Premium) (E5)
 }
 
 # skuPartNumber -> (skuId, service plans it carries).
@@ -140,6 +142,8 @@ SKU: dict[str, tuple[str, tuple[str, ...]]] = {
             "TEAMS1",
             "INTUNE_A",
             "ATP_ENTERPRISE",
+            "LOCKBOX_ENTERPRISE",
+            "M365_ADVANCED_AUDITING",
         ),
     ),
 }

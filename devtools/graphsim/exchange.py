@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
+from devtools.graphsim import exchange_policies
 from devtools.graphsim.catalog import EXCHANGE_MANAGE_AS_APP, EXCHANGE_RESOURCE
 from devtools.graphsim.graph_access import authenticate
 from devtools.graphsim.responses import ODATA_SERVICE_EXCEPTION, PLAIN_JSON, dumps, exchange_error
@@ -37,6 +38,7 @@ PAGE_SIZE = 1000
 DEFAULT_RESULT_SIZE = 1000  # what a Get- cmdlet returns without -ResultSize
 _MAILBOX_PARAMETERS = frozenset({"ResultSize", "Identity"})
 _CMDLETS: dict[str, tuple[Callable[[Tenant], list[dict[str, Any]]], frozenset[str]]] = {
+    **exchange_policies.CMDLETS,
     "Get-TransportConfig": (lambda t: [t.data["exchange"]["transportConfig"]], frozenset()),
     "Get-OrganizationConfig": (lambda t: [t.data["exchange"]["organizationConfig"]], frozenset()),
     "Get-AdminAuditLogConfig": (lambda t: [t.data["exchange"]["adminAuditLogConfig"]], frozenset()),

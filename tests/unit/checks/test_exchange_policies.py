@@ -1,0 +1,246 @@
+"""Exchange Online mail flow rules, direct send, sharing, add-ins, storage providers, Customer Lockbox,
+shared mailbox sign-in and mailbox auditing (core/checks/exchange_policies.py, exchange_mailboxes.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.checks import exchange_mailboxes, exchange_policies
+from core.checks.model import SourceFailure, Status
+from tests.unit.checks.support import mutated, run, values
+
+RULES = "exo_transport_rules"
+ORG = "exo_organization_config"
+FORBIDDEN = SourceFailure("forbidden", "Get-TransportRule: the app needs Exchange.ManageAsApp")
+
+
+def rule(data: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(r for r in data[RULES] if r["Name"] == name)
+
+
+# -- exo.transport_rules_safe --------------------------------------------------------------------
+
+
+def test_transport_rules_safe_passes_internal_copies_and_disabled_allow_rules() -> None:
+    outcome = run(exchange_policies.transport_rules_safe)
+    assert outcome.status is Status.PASS
+    assert outcome.summary == "None of 3 mail flow rules sends mail outside or skips spam filtering."
+
+
+def test_transport_rules_safe_flags_a_blind_copy_to_an_outside_address() -> None:
+    data = mutated(lambda d: rule(d, "Archive copy").update(BlindCopyTo=["drop@evil.example"]))
+    outcome = run(exchange_policies.transport_rules_safe, data)
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence == (
+        {
+            "rule": "Archive copy",
+            "issue": "sends mail outside",
+            "targets": ["BlindCopyTo: drop@evil.example"],
+        },
+    )
+
+
+def test_transport_rules_safe_flags_an_enabled_spam_bypass_by_sender_domain() -> None:
+    data = mutated(lambda d: rule(d, "Old partner allow").update(State="Enabled"))
+    outcome = run(exchange_policies.transport_rules_safe, data)
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence[0]["for"] == ["fabrikam.com"]  # type: ignore[index]
+
+
+def test_transport_rules_safe_ignores_rules_in_test_mode() -> None:
+    def audit_only(d: dict[str, Any]) -> None:
+        rule(d, "Old partner allow").update(State="Enabled", Mode="AuditAndNotify")
+
+    assert run(exchange_policies.transport_rules_safe, mutated(audit_only)).status is Status.PASS
+
+
+def test_transport_rules_safe_is_an_error_when_the_rules_or_domains_are_unreadable() -> None:
+    outcome = run(exchange_policies.transport_rules_safe, **{RULES: FORBIDDEN})
+    assert outcome.status is Status.ERROR and "Exchange.ManageAsApp" in outcome.summary
+    outcome = run(exchange_policies.transport_rules_safe, domains=SourceFailure("unavailable", "HTTP 503"))
+    assert outcome.status is Status.ERROR
+
+
+# -- exo.external_sender_tag_rule ----------------------------------------------------------------
+
+
+def test_external_sender_tag_rule_passes_on_an_enforced_subject_tag() -> None:
+    outcome = run(exchange_policies.external_sender_tag_rule)
+    assert outcome.status is Status.PASS
+    assert outcome.evidence == ({"rule": "External sender tag", "PrependSubject": "[EXTERNAL] "},)
+
+
+def test_external_sender_tag_rule_fails_when_the_rule_is_only_audited() -> None:
+    data = mutated(lambda d: rule(d, "External sender tag").update(Mode="Audit"))
+    outcome = run(exchange_policies.external_sender_tag_rule, data)
+    assert outcome.status is Status.FAIL
+    assert "disabled or only in test mode" in outcome.summary
+    assert values(outcome.evidence, "Mode") == ["Audit"]
+
+
+def test_external_sender_tag_rule_fails_without_any_rule() -> None:
+    outcome = run(exchange_policies.external_sender_tag_rule, mutated(lambda d: d.update({RULES: []})))
+    assert outcome.status is Status.FAIL
+    assert outcome.summary == "No enforced mail flow rule that tags mail from outside exists."
+
+
+def test_external_sender_tag_rule_is_an_error_when_rules_are_unreadable() -> None:
+    assert run(exchange_policies.external_sender_tag_rule, **{RULES: FORBIDDEN}).status is Status.ERROR
+
+
+# -- exo.direct_send_rejected and exo.customer_lockbox -------------------------------------------
+
+
+def test_direct_send_rejected_fails_when_the_setting_is_off_or_absent() -> None:
+    outcome = run(exchange_policies.direct_send_rejected, mutated(lambda d: d[ORG].pop("RejectDirectSend")))
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence == ({"RejectDirectSend": None},)
+
+
+def test_direct_send_rejected_is_an_error_on_an_empty_answer() -> None:
+    outcome = run(exchange_policies.direct_send_rejected, mutated(lambda d: d.update({ORG: []})))
+    assert outcome.status is Status.ERROR
+    assert run(exchange_policies.direct_send_rejected, **{ORG: FORBIDDEN}).status is Status.ERROR
+
+
+def test_customer_lockbox_fails_when_off_in_a_licensed_tenant() -> None:
+    outcome = run(
+        exchange_policies.customer_lockbox, mutated(lambda d: d[ORG].update(CustomerLockBoxEnabled=False))
+    )
+    assert outcome.status is Status.FAIL
+
+
+def _drop_lockbox(data: dict[str, Any]) -> None:
+    for sku in data["subscribed_skus"]:
+        sku["servicePlans"] = [p for p in sku["servicePlans"] if p["servicePlanName"] != "LOCKBOX_ENTERPRISE"]
+    data[ORG]["CustomerLockBoxEnabled"] = False
+
+
+def test_customer_lockbox_is_not_applicable_without_the_plan() -> None:
+    outcome = run(exchange_policies.customer_lockbox, mutated(_drop_lockbox))
+    assert outcome.status is Status.NOT_APPLICABLE
+    assert "LOCKBOX_ENTERPRISE" in outcome.summary
+
+
+def test_customer_lockbox_is_an_error_when_the_subscriptions_are_unreadable() -> None:
+    outcome = run(exchange_policies.customer_lockbox, subscribed_skus=SourceFailure("forbidden", "no"))
+    assert outcome.status is Status.ERROR
+    assert run(exchange_policies.customer_lockbox, **{ORG: FORBIDDEN}).status is Status.ERROR
+
+
+# -- exo.calendar_sharing, exo.outlook_addins_restricted, exo.owa_storage_providers_restricted ----
+
+
+def test_calendar_sharing_fails_on_anonymous_publishing_in_an_enabled_policy() -> None:
+    def anonymous(d: dict[str, Any]) -> None:
+        d["exo_sharing_policies"][0]["Domains"].append("Anonymous:CalendarSharingFreeBusyReviewer")
+
+    outcome = run(exchange_policies.calendar_sharing, mutated(anonymous))
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence == (
+        {"policy": "Default Sharing Policy", "Domains": ["Anonymous:CalendarSharingFreeBusyReviewer"]},
+    )
+
+
+def test_calendar_sharing_fails_when_the_open_policy_is_turned_on() -> None:
+    data = mutated(lambda d: d["exo_sharing_policies"][1].update(Enabled=True))
+    outcome = run(exchange_policies.calendar_sharing, data)
+    assert outcome.status is Status.FAIL
+    assert values(outcome.evidence, "policy") == ["Old open policy"]
+
+
+def test_calendar_sharing_is_an_error_when_unreadable() -> None:
+    outcome = run(exchange_policies.calendar_sharing, exo_sharing_policies=FORBIDDEN)
+    assert outcome.status is Status.ERROR
+
+
+def test_outlook_addins_restricted_lists_the_add_in_roles_granted() -> None:
+    def grant(d: dict[str, Any]) -> None:
+        d["exo_role_assignment_policies"][0]["AssignedRoles"] += ["My Marketplace Apps", "My Custom Apps"]
+
+    outcome = run(exchange_policies.outlook_addins_restricted, mutated(grant))
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence == (
+        {"policy": "Default Role Assignment Policy", "roles": ["My Marketplace Apps", "My Custom Apps"]},
+    )
+    assert run(
+        exchange_policies.outlook_addins_restricted, exo_role_assignment_policies=FORBIDDEN
+    ).status is (Status.ERROR)
+
+
+def test_owa_storage_providers_restricted() -> None:
+    data = mutated(
+        lambda d: d["exo_owa_mailbox_policies"][0].update(AdditionalStorageProvidersAvailable=True)
+    )
+    assert run(exchange_policies.owa_storage_providers_restricted, data).status is Status.FAIL
+    empty = mutated(lambda d: d.update(exo_owa_mailbox_policies=[]))
+    assert run(exchange_policies.owa_storage_providers_restricted, empty).status is Status.ERROR
+    unreadable = run(exchange_policies.owa_storage_providers_restricted, exo_owa_mailbox_policies=FORBIDDEN)
+    assert unreadable.status is Status.ERROR
+
+
+# -- exo.shared_mailbox_signin_blocked -----------------------------------------------------------
+
+
+def _info_account(enabled: bool) -> Any:
+    def change(d: dict[str, Any]) -> None:
+        d["users"].append(
+            {
+                "id": "5f0c1d2e-0000-4000-8000-00000000f00d",
+                "userPrincipalName": "info@contoso.com",
+                "accountEnabled": enabled,
+                "userType": "Member",
+            }
+        )
+        d["exo_mailboxes"][2]["ExternalDirectoryObjectId"] = "5F0C1D2E-0000-4000-8000-00000000F00D"
+
+    return change
+
+
+def test_shared_mailbox_signin_blocked_passes_when_the_account_is_disabled() -> None:
+    outcome = run(exchange_mailboxes.shared_mailbox_signin_blocked, mutated(_info_account(False)))
+    assert outcome.status is Status.PASS
+    assert outcome.summary == "Sign-in is blocked for all 1 shared mailbox."
+
+
+def test_shared_mailbox_signin_blocked_fails_when_the_account_can_sign_in() -> None:
+    outcome = run(exchange_mailboxes.shared_mailbox_signin_blocked, mutated(_info_account(True)))
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence == ({"mailbox": "info@contoso.com", "userPrincipalName": "info@contoso.com"},)
+
+
+def test_shared_mailbox_signin_blocked_is_an_error_without_users() -> None:
+    outcome = run(
+        exchange_mailboxes.shared_mailbox_signin_blocked, users=SourceFailure("forbidden", "User.Read.All")
+    )
+    assert outcome.status is Status.ERROR
+
+
+# -- exo.mailbox_audit_actions and exo.mailbox_audit_bypass --------------------------------------
+
+
+def test_mailbox_audit_actions_lists_what_each_user_mailbox_misses() -> None:
+    def defaults(d: dict[str, Any]) -> None:
+        owner = d["exo_mailboxes"][0]["AuditOwner"]
+        owner.remove("MailboxLogin")
+        owner.remove("Create")
+        d["exo_mailboxes"][2]["AuditOwner"] = []  # the shared mailbox is not judged here
+
+    outcome = run(exchange_mailboxes.mailbox_audit_actions, mutated(defaults))
+    assert outcome.status is Status.FAIL
+    assert outcome.summary == "1 user mailbox of 2 does not audit every recommended action."
+    assert outcome.evidence == (
+        {"mailbox": "adele.admin@contoso.com", "missing": {"AuditOwner": ["Create", "MailboxLogin"]}},
+    )
+    assert run(exchange_mailboxes.mailbox_audit_actions, exo_mailboxes=FORBIDDEN).status is Status.ERROR
+
+
+def test_mailbox_audit_bypass_lists_bypassing_accounts() -> None:
+    data = mutated(lambda d: d["exo_mailbox_audit_bypass"][1].update(AuditBypassEnabled="True"))
+    outcome = run(exchange_mailboxes.mailbox_audit_bypass, data)
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence == ({"account": "Alice Smith", "AuditBypassEnabled": True},)
+    assert (
+        run(exchange_mailboxes.mailbox_audit_bypass, exo_mailbox_audit_bypass=FORBIDDEN).status
+        is Status.ERROR
+    )
