@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.checks import (
     applications,
     auth_methods,
+    compliance,
     dns_checks,
     exchange,
     exchange_mailboxes,
@@ -37,6 +38,7 @@ CATALOGUE: tuple[Check, ...] = (
     *sharepoint.CHECKS,
     *dns_checks.CHECKS,
     *monitoring.CHECKS,
+    *compliance.CHECKS,
 )
 
 _BY_ID: dict[str, Check] = {c.id: c for c in CATALOGUE}

@@ -12,6 +12,8 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from core.checks.model import SourceFailure, TenantSnapshot
 from core.collect.connection import (
+    COMPLIANCE_SCOPE,
+    EXCHANGE_SCOPE,
     GRAPH_SCOPE,
     IDENTITY_GONE_CODE,
     TenantConnection,
@@ -51,15 +53,22 @@ async def _probe_tokens(connection: TenantConnection, snapshot: TenantSnapshot) 
     """Fail fast, once, when Entra refuses the tenant, rather than once per source. Only the Graph
     token says whether the tenant still lets the app in: a tenant without Exchange Online refuses
     the Exchange token (AADSTS500011) yet is as connected as any other."""
-    graph_probe, exchange_refused = await asyncio.gather(
-        connection.probe_token(GRAPH_SCOPE), connection.exchange_token_refusal(), return_exceptions=True
+    graph_probe, exchange_refused, compliance_refused = await asyncio.gather(
+        connection.probe_token(GRAPH_SCOPE),
+        connection.exchange_token_refusal(EXCHANGE_SCOPE),
+        connection.exchange_token_refusal(COMPLIANCE_SCOPE),
+        return_exceptions=True,
     )
     if isinstance(graph_probe, BaseException):
         raise graph_probe
-    if isinstance(exchange_refused, ClientAuthenticationError):
-        # Anything else (a network error on the way to Entra) is left to each Exchange read to meet.
-        for source in EXCHANGE_SOURCES:
-            snapshot.failures[source.name] = exchange_token_failure(exchange_refused)
+    # A refusal fails only its own endpoint's sources. Anything else (a network error on the way to
+    # Entra) is left to each read to meet.
+    refusals = {"exchange": exchange_refused, "compliance": compliance_refused}
+    services = {"exchange": "Exchange Online", "compliance": "Security & Compliance"}
+    for source in EXCHANGE_SOURCES:
+        refused = refusals[source.endpoint]
+        if isinstance(refused, ClientAuthenticationError):
+            snapshot.failures[source.name] = exchange_token_failure(refused, services[source.endpoint])
 
 
 class _Collection:
@@ -84,9 +93,8 @@ class _Collection:
 
     def exchange(self, source: Any) -> Callable[[], Awaitable[Any]]:
         connection = self.connection
-        return lambda: read_exchange_source(
-            connection.exchange, connection.exchange_base_url, connection.tenant_id, source
-        )
+        adapter, base_url = connection.invoke_adapter(source.endpoint)
+        return lambda: read_exchange_source(adapter, base_url, connection.tenant_id, source)
 
     async def dns_after_domains(self) -> None:
         # The only dependent chain besides paging and role groups: DNS needs the domain list first.

@@ -47,12 +47,14 @@ class GraphSource:
 
 @dataclass(frozen=True)
 class ExchangeSource:
-    """One Exchange Online admin API `InvokeCommand` call (a read-only Get- cmdlet)."""
+    """One Exchange Online admin API `InvokeCommand` call (a read-only Get- cmdlet), or one on the
+    Security & Compliance endpoint (`endpoint="compliance"`: the same API, its own token resource)."""
 
     name: str
     cmdlet: str
     parameters: dict[str, object] = field(default_factory=dict)
     permission: str = "Exchange.ManageAsApp"
+    endpoint: Literal["exchange", "compliance"] = "exchange"
 
 
 # onPremisesImmutableId as well as onPremisesSyncEnabled: an account once synchronised keeps the anchor
@@ -222,6 +224,11 @@ EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("exo_owa_mailbox_policies", "Get-OwaMailboxPolicy"),
     ExchangeSource(
         "exo_mailbox_audit_bypass", "Get-MailboxAuditBypassAssociation", {"ResultSize": "Unlimited"}
+    ),
+    # Security & Compliance PowerShell (core/checks/compliance.py).
+    ExchangeSource("sc_protection_alerts", "Get-ProtectionAlert", endpoint="compliance"),
+    ExchangeSource(
+        "sc_audit_retention_policies", "Get-UnifiedAuditLogRetentionPolicy", endpoint="compliance"
     ),
 )
 

@@ -17,6 +17,8 @@ SIM_APP_NAME = "ScanPosture Scanner"
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 GRAPH_RESOURCE = "https://graph.microsoft.com"
 EXCHANGE_RESOURCE = "https://outlook.office365.com"
+# Security & Compliance PowerShell: a resource of the same Exchange Online service principal.
+COMPLIANCE_RESOURCE = "https://ps.compliance.protection.outlook.com"
 EXCHANGE_MANAGE_AS_APP = "Exchange.ManageAsApp"
 EXCHANGE_PERMISSIONS = frozenset({EXCHANGE_MANAGE_AS_APP, "full_access_as_app"})
 

@@ -37,7 +37,8 @@ from devtools.graphsim.views import stable_id
 PAGE_SIZE = 1000
 DEFAULT_RESULT_SIZE = 1000  # what a Get- cmdlet returns without -ResultSize
 _MAILBOX_PARAMETERS = frozenset({"ResultSize", "Identity"})
-_CMDLETS: dict[str, tuple[Callable[[Tenant], list[dict[str, Any]]], frozenset[str]]] = {
+CmdletTable = dict[str, tuple[Callable[[Tenant], list[dict[str, Any]]], frozenset[str]]]
+_CMDLETS: CmdletTable = {
     **exchange_policies.CMDLETS,
     "Get-TransportConfig": (lambda t: [t.data["exchange"]["transportConfig"]], frozenset()),
     "Get-OrganizationConfig": (lambda t: [t.data["exchange"]["organizationConfig"]], frozenset()),
@@ -52,7 +53,6 @@ _CMDLETS: dict[str, tuple[Callable[[Tenant], list[dict[str, Any]]], frozenset[st
     "Get-CASMailbox": (lambda t: t.cas_mailboxes(), _MAILBOX_PARAMETERS),
     "Get-Mailbox": (lambda t: t.mailboxes(), _MAILBOX_PARAMETERS),
 }
-_CMDLET_NAMES = {name.lower(): name for name in _CMDLETS}
 
 
 ORGANIZATION_MAILBOX = "systemmailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}"
@@ -99,8 +99,11 @@ def _cmdlet_input(raw: bytes) -> tuple[str, dict[str, Any]]:
         ) from exc
 
 
-def _rows(tenant: Tenant, cmdlet: str, parameters: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
-    name = _CMDLET_NAMES.get(cmdlet.lower())
+def _rows(
+    tenant: Tenant, cmdlet: str, parameters: dict[str, Any], table: CmdletTable | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    table = _CMDLETS if table is None else table
+    name = {n.lower(): n for n in table}.get(cmdlet.lower())
     if name is None:
         raise ExchangeError(
             400,
@@ -111,7 +114,7 @@ def _rows(tenant: Tenant, cmdlet: str, parameters: dict[str, Any]) -> tuple[list
             "correct "
             "and try again.",
         )
-    source, allowed = _CMDLETS[name]
+    source, allowed = table[name]
     for parameter in parameters:
         if parameter not in allowed:
             raise ExchangeError(
@@ -178,6 +181,8 @@ def invoke(
     cmdlet: str,
     parameters: dict[str, Any],
     request: Request,
+    table: CmdletTable | None = None,
+    resource: str = EXCHANGE_RESOURCE,
 ) -> bytes:
     if not (token.roles & state.permissions(tenant)) & {EXCHANGE_MANAGE_AS_APP}:
         raise ExchangeError(401, "Unauthorized", f"User is not allowed to call {cmdlet}")
@@ -194,6 +199,7 @@ def invoke(
         "x",
         tenant.id,
         tenant.generation,
+        resource,
         cmdlet.lower(),
         json.dumps(parameters, sort_keys=True),
         size,
@@ -203,8 +209,8 @@ def invoke(
     cached = state.cache.get(key)
     if cached is not None:
         return cached
-    rows, warnings = _rows(tenant, cmdlet, parameters)
-    context = f"{EXCHANGE_RESOURCE}/adminapi/beta/{tenant.id}/$metadata#Collection(Exchange.GenericHashTable)"
+    rows, warnings = _rows(tenant, cmdlet, parameters, table)
+    context = f"{resource}/adminapi/beta/{tenant.id}/$metadata#Collection(Exchange.GenericHashTable)"
     body: dict[str, Any] = {"@odata.context": context}
     if offset + size < len(rows):
         token_text = (
@@ -220,6 +226,12 @@ def invoke(
 
 
 async def invoke_command(request: Request) -> Response:
+    return await handle(request, EXCHANGE_RESOURCE, _CMDLETS, "exchange")
+
+
+async def handle(request: Request, resource: str, table: CmdletTable, channel: str) -> Response:
+    """One InvokeCommand request to the endpoint of `resource`, answered from `table` (Exchange
+    Online here; Security & Compliance in compliance.py, the same API on its own resource)."""
     state: SimState = request.app.state.sim
     tenant = state.resolve(request.path_params["tenant"])
     raw = await request.body()
@@ -230,15 +242,14 @@ async def invoke_command(request: Request) -> Response:
         cmdlet, parameters = _cmdlet_input(raw)
     except ExchangeError as exc:
         parse_error = exc
-    targets = (request.url.path, f"exchange:{cmdlet}") if cmdlet else (request.url.path,)
+    targets = (request.url.path, f"{channel}:{cmdlet}") if cmdlet else (request.url.path,)
     response = await disturb(state, tenant.id if tenant else None, targets, "exchange")
     if response is None:
         try:
             if parse_error is not None:
                 raise parse_error
-            response = Response(
-                _answer(state, tenant, cmdlet or "", parameters, request), media_type=PLAIN_JSON
-            )
+            answer = _answer(state, tenant, cmdlet or "", parameters, request, resource, table)
+            response = Response(answer, media_type=PLAIN_JSON)
         except ExchangeError as exc:
             response = exchange_error(
                 exc.status, exc.code, exc.message, error_type=exc.error_type or ODATA_SERVICE_EXCEPTION
@@ -251,10 +262,16 @@ async def invoke_command(request: Request) -> Response:
 
 
 def _answer(
-    state: SimState, tenant: Tenant | None, cmdlet: str, parameters: dict[str, Any], request: Request
+    state: SimState,
+    tenant: Tenant | None,
+    cmdlet: str,
+    parameters: dict[str, Any],
+    request: Request,
+    resource: str = EXCHANGE_RESOURCE,
+    table: CmdletTable | None = None,
 ) -> bytes:
     try:
-        token = authenticate(state, request, EXCHANGE_RESOURCE)
+        token = authenticate(state, request, resource)
     except TokenRejected as exc:
         raise ExchangeError(401, "Unauthorized", str(exc)) from exc
     if tenant is None or token.tenant_id != tenant.id:
@@ -263,4 +280,4 @@ def _answer(
         raise ExchangeError(
             401, "Unauthorized", "The identity of the calling application could not be established."
         )
-    return invoke(state, tenant, token, cmdlet, parameters, request)
+    return invoke(state, tenant, token, cmdlet, parameters, request, table, resource)

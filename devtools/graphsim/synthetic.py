@@ -11,7 +11,7 @@ import base64
 from typing import Any
 
 from core.collect.sources import EXCHANGE_SOURCES, GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID, ROLE_GROUP_SOURCES
-from devtools.graphsim import exchange_policies, mailflow, policies, settings
+from devtools.graphsim import compliance, exchange_policies, mailflow, policies, settings
 from devtools.graphsim.catalog import GRAPH_APP_ROLE, SERVICE_PLAN, SKU
 from devtools.graphsim.people import PeopleBuilder, TenantSpec
 from devtools.graphsim.policies import Json, Posture
@@ -296,6 +296,7 @@ class TenantBuilder(PeopleBuilder):
             "graphAppRoleGrants": self.graph_grants(graph_sp_id, grants),
             "secureScores": settings.secure_scores(ctx, len(members), len(members)),
             "sharepointSettings": settings.sharepoint_settings(ctx, [spec.partner_domain]),
+            "compliance": compliance.fixture(ctx, self.mail_domain),
             "exchange": {
                 **exchange_policies.fixture(
                     ctx, spec.partner_domain, self.mail_domain, _shared_addresses(users)

@@ -4,24 +4,28 @@ tenants of each posture."""
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
 
-from core.checks import exchange_mailboxes, exchange_policies
+from core.checks import compliance, exchange_mailboxes, exchange_policies
 from core.checks.model import Status, TenantSnapshot, run_check
 from core.collect.collector import collect_tenant
-from core.collect.connection import open_connection
-from core.collect.exchange import read_exchange_source
+from core.collect.connection import COMPLIANCE_SCOPE, open_connection
+from core.collect.exchange import exchange_headers, read_exchange_source
 from core.collect.sources import EXCHANGE_SOURCES
 from core.settings import Settings
 from devtools.graphsim.launcher import GraphSimulator
 
-CHECKS = (*exchange_policies.CHECKS, *exchange_mailboxes.CHECKS)
+CHECKS = (*exchange_policies.CHECKS, *exchange_mailboxes.CHECKS, *compliance.CHECKS)
 NEW_SOURCES = (
     "exo_transport_rules",
     "exo_sharing_policies",
     "exo_role_assignment_policies",
     "exo_owa_mailbox_policies",
     "exo_mailbox_audit_bypass",
+    "sc_protection_alerts",
+    "sc_audit_retention_policies",
 )
 
 
@@ -43,7 +47,11 @@ def _demo(graphsim: GraphSimulator, name: str) -> str:
         # Weak: every one of these fails, but Customer Lockbox, which Business Standard does not include.
         (
             "Contoso Dental",
-            {c.id: Status.FAIL for c in CHECKS} | {"exo.customer_lockbox": Status.NOT_APPLICABLE},
+            {c.id: Status.FAIL for c in CHECKS}
+            | {
+                "exo.customer_lockbox": Status.NOT_APPLICABLE,
+                "monitoring.audit_retention": Status.NOT_APPLICABLE,
+            },
         ),
         (
             "Northwind Logistics",
@@ -58,6 +66,8 @@ def _demo(graphsim: GraphSimulator, name: str) -> str:
                 "exo.shared_mailbox_signin_blocked": Status.PASS,
                 "exo.mailbox_audit_actions": Status.FAIL,  # Microsoft's default sets only
                 "exo.mailbox_audit_bypass": Status.PASS,
+                "monitoring.alert_policies": Status.FAIL,  # connector alert switched off
+                "monitoring.audit_retention": Status.NOT_APPLICABLE,  # no Audit (Premium)
             },
         ),
         ("Fabrikam Legal", {c.id: Status.PASS for c in CHECKS}),
@@ -80,7 +90,7 @@ async def test_the_new_cmdlets_answer_in_the_admin_api_shape(
     try:
         assert await connection.exchange_token_refusal() is None
         rows = {
-            s.name: await read_exchange_source(connection.exchange, connection.exchange_base_url, tenant, s)
+            s.name: await read_exchange_source(*connection.invoke_adapter(s.endpoint), tenant, s)
             for s in EXCHANGE_SOURCES
             if s.name in NEW_SOURCES
         }
@@ -93,6 +103,8 @@ async def test_the_new_cmdlets_answer_in_the_admin_api_shape(
     assert rows["exo_sharing_policies"][0]["Domains"][0].startswith("Anonymous:")
     bypass = rows["exo_mailbox_audit_bypass"]
     assert sum(1 for r in bypass if r["AuditBypassEnabled"]) == 1 and len(bypass) > 1
+    assert sum(1 for a in rows["sc_protection_alerts"] if a["Disabled"]) == 3
+    assert rows["sc_audit_retention_policies"] == []
 
 
 async def test_a_tenant_without_exchange_has_these_checks_in_error(
@@ -102,4 +114,35 @@ async def test_a_tenant_without_exchange_has_these_checks_in_error(
     for check in CHECKS:
         outcome = run_check(check, snapshot)
         assert outcome.status is Status.ERROR, (check.id, outcome.summary)
-        assert "Exchange Online is not set up" in outcome.summary
+        assert "Exchange Online is not set up" in outcome.summary  # S&C lives on the same principal
+
+
+async def test_the_compliance_endpoint_wants_its_own_token_and_answers_like_exchange(
+    scan_settings: Settings, graphsim: GraphSimulator
+) -> None:
+    import httpx
+
+    tenant = _demo(graphsim, "Northwind Logistics")
+    connection = open_connection(scan_settings, tenant)
+    try:
+        exchange_token = await connection.credential.get_token("https://outlook.office365.com/.default")
+        compliance_token = await connection.credential.get_token(COMPLIANCE_SCOPE)
+    finally:
+        await connection.close()
+    url = f"{graphsim.compliance_url}/adminapi/beta/{tenant}/InvokeCommand"
+    headers = exchange_headers(tenant)
+
+    def post(token: str, cmdlet: str) -> httpx.Response:
+        body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": {}}}
+        auth = {**headers, "Authorization": f"Bearer {token}"}
+        verify = ssl.create_default_context(cafile=str(graphsim.ca_cert))
+        with httpx.Client(verify=verify, timeout=30) as http:
+            return http.post(url, json=body, headers=auth)
+
+    assert post(exchange_token.token, "Get-ProtectionAlert").status_code == 401  # wrong audience
+    answer = post(compliance_token.token, "Get-ProtectionAlert")
+    assert answer.status_code == 200
+    assert answer.json()["@odata.context"].endswith("$metadata#Collection(Exchange.GenericHashTable)")
+    assert "Suspicious connector activity" in {a["Name"] for a in answer.json()["value"]}
+    unknown = post(compliance_token.token, "Get-TransportConfig")  # an Exchange cmdlet, not one of S&C's
+    assert unknown.status_code == 400 and "is not recognized" in unknown.text

@@ -109,7 +109,7 @@ async def test_a_500_burst_errors_what_it_hit_and_never_passes_it(
             assert finding.get("resolvedAt") == clean[check_id].get("resolvedAt")
             assert finding["firstSeenAt"] == clean[check_id]["firstSeenAt"]
     graph_only = [
-        c.id for c in CATALOGUE if not any(s.startswith(("exo_", "dns_")) for s in c.metadata.sources)
+        c.id for c in CATALOGUE if not any(s.startswith(("exo_", "sc_", "dns_")) for s in c.metadata.sources)
     ]
     assert all(burst[c]["status"] in ("error", "not_applicable") for c in graph_only)
     assert (await handle_scan_request(services, _message(org_id, tenant_id, "after"))).startswith("completed")

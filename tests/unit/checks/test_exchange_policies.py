@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.checks import exchange_mailboxes, exchange_policies
+from core.checks import compliance, exchange_mailboxes, exchange_policies
 from core.checks.model import SourceFailure, Status
 from tests.unit.checks.support import mutated, run, values
 
@@ -244,3 +244,83 @@ def test_mailbox_audit_bypass_lists_bypassing_accounts() -> None:
         run(exchange_mailboxes.mailbox_audit_bypass, exo_mailbox_audit_bypass=FORBIDDEN).status
         is Status.ERROR
     )
+
+
+# -- Security & Compliance: monitoring.alert_policies and monitoring.audit_retention -------------
+
+
+def _alert(data: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(a for a in data["sc_protection_alerts"] if a["Name"] == name)
+
+
+def test_alert_policies_pass_when_every_required_alert_is_on_and_notifies() -> None:
+    outcome = run(compliance.alert_policies)
+    assert outcome.status is Status.PASS
+    assert outcome.summary == "All 6 required alert policies are on and notify someone."
+
+
+def test_alert_policies_list_what_is_off_missing_or_silent() -> None:
+    def weaken(d: dict[str, Any]) -> None:
+        _alert(d, "Suspicious connector activity")["Disabled"] = True
+        _alert(d, "Messages have been delayed")["NotifyUser"] = []
+        d["sc_protection_alerts"] = [
+            a for a in d["sc_protection_alerts"] if a["Name"] != "Tenant restricted from sending email"
+        ]
+        d["sc_protection_alerts"].append(
+            {"Name": compliance.URL_CLICK_ALERT, "Disabled": "True", "NotifyUser": []}
+        )
+
+    outcome = run(compliance.alert_policies, mutated(weaken))
+    assert outcome.status is Status.FAIL
+    assert outcome.summary == "4 required alert policies of 7 are missing, off or notify nobody."
+    assert {(e["alert"], e["issue"]) for e in outcome.evidence} == {  # type: ignore[index]
+        ("Suspicious connector activity", "disabled"),
+        ("Messages have been delayed", "nobody is notified"),
+        ("Tenant restricted from sending email", "missing"),
+        (compliance.URL_CLICK_ALERT, "disabled"),
+    }
+
+
+def test_alert_policies_are_an_error_when_the_compliance_endpoint_refused() -> None:
+    refused = SourceFailure(
+        "forbidden", "Entra refused the app a token for Security & Compliance (AADSTS500014)"
+    )
+    outcome = run(compliance.alert_policies, sc_protection_alerts=refused)
+    assert outcome.status is Status.ERROR and "Security & Compliance" in outcome.summary
+
+
+def test_audit_retention_passes_on_a_year_long_policy() -> None:
+    outcome = run(compliance.audit_retention)
+    assert outcome.status is Status.PASS
+    assert outcome.evidence == ({"policy": "Keep all audit records", "RetentionDuration": "TwelveMonths"},)
+
+
+def test_audit_retention_fails_when_records_are_kept_less_than_a_year() -> None:
+    def shorten(d: dict[str, Any]) -> None:
+        d["sc_audit_retention_policies"][0]["RetentionDuration"] = "SixMonths"
+
+    outcome = run(compliance.audit_retention, mutated(shorten))
+    assert outcome.status is Status.FAIL
+    assert values(outcome.evidence, "RetentionDuration") == ["SixMonths", "ThreeMonths"]
+    disabled = mutated(lambda d: d["sc_audit_retention_policies"][0].update(Enabled=False))
+    assert run(compliance.audit_retention, disabled).status is Status.FAIL
+
+
+def test_audit_retention_is_not_applicable_without_audit_premium() -> None:
+    def unlicensed(d: dict[str, Any]) -> None:
+        for sku in d["subscribed_skus"]:
+            sku["servicePlans"] = [
+                p for p in sku["servicePlans"] if p["servicePlanName"] != "M365_ADVANCED_AUDITING"
+            ]
+
+    outcome = run(compliance.audit_retention, mutated(unlicensed))
+    assert outcome.status is Status.NOT_APPLICABLE and "M365_ADVANCED_AUDITING" in outcome.summary
+
+
+def test_audit_retention_is_an_error_when_licences_or_policies_are_unreadable() -> None:
+    assert (
+        run(compliance.audit_retention, subscribed_skus=SourceFailure("forbidden", "no")).status
+        is Status.ERROR
+    )
+    unreadable = run(compliance.audit_retention, sc_audit_retention_policies=FORBIDDEN)
+    assert unreadable.status is Status.ERROR
