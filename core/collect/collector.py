@@ -11,6 +11,7 @@ from typing import Any
 from azure.core.exceptions import ClientAuthenticationError
 
 from core.checks.model import SourceFailure, TenantSnapshot
+from core.collect.compliance import discover_base
 from core.collect.connection import (
     COMPLIANCE_SCOPE,
     EXCHANGE_SCOPE,
@@ -38,8 +39,12 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
     run = _Collection(connection, settings, snapshot)
     chained = {"domains", *ROLE_SOURCES}
     tasks = [run.fetch(s.name, run.graph(s)) for s in GRAPH_SOURCES if s.name not in chained]
-    tasks += [run.fetch(s.name, run.exchange(s)) for s in EXCHANGE_SOURCES if s.name not in snapshot.failures]
-    tasks += [run.dns_after_domains(), run.role_groups_after_roles()]
+    tasks += [
+        run.fetch(s.name, run.exchange(s))
+        for s in EXCHANGE_SOURCES
+        if s.name not in snapshot.failures and s.endpoint == "exchange"
+    ]
+    tasks += [run.dns_after_domains(), run.role_groups_after_roles(), run.compliance_after_discovery()]
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
@@ -95,6 +100,28 @@ class _Collection:
         connection = self.connection
         adapter, base_url = connection.invoke_adapter(source.endpoint)
         return lambda: read_exchange_source(adapter, base_url, connection.tenant_id, source)
+
+    async def compliance_after_discovery(self) -> None:
+        # Security & Compliance answers from a regional host, found first (core.collect.compliance).
+        sources = [
+            s for s in EXCHANGE_SOURCES if s.endpoint == "compliance" and s.name not in self.snapshot.failures
+        ]
+        if not sources:
+            return
+        adapter, base_url = self.connection.invoke_adapter("compliance")
+        try:
+            async with self.limiter:
+                found = await discover_base(adapter, base_url, self.connection.tenant_id)
+        except SourceError as exc:
+            failure = exc.failure
+        except ClientAuthenticationError as exc:
+            failure = exchange_token_failure(exc, "Security & Compliance")
+        else:
+            self.connection.use_compliance_base(found)
+            await asyncio.gather(*(self.fetch(s.name, self.exchange(s)) for s in sources))
+            return
+        for source in sources:
+            self.snapshot.failures[source.name] = failure
 
     async def dns_after_domains(self) -> None:
         # The only dependent chain besides paging and role groups: DNS needs the domain list first.

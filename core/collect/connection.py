@@ -152,6 +152,7 @@ class TenantConnection:
     owns_client: bool
     compliance: HttpxRequestAdapter | None = None  # Security & Compliance: same InvokeCommand API
     compliance_base_url: str = ""
+    compliance_auth: Any = None  # its authentication provider, whose allowed hosts grow on discovery
 
     async def probe_token(self, *scopes: str) -> None:
         """Ask Entra for tokens (Graph by default) and nothing else: cheap, and it fails at once
@@ -185,6 +186,15 @@ class TenantConnection:
         except ClientAuthenticationError as exc:
             return exc
         return None
+
+    def use_compliance_base(self, base_url: str) -> None:
+        """Send Security & Compliance calls to the tenant's regional endpoint (core.collect.compliance
+        has checked it is a host of the configured one), and let its token go there."""
+        host = urlsplit(base_url).hostname or ""
+        if self.compliance_auth is not None:
+            validator = self.compliance_auth.access_token_provider.get_allowed_hosts_validator()
+            validator.set_allowed_hosts([*validator.get_allowed_hosts(), host])
+        self.compliance_base_url = base_url.rstrip("/")
 
     def invoke_adapter(self, endpoint: str) -> tuple[HttpxRequestAdapter, str]:
         """The adapter and base URL for an InvokeCommand source's endpoint."""
@@ -251,6 +261,7 @@ def open_connection(
         owns_client=owns_client,
         compliance=compliance,
         compliance_base_url=settings.compliance_base_url.rstrip("/"),
+        compliance_auth=compliance_auth,
     )
 
 

@@ -7,6 +7,13 @@ for "<resource>/.default" and POST <resource>/adminapi/beta/<tenant>/InvokeComma
 serves it under /compliance on its one host, so COMPLIANCE_BASE_URL is `<simulator>/compliance`; a
 token for Exchange Online is refused here as a token of the wrong audience is.
 
+The global endpoint redirects every tenant to a regional one ("Redirection is expected for different
+regions, datacenters, or versions of SCC PowerShell for an organization", MicrosoftDocs/
+office-docs-powershell#2081; CIPP finds the regional host from the Location of a GET of
+EXOBanner('AutogenSession') sent without following redirects). Here the region is a path segment,
+/compliance/<region>, on the same host, and both the banner and InvokeCommand at the global endpoint
+answer 302 to it: a client that posts there without finding its region first finds out.
+
 Answers (`fixture(ctx)` is what a tenant fixture stores under `compliance`):
 - Get-ProtectionAlert {Name, Disabled, NotifyUser, Severity, Category, IsSystemRule}
   (learn.microsoft.com/powershell/module/exchange/get-protectionalert; the default alert policies are
@@ -21,11 +28,13 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from devtools.graphsim import exchange
 from devtools.graphsim.catalog import COMPLIANCE_RESOURCE
 from devtools.graphsim.policies import Json, PolicyContext
+from devtools.graphsim.responses import exchange_error
+from devtools.graphsim.views import stable_id
 
 # The default alert policies a mail-abuse watch needs (the names as Microsoft ships them).
 _MAIL_ALERTS = (
@@ -111,5 +120,21 @@ CMDLETS: exchange.CmdletTable = {
 }
 
 
-async def compliance_command(request: Request) -> Response:
+def region(tenant_id: str) -> str:
+    """A regional endpoint's name, as eur03b in the issue above: stable per tenant."""
+    return f"nam{int(stable_id(tenant_id.lower(), 'compliance-region')[:4], 16) % 90 + 10:02d}b"
+
+
+async def regional_command(request: Request) -> Response:
+    if request.path_params["region"] != region(request.path_params["tenant"]):
+        return exchange_error(404, "NotFound", "This organization is not served here.")
     return await exchange.handle(request, COMPLIANCE_RESOURCE, CMDLETS, "compliance")
+
+
+async def to_region(request: Request) -> Response:
+    """The global endpoint's answer to the banner and to InvokeCommand: 302 to the tenant's region."""
+    tenant = request.path_params["tenant"]
+    path = request.url.path.replace("/compliance/", f"/compliance/{region(tenant)}/", 1)
+    query = f"?{request.url.query}" if request.url.query else ""
+    host = request.headers.get("host", "127.0.0.1")
+    return RedirectResponse(f"https://{host}{path}{query}", status_code=302)

@@ -11,10 +11,12 @@ import pytest
 from core.checks import compliance, exchange_mailboxes, exchange_policies
 from core.checks.model import Status, TenantSnapshot, run_check
 from core.collect.collector import collect_tenant
+from core.collect.compliance import discover_base, regional_base
 from core.collect.connection import COMPLIANCE_SCOPE, open_connection
 from core.collect.exchange import exchange_headers, read_exchange_source
 from core.collect.sources import EXCHANGE_SOURCES
 from core.settings import Settings
+from devtools.graphsim.compliance import region
 from devtools.graphsim.launcher import GraphSimulator
 
 CHECKS = (*exchange_policies.CHECKS, *exchange_mailboxes.CHECKS, *compliance.CHECKS)
@@ -89,6 +91,8 @@ async def test_the_new_cmdlets_answer_in_the_admin_api_shape(
     connection = open_connection(scan_settings, tenant)
     try:
         assert await connection.exchange_token_refusal() is None
+        adapter, base = connection.invoke_adapter("compliance")
+        connection.use_compliance_base(await discover_base(adapter, base, tenant))
         rows = {
             s.name: await read_exchange_source(*connection.invoke_adapter(s.endpoint), tenant, s)
             for s in EXCHANGE_SOURCES
@@ -129,15 +133,27 @@ async def test_the_compliance_endpoint_wants_its_own_token_and_answers_like_exch
         compliance_token = await connection.credential.get_token(COMPLIANCE_SCOPE)
     finally:
         await connection.close()
-    url = f"{graphsim.compliance_url}/adminapi/beta/{tenant}/InvokeCommand"
     headers = exchange_headers(tenant)
+    verify = ssl.create_default_context(cafile=str(graphsim.ca_cert))
+    banner = f"{graphsim.compliance_url}/adminapi/beta/{tenant}/EXOBanner('AutogenSession')?Version=3.7.1"
+    async with httpx.AsyncClient(verify=verify, timeout=30) as client:
+        moved = await client.get(
+            banner, headers={**headers, "Authorization": f"Bearer {compliance_token.token}"}
+        )
+    assert moved.status_code == 302
+    regional = regional_base(moved.headers["location"], graphsim.compliance_url)
+    assert regional == f"{graphsim.compliance_url}/{region(tenant)}"
+    url = f"{regional}/adminapi/beta/{tenant}/InvokeCommand"
 
-    def post(token: str, cmdlet: str) -> httpx.Response:
+    def post(token: str, cmdlet: str, at: str = url) -> httpx.Response:
         body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": {}}}
         auth = {**headers, "Authorization": f"Bearer {token}"}
-        verify = ssl.create_default_context(cafile=str(graphsim.ca_cert))
         with httpx.Client(verify=verify, timeout=30) as http:
-            return http.post(url, json=body, headers=auth)
+            return http.post(at, json=body, headers=auth)
+
+    # Posting to the global endpoint without finding the region first is redirected, not answered.
+    global_url = f"{graphsim.compliance_url}/adminapi/beta/{tenant}/InvokeCommand"
+    assert post(compliance_token.token, "Get-ProtectionAlert", global_url).status_code == 302
 
     assert post(exchange_token.token, "Get-ProtectionAlert").status_code == 401  # wrong audience
     answer = post(compliance_token.token, "Get-ProtectionAlert")

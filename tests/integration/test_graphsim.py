@@ -20,6 +20,7 @@ import pytest
 
 from core.collect.exchange import exchange_headers
 from core.collect.sources import EXCHANGE_SOURCES, GRAPH_SOURCES, P1, P2
+from devtools.graphsim.compliance import region
 from devtools.graphsim.graph_endpoints import unserved_sources
 from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
 from devtools.graphsim.synthetic import synthetic_tenant
@@ -121,7 +122,8 @@ def invoke_compliance(http: httpx.Client, sim: GraphSimulator, tenant: str, cmdl
     body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": {}}}
     bearer = token(http, sim, tenant, "https://ps.compliance.protection.outlook.com/.default")
     auth = {"Authorization": f"Bearer {bearer}", **exchange_headers(tenant)}
-    return http.post(f"{sim.compliance_url}/adminapi/beta/{tenant}/InvokeCommand", json=body, headers=auth)
+    regional = f"{sim.compliance_url}/{region(tenant)}"
+    return http.post(f"{regional}/adminapi/beta/{tenant}/InvokeCommand", json=body, headers=auth)
 
 
 def graph_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

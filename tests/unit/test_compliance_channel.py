@@ -11,7 +11,9 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from core.checks.model import TenantSnapshot
 from core.collect.collector import _probe_tokens
+from core.collect.compliance import regional_base
 from core.collect.connection import COMPLIANCE_SCOPE, EXCHANGE_SCOPE, TenantConnection
+from core.collect.failures import SourceError
 from core.collect.sources import EXCHANGE_SOURCES
 from core.collect.unreadable import explain
 
@@ -81,3 +83,28 @@ def test_a_connection_routes_each_endpoint_to_its_adapter() -> None:
         compliance,
         "https://ps.compliance.protection.outlook.com",
     )
+
+
+def test_the_regional_endpoint_is_taken_from_the_redirect() -> None:
+    base = "https://ps.compliance.protection.outlook.com"
+    location = (
+        "https://eur03b.ps.compliance.protection.outlook.com/adminapi/beta/t/EXOBanner('AutogenSession')?V=1"
+    )
+    assert regional_base(location, base) == "https://eur03b.ps.compliance.protection.outlook.com"
+    # The simulator names the region by a path segment on its one host.
+    assert regional_base(
+        "https://127.0.0.1:8443/compliance/nam42b/adminapi/beta/t/x", "https://127.0.0.1:8443/compliance"
+    ) == ("https://127.0.0.1:8443/compliance/nam42b")
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "https://ps.compliance.protection.outlook.com.evil.example/adminapi/beta/t/x",
+        "http://eur03b.ps.compliance.protection.outlook.com/adminapi/beta/t/x",
+        "https://login.microsoftonline.com/adminapi/beta/t/x",
+    ],
+)
+def test_a_redirect_elsewhere_is_refused_so_the_token_never_leaves(location: str) -> None:
+    with pytest.raises(SourceError, match=r"outside ps\.compliance\.protection\.outlook\.com"):
+        regional_base(location, "https://ps.compliance.protection.outlook.com")
