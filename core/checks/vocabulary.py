@@ -69,6 +69,18 @@ CHECK_WORDS: dict[str, tuple[str, ...]] = {
     "guests.inactive": ("stale", "dormant"),
     "entra.inactive_users": ("stale", "dormant"),
     "privileged.global_admin_count": ("ga",),
+    "exo.transport_rules_safe": ("transport", "forward", "whitelist", "allowlist", "spam", "bypass"),
+    "exo.external_sender_tag_rule": ("transport", "external", "warning", "banner"),
+    "exo.direct_send_rejected": ("spoof", "email", "printer"),
+    "exo.calendar_sharing": ("calendar", "contacts", "anonymous", "external"),
+    "exo.outlook_addins_restricted": ("addins", "plugins", "marketplace"),
+    "exo.owa_storage_providers_restricted": ("dropbox", "storage", "owa"),
+    "exo.shared_mailbox_signin_blocked": ("shared", "signin", "account"),
+    "exo.mailbox_audit_actions": ("audit", "mailbox"),
+    "exo.mailbox_audit_bypass": ("audit", "bypass", "exempt"),
+    "exo.customer_lockbox": ("lockbox", "microsoft", "support"),
+    "monitoring.alert_policies": ("alerts", "notification", "alert"),
+    "monitoring.audit_retention": ("audit", "retention", "logs"),
 }
 
 
