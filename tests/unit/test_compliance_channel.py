@@ -16,6 +16,7 @@ from core.collect.connection import COMPLIANCE_SCOPE, EXCHANGE_SCOPE, TenantConn
 from core.collect.failures import SourceError
 from core.collect.sources import EXCHANGE_SOURCES
 from core.collect.unreadable import explain
+from core.permissions import roles_markdown
 
 COMPLIANCE = {s.name for s in EXCHANGE_SOURCES if s.endpoint == "compliance"}
 EXCHANGE = {s.name for s in EXCHANGE_SOURCES if s.endpoint == "exchange"}
@@ -108,3 +109,9 @@ def test_the_regional_endpoint_is_taken_from_the_redirect() -> None:
 def test_a_redirect_elsewhere_is_refused_so_the_token_never_leaves(location: str) -> None:
     with pytest.raises(SourceError, match=r"outside ps\.compliance\.protection\.outlook\.com"):
         regional_base(location, "https://ps.compliance.protection.outlook.com")
+
+
+def test_scanposture_permissions_names_the_directory_role_both_channels_need() -> None:
+    text = roles_markdown()
+    assert "Global Reader" in text and "f2ef992c-3afb-46b9-b7cf-a126ee74c451" in text
+    assert "2 compliance sources" in text and "Security & Compliance" in text
