@@ -14,6 +14,11 @@ InvokeCommand API as Exchange Online's):
   RecordTypes, Operations, UserIds, Enabled} (learn.microsoft.com/purview/audit-log-retention-policies).
   Keeping audit records beyond 180 days needs Audit (Premium), service plan M365_ADVANCED_AUDITING
   (Microsoft 365 / Office 365 E5, Purview Suite); ScubaGear reads the same plan for MS.SECURITYSUITE.5.2v1.
+- Get-DlpCompliancePolicy {Name, Mode: Enable | TestWithNotifications | TestWithoutNotifications |
+  Disable, Enabled, ExchangeLocation, SharePointLocation, OneDriveLocation, TeamsLocation}
+  (learn.microsoft.com/powershell/module/exchange/get-dlpcompliancepolicy). Data loss prevention comes
+  with Exchange Online Plan 2 (EXCHANGE_S_ENTERPRISE, in Microsoft 365 E3 and E5) or, in Microsoft 365
+  Business Premium, the BPOS_S_DlpAddOn plan.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ REQUIRED_ALERTS = (
     "Tenant restricted from sending email",
 )
 URL_CLICK_ALERT = "A potentially malicious URL click was detected"
+DLP_PLANS = ("EXCHANGE_S_ENTERPRISE", "BPOS_S_DlpAddOn")
 YEAR_OR_LONGER = frozenset({"TwelveMonths", "ThreeYears", "FiveYears", "SevenYears", "TenYears"})
 
 
@@ -139,4 +145,56 @@ def audit_retention(snapshot: TenantSnapshot) -> Outcome:
     )
 
 
-CHECKS = (alert_policies, audit_retention)
+def _dlp_licensed(snapshot: TenantSnapshot) -> bool | None:
+    held = [has_service_plan(snapshot, plan) for plan in DLP_PLANS]
+    return None if None in held else any(held)
+
+
+@check(
+    metadata(
+        id="compliance.dlp_policies_enabled",
+        title="A data loss prevention policy is enforced",
+        category="Exchange Online",  # mail is what its policies guard first; no category of its own yet
+        severity=Severity.MEDIUM,
+        sources=("sc_dlp_policies",),
+        licence=DLP_PLANS[0],
+        rationale=(
+            "Data loss prevention policies stop or flag mail and documents that carry card numbers, "
+            "health records or other sensitive data on their way out. A policy left in test mode only "
+            "reports, and protects nothing."
+        ),
+        remediation=steps(
+            "Microsoft Purview portal > Solutions > Data loss prevention > Policies: create a policy from a "
+            "template for the data the organisation holds (financial, health, privacy), for Exchange, "
+            "SharePoint, OneDrive and Teams.",
+            "Once its test-mode matches look right, turn it on: Edit policy > Policy mode > Turn it on.",
+            "Or in Security & Compliance PowerShell (Connect-IPPSSession): Set-DlpCompliancePolicy "
+            "-Identity '<policy>' -Mode Enable.",
+        ),
+        references=("https://learn.microsoft.com/en-us/purview/dlp-learn-about-dlp",),
+    )
+)
+def dlp_policies_enabled(snapshot: TenantSnapshot) -> Outcome:
+    licensed = _dlp_licensed(snapshot)
+    if licensed is None:
+        return error("The tenant's subscriptions could not be read to tell whether DLP is licensed.")
+    if not licensed:
+        return not_applicable(
+            "not licensed: the tenant's subscriptions have none of the plans that include DLP "
+            f"({', '.join(DLP_PLANS)})."
+        )
+    policies = objects(snapshot.get("sc_dlp_policies"))
+    enforced = [p for p in policies if str(p.get("Mode")) == "Enable" and not is_false(p.get("Enabled"))]
+    if enforced:
+        return passed(
+            f"{plural(len(enforced), 'DLP policy', 'DLP policies')} of {len(policies)} enforced.",
+            [{"policy": p.get("Name"), "Mode": p.get("Mode")} for p in enforced],
+        )
+    evidence = [
+        {"policy": p.get("Name"), "Mode": p.get("Mode"), "Enabled": p.get("Enabled")} for p in policies
+    ]
+    why = "none is enforced" if policies else "there are none"
+    return failed(f"No data loss prevention policy is enforced ({why}).", evidence)
+
+
+CHECKS = (alert_policies, audit_retention, dlp_policies_enabled)

@@ -81,6 +81,7 @@ CHECK_WORDS: dict[str, tuple[str, ...]] = {
     "exo.customer_lockbox": ("lockbox", "microsoft", "support"),
     "monitoring.alert_policies": ("alerts", "notification", "alert"),
     "monitoring.audit_retention": ("audit", "retention", "logs"),
+    "compliance.dlp_policies_enabled": ("dlp", "leak", "sensitive", "prevention"),
 }
 
 

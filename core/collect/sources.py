@@ -230,6 +230,7 @@ EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource(
         "sc_audit_retention_policies", "Get-UnifiedAuditLogRetentionPolicy", endpoint="compliance"
     ),
+    ExchangeSource("sc_dlp_policies", "Get-DlpCompliancePolicy", endpoint="compliance"),
 )
 
 # DNS: for every verified domain that is not *.onmicrosoft.com, the collector stores under

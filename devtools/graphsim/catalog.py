@@ -105,6 +105,7 @@ SERVICE_PLAN = {
     "EXCHANGE_S_FOUNDATION": "113feb6c-3fe4-4440-bddc-54d774bf0318",
     "LOCKBOX_ENTERPRISE": "9f431833-0334-42de-a7dc-70aa40db46db",  # Customer Lockbox (E5)
     "M365_ADVANCED_AUDITING": "2f442157-a11c-46b9-ae5b-6e39ff4e5849",  # Audit (Premium) (E5)
+    "BPOS_S_DlpAddOn": "9bec7e34-c9fa-40b7-a9d1-bd6d1165c7ed",  # Data loss prevention (Business Premium)
 }
 
 # skuPartNumber -> (skuId, service plans it carries).
@@ -123,6 +124,7 @@ SKU: dict[str, tuple[str, tuple[str, ...]]] = {
             "TEAMS1",
             "INTUNE_A",
             "ATP_ENTERPRISE",
+            "BPOS_S_DlpAddOn",
         ),
     ),
     "SPE_E3": (

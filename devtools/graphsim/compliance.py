@@ -100,10 +100,36 @@ def audit_retention_policies(ctx: PolicyContext) -> list[Json]:
     ]
 
 
+def _dlp_policy(name: str, mode: str) -> Json:
+    everywhere = ["All"]
+    return {
+        "Identity": name,
+        "Name": name,
+        "Mode": mode,
+        "Enabled": True,
+        "Priority": 0,
+        "ExchangeLocation": everywhere,
+        "SharePointLocation": everywhere,
+        "OneDriveLocation": everywhere,
+        "TeamsLocation": everywhere,
+    }
+
+
+def dlp_policies(ctx: PolicyContext) -> list[Json]:
+    """Get-DlpCompliancePolicy (learn.microsoft.com/powershell/module/exchange/get-dlpcompliancepolicy):
+    none in the weak tenant (Business Standard has no DLP), a policy still in test mode in the mixed one."""
+    if ctx.posture == "weak":
+        return []
+    if ctx.posture == "mixed":
+        return [_dlp_policy("U.S. Financial Data", "TestWithNotifications")]
+    return [_dlp_policy("Client confidential data", "Enable"), _dlp_policy("U.S. Financial Data", "Enable")]
+
+
 def fixture(ctx: PolicyContext, mail_domain: str) -> Json:
     return {
         "protectionAlerts": protection_alerts(ctx, f"secops@{mail_domain}"),
         "auditRetentionPolicies": audit_retention_policies(ctx),
+        "dlpPolicies": dlp_policies(ctx),
     }
 
 
@@ -113,6 +139,7 @@ def _data(tenant: Any, key: str) -> list[Json]:
 
 CMDLETS: exchange.CmdletTable = {
     "Get-ProtectionAlert": (lambda t: _data(t, "protectionAlerts"), frozenset({"Identity"})),
+    "Get-DlpCompliancePolicy": (lambda t: _data(t, "dlpPolicies"), frozenset({"Identity"})),
     "Get-UnifiedAuditLogRetentionPolicy": (
         lambda t: _data(t, "auditRetentionPolicies"),
         frozenset({"Identity"}),

@@ -28,6 +28,7 @@ NEW_SOURCES = (
     "exo_mailbox_audit_bypass",
     "sc_protection_alerts",
     "sc_audit_retention_policies",
+    "sc_dlp_policies",
 )
 
 
@@ -46,13 +47,14 @@ def _demo(graphsim: GraphSimulator, name: str) -> str:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        # Weak: every one of these fails, but Customer Lockbox, which Business Standard does not include.
+        # Weak: every one of these fails, but those whose plans Business Standard does not include.
         (
             "Contoso Dental",
             {c.id: Status.FAIL for c in CHECKS}
             | {
                 "exo.customer_lockbox": Status.NOT_APPLICABLE,
                 "monitoring.audit_retention": Status.NOT_APPLICABLE,
+                "compliance.dlp_policies_enabled": Status.NOT_APPLICABLE,
             },
         ),
         (
@@ -70,6 +72,7 @@ def _demo(graphsim: GraphSimulator, name: str) -> str:
                 "exo.mailbox_audit_bypass": Status.PASS,
                 "monitoring.alert_policies": Status.FAIL,  # connector alert switched off
                 "monitoring.audit_retention": Status.NOT_APPLICABLE,  # no Audit (Premium)
+                "compliance.dlp_policies_enabled": Status.FAIL,  # its one policy is still in test mode
             },
         ),
         ("Fabrikam Legal", {c.id: Status.PASS for c in CHECKS}),

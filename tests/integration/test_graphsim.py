@@ -202,8 +202,11 @@ def test_every_source_is_served_for_each_demo_tenant(
         else:
             response = invoke(http, sim, tenant, source.cmdlet, **source.parameters)
         assert response.status_code == 200, (source.cmdlet, response.text)
-        # Only a tenant with Audit (Premium) has an audit retention policy of its own.
-        assert response.json()["value"] or source.cmdlet == "Get-UnifiedAuditLogRetentionPolicy"
+        # Only a tenant with Audit (Premium) or DLP has retention or DLP policies of its own.
+        assert response.json()["value"] or source.cmdlet in (
+            "Get-UnifiedAuditLogRetentionPolicy",
+            "Get-DlpCompliancePolicy",
+        )
 
 
 # -- tokens -------------------------------------------------------------------------------------

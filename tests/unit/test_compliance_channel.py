@@ -60,7 +60,7 @@ async def test_a_refused_token_fails_only_its_own_endpoint(refused: frozenset[st
 
 
 def test_compliance_sources_are_named_as_their_service() -> None:
-    assert {"sc_protection_alerts", "sc_audit_retention_policies"} == COMPLIANCE
+    assert {"sc_protection_alerts", "sc_audit_retention_policies", "sc_dlp_policies"} == COMPLIANCE
     said = explain("sc_protection_alerts", "Get-ProtectionAlert: the app needs Exchange.ManageAsApp and ...")
     assert said.sentence.startswith("Security & Compliance could not be read: the app lacks permission")
 
@@ -114,4 +114,4 @@ def test_a_redirect_elsewhere_is_refused_so_the_token_never_leaves(location: str
 def test_scanposture_permissions_names_the_directory_role_both_channels_need() -> None:
     text = roles_markdown()
     assert "Global Reader" in text and "f2ef992c-3afb-46b9-b7cf-a126ee74c451" in text
-    assert "2 compliance sources" in text and "Security & Compliance" in text
+    assert "3 compliance sources" in text and "Security & Compliance" in text

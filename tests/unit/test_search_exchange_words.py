@@ -19,6 +19,7 @@ from core.search_words import rank_checks
         ("alert policies turned off", "monitoring.alert_policies"),
         ("audit log retention", "monitoring.audit_retention"),
         ("dropbox in outlook on the web", "exo.owa_storage_providers_restricted"),
+        ("customers without a DLP policy", "compliance.dlp_policies_enabled"),
     ],
 )
 def test_questions_find_the_new_checks_first(question: str, expected: str) -> None:

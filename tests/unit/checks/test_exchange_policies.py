@@ -324,3 +324,51 @@ def test_audit_retention_is_an_error_when_licences_or_policies_are_unreadable() 
     )
     unreadable = run(compliance.audit_retention, sc_audit_retention_policies=FORBIDDEN)
     assert unreadable.status is Status.ERROR
+
+
+# -- compliance.dlp_policies_enabled -------------------------------------------------------------
+
+
+def test_dlp_policies_enabled_passes_on_one_enforced_policy() -> None:
+    outcome = run(compliance.dlp_policies_enabled)
+    assert outcome.status is Status.PASS
+    assert outcome.evidence == ({"policy": "U.S. Financial Data", "Mode": "Enable"},)
+
+
+def test_dlp_policies_enabled_fails_when_every_policy_is_in_test_mode_or_none_exists() -> None:
+    data = mutated(lambda d: d["sc_dlp_policies"][0].update(Mode="TestWithoutNotifications"))
+    outcome = run(compliance.dlp_policies_enabled, data)
+    assert outcome.status is Status.FAIL and "none is enforced" in outcome.summary
+    outcome = run(compliance.dlp_policies_enabled, mutated(lambda d: d.update(sc_dlp_policies=[])))
+    assert outcome.status is Status.FAIL and "there are none" in outcome.summary
+
+
+def _plans(names: set[str]) -> Any:
+    def keep(d: dict[str, Any]) -> None:
+        for sku in d["subscribed_skus"]:
+            sku["servicePlans"] = [p for p in sku["servicePlans"] if p["servicePlanName"] not in names]
+
+    return keep
+
+
+def test_dlp_policies_enabled_is_not_applicable_without_a_dlp_plan() -> None:
+    outcome = run(compliance.dlp_policies_enabled, mutated(_plans({"EXCHANGE_S_ENTERPRISE"})))
+    assert outcome.status is Status.NOT_APPLICABLE and "BPOS_S_DlpAddOn" in outcome.summary
+
+
+def test_dlp_policies_enabled_counts_business_premiums_dlp_plan() -> None:
+    def business_premium(d: dict[str, Any]) -> None:
+        _plans({"EXCHANGE_S_ENTERPRISE"})(d)
+        d["subscribed_skus"][0]["servicePlans"].append(
+            {"servicePlanName": "BPOS_S_DlpAddOn", "provisioningStatus": "Success"}
+        )
+
+    assert run(compliance.dlp_policies_enabled, mutated(business_premium)).status is Status.PASS
+
+
+def test_dlp_policies_enabled_is_an_error_when_unreadable() -> None:
+    assert (
+        run(compliance.dlp_policies_enabled, subscribed_skus=SourceFailure("forbidden", "x")).status
+        is Status.ERROR
+    )
+    assert run(compliance.dlp_policies_enabled, sc_dlp_policies=FORBIDDEN).status is Status.ERROR
