@@ -94,6 +94,30 @@ def required_resource_access() -> list[dict[str, object]]:
     return [{"resourceAppId": api, "resourceAccess": roles} for api, roles in sorted(by_api.items())]
 
 
+# Directory roles the app's service principal needs in each customer tenant: consent never assigns a
+# role, so the customer's administrator does it once (docs/deploy.md). Global Reader is among the roles
+# Microsoft's app-only guide for Exchange Online and Security & Compliance PowerShell supports
+# (learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2), and only reads.
+DIRECTORY_ROLES: dict[str, tuple[str, str]] = {
+    "Global Reader": (
+        "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
+        "the Exchange Online and Security & Compliance admin APIs (InvokeCommand)",
+    ),
+}
+
+
+def roles_markdown() -> str:
+    """The directory roles, with the sources that need them, for `scanposture permissions`."""
+    by_endpoint: dict[str, list[str]] = {}
+    for source in EXCHANGE_SOURCES:
+        by_endpoint.setdefault(source.endpoint, []).append(source.name)
+    needed = ", ".join(f"{len(names)} {endpoint} sources" for endpoint, names in sorted(by_endpoint.items()))
+    rows = ["| Directory role | Role template id | Needed by |", "|---|---|---|"]
+    for name, (template, why) in DIRECTORY_ROLES.items():
+        rows.append(f"| {name} | `{template}` | {why}: {needed} |")
+    return "\n".join(rows)
+
+
 def permissions_markdown() -> str:
     rows = ["| API | Application permission | App-role id | Needed by |", "|---|---|---|---|"]
     for p in scanner_permissions():

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # real cloud or the local simulator; only these addresses (and the CA bundle) differ.
     graph_base_url: str = "https://graph.microsoft.com/v1.0"
     exchange_base_url: str = "https://outlook.office365.com"
+    # The Security & Compliance PowerShell endpoint: the same InvokeCommand API, its own token resource.
+    compliance_base_url: str = "https://ps.compliance.protection.outlook.com"
     authority_host: str = "https://login.microsoftonline.com"
     # Where a person's browser reaches the authority (the consent link, the tenant admin's sign-in);
     # empty means authority_host. Local development only: the simulator's plain-HTTP loopback port,

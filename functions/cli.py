@@ -221,9 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         return asyncio.run(_migrate(args.step))
     if args.command == "permissions":
-        from core.permissions import permissions_markdown, required_resource_access
+        from core.permissions import permissions_markdown, required_resource_access, roles_markdown
 
-        print(json.dumps(required_resource_access(), indent=2) if args.json else permissions_markdown())
+        text = f"{permissions_markdown()}\n\n{roles_markdown()}"
+        print(json.dumps(required_resource_access(), indent=2) if args.json else text)
         return 0
     if args.command == "scan":
         if args.simulator:

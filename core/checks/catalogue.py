@@ -5,11 +5,14 @@ from __future__ import annotations
 from core.checks import (
     applications,
     auth_methods,
+    compliance,
     defender,
     defender_atp,
     defender_filters,
     dns_checks,
     exchange,
+    exchange_mailboxes,
+    exchange_policies,
     guests,
     identity,
     identity_risk,
@@ -36,9 +39,12 @@ CATALOGUE: tuple[Check, ...] = (
     *defender.CHECKS,
     *defender_filters.CHECKS,
     *defender_atp.CHECKS,
+    *exchange_policies.CHECKS,
+    *exchange_mailboxes.CHECKS,
     *sharepoint.CHECKS,
     *dns_checks.CHECKS,
     *monitoring.CHECKS,
+    *compliance.CHECKS,
 )
 
 _BY_ID: dict[str, Check] = {c.id: c for c in CATALOGUE}

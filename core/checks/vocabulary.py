@@ -90,6 +90,19 @@ CHECK_WORDS: dict[str, tuple[str, ...]] = {
     "defender.safe_attachments": ("sandbox", "attachment", "malware", "email"),
     "defender.safe_attachments_cloud_apps": ("malware", "sharepoint", "onedrive", "teams"),
     "defender.outbound_spam_limits": ("spam", "compromised", "email"),
+    "exo.transport_rules_safe": ("transport", "forward", "whitelist", "allowlist", "spam", "bypass"),
+    "exo.external_sender_tag_rule": ("transport", "external", "warning", "banner"),
+    "exo.direct_send_rejected": ("spoof", "email", "printer"),
+    "exo.calendar_sharing": ("calendar", "contacts", "anonymous", "external"),
+    "exo.outlook_addins_restricted": ("addins", "plugins", "marketplace"),
+    "exo.owa_storage_providers_restricted": ("dropbox", "storage", "owa"),
+    "exo.shared_mailbox_signin_blocked": ("shared", "signin", "account"),
+    "exo.mailbox_audit_actions": ("audit", "mailbox"),
+    "exo.mailbox_audit_bypass": ("audit", "bypass", "exempt"),
+    "exo.customer_lockbox": ("lockbox", "microsoft", "support"),
+    "monitoring.alert_policies": ("alerts", "notification", "alert"),
+    "monitoring.audit_retention": ("audit", "retention", "logs"),
+    "compliance.dlp_policies_enabled": ("dlp", "leak", "sensitive", "prevention"),
 }
 
 

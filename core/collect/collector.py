@@ -11,7 +11,10 @@ from typing import Any
 from azure.core.exceptions import ClientAuthenticationError
 
 from core.checks.model import SourceFailure, TenantSnapshot
+from core.collect.compliance import discover_base
 from core.collect.connection import (
+    COMPLIANCE_SCOPE,
+    EXCHANGE_SCOPE,
     GRAPH_SCOPE,
     IDENTITY_GONE_CODE,
     TenantConnection,
@@ -36,8 +39,12 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
     run = _Collection(connection, settings, snapshot)
     chained = {"domains", *ROLE_SOURCES}
     tasks = [run.fetch(s.name, run.graph(s)) for s in GRAPH_SOURCES if s.name not in chained]
-    tasks += [run.fetch(s.name, run.exchange(s)) for s in EXCHANGE_SOURCES if s.name not in snapshot.failures]
-    tasks += [run.dns_after_domains(), run.role_groups_after_roles()]
+    tasks += [
+        run.fetch(s.name, run.exchange(s))
+        for s in EXCHANGE_SOURCES
+        if s.name not in snapshot.failures and s.endpoint == "exchange"
+    ]
+    tasks += [run.dns_after_domains(), run.role_groups_after_roles(), run.compliance_after_discovery()]
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
@@ -51,15 +58,22 @@ async def _probe_tokens(connection: TenantConnection, snapshot: TenantSnapshot) 
     """Fail fast, once, when Entra refuses the tenant, rather than once per source. Only the Graph
     token says whether the tenant still lets the app in: a tenant without Exchange Online refuses
     the Exchange token (AADSTS500011) yet is as connected as any other."""
-    graph_probe, exchange_refused = await asyncio.gather(
-        connection.probe_token(GRAPH_SCOPE), connection.exchange_token_refusal(), return_exceptions=True
+    graph_probe, exchange_refused, compliance_refused = await asyncio.gather(
+        connection.probe_token(GRAPH_SCOPE),
+        connection.exchange_token_refusal(EXCHANGE_SCOPE),
+        connection.exchange_token_refusal(COMPLIANCE_SCOPE),
+        return_exceptions=True,
     )
     if isinstance(graph_probe, BaseException):
         raise graph_probe
-    if isinstance(exchange_refused, ClientAuthenticationError):
-        # Anything else (a network error on the way to Entra) is left to each Exchange read to meet.
-        for source in EXCHANGE_SOURCES:
-            snapshot.failures[source.name] = exchange_token_failure(exchange_refused)
+    # A refusal fails only its own endpoint's sources. Anything else (a network error on the way to
+    # Entra) is left to each read to meet.
+    refusals = {"exchange": exchange_refused, "compliance": compliance_refused}
+    services = {"exchange": "Exchange Online", "compliance": "Security & Compliance"}
+    for source in EXCHANGE_SOURCES:
+        refused = refusals[source.endpoint]
+        if isinstance(refused, ClientAuthenticationError):
+            snapshot.failures[source.name] = exchange_token_failure(refused, services[source.endpoint])
 
 
 class _Collection:
@@ -84,9 +98,30 @@ class _Collection:
 
     def exchange(self, source: Any) -> Callable[[], Awaitable[Any]]:
         connection = self.connection
-        return lambda: read_exchange_source(
-            connection.exchange, connection.exchange_base_url, connection.tenant_id, source
-        )
+        adapter, base_url = connection.invoke_adapter(source.endpoint)
+        return lambda: read_exchange_source(adapter, base_url, connection.tenant_id, source)
+
+    async def compliance_after_discovery(self) -> None:
+        # Security & Compliance answers from a regional host, found first (core.collect.compliance).
+        sources = [
+            s for s in EXCHANGE_SOURCES if s.endpoint == "compliance" and s.name not in self.snapshot.failures
+        ]
+        if not sources:
+            return
+        adapter, base_url = self.connection.invoke_adapter("compliance")
+        try:
+            async with self.limiter:
+                found = await discover_base(adapter, base_url, self.connection.tenant_id)
+        except SourceError as exc:
+            failure = exc.failure
+        except ClientAuthenticationError as exc:
+            failure = exchange_token_failure(exc, "Security & Compliance")
+        else:
+            self.connection.use_compliance_base(found)
+            await asyncio.gather(*(self.fetch(s.name, self.exchange(s)) for s in sources))
+            return
+        for source in sources:
+            self.snapshot.failures[source.name] = failure
 
     async def dns_after_domains(self) -> None:
         # The only dependent chain besides paging and role groups: DNS needs the domain list first.

@@ -111,6 +111,10 @@ def build_credential(settings: Settings, tenant_id: str) -> AsyncTokenCredential
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 EXCHANGE_SCOPE = "https://outlook.office365.com/.default"
+# Security & Compliance PowerShell's resource: a token for it carries the same Exchange.ManageAsApp
+# role (KelvinTegelaar/CIPP-API New-ExoRequest.ps1 -Compliance asks for "<resource>/.default" the same
+# way; learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2 covers both endpoints).
+COMPLIANCE_SCOPE = "https://ps.compliance.protection.outlook.com/.default"
 
 
 def tls_verification(ca_bundle: str | None) -> ssl.SSLContext | bool:
@@ -146,6 +150,9 @@ class TenantConnection:
     exchange_base_url: str
     http_client: httpx.AsyncClient
     owns_client: bool
+    compliance: HttpxRequestAdapter | None = None  # Security & Compliance: same InvokeCommand API
+    compliance_base_url: str = ""
+    compliance_auth: Any = None  # its authentication provider, whose allowed hosts grow on discovery
 
     async def probe_token(self, *scopes: str) -> None:
         """Ask Entra for tokens (Graph by default) and nothing else: cheap, and it fails at once
@@ -168,16 +175,34 @@ class TenantConnection:
         except ClientAuthenticationError as exc:
             raise TenantUnreachable(self.tenant_id, entra_error_code(str(exc)), _first_line(exc)) from exc
 
-    async def exchange_token_refusal(self) -> ClientAuthenticationError | None:
-        """Entra's refusal of an Exchange Online token, or None when it issues one (and caches it
-        for the Exchange requests, as `probe_token` does for Graph)."""
+    async def exchange_token_refusal(self, scope: str = EXCHANGE_SCOPE) -> ClientAuthenticationError | None:
+        """Entra's refusal of an Exchange Online (or, given COMPLIANCE_SCOPE, a Security &
+        Compliance) token, or None when it issues one (and caches it for the requests, as
+        `probe_token` does for Graph)."""
         from azure.core.exceptions import ClientAuthenticationError
 
         try:
-            await self.credential.get_token(EXCHANGE_SCOPE, claims=None, enable_cae=True)
+            await self.credential.get_token(scope, claims=None, enable_cae=True)
         except ClientAuthenticationError as exc:
             return exc
         return None
+
+    def use_compliance_base(self, base_url: str) -> None:
+        """Send Security & Compliance calls to the tenant's regional endpoint (core.collect.compliance
+        has checked it is a host of the configured one), and let its token go there."""
+        host = urlsplit(base_url).hostname or ""
+        if self.compliance_auth is not None:
+            validator = self.compliance_auth.access_token_provider.get_allowed_hosts_validator()
+            validator.set_allowed_hosts([*validator.get_allowed_hosts(), host])
+        self.compliance_base_url = base_url.rstrip("/")
+
+    def invoke_adapter(self, endpoint: str) -> tuple[HttpxRequestAdapter, str]:
+        """The adapter and base URL for an InvokeCommand source's endpoint."""
+        if endpoint == "compliance" and self.compliance is not None:
+            return self.compliance, self.compliance_base_url
+        if endpoint == "compliance":
+            raise ValueError("this connection has no Security & Compliance adapter")
+        return self.exchange, self.exchange_base_url
 
     async def close(self) -> None:
         await self.credential.close()
@@ -209,6 +234,7 @@ def open_connection(
     client = client or graph_http_client(settings)
     graph_host = urlsplit(settings.graph_base_url).hostname or ""
     exchange_host = urlsplit(settings.exchange_base_url).hostname or ""
+    compliance_host = urlsplit(settings.compliance_base_url).hostname or ""
     graph_auth = AzureIdentityAuthenticationProvider(
         credential, scopes=[GRAPH_SCOPE], allowed_hosts=[graph_host]
     )
@@ -219,6 +245,11 @@ def open_connection(
     graph.base_url = settings.graph_base_url
     exchange = GraphRequestAdapter(exchange_auth, client=client)
     exchange.base_url = settings.exchange_base_url
+    compliance_auth = AzureIdentityAuthenticationProvider(
+        credential, scopes=[COMPLIANCE_SCOPE], allowed_hosts=[compliance_host]
+    )
+    compliance = GraphRequestAdapter(compliance_auth, client=client)
+    compliance.base_url = settings.compliance_base_url
     return TenantConnection(
         tenant_id=tenant_id,
         credential=credential,
@@ -228,6 +259,9 @@ def open_connection(
         exchange_base_url=settings.exchange_base_url.rstrip("/"),
         http_client=client,
         owns_client=owns_client,
+        compliance=compliance,
+        compliance_base_url=settings.compliance_base_url.rstrip("/"),
+        compliance_auth=compliance_auth,
     )
 
 

@@ -79,6 +79,7 @@ async def read_exchange_source(
         raise
     except ClientAuthenticationError as exc:
         # Only the Graph token decides whether the tenant still lets the app in (collector.py).
-        raise SourceError(exchange_token_failure(exc)) from exc
+        service = "Security & Compliance" if source.endpoint == "compliance" else "Exchange Online"
+        raise SourceError(exchange_token_failure(exc, service)) from exc
     except Exception as exc:
         raise SourceError(classify_exchange(exc, source, PROXY_ATTEMPTS)) from exc

@@ -169,9 +169,10 @@ def classify_exchange(exc: BaseException, source: ExchangeSource, attempts: int)
     return failure
 
 
-def exchange_token_failure(exc: BaseException) -> SourceFailure:
-    """Entra refused a token for Exchange Online. That says nothing about the app's consent (only the
-    Graph token decides that): it fails the Exchange sources, with Entra's reason."""
+def exchange_token_failure(exc: BaseException, service: str = "Exchange Online") -> SourceFailure:
+    """Entra refused a token for Exchange Online (or for Security & Compliance, which lives on the
+    same service principal). That says nothing about the app's consent (only the Graph token decides
+    that): it fails that endpoint's sources, with Entra's reason."""
     code = entra_error_code(str(exc))
     lines = str(exc).strip().splitlines()
     said = lines[0][:300] if lines else type(exc).__name__
@@ -183,4 +184,4 @@ def exchange_token_failure(exc: BaseException) -> SourceFailure:
         return SourceFailure("unavailable", f"{why} ({said})", code)
     # AADSTS500014 (the Exchange service principal disabled after a subscription lapsed) and the rest
     # (lwhitelock/HuduM365Automation#2 keeps scanning the tenant when only the Exchange token fails).
-    return SourceFailure("forbidden", f"Entra refused the app a token for Exchange Online ({said})", code)
+    return SourceFailure("forbidden", f"Entra refused the app a token for {service} ({said})", code)

@@ -50,7 +50,8 @@ class GraphSource:
 
 @dataclass(frozen=True)
 class ExchangeSource:
-    """One Exchange Online admin API `InvokeCommand` call (a read-only Get- cmdlet)."""
+    """One Exchange Online admin API `InvokeCommand` call (a read-only Get- cmdlet), or one on the
+    Security & Compliance endpoint (`endpoint="compliance"`: the same API, its own token resource)."""
 
     name: str
     cmdlet: str
@@ -59,6 +60,7 @@ class ExchangeSource:
     # The service plan the cmdlet needs: Exchange provisions Defender for Office 365 cmdlets only in
     # tenants that hold it, and answers an unknown cmdlet otherwise (core.collect.failures).
     licence: str | None = None
+    endpoint: Literal["exchange", "compliance"] = "exchange"
 
 
 # onPremisesImmutableId as well as onPremisesSyncEnabled: an account once synchronised keeps the anchor
@@ -243,6 +245,20 @@ EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("exo_dkim_signing_config", "Get-DkimSigningConfig"),
     ExchangeSource("exo_mailboxes", "Get-Mailbox", {"ResultSize": "Unlimited"}),
     *DEFENDER_SOURCES,
+    # Mail flow and sharing policies (core/checks/exchange_policies.py, exchange_mailboxes.py).
+    ExchangeSource("exo_transport_rules", "Get-TransportRule", {"ResultSize": "Unlimited"}),
+    ExchangeSource("exo_sharing_policies", "Get-SharingPolicy"),
+    ExchangeSource("exo_role_assignment_policies", "Get-RoleAssignmentPolicy"),
+    ExchangeSource("exo_owa_mailbox_policies", "Get-OwaMailboxPolicy"),
+    ExchangeSource(
+        "exo_mailbox_audit_bypass", "Get-MailboxAuditBypassAssociation", {"ResultSize": "Unlimited"}
+    ),
+    # Security & Compliance PowerShell (core/checks/compliance.py).
+    ExchangeSource("sc_protection_alerts", "Get-ProtectionAlert", endpoint="compliance"),
+    ExchangeSource(
+        "sc_audit_retention_policies", "Get-UnifiedAuditLogRetentionPolicy", endpoint="compliance"
+    ),
+    ExchangeSource("sc_dlp_policies", "Get-DlpCompliancePolicy", endpoint="compliance"),
 )
 
 # DNS: for every verified domain that is not *.onmicrosoft.com, the collector stores under

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES
 
-_EXCHANGE = frozenset(s.name for s in EXCHANGE_SOURCES)
+_EXCHANGE = frozenset(s.name for s in EXCHANGE_SOURCES if s.endpoint == "exchange")
+_COMPLIANCE = frozenset(s.name for s in EXCHANGE_SOURCES if s.endpoint == "compliance")
 _PERMISSION = re.compile(r"permission ([A-Za-z][\w.]*) missing")
 _STATUS = re.compile(r"\bHTTP (\d{3})\b")
 _SUMMARY = re.compile(r"could not read (\S+): (.+)", re.DOTALL)
@@ -28,6 +29,8 @@ class Unreadable:
 
 def service_of(source: str) -> str:
     """The service a source is read from, as a customer knows it."""
+    if source in _COMPLIANCE or source.startswith("sc_"):
+        return "Security & Compliance"
     if source in _EXCHANGE or source.startswith("exo_"):
         return "Exchange Online"
     if source == DNS_SOURCE:
@@ -39,7 +42,7 @@ def _why(service: str, reason: str) -> str:
     lowered = reason.lower()
     status = _STATUS.search(reason)
     code = int(status.group(1)) if status else None
-    if service == "Exchange Online" and "exchange.manageasapp" in lowered:
+    if service in ("Exchange Online", "Security & Compliance") and "exchange.manageasapp" in lowered:
         return (
             "could not be read: the app lacks permission Exchange.ManageAsApp "
             "or the Global Reader role in the tenant"

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from devtools.graphsim import admin
+from devtools.graphsim.compliance import regional_command, to_region
 from devtools.graphsim.consent import admin_consent
 from devtools.graphsim.discovery import keys, openid_configuration
 from devtools.graphsim.entra import token_endpoint
@@ -32,6 +33,10 @@ def create_app(state: SimState) -> Starlette:
         Route("/v1.0/{path:path}", graph_endpoint, methods=GRAPH_METHODS),
         Route("/beta/{path:path}", graph_endpoint, methods=GRAPH_METHODS),
         Route("/adminapi/beta/{tenant}/InvokeCommand", invoke_command, methods=["POST"]),
+        Route("/compliance/adminapi/beta/{tenant}/{call}", to_region, methods=["GET", "POST"]),
+        Route(
+            "/compliance/{region}/adminapi/beta/{tenant}/InvokeCommand", regional_command, methods=["POST"]
+        ),
         Route("/{tenant}/oauth2/v2.0/token", token_endpoint, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET"]),
         Route("/{tenant}/discovery/v2.0/keys", keys, methods=["GET"]),

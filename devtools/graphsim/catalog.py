@@ -17,6 +17,8 @@ SIM_APP_NAME = "ScanPosture Scanner"
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 GRAPH_RESOURCE = "https://graph.microsoft.com"
 EXCHANGE_RESOURCE = "https://outlook.office365.com"
+# Security & Compliance PowerShell: a resource of the same Exchange Online service principal.
+COMPLIANCE_RESOURCE = "https://ps.compliance.protection.outlook.com"
 EXCHANGE_MANAGE_AS_APP = "Exchange.ManageAsApp"
 EXCHANGE_PERMISSIONS = frozenset({EXCHANGE_MANAGE_AS_APP, "full_access_as_app"})
 
@@ -102,6 +104,9 @@ SERVICE_PLAN = {
     "THREAT_INTELLIGENCE": "8e0c0a52-6a6c-4d40-8370-dd62790dcd70",  # Defender for Office 365 Plan 2
     "OFFICESUBSCRIPTION": "43de0ff5-c92c-492b-9116-175376d08c38",
     "EXCHANGE_S_FOUNDATION": "113feb6c-3fe4-4440-bddc-54d774bf0318",
+    "LOCKBOX_ENTERPRISE": "9f431833-0334-42de-a7dc-70aa40db46db",  # Customer Lockbox (E5)
+    "M365_ADVANCED_AUDITING": "2f442157-a11c-46b9-ae5b-6e39ff4e5849",  # Audit (Premium) (E5)
+    "BPOS_S_DlpAddOn": "9bec7e34-c9fa-40b7-a9d1-bd6d1165c7ed",  # Data loss prevention (Business Premium)
 }
 
 # skuPartNumber -> (skuId, service plans it carries).
@@ -120,6 +125,7 @@ SKU: dict[str, tuple[str, tuple[str, ...]]] = {
             "TEAMS1",
             "INTUNE_A",
             "ATP_ENTERPRISE",
+            "BPOS_S_DlpAddOn",
         ),
     ),
     "SPE_E3": (
@@ -142,6 +148,8 @@ SKU: dict[str, tuple[str, tuple[str, ...]]] = {
             "INTUNE_A",
             "ATP_ENTERPRISE",
             "THREAT_INTELLIGENCE",
+            "LOCKBOX_ENTERPRISE",
+            "M365_ADVANCED_AUDITING",
         ),
     ),
 }

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from devtools.graphsim.authcode import redeem_code
 from devtools.graphsim.catalog import (
+    COMPLIANCE_RESOURCE,
     EXCHANGE_PERMISSIONS,
     EXCHANGE_RESOURCE,
     GRAPH_RESOURCE,
@@ -30,7 +31,9 @@ from devtools.graphsim.tenant import Tenant
 from devtools.graphsim.tokens import ACCESS_TOKEN_SECONDS
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-_RESOURCES = {GRAPH_RESOURCE: False, EXCHANGE_RESOURCE: True}  # resource -> is Exchange
+# resource -> is Exchange (Security & Compliance is a resource of the Exchange service principal, so
+# its tokens carry Exchange.ManageAsApp and a tenant without Exchange Online refuses it too)
+_RESOURCES = {GRAPH_RESOURCE: False, EXCHANGE_RESOURCE: True, COMPLIANCE_RESOURCE: True}
 
 
 def _app_not_found(client_id: str, directory: str) -> EntraError:

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from devtools.graphsim import defender
+from devtools.graphsim import defender, exchange_policies
 from devtools.graphsim.catalog import EXCHANGE_MANAGE_AS_APP, EXCHANGE_RESOURCE
 from devtools.graphsim.graph_access import authenticate
 from devtools.graphsim.responses import ODATA_SERVICE_EXCEPTION, PLAIN_JSON, dumps, exchange_error
@@ -37,7 +37,9 @@ from devtools.graphsim.views import stable_id
 PAGE_SIZE = 1000
 DEFAULT_RESULT_SIZE = 1000  # what a Get- cmdlet returns without -ResultSize
 _MAILBOX_PARAMETERS = frozenset({"ResultSize", "Identity"})
-_CMDLETS: dict[str, tuple[Callable[[Tenant], list[dict[str, Any]]], frozenset[str]]] = {
+CmdletTable = dict[str, tuple[Callable[[Tenant], list[dict[str, Any]]], frozenset[str]]]
+_CMDLETS: CmdletTable = {
+    **exchange_policies.CMDLETS,
     "Get-TransportConfig": (lambda t: [t.data["exchange"]["transportConfig"]], frozenset()),
     "Get-OrganizationConfig": (lambda t: [t.data["exchange"]["organizationConfig"]], frozenset()),
     "Get-AdminAuditLogConfig": (lambda t: [t.data["exchange"]["adminAuditLogConfig"]], frozenset()),
@@ -52,7 +54,6 @@ _CMDLETS: dict[str, tuple[Callable[[Tenant], list[dict[str, Any]]], frozenset[st
     "Get-Mailbox": (lambda t: t.mailboxes(), _MAILBOX_PARAMETERS),
     **defender.CMDLETS,
 }
-_CMDLET_NAMES = {name.lower(): name for name in _CMDLETS}
 
 
 ORGANIZATION_MAILBOX = "systemmailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}"
@@ -111,11 +112,14 @@ def unknown_cmdlet(cmdlet: str) -> ExchangeError:
     )
 
 
-def _rows(tenant: Tenant, cmdlet: str, parameters: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
-    name = _CMDLET_NAMES.get(cmdlet.lower())
+def _rows(
+    tenant: Tenant, cmdlet: str, parameters: dict[str, Any], table: CmdletTable | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    table = _CMDLETS if table is None else table
+    name = {n.lower(): n for n in table}.get(cmdlet.lower())
     if name is None:
         raise unknown_cmdlet(cmdlet)
-    source, allowed = _CMDLETS[name]
+    source, allowed = table[name]
     for parameter in parameters:
         if parameter not in allowed:
             raise ExchangeError(
@@ -182,6 +186,8 @@ def invoke(
     cmdlet: str,
     parameters: dict[str, Any],
     request: Request,
+    table: CmdletTable | None = None,
+    resource: str = EXCHANGE_RESOURCE,
 ) -> bytes:
     if not (token.roles & state.permissions(tenant)) & {EXCHANGE_MANAGE_AS_APP}:
         raise ExchangeError(401, "Unauthorized", f"User is not allowed to call {cmdlet}")
@@ -200,6 +206,7 @@ def invoke(
         "x",
         tenant.id,
         tenant.generation,
+        resource,
         cmdlet.lower(),
         json.dumps(parameters, sort_keys=True),
         size,
@@ -209,8 +216,8 @@ def invoke(
     cached = state.cache.get(key)
     if cached is not None:
         return cached
-    rows, warnings = _rows(tenant, cmdlet, parameters)
-    context = f"{EXCHANGE_RESOURCE}/adminapi/beta/{tenant.id}/$metadata#Collection(Exchange.GenericHashTable)"
+    rows, warnings = _rows(tenant, cmdlet, parameters, table)
+    context = f"{resource}/adminapi/beta/{tenant.id}/$metadata#Collection(Exchange.GenericHashTable)"
     body: dict[str, Any] = {"@odata.context": context}
     if offset + size < len(rows):
         token_text = (
@@ -226,6 +233,12 @@ def invoke(
 
 
 async def invoke_command(request: Request) -> Response:
+    return await handle(request, EXCHANGE_RESOURCE, _CMDLETS, "exchange")
+
+
+async def handle(request: Request, resource: str, table: CmdletTable, channel: str) -> Response:
+    """One InvokeCommand request to the endpoint of `resource`, answered from `table` (Exchange
+    Online here; Security & Compliance in compliance.py, the same API on its own resource)."""
     state: SimState = request.app.state.sim
     tenant = state.resolve(request.path_params["tenant"])
     raw = await request.body()
@@ -236,15 +249,14 @@ async def invoke_command(request: Request) -> Response:
         cmdlet, parameters = _cmdlet_input(raw)
     except ExchangeError as exc:
         parse_error = exc
-    targets = (request.url.path, f"exchange:{cmdlet}") if cmdlet else (request.url.path,)
+    targets = (request.url.path, f"{channel}:{cmdlet}") if cmdlet else (request.url.path,)
     response = await disturb(state, tenant.id if tenant else None, targets, "exchange")
     if response is None:
         try:
             if parse_error is not None:
                 raise parse_error
-            response = Response(
-                _answer(state, tenant, cmdlet or "", parameters, request), media_type=PLAIN_JSON
-            )
+            answer = _answer(state, tenant, cmdlet or "", parameters, request, resource, table)
+            response = Response(answer, media_type=PLAIN_JSON)
         except ExchangeError as exc:
             response = exchange_error(
                 exc.status, exc.code, exc.message, error_type=exc.error_type or ODATA_SERVICE_EXCEPTION
@@ -257,10 +269,16 @@ async def invoke_command(request: Request) -> Response:
 
 
 def _answer(
-    state: SimState, tenant: Tenant | None, cmdlet: str, parameters: dict[str, Any], request: Request
+    state: SimState,
+    tenant: Tenant | None,
+    cmdlet: str,
+    parameters: dict[str, Any],
+    request: Request,
+    resource: str = EXCHANGE_RESOURCE,
+    table: CmdletTable | None = None,
 ) -> bytes:
     try:
-        token = authenticate(state, request, EXCHANGE_RESOURCE)
+        token = authenticate(state, request, resource)
     except TokenRejected as exc:
         raise ExchangeError(401, "Unauthorized", str(exc)) from exc
     if tenant is None or token.tenant_id != tenant.id:
@@ -269,4 +287,4 @@ def _answer(
         raise ExchangeError(
             401, "Unauthorized", "The identity of the calling application could not be established."
         )
-    return invoke(state, tenant, token, cmdlet, parameters, request)
+    return invoke(state, tenant, token, cmdlet, parameters, request, table, resource)

@@ -39,6 +39,7 @@ def organization_config(ctx: PolicyContext, display_name: str, initial_domain: s
         "OAuth2ClientProfileEnabled": not weak,
         "AuditDisabled": weak,
         "CustomerLockBoxEnabled": strong,
+        "RejectDirectSend": strong,  # Set-OrganizationConfig -RejectDirectSend (2025), False by default
         "MailTipsAllTipsEnabled": True,
         "MailTipsExternalRecipientsTipsEnabled": strong,
         "MailTipsGroupMetricsEnabled": True,

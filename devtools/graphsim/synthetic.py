@@ -11,7 +11,7 @@ import base64
 from typing import Any
 
 from core.collect.sources import EXCHANGE_SOURCES, GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID, ROLE_GROUP_SOURCES
-from devtools.graphsim import mailflow, policies, settings
+from devtools.graphsim import compliance, exchange_policies, mailflow, policies, settings
 from devtools.graphsim.catalog import GRAPH_APP_ROLE, SERVICE_PLAN, SKU
 from devtools.graphsim.defender_data import defender_settings
 from devtools.graphsim.people import PeopleBuilder, TenantSpec
@@ -301,7 +301,11 @@ class TenantBuilder(PeopleBuilder):
             "graphAppRoleGrants": self.graph_grants(graph_sp_id, grants),
             "secureScores": settings.secure_scores(ctx, len(members), len(members)),
             "sharepointSettings": settings.sharepoint_settings(ctx, [spec.partner_domain]),
+            "compliance": compliance.fixture(ctx, self.mail_domain),
             "exchange": {
+                **exchange_policies.fixture(
+                    ctx, spec.partner_domain, self.mail_domain, _shared_addresses(users)
+                ),
                 "transportConfig": mailflow.transport_config(ctx),
                 "organizationConfig": mailflow.organization_config(ctx, name, self.initial),
                 "adminAuditLogConfig": mailflow.admin_audit_log_config(ctx),
@@ -318,6 +322,14 @@ class TenantBuilder(PeopleBuilder):
             ),
         }
         return fixture
+
+
+def _shared_addresses(users: list[Json]) -> list[str]:
+    return [
+        str(u.get("mail") or u["userPrincipalName"])
+        for u in users
+        if (u.get("mailbox") or {}).get("RecipientTypeDetails") == "SharedMailbox"
+    ]
 
 
 def build_tenant(spec: TenantSpec) -> Json:

@@ -300,7 +300,8 @@ class Tenant:
     # -- Exchange -------------------------------------------------------------------------------
 
     def mailboxes(self) -> list[Json]:
-        return views.mailboxes([u for u in self.data["users"] if u.get("mailbox")])
+        audit = self.data["exchange"].get("mailboxAuditActions")
+        return views.mailboxes([u for u in self.data["users"] if u.get("mailbox")], audit)
 
     def cas_mailboxes(self) -> list[Json]:
         return views.cas_mailboxes([u for u in self.data["users"] if u.get("mailbox")])

@@ -229,8 +229,9 @@ def _mailbox_identity(user: Json) -> Json:
     }
 
 
-def mailboxes(users: list[Json]) -> list[Json]:
-    """Get-Mailbox rows for the users that have a mailbox."""
+def mailboxes(users: list[Json], audit: dict[str, list[str]] | None = None) -> list[Json]:
+    """Get-Mailbox rows for the users that have a mailbox (`audit`: the tenant's AuditOwner,
+    AuditDelegate and AuditAdmin sets, when its fixture has them)."""
     rows = []
     for user in users:
         box = user["mailbox"]
@@ -243,6 +244,7 @@ def mailboxes(users: list[Json]) -> list[Json]:
                 "RecipientTypeDetails": box.get("RecipientTypeDetails", "UserMailbox"),
                 "AuditEnabled": box.get("AuditEnabled", True),
                 "AuditLogAgeLimit": "90.00:00:00",
+                **{field: list(actions) for field, actions in (audit or {}).items()},
                 "ForwardingSmtpAddress": box.get("ForwardingSmtpAddress"),
                 "ForwardingAddress": None,
                 "DeliverToMailboxAndForward": box.get("DeliverToMailboxAndForward", False),

@@ -126,6 +126,9 @@ param graphBaseUrl string = 'https://graph.microsoft.com/v1.0'
 @description('Exchange Online admin API base URL (EXCHANGE_BASE_URL).')
 param exchangeBaseUrl string = 'https://outlook.office365.com'
 
+@description('Security & Compliance admin API base URL (COMPLIANCE_BASE_URL).')
+param complianceBaseUrl string = 'https://ps.compliance.protection.outlook.com'
+
 @description('Entra ID authority host for app-only tokens (AUTHORITY_HOST).')
 #disable-next-line no-hardcoded-env-urls
 param authorityHost string = 'https://login.microsoftonline.com'
@@ -270,6 +273,7 @@ var appSettings = {
   STORAGE_RETRY_TOTAL: string(storageRetryTotal)
   GRAPH_BASE_URL: graphBaseUrl
   EXCHANGE_BASE_URL: exchangeBaseUrl
+  COMPLIANCE_BASE_URL: complianceBaseUrl
   AUTHORITY_HOST: authorityHost
   AUTHORITY_BROWSER_HOST: ''
   GRAPH_CA_CERT: ''

@@ -20,6 +20,7 @@ import pytest
 
 from core.collect.exchange import exchange_headers
 from core.collect.sources import DEFENDER_P1, EXCHANGE_SOURCES, GRAPH_SOURCES, P1, P2
+from devtools.graphsim.compliance import region
 from devtools.graphsim.graph_endpoints import unserved_sources
 from devtools.graphsim.launcher import GraphSimulator, start_graph_simulator
 from devtools.graphsim.synthetic import synthetic_tenant
@@ -116,6 +117,15 @@ def invoke(
     return http.post(f"{sim.exchange_url}/adminapi/beta/{tenant}/InvokeCommand", json=body, headers=auth)
 
 
+def invoke_compliance(http: httpx.Client, sim: GraphSimulator, tenant: str, cmdlet: str) -> httpx.Response:
+    """The same call on the Security & Compliance endpoint, with a token for its own resource."""
+    body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": {}}}
+    bearer = token(http, sim, tenant, "https://ps.compliance.protection.outlook.com/.default")
+    auth = {"Authorization": f"Bearer {bearer}", **exchange_headers(tenant)}
+    regional = f"{sim.compliance_url}/{region(tenant)}"
+    return http.post(f"{regional}/adminapi/beta/{tenant}/InvokeCommand", json=body, headers=auth)
+
+
 def graph_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     error = response.json()["error"]
@@ -144,8 +154,8 @@ def test_starts_and_stops_leaving_nothing_behind(tmp_path: Path) -> None:
     pid, port = other.process.pid, other.port
     assert port_open(port) and other.tenants() == []
     assert set(other.env()) == {
-        "GRAPH_BASE_URL", "EXCHANGE_BASE_URL", "AUTHORITY_HOST", "GRAPH_CA_CERT", "APP_CLIENT_ID",
-        "APP_CLIENT_SECRET", "DNS_NAMESERVERS", "MAILER_TENANT_ID", "MAILER_CLIENT_ID",
+        "GRAPH_BASE_URL", "EXCHANGE_BASE_URL", "COMPLIANCE_BASE_URL", "AUTHORITY_HOST", "GRAPH_CA_CERT",
+        "APP_CLIENT_ID", "APP_CLIENT_SECRET", "DNS_NAMESERVERS", "MAILER_TENANT_ID", "MAILER_CLIENT_ID",
         "MAILER_CLIENT_SECRET", "MAIL_SENDER",
     }  # fmt: skip
     other.stop()
@@ -187,15 +197,27 @@ def test_every_source_is_served_for_each_demo_tenant(
             )  # fmt: skip
             graph_error(pages[0], 400 if source.licence == P2 else 403, code)
     for source in EXCHANGE_SOURCES:
-        response = invoke(http, sim, tenant, source.cmdlet, **source.parameters)
+        if source.endpoint == "compliance":
+            response = invoke_compliance(http, sim, tenant, source.cmdlet)
+        else:
+            response = invoke(http, sim, tenant, source.cmdlet, **source.parameters)
         if source.licence == DEFENDER_P1 and tenant == CONTOSO:
             # Business Standard has no Defender for Office 365: Exchange does not know its cmdlets.
             assert response.status_code == 400, (source.cmdlet, response.text)
             assert "is not recognized as a name of a cmdlet" in response.json()["error"]["message"]
             continue
         assert response.status_code == 200, (source.cmdlet, response.text)
-        # A tenant without custom threat policies has no rules: an empty collection, as Exchange answers.
-        assert response.json()["value"] or source.cmdlet.endswith("Rule"), source.cmdlet
+        # A tenant without custom threat policies has no rules: an empty collection, as Exchange
+        # answers; only a tenant with Audit (Premium) or DLP has retention or DLP policies of its own.
+        assert (
+            response.json()["value"]
+            or source.cmdlet.endswith("Rule")
+            or source.cmdlet
+            in (
+                "Get-UnifiedAuditLogRetentionPolicy",
+                "Get-DlpCompliancePolicy",
+            )
+        ), source.cmdlet
 
 
 # -- tokens -------------------------------------------------------------------------------------

@@ -49,7 +49,16 @@ def test_metadata_is_complete_and_well_formed(check: Check) -> None:
     declared_permissions = {PERMISSION_OF[s] for s in meta.sources if s in PERMISSION_OF}
     assert set(meta.permissions) <= declared_permissions
     assert set(meta.permissions) == declared_permissions
-    assert meta.licence in (None, "AAD_PREMIUM", "AAD_PREMIUM_P2", "ATP_ENTERPRISE", "THREAT_INTELLIGENCE")
+    assert meta.licence in (
+        None,
+        "AAD_PREMIUM",
+        "AAD_PREMIUM_P2",
+        "ATP_ENTERPRISE",
+        "THREAT_INTELLIGENCE",
+        "LOCKBOX_ENTERPRISE",
+        "M365_ADVANCED_AUDITING",
+        "EXCHANGE_S_ENTERPRISE",
+    )
     assert meta.references and all(r.startswith("https://learn.microsoft.com/") for r in meta.references)
 
 
