@@ -297,7 +297,9 @@ async def test_framework_coverage_lists_controls_with_their_checks(
     scuba = await _get(client, tokens, f"/api/tenants/{scanned[STRONG]}/frameworks/scuba")
     assert scuba["counts"]["passed"] > scuba["counts"]["failed"]
     assert all(c["id"].startswith("MS.") for c in scuba["controls"])
-    assert "MS.EXO.7.1v1" not in {c["id"] for c in scuba["controls"]}  # not assessed that way
+    listed = {c["id"] for c in scuba["controls"]}
+    assert "MS.EXO.10.1v1" not in listed  # not assessed that way (the Security Suite controls are)
+    assert "MS.EXO.7.1v1" in listed  # the external-sender tag rule check (issue 19)
 
 
 async def test_scan_now_pressed_at_once_by_several_people_queues_one_scan(
