@@ -11,23 +11,12 @@ Prints the figures and saves them to bench/results/portal.json.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import sys
-import tempfile
-import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import httpx
-
-from bench.api import AUDIENCE, RESULTS, percentiles, seed
-from core.settings import Settings
-from devtools.processes import free_port, spawn, wait_until
-from devtools.signin.launcher import start_signin
-from devtools.stack import LocalStack
+from bench.api import RESULTS, percentiles, seeded_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
@@ -91,50 +80,13 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--visits", type=int, default=30)
     args = parser.parse_args()
-    admin = {
-        "id": "admin",
-        "tid": str(uuid.uuid4()),
-        "oid": str(uuid.uuid4()),
-        "name": "Bench Admin",
-        "email": "admin@bench.example",
-        "role": "msp_admin",
-        "label": "MSP admin",
-    }
-    with tempfile.TemporaryDirectory(prefix="bench-portal-") as workdir:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        stack = LocalStack(Path(workdir) / "stack").start()
-        signin = start_signin(Path(workdir) / "signin", [admin], AUDIENCE, portal_origin=base)
-        env = {**stack.env(), **signin.env(), "PUBLIC_BASE_URL": base}
-        settings = Settings(**{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
-        app = None
-        try:
-            asyncio.run(seed(settings, "bench-msp", args.customers, admin))
-            app = spawn(
-                "app",
-                [sys.executable, "-m", "functions.cli", "serve", "--no-worker", "--port", str(port)],
-                Path(workdir) / "app.log",
-                env=env,
-            )
-
-            def up() -> bool:
-                try:
-                    return httpx.get(f"{base}/api/health", timeout=2).status_code == 200
-                except httpx.HTTPError:
-                    return False
-
-            wait_until(up, "the app", 60, app)
-            results = {
-                "when": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": {"cpus": os.cpu_count()},
-                "customers": args.customers,
-                "fleet_page": _visits(base, str(admin["name"]), args.customers, args.visits),
-            }
-        finally:
-            if app is not None:
-                app.stop()
-            signin.stop()
-            stack.stop()
+    with seeded_app(args.customers) as served:
+        results = {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {"cpus": os.cpu_count()},
+            "customers": args.customers,
+            "fleet_page": _visits(served.base, served.admin_name, args.customers, args.visits),
+        }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "portal.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

@@ -15,6 +15,7 @@ from core.posture import effective
 from core.scan.findings import Finding
 from core.scan.scoring import format_score
 from core.store import OrgRepository
+from core.store.model import timestamp_text
 from core.store.partitions import FindingQuery
 
 COLUMNS = (
@@ -40,10 +41,6 @@ COLUMNS = (
     "acceptanceJustification",
     "summary",
 )
-
-
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at else None
 
 
 def finding_rows(
@@ -73,13 +70,13 @@ def finding_rows(
                 "state": f.state,
                 "change": f.change,
                 "evidenceCount": f.evidence_count,
-                "firstSeenAt": _iso(f.first_seen_at),
-                "lastSeenAt": _iso(f.last_seen_at),
-                "resolvedAt": _iso(f.resolved_at),
+                "firstSeenAt": timestamp_text(f.first_seen_at),
+                "lastSeenAt": timestamp_text(f.last_seen_at),
+                "resolvedAt": timestamp_text(f.resolved_at),
                 "cis": f.frameworks.get("cis"),
                 "scuba": f.frameworks.get("scuba"),
                 "accepted": active,
-                "acceptanceExpiresAt": _iso(acceptance.expires_at) if acceptance else None,
+                "acceptanceExpiresAt": timestamp_text(acceptance.expires_at) if acceptance else None,
                 "acceptanceJustification": acceptance.justification if acceptance else None,
                 "summary": f.summary,
             }

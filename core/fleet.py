@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -153,6 +153,7 @@ def _sort_value(row: FleetRow, key: SortKey) -> tuple[int, object]:
 class FleetView:
     rows: list[FleetRow]  # those the filter keeps, sorted
     summary: FleetSummary  # of the whole fleet
+    tags: list[str]  # every tag in use in the org, for the filter
 
 
 async def fleet_overview(org: OrgRepository, wanted: FleetFilter, now: datetime) -> FleetView:
@@ -173,17 +174,17 @@ async def fleet_overview(org: OrgRepository, wanted: FleetFilter, now: datetime)
     present = [r for r in rows if _sort_value(r, wanted.sort)[0] == 0]
     absent = [r for r in rows if _sort_value(r, wanted.sort)[0] == 1]
     present.sort(key=lambda r: _sort_value(r, wanted.sort)[1], reverse=wanted.descending)  # type: ignore[arg-type,return-value]
-    return FleetView(present + absent, summarise_fleet(every))
+    return FleetView(present + absent, summarise_fleet(every), tags_in_use(r.customer for r in every))
 
 
 async def fleet_view(org: OrgRepository, wanted: FleetFilter, now: datetime) -> list[FleetRow]:
     return (await fleet_overview(org, wanted, now)).rows
 
 
-async def fleet_tags(org: OrgRepository) -> list[str]:
-    """Every tag in use in the org, once each (ignoring case), sorted: what the fleet filters by."""
+def tags_in_use(customers: Iterable[Customer]) -> list[str]:
+    """Every tag of these customers, once each (ignoring case), sorted: what the fleet filters by."""
     seen: dict[str, str] = {}
-    for customer in await list_customers(org):
+    for customer in customers:
         for tag in customer.tags:
             seen.setdefault(tag.lower(), tag)
     return sorted(seen.values(), key=str.lower)

@@ -10,6 +10,7 @@ from core.checks.model import Severity, Status
 from core.customers import TREND_POINTS, FailingCheck, PostureSummary, TrendPoint
 from core.scan.findings import CheckResult, Finding, in_force
 from core.scan.scoring import SCORING_METHOD, WEIGHTS, format_score, priority_for, score_of
+from core.store.model import timestamp_text
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,6 @@ def effective(summary: PostureSummary, now: datetime) -> EffectivePosture:
     open_failing = tuple(c for c in summary.failing_check_ids if c not in accepted)
     open_p1 = sum(1 for c in open_failing if _PRIORITY[summary.failing[c].severity] == "P1")
     return EffectivePosture(score, open_p1, accepted, open_failing)
-
-
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at else None
 
 
 # The priority of each stored severity, looked up rather than parsed: the fleet view applies
@@ -67,8 +64,8 @@ def summarise_scan(
             failing[result.check.id] = FailingCheck(
                 severity=severity.value,
                 evidence_count=finding.evidence_count,
-                first_seen_at=_iso(finding.first_seen_at),
-                last_seen_at=_iso(finding.last_seen_at),
+                first_seen_at=timestamp_text(finding.first_seen_at),
+                last_seen_at=timestamp_text(finding.last_seen_at),
             )
     summary = PostureSummary(
         last_scan_id=scan_id,

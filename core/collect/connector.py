@@ -3,22 +3,27 @@ Entra (tokens, the administrator's consent sign-in) and Microsoft Graph / Exchan
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core.auth.code_flow import client_credential, fetch_openid_metadata, redeem_code
 from core.auth.id_tokens import ConsentSignIn, validate_consent_id_token
 from core.collect.connection import open_connection, tls_verification
-from core.collect.readers import read_graph_source
-from core.collect.sources import graph_source
-from core.scan.assess import Assessment, assess_tenant
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.scan.assess import Assessment
 
 
 class GraphTenantConnector:
-    """Each call opens its own connection (a credential is per tenant) and closes it."""
+    """Each call opens its own connection (a credential is per tenant) and closes it. The collectors
+    and the catalogue load on the first scan, not when bootstrap builds this for an HTTP request."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
     async def assess(self, tenant_id: str) -> Assessment:
+        from core.scan.assess import assess_tenant
+
         connection = open_connection(self._settings, tenant_id)
         try:
             return await assess_tenant(connection, self._settings)
@@ -33,6 +38,9 @@ class GraphTenantConnector:
             await connection.close()
 
     async def verified_domains(self, tenant_id: str) -> list[str]:
+        from core.collect.readers import read_graph_source
+        from core.collect.sources import graph_source
+
         connection = open_connection(self._settings, tenant_id)
         try:
             await connection.probe_token()

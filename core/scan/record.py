@@ -6,18 +6,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from core.billing.metering import UserCounts, count_users
 from core.checks.model import Status
 from core.customers import Customer, PostureSummary
 from core.posture import summarise_scan
-from core.scan.assess import Assessment
 from core.scan.findings import Finding, next_finding
 from core.scan.scoring import SCORING_METHOD
 from core.store.documents import SCAN
 from core.store.model import StoredModel, Timestamp
 from core.webhooks.events import Event, scan_events
+
+if TYPE_CHECKING:  # the collectors behind it are for scans, not for the views that read ScanDocument
+    from core.scan.assess import Assessment
 
 CHANGES = ("new", "persisting", "resolved")
 ScanState = Literal["running", "completed", "failed", "connection_lost"]

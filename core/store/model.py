@@ -15,6 +15,11 @@ from pydantic.alias_generators import to_camel
 Timestamp = Annotated[datetime, PlainSerializer(lambda at: at.isoformat(), return_type=str)]
 
 
+def timestamp_text(at: datetime | None) -> str | None:
+    """A timestamp as documents spell it (see `Timestamp`), for a plain dict or a CSV cell."""
+    return at.isoformat() if at else None
+
+
 class StoredModel(BaseModel):
     # Fields a document has and the model does not (its partition key; one a newer version added)
     # are kept as they are and written back with it, so a rewrite never loses data.

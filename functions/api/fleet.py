@@ -25,7 +25,6 @@ from core.fleet import (
     FleetSummary,
     SortKey,
     fleet_overview,
-    fleet_tags,
 )
 from core.frameworks.mappings import framework_ids
 from core.search import MAX_QUERY_LENGTH, search_fleet
@@ -153,7 +152,7 @@ async def fleet(
     body = {
         "total": len(customers),
         "customers": customers,
-        "tags": await fleet_tags(org),
+        "tags": view.tags,
         "summary": summary_body(view.summary),
     }
     return Response(orjson.dumps(body), media_type="application/json")
