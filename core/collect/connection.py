@@ -132,7 +132,11 @@ def graph_http_client(settings: Settings) -> httpx.AsyncClient:
     from msgraph_core import GraphClientFactory
 
     verify = tls_verification(settings.graph_ca_cert)
-    limits = httpx.Limits(max_connections=settings.scan_request_concurrency, max_keepalive_connections=16)
+    # Graph, Exchange Online and Security & Compliance each have their own limit (collector.py).
+    channels = 3
+    limits = httpx.Limits(
+        max_connections=settings.scan_request_concurrency * channels, max_keepalive_connections=16
+    )
     return GraphClientFactory.create_with_default_middleware(
         client=httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(60.0), limits=limits),
         # Retry-After is honoured as sent; without it the middleware backs off exponentially.

@@ -46,6 +46,9 @@ class GraphSource:
 
     # Properties every valid answer carries: an answer without them is an error, never data.
     required: tuple[str, ...] = ()
+    # One row per user (or mailbox): many pages in a large tenant, read one after another, so the
+    # collector starts these first (core.collect.collector).
+    bulk: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,13 @@ class ExchangeSource:
     # tenants that hold it, and answers an unknown cmdlet otherwise (core.collect.failures).
     licence: str | None = None
     endpoint: Literal["exchange", "compliance"] = "exchange"
+    # The properties to return ($select on InvokeCommand, as CIPP's New-ExoRequest sends it:
+    # KelvinTegelaar/CIPP-API Modules/CIPPCore/Public/GraphHelper/New-ExoRequest.ps1). A Get-Mailbox
+    # row carries some 200 properties; the checks read about a dozen, so for the per-mailbox cmdlets
+    # this cuts what a scan downloads and parses several times over. Empty: every property.
+    # tests/unit/checks/test_selected_fields.py keeps it in step with what the checks read.
+    select: tuple[str, ...] = ()
+    bulk: bool = False  # as GraphSource.bulk
 
 
 # onPremisesImmutableId as well as onPremisesSyncEnabled: an account once synchronised keeps the anchor
@@ -86,7 +96,7 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
         "Organization.Read.All",
     ),
     GraphSource("domains", "/domains", "collection", "Domain.Read.All"),
-    GraphSource("users", f"/users?$select={USER_FIELDS}&$top=999", "collection", "User.Read.All"),
+    GraphSource("users", f"/users?$select={USER_FIELDS}&$top=999", "collection", "User.Read.All", bulk=True),
     # Pages that select signInActivity hold at most 500 users (List users, learn.microsoft.com/graph/
     # api/user-list; raised from 120 in microsoftgraph/microsoft-graph-docs-contrib#9591), and a larger
     # $top is refused rather than trimmed (microsoftgraph/msgraph-sdk-powershell#1898). Needs Entra ID P1.
@@ -96,13 +106,20 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
         "collection",
         "AuditLog.Read.All",
         P1,
+        bulk=True,
     ),
     GraphSource(
         "user_registration_details",
-        "/reports/authenticationMethods/userRegistrationDetails?$top=999",
+        # Only what the checks read: the full record lists every registered method and more, about
+        # twice the bytes per user. $select is what the Entra PowerShell module's -Property sends
+        # (learn.microsoft.com/powershell/module/microsoft.entra.reports/
+        # get-entraauthenticationmethoduserregistrationdetailreport).
+        "/reports/authenticationMethods/userRegistrationDetails?$select=id,userPrincipalName,userType,"
+        "isAdmin,isMfaCapable,isSystemPreferredAuthenticationMethodEnabled&$top=999",
         "collection",
         "AuditLog.Read.All",
         P1,
+        bulk=True,
     ),
     GraphSource(
         "security_defaults",
@@ -234,16 +251,41 @@ DEFENDER_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("defender_email_tenant_settings", "Get-EmailTenantSettings", licence=DEFENDER_P1),
 )
 
+# How a check names a mailbox in its evidence (core.checks.exchange.mailbox_name).
+MAILBOX_NAME_FIELDS = ("PrimarySmtpAddress", "UserPrincipalName", "Identity")
+
 EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("exo_transport_config", "Get-TransportConfig"),
-    ExchangeSource("exo_cas_mailboxes", "Get-CASMailbox", {"ResultSize": "Unlimited"}),
+    ExchangeSource(
+        "exo_cas_mailboxes",
+        "Get-CASMailbox",
+        {"ResultSize": "Unlimited"},
+        select=(*MAILBOX_NAME_FIELDS, "SmtpClientAuthenticationDisabled"),
+        bulk=True,
+    ),
     ExchangeSource("exo_organization_config", "Get-OrganizationConfig"),
     ExchangeSource("exo_admin_audit_log_config", "Get-AdminAuditLogConfig"),
     ExchangeSource("exo_outbound_spam_policies", "Get-HostedOutboundSpamFilterPolicy"),
     ExchangeSource("exo_remote_domains", "Get-RemoteDomain"),
     ExchangeSource("exo_external_in_outlook", "Get-ExternalInOutlook"),
     ExchangeSource("exo_dkim_signing_config", "Get-DkimSigningConfig"),
-    ExchangeSource("exo_mailboxes", "Get-Mailbox", {"ResultSize": "Unlimited"}),
+    ExchangeSource(
+        "exo_mailboxes",
+        "Get-Mailbox",
+        {"ResultSize": "Unlimited"},
+        select=(
+            *MAILBOX_NAME_FIELDS,
+            "ExternalDirectoryObjectId",
+            "RecipientTypeDetails",
+            "AuditEnabled",
+            "AuditOwner",
+            "AuditDelegate",
+            "AuditAdmin",
+            "DeliverToMailboxAndForward",
+            "ForwardingSmtpAddress",
+        ),
+        bulk=True,
+    ),
     *DEFENDER_SOURCES,
     # Mail flow and sharing policies (core/checks/exchange_policies.py, exchange_mailboxes.py).
     ExchangeSource("exo_transport_rules", "Get-TransportRule", {"ResultSize": "Unlimited"}),
@@ -251,7 +293,11 @@ EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("exo_role_assignment_policies", "Get-RoleAssignmentPolicy"),
     ExchangeSource("exo_owa_mailbox_policies", "Get-OwaMailboxPolicy"),
     ExchangeSource(
-        "exo_mailbox_audit_bypass", "Get-MailboxAuditBypassAssociation", {"ResultSize": "Unlimited"}
+        "exo_mailbox_audit_bypass",
+        "Get-MailboxAuditBypassAssociation",
+        {"ResultSize": "Unlimited"},
+        select=("Identity", "Name", "AuditBypassEnabled"),
+        bulk=True,
     ),
     # Security & Compliance PowerShell (core/checks/compliance.py).
     ExchangeSource("sc_protection_alerts", "Get-ProtectionAlert", endpoint="compliance"),
