@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from core.checks import (
+    app_governance,
+    app_grants,
     applications,
     auth_methods,
     compliance,
@@ -10,6 +12,7 @@ from core.checks import (
     defender_atp,
     defender_filters,
     dns_checks,
+    emergency_access,
     exchange,
     exchange_mailboxes,
     exchange_policies,
@@ -19,6 +22,7 @@ from core.checks import (
     mail_forwarding,
     monitoring,
     passwords,
+    pim_settings,
     privileged,
     sharepoint,
     users,
@@ -31,7 +35,11 @@ CATALOGUE: tuple[Check, ...] = (
     *users.CHECKS,
     *auth_methods.CHECKS,
     *privileged.CHECKS,
+    *pim_settings.CHECKS,
+    *emergency_access.CHECKS,
     *applications.CHECKS,
+    *app_governance.CHECKS,
+    *app_grants.CHECKS,
     *guests.CHECKS,
     *passwords.CHECKS,
     *exchange.CHECKS,
