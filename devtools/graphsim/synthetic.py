@@ -17,7 +17,7 @@ from core.collect.sources import (
     MICROSOFT_GRAPH_APP_ID,
     ROLE_GROUP_SOURCES,
 )
-from devtools.graphsim import compliance, exchange_policies, mailflow, policies, settings
+from devtools.graphsim import compliance, exchange_policies, governance, mailflow, policies, settings
 from devtools.graphsim.catalog import GRAPH_APP_ROLE, SERVICE_PLAN, SKU
 from devtools.graphsim.defender_data import defender_settings
 from devtools.graphsim.people import PeopleBuilder, TenantSpec
@@ -328,6 +328,8 @@ class TenantBuilder(PeopleBuilder):
                 ctx, custom, self.initial, spec.partner_domain, "ATP_ENTERPRISE" in SKU[self.sku_part][1]
             ),
         }
+        # Built from stable ids rather than the seeded generator, so every id above stays as it was.
+        fixture["governance"] = governance.block(spec.posture, self.tid, self.mail_domain)
         return fixture
 
 
