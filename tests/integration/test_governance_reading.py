@@ -61,3 +61,27 @@ async def test_each_demo_tenant_gets_its_posture(graphsim: GraphSimulator, tenan
     assert got == dict(zip(NEW_CHECKS, EXPECTED[tenant_id], strict=True)), {
         c: found[c].summary for c in NEW_CHECKS
     }
+
+
+async def refused(graphsim: GraphSimulator, removed: list[str]) -> dict[str, Any]:
+    graphsim.set_faults(FABRIKAM, removed_permissions=removed)
+    try:
+        return outcomes(await assess(graphsim, FABRIKAM))
+    finally:
+        graphsim.clear_faults(FABRIKAM)
+
+
+async def test_refused_permissions_make_the_checks_errors_naming_why(graphsim: GraphSimulator) -> None:
+    # Without UserAuthenticationMethod.Read.All Graph refuses every Global Administrator's methods.
+    emergency = (await refused(graphsim, ["UserAuthenticationMethod.Read.All"]))[
+        "entra.emergency_access_accounts"
+    ]
+    assert emergency.status is Status.ERROR
+    assert (
+        "admin_auth_methods" in emergency.summary and "UserAuthenticationMethod.Read.All" in emergency.summary
+    )
+    # RoleManagement.Read.Directory also opens the PIM settings, so both must go for them to be refused.
+    removed = ["RoleManagementPolicy.Read.Directory", "RoleManagement.Read.Directory"]
+    approval = (await refused(graphsim, removed))["pim.approval_required"]
+    assert approval.status is Status.ERROR
+    assert "pim_role_policies" in approval.summary
