@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.checks import (
+    access_reviews,
     app_governance,
     app_grants,
     applications,
@@ -37,6 +38,7 @@ CATALOGUE: tuple[Check, ...] = (
     *privileged.CHECKS,
     *pim_settings.CHECKS,
     *emergency_access.CHECKS,
+    *access_reviews.CHECKS,
     *applications.CHECKS,
     *app_governance.CHECKS,
     *app_grants.CHECKS,

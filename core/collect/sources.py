@@ -231,6 +231,18 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
         "collection",
         "Directory.Read.All",
     ),
+    # Access reviews (accessReviewScheduleDefinition, learn.microsoft.com/graph/api/
+    # accessreviewset-list-definitions: least application permission AccessReview.Read.All). Access
+    # reviews need Entra ID P2 or Entra ID Governance (learn.microsoft.com/entra/id-governance/
+    # access-reviews-overview, "License requirements").
+    GraphSource(
+        "access_reviews",
+        "/identityGovernance/accessReviews/definitions?$select=id,displayName,status,scope,"
+        "instanceEnumerationScope,settings",
+        "collection",
+        "AccessReview.Read.All",
+        P2,
+    ),
     # Every service principal: who owns the app a grant names, and which API a grant is for.
     GraphSource(
         "service_principals",

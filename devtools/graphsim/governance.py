@@ -79,6 +79,17 @@ def block(posture: str, tenant_id: str, mail_domain: str) -> Json:
             "certificateLifetime": "P366D" if posture == "strong" else None,
         },
         "customAppPolicies": [],
+        "accessReviews": [
+            {"name": "Monthly guest review", "target": "guests", "status": "InProgress", "recurring": True},
+            {
+                "name": "Quarterly Global Administrator review",
+                "target": "globalAdmin",
+                "status": "InProgress",
+                "recurring": True,
+            },
+        ]
+        if posture == "strong"
+        else [],
         "thirdPartyApps": [
             {
                 "appId": stable_id(tenant_id, "third-party-app", name),
@@ -187,3 +198,52 @@ def assignment_instances(tenant_data: Json, assignments: list[Json]) -> list[Jso
         for a in assignments
         if a.get("kind", "active") == "active"
     ]
+
+
+def _review_scope(target: str) -> tuple[Json, Json | None]:
+    """(scope, instanceEnumerationScope) as Microsoft's examples write them for guests in Microsoft 365
+    groups and for a directory role (learn.microsoft.com/graph/api/accessreviewset-post-definitions)."""
+    query = "#microsoft.graph.accessReviewQueryScope"
+    if target == "guests":
+        members = "./members/microsoft.graph.user/?$count=true&$filter=(userType eq 'Guest')"
+        groups = "/groups?$filter=(groupTypes/any(c:c+eq+'Unified'))&$count=true"
+        return (
+            {"@odata.type": query, "query": members, "queryType": "MicrosoftGraph"},
+            {"@odata.type": query, "query": groups, "queryType": "MicrosoftGraph"},
+        )
+    role = f"/roleManagement/directory/roleDefinitions/{GLOBAL_ADMIN}"
+    scope = {
+        "@odata.type": "#microsoft.graph.principalResourceMembershipsScope",
+        "principalScopes": [{"@odata.type": query, "query": "/users", "queryType": "MicrosoftGraph"}],
+        "resourceScopes": [{"@odata.type": query, "query": role, "queryType": "MicrosoftGraph"}],
+    }
+    return scope, None
+
+
+def access_reviews(tenant_data: Json) -> list[Json]:
+    rows = []
+    for review in settings_of(tenant_data).get("accessReviews", []):
+        scope, groups = _review_scope(review["target"])
+        recurrence = (
+            {"pattern": {"type": "absoluteMonthly", "interval": 1}, "range": {"type": "noEnd"}}
+            if review["recurring"]
+            else None
+        )
+        rows.append(
+            {
+                "id": stable_id(tenant_data["id"], "access-review", review["name"]),
+                "displayName": review["name"],
+                "status": review["status"],
+                "scope": scope,
+                "instanceEnumerationScope": groups,
+                "settings": {
+                    "mailNotificationsEnabled": True,
+                    "defaultDecisionEnabled": True,
+                    "defaultDecision": "Deny",
+                    "autoApplyDecisionsEnabled": True,
+                    "instanceDurationInDays": 14,
+                    "recurrence": recurrence,
+                },
+            }
+        )
+    return rows

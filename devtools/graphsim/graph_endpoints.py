@@ -114,6 +114,15 @@ _LIST: tuple[Endpoint, ...] = (
         default_page=100,
         denied_code="AccessDenied",
     ),
+    # Access reviews need P2 (or ID Governance). No public answer shows how this API refuses a tenant
+    # without it, so the simulator answers as it does for PIM (graph_access.check_licence).
+    Endpoint(
+        "/identitygovernance/accessreviews/definitions",
+        "identityGovernance/accessReviews/definitions",
+        lambda s, t: governance.access_reviews(t.data),
+        "accessReviewScheduleDefinition",
+        default_page=100,
+    ),
     Endpoint(
         "/policies/appmanagementpolicies",
         "policies/appManagementPolicies",

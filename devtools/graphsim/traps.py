@@ -154,7 +154,8 @@ def _governance_gaps(fixture: Json) -> None:
     """PIM and app settings that look hardened and leave a way round: approval on Global Administrator
     but not on Privileged Role Administrator, the Tier 0 group's Global Administrator assigned outside
     PIM, client secrets blocked only for apps created after a date and switched back on for a custom
-    policy's apps, and a third-party e-signature app consented for everyone with file access."""
+    policy's apps, a third-party e-signature app consented for everyone with file access, and a guest
+    access review that ran once."""
     settings = fixture["governance"]
     settings["pimApproval"] = [GLOBAL_ADMIN]
     settings["outsidePim"] = [_stable_id(fixture, "tier0-global-admin")]
@@ -178,6 +179,8 @@ def _governance_gaps(fixture: Json) -> None:
             },
         }
     ]
+    # The guest review ran once and was never made recurring.
+    settings["accessReviews"][0].update(status="Completed", recurring=False)
     settings["thirdPartyApps"].append(
         {
             "appId": _stable_id(fixture, "docuquick-app"),
