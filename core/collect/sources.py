@@ -221,10 +221,11 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
         "collection",
         "Policy.Read.All",
     ),
-    # Delegated permission grants. DelegatedPermissionGrant.Read.All is the least permission and
-    # Directory.Read.All, which the scanner already holds, is accepted as well (List
-    # oauth2PermissionGrants, learn.microsoft.com/graph/api/oauth2permissiongrant-list), so existing
-    # customers need not consent again.
+    # Delegated permission grants. Learn lists Directory.Read.All, which the scanner already holds, as
+    # the least privileged application permission for reading them (Get oAuth2PermissionGrant and List
+    # a service principal's oauth2PermissionGrants, learn.microsoft.com/graph/api/oauth2permissiongrant-get,
+    # learn.microsoft.com/graph/api/serviceprincipal-list-oauth2permissiongrants), so existing customers
+    # need not consent again.
     GraphSource(
         "delegated_grants",
         "/oauth2PermissionGrants?$select=id,clientId,consentType,principalId,resourceId,scope",
