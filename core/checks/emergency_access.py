@@ -26,7 +26,7 @@ from core.checks.helpers import (
 )
 from core.checks.licensing import SUBSCRIBED_SKUS
 from core.checks.model import Outcome, Severity, TenantSnapshot, failed, manual, passed
-from core.checks.privileged import _on_premises_anchor
+from core.checks.privileged import on_premises_anchor
 from core.checks.well_known import ADMIN_ROLES, GLOBAL_ADMINISTRATOR
 
 CATEGORY = "Privileged access"
@@ -77,7 +77,7 @@ def _candidate(holder: Holder, user: Mapping[str, Any], methods: list[Any]) -> l
         problems.append("holds the role only as eligible")
     if not is_true(user.get("accountEnabled")):
         problems.append("disabled")
-    if _on_premises_anchor(user):
+    if on_premises_anchor(user):
         problems.append("synchronised from on-premises")
     kinds = {folded(m.get("@odata.type")) for m in methods if isinstance(m, Mapping)}
     if not kinds & set(STRONG_METHODS):
