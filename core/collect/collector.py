@@ -1,5 +1,6 @@
 """Collect one tenant: every source once, the independent ones concurrently; DNS after the domain
-list, and the members of role-holding groups after the role assignments."""
+list, the members of role-holding groups after the role assignments, and the Global Administrators'
+sign-in methods after both."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 from azure.core.exceptions import ClientAuthenticationError
 
 from core.checks.model import SourceFailure, TenantSnapshot
+from core.collect.admin_methods import read_admin_sources
 from core.collect.compliance import discover_base
 from core.collect.connection import (
     COMPLIANCE_SCOPE,
@@ -30,6 +32,7 @@ from core.collect.failures import SourceError, exchange_token_failure
 from core.collect.readers import read_graph_source
 from core.collect.role_groups import ROLE_SOURCES, read_role_groups
 from core.collect.sources import (
+    ADMIN_USER_SOURCES,
     DNS_SOURCE,
     EXCHANGE_SOURCES,
     GRAPH_SOURCES,
@@ -176,9 +179,10 @@ class _Collection:
         roles = [self.fetch(s.name, self.graph(s)) for s in GRAPH_SOURCES if s.name in ROLE_SOURCES]
         await asyncio.gather(*roles)
         try:
-            await read_role_groups(
-                self.snapshot, ROLE_GROUP_SOURCES, lambda s: self.graph(s)(), self.limiters["graph"]
-            )
+            limiter = self.limiters["graph"]
+            await read_role_groups(self.snapshot, ROLE_GROUP_SOURCES, lambda s: self.graph(s)(), limiter)
+            # The Global Administrators are known only once the roles and role groups are read.
+            await read_admin_sources(self.snapshot, ADMIN_USER_SOURCES, lambda s: self.graph(s)(), limiter)
         except ClientAuthenticationError as exc:
             raise _unreachable(self.connection.tenant_id, exc) from exc
 

@@ -78,7 +78,10 @@ class ExchangeSource:
 # judges "cloud-only" by it (AADConfig.rego, MS.AAD.7.3v1).
 USER_FIELDS = (
     "id,displayName,userPrincipalName,mail,accountEnabled,userType,onPremisesSyncEnabled,"
-    "onPremisesImmutableId,createdDateTime,passwordPolicies,lastPasswordChangeDateTime,externalUserState"
+    "onPremisesImmutableId,createdDateTime,passwordPolicies,lastPasswordChangeDateTime,externalUserState,"
+    # Which subscriptions each user holds, to tell administrators with mail, Teams or SharePoint plans
+    # apart (core/checks/emergency_access.py): one more property on a read every scan makes anyway.
+    "assignedLicenses"
 )
 
 GRAPH_SOURCES: tuple[GraphSource, ...] = (
@@ -193,6 +196,78 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
         "collection",
         "Application.Read.All",
     ),
+    # PIM: the settings (rules) of every directory role, with each assignment's policy and its rules
+    # expanded in one request ("List roleManagementPolicyAssignments", example "Get the details of all
+    # role management policy assignments ... and expand the policy and its rules",
+    # learn.microsoft.com/graph/api/policyroot-list-rolemanagementpolicyassignments; the filter on
+    # scopeId and scopeType is required). ScubaGear reads the same assignments with the same filter
+    # (ExportAADProvider.psm1, GetConfigurationsForRoles). Entra ID P2, as every PIM read.
+    GraphSource(
+        "pim_role_policies",
+        "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'"
+        "&$expand=policy($expand=rules)",
+        "collection",
+        "RoleManagementPolicy.Read.Directory",
+        P2,
+    ),
+    # Each active assignment as PIM sees it: an assignment made outside PIM has no startDateTime, which
+    # is how ScubaGear tells them apart (AADConfig.rego MS.AAD.7.5v1 over
+    # Get-MgBetaRoleManagementDirectoryRoleAssignmentScheduleInstance). Entra ID P2.
+    GraphSource(
+        "role_assignment_instances",
+        "/roleManagement/directory/roleAssignmentScheduleInstances?$select=id,principalId,roleDefinitionId,"
+        "directoryScopeId,startDateTime,endDateTime,assignmentType,memberType",
+        "collection",
+        "RoleManagement.Read.Directory",
+        P2,
+    ),
+    # The tenant-wide default app management policy, which always exists (disabled until turned on),
+    # and the custom policies that override it for chosen apps (tenantAppManagementPolicy and
+    # appManagementPolicy, learn.microsoft.com/graph/api/resources/tenantappmanagementpolicy). No
+    # licence gates reading them; ScubaGear lists none for MS.AAD.5.5-5.7 (aad.md "License Requirements").
+    GraphSource(
+        "app_management_default",
+        "/policies/defaultAppManagementPolicy",
+        "object",
+        "Policy.Read.All",
+        required=("isEnabled",),
+    ),
+    GraphSource(
+        "app_management_policies",
+        "/policies/appManagementPolicies?$select=id,displayName,isEnabled,restrictions",
+        "collection",
+        "Policy.Read.All",
+    ),
+    # Delegated permission grants. Learn lists Directory.Read.All, which the scanner already holds, as
+    # the least privileged application permission for reading them (Get oAuth2PermissionGrant and List
+    # a service principal's oauth2PermissionGrants, learn.microsoft.com/graph/api/oauth2permissiongrant-get,
+    # learn.microsoft.com/graph/api/serviceprincipal-list-oauth2permissiongrants), so existing customers
+    # need not consent again.
+    GraphSource(
+        "delegated_grants",
+        "/oauth2PermissionGrants?$select=id,clientId,consentType,principalId,resourceId,scope",
+        "collection",
+        "Directory.Read.All",
+    ),
+    # Access reviews (accessReviewScheduleDefinition, learn.microsoft.com/graph/api/
+    # accessreviewset-list-definitions: least application permission AccessReview.Read.All). Access
+    # reviews need Entra ID P2 or Entra ID Governance (learn.microsoft.com/entra/id-governance/
+    # access-reviews-overview, "License requirements").
+    GraphSource(
+        "access_reviews",
+        "/identityGovernance/accessReviews/definitions?$select=id,displayName,status,scope,"
+        "instanceEnumerationScope,settings",
+        "collection",
+        "AccessReview.Read.All",
+        P2,
+    ),
+    # Every service principal: who owns the app a grant names, and which API a grant is for.
+    GraphSource(
+        "service_principals",
+        "/servicePrincipals?$select=id,appId,displayName,appOwnerOrganizationId,servicePrincipalType&$top=999",
+        "collection",
+        "Application.Read.All",
+    ),
     GraphSource("secure_scores", "/security/secureScores?$top=1", "collection", "SecurityEvents.Read.All"),
     GraphSource(
         "sharepoint_settings",
@@ -227,6 +302,22 @@ ROLE_GROUP_SOURCES: tuple[GraphSource, ...] = (
         "collection",
         "PrivilegedEligibilitySchedule.Read.AzureADGroup",
         P2,
+    ),
+)
+
+# Read once per user who holds Global Administrator (actively, as eligible, or through a group), after
+# the role sources and the role groups are read: `{user}` is the user's id, and the source's data maps
+# the user id to the collection read for it (core/collect/admin_methods.py). Global Administrators are
+# few by design, so this costs a handful of requests, not one per user.
+USER_PLACEHOLDER = "{user}"
+ADMIN_USER_SOURCES: tuple[GraphSource, ...] = (
+    # List methods, learn.microsoft.com/graph/api/authentication-list-methods: least application
+    # permission UserAuthenticationMethod.Read.All.
+    GraphSource(
+        "admin_auth_methods",
+        "/users/{user}/authentication/methods",
+        "collection",
+        "UserAuthenticationMethod.Read.All",
     ),
 )
 
@@ -314,7 +405,7 @@ EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
 DNS_SOURCE = "dns"
 
 ALL_SOURCE_NAMES: frozenset[str] = frozenset(
-    [s.name for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES)]
+    [s.name for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *ADMIN_USER_SOURCES)]
     + [s.name for s in EXCHANGE_SOURCES]
     + [DNS_SOURCE]
 )
