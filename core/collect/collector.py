@@ -1,5 +1,6 @@
 """Collect one tenant: every source once, the independent ones concurrently; DNS after the domain
-list, and the members of role-holding groups after the role assignments."""
+list, the members of role-holding groups after the role assignments, and SharePoint's admin API after
+the organization (whose initial domain names its host)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,14 @@ from core.collect.exchange import read_exchange_source
 from core.collect.failures import SourceError, exchange_token_failure
 from core.collect.readers import read_graph_source
 from core.collect.role_groups import ROLE_SOURCES, read_role_groups
-from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES, GRAPH_SOURCES, ROLE_GROUP_SOURCES
+from core.collect.sharepoint_admin import collect_sharepoint_admin
+from core.collect.sources import (
+    DNS_SOURCE,
+    EXCHANGE_SOURCES,
+    GRAPH_SOURCES,
+    ROLE_GROUP_SOURCES,
+    graph_source,
+)
 from core.settings import Settings
 
 
@@ -37,14 +45,19 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
     snapshot = TenantSnapshot(tenant_id=connection.tenant_id, collected_at=datetime.now(UTC))
     await _probe_tokens(connection, snapshot)
     run = _Collection(connection, settings, snapshot)
-    chained = {"domains", *ROLE_SOURCES}
+    chained = {"domains", "organization", *ROLE_SOURCES}
     tasks = [run.fetch(s.name, run.graph(s)) for s in GRAPH_SOURCES if s.name not in chained]
     tasks += [
         run.fetch(s.name, run.exchange(s))
         for s in EXCHANGE_SOURCES
         if s.name not in snapshot.failures and s.endpoint == "exchange"
     ]
-    tasks += [run.dns_after_domains(), run.role_groups_after_roles(), run.compliance_after_discovery()]
+    tasks += [
+        run.dns_after_domains(),
+        run.role_groups_after_roles(),
+        run.compliance_after_discovery(),
+        run.sharepoint_after_organization(),
+    ]
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
@@ -122,6 +135,12 @@ class _Collection:
             return
         for source in sources:
             self.snapshot.failures[source.name] = failure
+
+    async def sharepoint_after_organization(self) -> None:
+        # The admin host is named after the initial domain, which the organization lists.
+        await self.fetch("organization", self.graph(graph_source("organization")))
+        async with self.limiter:
+            await collect_sharepoint_admin(self.connection, self.settings, self.snapshot)
 
     async def dns_after_domains(self) -> None:
         # The only dependent chain besides paging and role groups: DNS needs the domain list first.

@@ -196,6 +196,23 @@ class TenantConnection:
             validator.set_allowed_hosts([*validator.get_allowed_hosts(), host])
         self.compliance_base_url = base_url.rstrip("/")
 
+    def sharepoint_adapter(self, resource: str, base_url: str) -> HttpxRequestAdapter:
+        """An adapter for one tenant's SharePoint admin API: tokens for `resource` (its admin host,
+        core.collect.sharepoint_admin), sent only to the host of `base_url` (the same host in Azure,
+        the simulator locally)."""
+        from kiota_authentication_azure.azure_identity_authentication_provider import (
+            AzureIdentityAuthenticationProvider,
+        )
+        from msgraph.graph_request_adapter import GraphRequestAdapter
+
+        host = urlsplit(base_url).hostname or ""
+        auth = AzureIdentityAuthenticationProvider(
+            self.credential, scopes=[f"{resource}/.default"], allowed_hosts=[host]
+        )
+        adapter = GraphRequestAdapter(auth, client=self.http_client)
+        adapter.base_url = base_url
+        return adapter
+
     def invoke_adapter(self, endpoint: str) -> tuple[HttpxRequestAdapter, str]:
         """The adapter and base URL for an InvokeCommand source's endpoint."""
         if endpoint == "compliance" and self.compliance is not None:
