@@ -152,3 +152,16 @@ async def test_the_endpoint_refuses_in_sharepoints_own_words(
     assert plain.json()["DefaultSharingLinkType"] == 3
     assert wrong_audience.status_code == 401 and "error_description" in wrong_audience.json()
     assert other_host.status_code == 401  # a token for one tenant's host is not good at another's
+
+
+async def test_entra_issues_tokens_only_for_the_tenants_own_admin_host(
+    scan_settings: Settings, graphsim: GraphSimulator
+) -> None:
+    from azure.core.exceptions import ClientAuthenticationError
+
+    connection = open_connection(scan_settings, _demo(graphsim, "Contoso Dental"))
+    try:
+        with pytest.raises(ClientAuthenticationError, match="AADSTS500011"):
+            await connection.credential.get_token("https://fabrikamlegal-admin.sharepoint.com/.default")
+    finally:
+        await connection.close()
