@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     exchange_base_url: str = "https://outlook.office365.com"
     # The Security & Compliance PowerShell endpoint: the same InvokeCommand API, its own token resource.
     compliance_base_url: str = "https://ps.compliance.protection.outlook.com"
+    # A tenant's SharePoint admin API; `{tenant}` is its initial domain prefix (contoso for
+    # contoso.onmicrosoft.com). The simulator serves every tenant's host under one path of its own.
+    sharepoint_admin_url: str = "https://{tenant}-admin.sharepoint.com"
     authority_host: str = "https://login.microsoftonline.com"
     # Where a person's browser reaches the authority (the consent link, the tenant admin's sign-in);
     # empty means authority_host. Local development only: the simulator's plain-HTTP loopback port,

@@ -26,6 +26,8 @@ from core.checks import (
     pim_settings,
     privileged,
     sharepoint,
+    sharepoint_admin,
+    sharepoint_content,
     users,
 )
 from core.checks.model import Check
@@ -52,6 +54,8 @@ CATALOGUE: tuple[Check, ...] = (
     *exchange_policies.CHECKS,
     *exchange_mailboxes.CHECKS,
     *sharepoint.CHECKS,
+    *sharepoint_admin.CHECKS,
+    *sharepoint_content.CHECKS,
     *dns_checks.CHECKS,
     *monitoring.CHECKS,
     *compliance.CHECKS,

@@ -21,6 +21,12 @@ DEFENDER_P2 = "THREAT_INTELLIGENCE"
 
 # Microsoft Graph's own application id; its service principal holds the app-role grants.
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+# "Office 365 SharePoint Online": the API whose application permissions the SharePoint admin REST
+# API checks (its app roles are not Graph's, though some share their names).
+SHAREPOINT_ONLINE_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
+# SharePoint Online (Plan 1). Any SharePoint Online plan will do: core.checks.licensing.SATISFIED_BY
+# lists the others that provide the service.
+SHAREPOINT = "SHAREPOINTSTANDARD"
 
 
 @dataclass(frozen=True)
@@ -321,6 +327,30 @@ ADMIN_USER_SOURCES: tuple[GraphSource, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class SharePointAdminSource:
+    """One GET on a tenant's SharePoint admin REST API, `https://<initial prefix>-admin.sharepoint.com`
+    (core.collect.sharepoint_admin): what Graph's /admin/sharepoint/settings leaves out.
+
+    SharePoint accepts an app-only token there only from a certificate credential and only with its
+    own `Sites.FullControl.All`, which can write: the permission is optional (docs/deploy.md)."""
+
+    name: str
+    path: str  # relative to the admin host
+    permission: str = "Sites.FullControl.All"
+    licence: str | None = SHAREPOINT
+    # Properties every valid answer carries: an answer without them is an error, never settings.
+    required: tuple[str, ...] = ()
+
+
+SHAREPOINT_ADMIN_SOURCES: tuple[SharePointAdminSource, ...] = (
+    # The tenant's properties, as Get-SPOTenant / Get-PnPTenant show them (ScubaGear reads exactly
+    # this: cisagov/ScubaGear PowerShell/ScubaGear/Modules/Providers/ProviderHelpers/SPORestHelper.psm1,
+    # Get-SPOTenantRest, GET <admin url>/_api/SPO.Tenant with odata=verbose).
+    SharePointAdminSource("spo_tenant", "/_api/SPO.Tenant", required=("SharingCapability",)),
+)
+
 # Threat policies of Exchange Online Protection (every tenant) and Defender for Office 365 (Plan 1),
 # judged by core/checks/defender*.py through the resolver in core/checks/defender_policies.py.
 DEFENDER_SOURCES: tuple[ExchangeSource, ...] = (
@@ -407,6 +437,7 @@ DNS_SOURCE = "dns"
 ALL_SOURCE_NAMES: frozenset[str] = frozenset(
     [s.name for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *ADMIN_USER_SOURCES)]
     + [s.name for s in EXCHANGE_SOURCES]
+    + [s.name for s in SHAREPOINT_ADMIN_SOURCES]
     + [DNS_SOURCE]
 )
 

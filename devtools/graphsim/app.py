@@ -1,5 +1,6 @@
 """The simulator's ASGI app: Entra's token, authorize, admin consent and OpenID metadata endpoints,
-Graph v1.0 and beta, the Exchange admin API and the `/_sim` test API, all on one HTTPS port."""
+Graph v1.0 and beta, the Exchange admin API, SharePoint's admin API and the `/_sim` test API, all on
+one HTTPS port."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from devtools.graphsim.discovery import keys, openid_configuration
 from devtools.graphsim.entra import token_endpoint
 from devtools.graphsim.exchange import invoke_command
 from devtools.graphsim.graph import graph_endpoint
+from devtools.graphsim.sharepoint_admin import spo_tenant
 from devtools.graphsim.signin import authorize
 from devtools.graphsim.state import SimState
 
@@ -37,6 +39,7 @@ def create_app(state: SimState) -> Starlette:
         Route(
             "/compliance/{region}/adminapi/beta/{tenant}/InvokeCommand", regional_command, methods=["POST"]
         ),
+        Route("/sharepoint/{host}/_api/SPO.Tenant", spo_tenant, methods=["GET"]),
         Route("/{tenant}/oauth2/v2.0/token", token_endpoint, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET"]),
         Route("/{tenant}/discovery/v2.0/keys", keys, methods=["GET"]),

@@ -21,6 +21,10 @@ EXCHANGE_RESOURCE = "https://outlook.office365.com"
 COMPLIANCE_RESOURCE = "https://ps.compliance.protection.outlook.com"
 EXCHANGE_MANAGE_AS_APP = "Exchange.ManageAsApp"
 EXCHANGE_PERMISSIONS = frozenset({EXCHANGE_MANAGE_AS_APP, "full_access_as_app"})
+# Office 365 SharePoint Online's application permissions (a fixture's app.sharepointPermissions):
+# a token for a SharePoint host carries these, and no Graph or Exchange ones.
+SHAREPOINT_PERMISSIONS = frozenset({"Sites.FullControl.All"})
+SHAREPOINT_ADMIN_SUFFIX = "-admin.sharepoint.com"
 
 # Directory role template ids (unifiedRoleDefinition.templateId).
 ROLE = {

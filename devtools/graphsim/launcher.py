@@ -111,6 +111,11 @@ class GraphSimulator:
         return self.base_url + "/compliance"
 
     @property
+    def sharepoint_admin_url(self) -> str:
+        """Every tenant's SharePoint admin host, as a path (devtools.graphsim.sharepoint_admin)."""
+        return self.base_url + "/sharepoint/{tenant}-admin.sharepoint.com"
+
+    @property
     def dns_nameserver(self) -> str:
         return f"127.0.0.1:{self.dns_port}"
 
@@ -120,10 +125,14 @@ class GraphSimulator:
             "GRAPH_BASE_URL": self.graph_url,
             "EXCHANGE_BASE_URL": self.exchange_url,
             "COMPLIANCE_BASE_URL": self.compliance_url,
+            "SHAREPOINT_ADMIN_URL": self.sharepoint_admin_url,
             "AUTHORITY_HOST": self.authority,
             "GRAPH_CA_CERT": str(self.ca_cert),
             "APP_CLIENT_ID": self.client_id,
             "APP_CLIENT_SECRET": self.client_secret,
+            # The certificate, as in Azure: SharePoint's admin API refuses tokens from the secret.
+            # The credential prefers the certificate, so every channel signs in with it.
+            "APP_CERTIFICATE_PATH": str(self.certificate_path),
             "DNS_NAMESERVERS": self.dns_nameserver,
             # The mailer: the same simulated app, consented with Mail.Send in the provider's tenant.
             "MAILER_TENANT_ID": self.provider_tenant_id,

@@ -129,6 +129,9 @@ param exchangeBaseUrl string = 'https://outlook.office365.com'
 @description('Security & Compliance admin API base URL (COMPLIANCE_BASE_URL).')
 param complianceBaseUrl string = 'https://ps.compliance.protection.outlook.com'
 
+@description('SharePoint admin API URL; {tenant} is the initial domain prefix (SHAREPOINT_ADMIN_URL).')
+param sharepointAdminUrl string = 'https://{tenant}-admin.sharepoint.com'
+
 @description('Entra ID authority host for app-only tokens (AUTHORITY_HOST).')
 #disable-next-line no-hardcoded-env-urls
 param authorityHost string = 'https://login.microsoftonline.com'
@@ -274,6 +277,7 @@ var appSettings = {
   GRAPH_BASE_URL: graphBaseUrl
   EXCHANGE_BASE_URL: exchangeBaseUrl
   COMPLIANCE_BASE_URL: complianceBaseUrl
+  SHAREPOINT_ADMIN_URL: sharepointAdminUrl
   AUTHORITY_HOST: authorityHost
   AUTHORITY_BROWSER_HOST: ''
   GRAPH_CA_CERT: ''
