@@ -163,3 +163,38 @@ async def test_the_log_is_read_through_the_real_adapter_and_a_missing_permission
     assert [e.initiator for e in read.entries] == [ADMIN] and read.unreadable is None
     assert read.entries[0].targets[0].name == POLICY and other.entries == ()
     assert refused.unreadable is not None and "AuditLog.Read.All" in refused.unreadable
+
+
+async def test_the_log_is_paged_newest_first_capped_and_an_unknown_filter_refused(
+    graphsim: GraphSimulator, scan_settings: Any, fabrikam: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kiota_abstractions.api_error import APIError
+
+    from core.collect import audit_log
+    from core.collect.readers import send_json
+
+    tenant_id = fabrikam["id"]
+    policy_id = next(p["id"] for p in fabrikam["conditionalAccessPolicies"] if p["displayName"] == POLICY)
+    graphsim.load_tenant(fabrikam)
+    states = ("disabled", "enabled", "disabled")
+    made = [
+        graphsim.set_policy_state(tenant_id, policy_id, s, by=f"admin{i}@x.example")
+        for i, s in enumerate(states)
+    ]
+    first = datetime.fromisoformat(made[0]["activityDateTime"].replace("Z", "+00:00"))
+    last = datetime.fromisoformat(made[-1]["activityDateTime"].replace("Z", "+00:00"))
+    monkeypatch.setattr(audit_log, "PAGE_SIZE", 1)
+    monkeypatch.setattr(audit_log, "MAX_PAGES", 2)
+    connection = open_connection(scan_settings, tenant_id)
+    try:
+        log = await read_directory_changes(
+            connection.graph, connection.graph_base_url, first, last, ("Policy",)
+        )
+        bad = f"{connection.graph_base_url}/auditLogs/directoryAudits?$filter=loggedByService%20eq%20'x'"
+        with pytest.raises(APIError) as refused:
+            await send_json(connection.graph, "GET", bad)
+    finally:
+        await connection.close()
+    # Two pages of one, newest first; the third entry is not read, and that is said.
+    assert [e.initiator for e in log.entries] == ["admin2@x.example", "admin1@x.example"] and log.capped
+    assert refused.value.response_status_code == 400
