@@ -32,12 +32,12 @@ def services() -> FakeServices:
     return fake_services()
 
 
-def _assessment(ca: Status, exo: Status = Status.PASS, evidence: list[object] | None = None) -> Assessment:
+def _assessment(ca: Status, exo: Status = Status.PASS) -> Assessment:
     snapshot = TenantSnapshot(TENANT, datetime.now().astimezone(), data={})
     return Assessment(
         snapshot,
         [
-            CheckResult(CA_CHECK, Outcome(ca, f"{ca.value}: device code", evidence or [])),
+            CheckResult(CA_CHECK, Outcome(ca, f"{ca.value}: device code")),
             CheckResult(EXO_CHECK, Outcome(exo, f"{exo.value}: smtp")),
         ],
     )
