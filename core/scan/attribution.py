@@ -147,17 +147,23 @@ def _short(value: str) -> str:
     return value.strip().strip('"')[:80]
 
 
-def _state_change(change: PropertyChange) -> str | None:
-    """'enabled' -> 'disabled' from a plain State property or from a whole policy as JSON."""
+def _what_moved(change: PropertyChange) -> str | None:
+    """ "state enabled → disabled" from a plain State property or from a whole policy as JSON,
+    else the names of the policy's properties that changed; None when it cannot tell."""
     if change.name.lower() == "state":
-        return f"{_short(change.old) or '(none)'} → {_short(change.new) or '(none)'}"
+        return f"state {_short(change.old) or '(none)'} → {_short(change.new) or '(none)'}"
     try:
         old, new = json.loads(change.old or "null"), json.loads(change.new or "null")
     except ValueError:
         return None
-    if isinstance(old, Mapping) and isinstance(new, Mapping) and old.get("state") != new.get("state"):
-        return f"{old.get('state')} → {new.get('state')}"
-    return None
+    if not (isinstance(old, Mapping) and isinstance(new, Mapping)):
+        return None
+    if old.get("state") != new.get("state"):
+        return f"state {old.get('state')} → {new.get('state')}"
+    # The whole object before and after: name what moved, not the two blobs (modifiedDateTime
+    # moves on every edit and says nothing).
+    moved = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k) and k != "modifiedDateTime")
+    return f"changed {', '.join(moved[:4])}" if moved else None
 
 
 def describe(entry: AuditEntry) -> str:
@@ -165,14 +171,14 @@ def describe(entry: AuditEntry) -> str:
     state enabled → disabled, by bob@contoso.example at 2026-11-30 14:02 UTC"."""
     target = entry.targets[0] if entry.targets else None
     what = f"'{target.name}' ({target.type})" if target and target.name else (target.type if target else "")
-    details = [s for c in (target.changes if target else ()) if (s := _state_change(c))]
+    details = [s for c in (target.changes if target else ()) if (s := _what_moved(c))]
     if not details and target and target.changes:
         details = [f"changed {', '.join(c.name for c in target.changes[:3])}"]
     who = entry.initiator or "an unnamed initiator"
     parts = [p for p in (what, entry.activity) if p]
     text = ": ".join(parts) if len(parts) == 2 else (parts[0] if parts else "a change")
     if details:
-        text += f", state {details[0]}" if "→" in details[0] else f", {details[0]}"
+        text += f", {details[0]}"
     failed = "" if entry.result in ("success", "") else f" (result: {entry.result})"
     return f"{text}, by {who} at {entry.at:%Y-%m-%d %H:%M} UTC{failed}"
 

@@ -8,6 +8,7 @@ import html
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from core.checks.catalogue import get_check
@@ -29,7 +30,7 @@ CA_CHECK = get_check("entra.device_code_flow_blocked").metadata
 
 # The shape of one directoryAudit (Microsoft Learn, "directoryAudit resource type"), for a
 # Conditional Access policy switched off.
-ROW = {
+ROW: dict[str, Any] = {
     "id": "Directory_abc",
     "category": "Policy",
     "correlationId": "6c2b8d4b-1b6f-4c5e-9c3e-1d2a3b4c5d6e",
@@ -79,6 +80,28 @@ def test_an_entry_reads_as_who_changed_what_and_when() -> None:
     )
     by_app = parse_entry({**ROW, "initiatedBy": {"app": {"displayName": "Contoso DSC"}, "user": None}})
     assert "by Contoso DSC at" in describe(by_app)
+
+
+def test_a_policy_edit_that_keeps_its_state_names_what_moved() -> None:
+    old = {
+        "id": "ca-1",
+        "state": "enabled",
+        "grantControls": {"builtInControls": ["mfa"]},
+        "modifiedDateTime": "a",
+    }
+    new = {**old, "grantControls": {"builtInControls": []}, "modifiedDateTime": "b"}
+    target = {
+        **ROW["targetResources"][0],
+        "modifiedProperties": [
+            {
+                "displayName": "ConditionalAccessPolicy",
+                "oldValue": json.dumps(old),
+                "newValue": json.dumps(new),
+            }
+        ],
+    }
+    text = describe(parse_entry({**ROW, "targetResources": [target]}))
+    assert "Update conditional access policy, changed grantControls, by bob@contoso.test" in text
 
 
 def _entry(name: str, at: datetime) -> AuditEntry:
