@@ -67,9 +67,18 @@ AttributionStatus = Literal["attributed", "no_entries", "unreadable", "not_attri
 
 
 def is_regression(previous: Finding | None, status: Status) -> bool:
-    """The one definition: the check's last assessed result was a pass, and now it fails. A first
-    scan (no previous finding) or a check that was failing, erroring or not applicable is not one."""
-    return previous is not None and previous.status == Status.PASS.value and status is Status.FAIL
+    """The one definition: the check fails now, was not open before, and its last assessed result
+    was a pass (perhaps with scans in between that could not assess it). A first scan (no previous
+    finding), a check that was already failing, or one that never passed is not a regression."""
+    if previous is None or status is not Status.FAIL or previous.state == "open":
+        return False
+    return previous.status == Status.PASS.value or previous.last_passed_at is not None
+
+
+def last_passed(previous: Finding) -> datetime | None:
+    """When a regressed check last passed: where the window of changes to read starts. Findings
+    stored before `last_passed_at` existed passed at their last assessment."""
+    return previous.last_passed_at or (previous.assessed_at if previous.status == Status.PASS.value else None)
 
 
 def audit_categories(check: CheckMetadata) -> tuple[str, ...]:
@@ -259,7 +268,7 @@ def find_regressions(previous: Mapping[str, Finding], results: Iterable[Any]) ->
     for result in results:
         before = previous.get(result.check.id)
         if before is not None and is_regression(before, result.outcome.status):
-            since = before.assessed_at or before.last_seen_at
+            since = last_passed(before)
             if since is not None:
                 found.append(Regression(result.check, since))
     return found

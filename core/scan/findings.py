@@ -62,6 +62,8 @@ class Finding(StoredModel):
     resolved_at: Timestamp | None = None
     last_scan_id: str | None = None
     assessed_at: Timestamp | None = None
+    # When the check last passed: where a regression's change window starts (core.scan.attribution).
+    last_passed_at: Timestamp | None = None
     frameworks: dict[str, Any] = Field(default_factory=dict)
     # Risk acceptance outlives scans: it belongs to the finding, not to one result.
     acceptance: Acceptance | None = None
@@ -104,6 +106,7 @@ def next_finding(
     last_seen = previous.last_seen_at if previous else None
     resolved_at = previous.resolved_at if previous else None
     attributed = previous.attribution if previous else None
+    last_passed = previous.last_passed_at if previous else None
 
     state: FindingState
     change: Change
@@ -117,7 +120,7 @@ def next_finding(
         state = "resolved" if prev_state in ("open", "resolved") else "ok"
         if change == "resolved":
             resolved_at = at
-        attributed = None
+        attributed, last_passed = None, at
     else:
         state, change = prev_state, "unassessed"
 
@@ -144,5 +147,6 @@ def next_finding(
         frameworks=framework_ids(check.id),
         acceptance=previous.acceptance if previous else None,
         attribution=attributed,
+        last_passed_at=last_passed,
     )
     return finding, change

@@ -13,7 +13,14 @@ from core.checks.catalogue import get_check
 from core.checks.model import Outcome, Status, TenantSnapshot
 from core.messages import WebhookDelivery
 from core.scan.assess import Assessment
-from core.scan.attribution import Attribution, AuditEntry, AuditTarget, ChangeLog, PropertyChange
+from core.scan.attribution import (
+    Attribution,
+    AuditEntry,
+    AuditTarget,
+    ChangeLog,
+    PropertyChange,
+    find_regressions,
+)
 from core.scan.findings import CheckResult, Finding, next_finding
 from core.scan.requests import ScanRequest
 from core.scan.service import scan_tenant
@@ -157,3 +164,20 @@ def test_the_attribution_stays_while_open_and_goes_when_fixed() -> None:
     fixed, _ = next_finding(CheckResult(CA_CHECK, Outcome(Status.PASS, "ok")), still, "s-4", at)
     assert fixed.attribution is None
     assert Finding.model_validate(regressed.to_document()).attribution == attribution  # stored, read back
+
+
+def test_a_regression_is_measured_from_the_last_pass_across_unassessed_scans() -> None:
+    at = datetime.now().astimezone()
+
+    def step(status: Status, previous: Finding | None, hours: int) -> Finding:
+        result = CheckResult(CA_CHECK, Outcome(status, status.value))
+        return next_finding(result, previous, f"s-{hours}", at + timedelta(hours=hours))[0]
+
+    passed = step(Status.PASS, None, 0)
+    errored = step(Status.ERROR, passed, 1)  # could not be assessed: neither pass nor fail
+    failing = CheckResult(CA_CHECK, Outcome(Status.FAIL, "fail"))
+    (regression,) = find_regressions({CA_CHECK.id: errored}, [failing])
+    assert regression.since == at  # the pass, not the scan that could not assess it
+    already_failing = step(Status.ERROR, step(Status.FAIL, passed, 1), 2)
+    assert find_regressions({CA_CHECK.id: already_failing}, [failing]) == []
+    assert find_regressions({}, [failing]) == []  # a first scan
