@@ -37,6 +37,7 @@ MAX_PAGES = 5  # per category: at most 1,000 entries, newest first; a busier log
 FREE_RETENTION = timedelta(days=7)
 PREMIUM_RETENTION = timedelta(days=30)
 QUOTE_SAFE = "':"
+PERMISSIONS = "AuditLog.Read.All and Directory.Read.All"  # Learn's least privilege, both
 
 
 def _instant(at: datetime) -> str:
@@ -143,7 +144,7 @@ async def read_directory_changes(
     except (KeyError, ValueError) as exc:
         return ChangeLog(unreadable=f"the answer was not a directory audit list ({exc})")
     except Exception as exc:  # noqa: BLE001 - every failed answer becomes words, as in readers.py
-        failure = classify(exc, permission="AuditLog.Read.All", licence=None)
+        failure = classify(exc, permission=PERMISSIONS, licence=None)
         return ChangeLog(unreadable=failure.reason)
     entries.sort(key=lambda e: e.at, reverse=True)
     return ChangeLog(tuple(entries), capped=capped, beyond_retention=retention_note(since, until, premium))

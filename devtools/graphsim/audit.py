@@ -7,9 +7,10 @@
   `and`, `$orderby=activityDateTime [asc|desc]`, `$top` and `$skiptoken`. Any other filter is
   refused with a 400, as Graph refuses a filter on a property it does not support; Graph's exact
   wording for that refusal is not documented, so this one only keeps its status and code.
-- It needs AuditLog.Read.All; without it, Graph's 403 Authentication_MSGraphPermissionMissing
-  (graph_access.MISSING_PERMISSION_ANSWERS, with its sources). Every edition has the audit log, so
-  there is no licence refusal; what a licence changes is retention ("Microsoft Entra data
+- It needs AuditLog.Read.All and Directory.Read.All; without the first, Graph's 403
+  Authentication_MSGraphPermissionMissing (graph_access.MISSING_PERMISSION_ANSWERS, with its
+  sources), without the second the usual Authorization_RequestDenied. Every edition has the audit
+  log, so there is no licence refusal; what a licence changes is retention ("Microsoft Entra data
   retention": 7 days on Free, 30 with P1/P2): older entries are not served.
 - `POST /_sim/tenants/{tenant}/conditional-access/{policy}`: an administrator changes a
   Conditional Access policy's state; the policy changes and the log records "Update conditional
@@ -138,7 +139,9 @@ async def directory_audits(request: Request) -> Response:
         response = graph_error(401, "Authorization_IdentityNotFound", message, ids)
     if response is None:
         try:
-            check_access(state, tenant, token, ["AuditLog.Read.All"], "Authorization_RequestDenied")
+            # Learn lists both as the least privilege for an application ("List directoryAudits").
+            needs = ["AuditLog.Read.All", "Directory.Read.All"]
+            check_access(state, tenant, token, needs, "Authorization_RequestDenied")
             response = graph_json(_page(state, tenant, request), ids)
         except GraphError as exc:
             response = graph_error(exc.status, exc.code, exc.message, ids)
