@@ -198,3 +198,33 @@ async def test_the_log_is_paged_newest_first_capped_and_an_unknown_filter_refuse
     # Two pages of one, newest first; the third entry is not read, and that is said.
     assert [e.initiator for e in log.entries] == ["admin2@x.example", "admin1@x.example"] and log.capped
     assert refused.value.response_status_code == 400
+
+
+async def test_entries_older_than_the_tenants_retention_are_not_served(
+    graphsim: GraphSimulator, scan_settings: Any, fabrikam: Any
+) -> None:
+    from datetime import UTC, timedelta
+
+    tenant_id = fabrikam["id"]
+    policy_id = next(p["id"] for p in fabrikam["conditionalAccessPolicies"] if p["displayName"] == POLICY)
+    graphsim.load_tenant(fabrikam)
+    now = datetime.now(UTC)
+    ten_days_ago = (now - timedelta(days=10)).isoformat()
+    graphsim.set_policy_state(tenant_id, policy_id, "disabled", by=ADMIN, at=ten_days_ago)
+
+    async def read() -> list[str]:
+        connection = open_connection(scan_settings, tenant_id)
+        try:
+            log = await read_directory_changes(
+                connection.graph, connection.graph_base_url, now - timedelta(days=20), now, ("Policy",)
+            )
+        finally:
+            await connection.close()
+        return [e.initiator for e in log.entries]
+
+    assert await read() == [ADMIN]  # 30 days with P1/P2
+    graphsim.set_faults(tenant_id, missing_licences=["AAD_PREMIUM", "AAD_PREMIUM_P2"])
+    try:
+        assert await read() == []  # 7 days on Free: the entry is gone
+    finally:
+        graphsim.clear_faults(tenant_id)

@@ -181,3 +181,16 @@ def test_a_regression_is_measured_from_the_last_pass_across_unassessed_scans() -
     already_failing = step(Status.ERROR, step(Status.FAIL, passed, 1), 2)
     assert find_regressions({CA_CHECK.id: already_failing}, [failing]) == []
     assert find_regressions({}, [failing]) == []  # a first scan
+
+
+async def test_a_failed_read_never_fails_the_scan_and_is_said(
+    services: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unreachable(*args: object, **kwargs: object) -> ChangeLog:
+        raise TimeoutError("Graph did not answer")
+
+    monkeypatch.setattr(services.tenants, "directory_changes", unreachable)
+    findings = await _scan_twice(services, ChangeLog(), _assessment(Status.FAIL))
+    attribution = findings[CA_CHECK.id].attribution
+    assert attribution is not None and attribution.status == "unreadable"
+    assert "TimeoutError: Graph did not answer" in attribution.text
