@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from devtools.graphsim import admin
+from devtools.graphsim import admin, audit
 from devtools.graphsim.compliance import regional_command, to_region
 from devtools.graphsim.consent import admin_consent
 from devtools.graphsim.discovery import keys, openid_configuration
@@ -32,6 +32,7 @@ async def no_icon(request: Request) -> Response:
 def create_app(state: SimState) -> Starlette:
     routes = [
         *admin.ROUTES,
+        *audit.ROUTES,  # before the Graph catch-all below
         Route("/v1.0/{path:path}", graph_endpoint, methods=GRAPH_METHODS),
         Route("/beta/{path:path}", graph_endpoint, methods=GRAPH_METHODS),
         Route("/adminapi/beta/{tenant}/InvokeCommand", invoke_command, methods=["POST"]),

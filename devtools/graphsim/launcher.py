@@ -209,6 +209,17 @@ class GraphSimulator:
         """`claims` signed with the simulator's ID token key (for tokens its endpoints never issue)."""
         return str(self._call("POST", "/_sim/id-tokens", json={"claims": claims})["idToken"])
 
+    def set_policy_state(
+        self, tenant_id: str, policy_id: str, state: str, *, by: str, at: str | None = None
+    ) -> dict[str, Any]:
+        """An administrator (`by`, a UPN) sets a Conditional Access policy's state (recorded `at`,
+        an ISO time, or now); returns the directory audit entry the simulator recorded for it
+        (devtools/graphsim/audit.py)."""
+        body = {"state": state, "by": by, **({"at": at} if at else {})}
+        return dict(
+            self._call("POST", f"/_sim/tenants/{tenant_id}/conditional-access/{policy_id}", json=body)
+        )
+
     def request_log(self, tenant_id: str) -> list[dict[str, Any]]:
         return list(self._call("GET", f"/_sim/tenants/{tenant_id}/requests"))
 
