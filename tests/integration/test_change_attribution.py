@@ -34,15 +34,26 @@ from tests.integration.test_webhooks import Receiver, serving_receiver
 DEMO = "Fabrikam Legal"
 POLICY = "CA004 Block device code flow"
 CHECK = "entra.device_code_flow_blocked"  # P1: a regression opens a finding.opened event
-ADMIN = "bob.admin@fabrikam-legal.example"
+DEMO_DOMAIN = "fabrikam-legal.example"
+DOMAIN = "attribution-copy.example"
+ADMIN = f"bob.admin@{DOMAIN}"
 
 
 @pytest.fixture
 def fabrikam(graphsim: GraphSimulator) -> Any:
-    """The demo tenant's fixture; reloaded afterwards, so the policy change leaves no trace."""
-    (fixture,) = [f for f in read_demo_fixtures() if f["displayName"] == DEMO]
-    yield fixture
+    """A copy of the demo tenant under its own id and domain, removed afterwards: the shared demo
+    tenant keeps its one relationship for the tests that look it up by tenant id, and a policy
+    change here cannot leak into them."""
+    (demo,) = [f for f in read_demo_fixtures() if f["displayName"] == DEMO]
+    copy_id = str(uuid.uuid4())
+    # Its own initial domain too: SharePoint's admin host is named after it.
+    initial = demo["initialDomain"]
+    text = json.dumps(demo).replace(demo["id"], copy_id).replace(DEMO_DOMAIN, DOMAIN)
+    text = text.replace(initial, f"attributioncopy{copy_id[:8]}.onmicrosoft.com")
+    fixture = json.loads(text)
     graphsim.load_tenant(fixture)
+    yield fixture
+    graphsim.remove_tenant(copy_id)
 
 
 @pytest.fixture
@@ -87,8 +98,8 @@ async def test_a_disabled_policy_is_attributed_in_the_finding_the_webhook_and_th
         hooks.store.org(org_id),
         tenant_id=tenant_id,
         display_name=DEMO,
-        primary_domain="fabrikam-legal.example",
-        report_recipients=["it@fabrikam-legal.example"],
+        primary_domain=DOMAIN,
+        report_recipients=[f"it@{DOMAIN}"],
         connected=True,
     )
     endpoint = await create_endpoint(
