@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from core.checks import (
     applications,
+    auth_hardening,
     auth_methods,
+    ca_exclusions,
+    ca_session,
     compliance,
     defender,
     defender_atp,
     defender_filters,
+    devices,
     dns_checks,
     exchange,
     exchange_mailboxes,
@@ -21,6 +25,7 @@ from core.checks import (
     passwords,
     privileged,
     sharepoint,
+    tenant_policies,
     users,
 )
 from core.checks.model import Check
@@ -28,10 +33,15 @@ from core.checks.model import Check
 CATALOGUE: tuple[Check, ...] = (
     *identity.CHECKS,
     *identity_risk.CHECKS,
+    *ca_session.CHECKS,
+    *ca_exclusions.CHECKS,
     *users.CHECKS,
     *auth_methods.CHECKS,
+    *auth_hardening.CHECKS,
     *privileged.CHECKS,
     *applications.CHECKS,
+    *tenant_policies.CHECKS,
+    *devices.CHECKS,
     *guests.CHECKS,
     *passwords.CHECKS,
     *exchange.CHECKS,
