@@ -120,10 +120,8 @@ def device_local_admins_limited(snapshot: TenantSnapshot) -> Outcome:
     if registering not in (SELECTED, NONE):
         gaps.append({"setting": "azureADJoin.localAdmins.registeringUsers", "membership": registering})
     if not gaps:
-        return passed(
-            f"Joining a device adds no Global Administrators, and {registering} registering users, as its "
-            "local administrators."
-        )
+        who = "no registering user" if registering == NONE else "only selected registering users"
+        return passed(f"Joining a device makes no Global Administrator, and {who}, its local administrator.")
     return failed(
         "Joining a device makes "
         + " and ".join(

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from core.collect.sources import GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID, GraphSource
-from devtools.graphsim import ca_policies
+from devtools.graphsim import ca_policies, entra_depth
 from devtools.graphsim.state import SimState
 from devtools.graphsim.tenant import Tenant
 
@@ -96,6 +96,16 @@ _LIST: tuple[Endpoint, ...] = (
         default_page=100,
     ),
     Endpoint("/security/securescores", "security/secureScores", _data("secureScores"), top_is_limit=True),
+    # Served for the one request the scanner sends, $filter=isAssignableToRole eq true (an "eq" filter
+    # on that property needs no advanced query headers: learn.microsoft.com/graph/api/resources/group),
+    # so the filter is applied here rather than parsed. Groups come 100 to a page without $top.
+    Endpoint(
+        "/groups",
+        "groups",
+        lambda s, t: entra_depth.role_assignable_groups(t.data.get("groups", [])),
+        "group",
+        default_page=100,
+    ),
 )
 _OBJECTS: tuple[Endpoint, ...] = (
     Endpoint(
@@ -117,6 +127,15 @@ _OBJECTS: tuple[Endpoint, ...] = (
         _data("adminConsentRequestPolicy"),
     ),
     Endpoint("/admin/sharepoint/settings", "admin/sharepoint/settings/$entity", _data("sharepointSettings")),
+    # The context is the one Microsoft Learn's example response shows (deviceregistrationpolicy-get); a
+    # fixture without a policy of its own gets Microsoft's defaults, as a tenant that never changed them.
+    Endpoint(
+        "/policies/deviceregistrationpolicy",
+        "deviceRegistrationPolicy",
+        lambda s, t: (
+            t.data.get("deviceRegistrationPolicy") or entra_depth.default_device_registration_policy()
+        ),
+    ),
 )
 _BETA_LIST: tuple[Endpoint, ...] = (
     Endpoint(

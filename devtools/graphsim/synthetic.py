@@ -11,7 +11,7 @@ import base64
 from typing import Any
 
 from core.collect.sources import EXCHANGE_SOURCES, GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID, ROLE_GROUP_SOURCES
-from devtools.graphsim import compliance, exchange_policies, mailflow, policies, settings
+from devtools.graphsim import compliance, entra_depth, exchange_policies, mailflow, policies, settings
 from devtools.graphsim.catalog import GRAPH_APP_ROLE, SERVICE_PLAN, SKU
 from devtools.graphsim.defender_data import defender_settings
 from devtools.graphsim.people import PeopleBuilder, TenantSpec
@@ -321,6 +321,9 @@ class TenantBuilder(PeopleBuilder):
                 ctx, custom, self.initial, spec.partner_domain, "ATP_ENTERPRISE" in SKU[self.sku_part][1]
             ),
         }
+        # Added last, drawing nothing from the random generator, so the values above are unchanged.
+        fixture["conditionalAccessPolicies"] += entra_depth.conditional_access_policies(ctx)
+        fixture["deviceRegistrationPolicy"] = entra_depth.device_registration_policy(ctx)
         return fixture
 
 

@@ -15,7 +15,9 @@ then adds what real tenants do and what issue #16 found the scanner missing:
 - Global Administrator is also held through a role-assignable group whose members are a guest and
   an account synced from on-premises AD;
 - a dormant member is under password spray: failed sign-ins keep `lastSignInDateTime` recent while
-  the last successful sign-in is months old.
+  the last successful sign-in is months old;
+- its "require a compliant device" policy lets MFA stand in for the device, and Global
+  Administrators become local administrators of every joined device (entra_depth.set_traps).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from devtools.graphsim import entra_depth
 from devtools.graphsim.catalog import ROLE, SERVICE_PLAN
 
 Json = dict[str, Any]
@@ -158,4 +161,5 @@ def set_traps(fixture: Json) -> Json:
     _exclusions(fixture)
     _tier0_group(fixture)
     _sprayed_account(fixture)
+    entra_depth.set_traps(fixture)
     return fixture

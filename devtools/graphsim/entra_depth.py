@@ -1,0 +1,136 @@
+"""Entra ID settings beyond the core baseline (issue 20): device registration, managed-device and
+security-info-registration Conditional Access, per posture, in Graph's shapes.
+
+- Contoso Dental (weak): Microsoft's defaults for device registration (anyone joins, Global
+  Administrators and the registering user become local administrators, no LAPS).
+- Northwind Logistics (mixed): LAPS on and joining limited to a group, but the registering user is
+  still made local administrator; a security-info registration policy that asks only for MFA.
+- Fabrikam Legal (strong): joining limited, no automatic local administrators, LAPS on; enabled
+  policies require a compliant or hybrid joined device, and one for registering security information.
+- Tailwind Traders (trap, from the strong settings in traps.py): its device policy lets MFA stand in
+  for the device, and Global Administrators are made local administrators of every joined device.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+from devtools.graphsim.policies import Json, PolicyContext, _ca_policy, _grant
+
+MEMBERSHIP = "#microsoft.graph.{}DeviceRegistrationMembership"
+MANAGED = ["compliantDevice", "domainJoinedDevice"]
+REGISTER_SECURITY_INFO = "urn:user:registersecurityinfo"
+
+
+def role_assignable_groups(groups: list[Json]) -> list[Json]:
+    """The fixture's role-assignable groups as Graph's group objects: the fixture also keeps their
+    members and PIM eligibility (served by other endpoints), which a group object does not carry.
+    Role-assignable groups are security groups, neither mail-enabled nor dynamic
+    (learn.microsoft.com/graph/api/resources/group, isAssignableToRole)."""
+    return [
+        {
+            "id": group["id"],
+            "displayName": group.get("displayName"),
+            "description": group.get("description"),
+            "groupTypes": [],
+            "isAssignableToRole": True,
+            "mailEnabled": False,
+            "securityEnabled": True,
+        }
+        for group in groups
+        if group.get("isAssignableToRole") is True
+    ]
+
+
+def _membership(kind: str, groups: list[str] | None = None) -> Json:
+    value: Json = {"@odata.type": MEMBERSHIP.format(kind)}
+    if kind == "enumerated":
+        value.update(users=[], groups=list(groups or []))
+    return value
+
+
+def default_device_registration_policy() -> Json:
+    """What Graph returns for a tenant that never changed its device settings: the documented example
+    response (learn.microsoft.com/graph/api/deviceregistrationpolicy-get, "default settings"), with
+    no registering users listed. Served for fixtures that carry no policy of their own."""
+    return {
+        "id": "deviceRegistrationPolicy",
+        "displayName": "Device Registration Policy",
+        "description": "Tenant-wide policy that manages intial provisioning controls using quota "
+        "restrictions, additional authentication and authorization checks",
+        "userDeviceQuota": 50,
+        "multiFactorAuthConfiguration": "notRequired",
+        "azureADRegistration": {"isAdminConfigurable": False, "allowedToRegister": _membership("all")},
+        "azureADJoin": {
+            "isAdminConfigurable": True,
+            "allowedToJoin": _membership("all"),
+            "localAdmins": {"enableGlobalAdmins": True, "registeringUsers": _membership("all")},
+        },
+        "localAdminPassword": {"isEnabled": False},
+    }
+
+
+def device_registration_policy(ctx: PolicyContext) -> Json:
+    policy = default_device_registration_policy()
+    if ctx.posture == "weak":
+        return policy
+    strong = ctx.posture == "strong"
+    policy["userDeviceQuota"] = 10 if strong else 20
+    policy["azureADJoin"].update(
+        allowedToJoin=_membership("enumerated", [stable_id(ctx, "device provisioning group")]),
+        localAdmins={
+            "enableGlobalAdmins": not strong,
+            "registeringUsers": _membership("no" if strong else "all"),
+        },
+    )
+    policy["localAdminPassword"] = {"isEnabled": True}
+    return policy
+
+
+def stable_id(ctx: PolicyContext, name: str) -> str:
+    """Ids derived from the tenant id, so that adding these settings draws nothing from the fixture's
+    random generator and every value generated before them stays as it was."""
+    return str(uuid.uuid5(uuid.UUID(ctx.tenant_id), f"entra-depth:{name}"))
+
+
+def _policy(ctx: PolicyContext, name: str, users: Json, grant: Json) -> Json:
+    fixed = dataclasses.replace(ctx, new_id=lambda: stable_id(ctx, name))
+    return _ca_policy(fixed, name, "enabled", users=users, grant=grant)
+
+
+def _registration_policy(ctx: PolicyContext, name: str, grant: Json) -> Json:
+    policy = _policy(
+        ctx,
+        name,
+        users={"includeUsers": ["All"], "excludeUsers": list(ctx.break_glass_ids)},
+        grant=grant,
+    )
+    # A user action instead of resources: conditionalAccessApplications.includeUserActions
+    # (learn.microsoft.com/graph/api/resources/conditionalaccessapplications).
+    policy["conditions"]["applications"].update(
+        includeApplications=[], includeUserActions=[REGISTER_SECURITY_INFO]
+    )
+    return policy
+
+
+def conditional_access_policies(ctx: PolicyContext) -> list[Json]:
+    """Policies added after the core baseline (policies.conditional_access_policies)."""
+    if ctx.posture == "weak":
+        return []
+    if ctx.posture == "mixed":
+        return [_registration_policy(ctx, "Register security info with MFA", _grant(["mfa"]))]
+    all_users = {"includeUsers": ["All"], "excludeUsers": list(ctx.break_glass_ids)}
+    return [
+        _policy(ctx, "CA008 Require compliant or hybrid joined device", all_users, _grant(MANAGED)),
+        _registration_policy(ctx, "CA009 Register security info from managed devices", _grant(MANAGED)),
+    ]
+
+
+def set_traps(fixture: Json) -> None:
+    """Tailwind Traders: a device policy that MFA satisfies, and Global Administrators as local
+    administrators of every joined device (their device settings otherwise stay strong)."""
+    for policy in fixture["conditionalAccessPolicies"]:
+        if policy["displayName"].startswith("CA008"):
+            policy["grantControls"]["builtInControls"] = [*MANAGED, "mfa"]
+    fixture["deviceRegistrationPolicy"]["azureADJoin"]["localAdmins"]["enableGlobalAdmins"] = True
