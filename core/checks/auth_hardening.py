@@ -4,10 +4,10 @@ for on-premises Active Directory with a smart-lockout duration.
 Which CIS and SCuBA controls these checks cover, and what any of them covers only in part,
 is data in core/frameworks/*.json (see docs/frameworks.md). Authenticator's one-time codes are judged
 by `auth.authenticator_context_shown` and the smart-lockout threshold by
-`passwords.smart_lockout_threshold`; neither is repeated here. Report-suspicious-activity, which
-EIDSCA also asks for, is left out: Graph returns `reportSuspiciousActivitySettings` from beta only
-(learn.microsoft.com/graph/api/resources/reportsuspiciousactivitysettings), and the scanner reads the
-authentication methods policy from v1.0.
+`passwords.smart_lockout_threshold`; neither is repeated here. Graph returns
+`reportSuspiciousActivitySettings` (`state`: default | enabled | disabled, "default" meaning disabled;
+`includeTarget.{targetType, id}`) from beta only (learn.microsoft.com/graph/api/resources/
+reportsuspiciousactivitysettings), so it has a source of its own, `authentication_methods_policy_beta`.
 
 Shapes: the `TemporaryAccessPass` entry of authenticationMethodsPolicy.authenticationMethodConfigurations
 (`state`, `isUsableOnce`; learn.microsoft.com/graph/api/resources/
@@ -74,6 +74,53 @@ def temporary_access_pass_one_time(snapshot: TenantSnapshot) -> Outcome:
     return failed(
         "Temporary Access Passes can be used again until they expire.",
         [{"setting": "TemporaryAccessPass.isUsableOnce", "value": configuration.get("isUsableOnce")}],
+    )
+
+
+BETA_POLICY = "authentication_methods_policy_beta"
+
+
+@check(
+    metadata(
+        id="auth.report_suspicious_activity",
+        title="Users can report MFA prompts they did not start",
+        category="Authentication methods",
+        severity=Severity.LOW,
+        sources=(BETA_POLICY,),
+        rationale=(
+            "A push or phone prompt the user did not start means someone else holds the password. With "
+            "report suspicious activity on, the user can say so: the prompt is denied, the user's risk is "
+            "set to high (so risk-based policies act) and the event reaches the administrators. Requires "
+            "the setting enabled for all users (EIDSCA); 'Microsoft managed' (default) leaves it off."
+        ),
+        remediation=steps(
+            "Entra admin center > Entra ID > Authentication methods > Settings.",
+            "Under Report suspicious activity set State = Enabled and Target = All users; Save.",
+            "Or with Microsoft Graph (beta, Policy.ReadWrite.AuthenticationMethod): PATCH "
+            "/beta/policies/authenticationMethodsPolicy with reportSuspiciousActivitySettings = "
+            "{state: 'enabled', includeTarget: {targetType: 'group', id: 'all_users'}}.",
+        ),
+        references=(
+            "https://learn.microsoft.com/en-us/entra/identity/authentication/howto-mfa-mfasettings",
+            "https://learn.microsoft.com/en-us/graph/api/resources/reportsuspiciousactivitysettings",
+        ),
+    )
+)
+def report_suspicious_activity(snapshot: TenantSnapshot) -> Outcome:
+    settings = (snapshot.get(BETA_POLICY) or {}).get("reportSuspiciousActivitySettings") or {}
+    target = (settings.get("includeTarget") or {}).get("id")
+    if settings.get("state") == "enabled" and folded(target) == "all_users":
+        return passed("All users can report MFA prompts they did not start.")
+    scope = "is off" if settings.get("state") != "enabled" else f"covers only group {target}"
+    return failed(
+        f"Report suspicious activity {scope}.",
+        [
+            {
+                "setting": "reportSuspiciousActivitySettings",
+                "state": settings.get("state"),
+                "includeTarget": target,
+            }
+        ],
     )
 
 
@@ -152,4 +199,4 @@ def onprem_protection_lockout(snapshot: TenantSnapshot) -> Outcome:
     )
 
 
-CHECKS = (temporary_access_pass_one_time, onprem_protection_lockout)
+CHECKS = (temporary_access_pass_one_time, report_suspicious_activity, onprem_protection_lockout)

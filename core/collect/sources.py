@@ -138,6 +138,17 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
     GraphSource(
         "authentication_methods_policy", "/policies/authenticationMethodsPolicy", "object", "Policy.Read.All"
     ),
+    # The same policy from beta, for what v1.0 does not return: reportSuspiciousActivitySettings is
+    # documented in beta only (learn.microsoft.com/graph/api/resources/reportsuspiciousactivitysettings;
+    # Maester's EIDSCA.AG02 reads it from beta too). Only that property is selected.
+    GraphSource(
+        "authentication_methods_policy_beta",
+        "/policies/authenticationMethodsPolicy?$select=id,reportSuspiciousActivitySettings",
+        "object",
+        "Policy.Read.All",
+        api_version="beta",
+        required=("reportSuspiciousActivitySettings",),
+    ),
     GraphSource("authorization_policy", "/policies/authorizationPolicy", "object", "Policy.Read.All"),
     GraphSource(
         "admin_consent_request_policy", "/policies/adminConsentRequestPolicy", "object", "Policy.Read.All"

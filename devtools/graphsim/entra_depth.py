@@ -21,6 +21,9 @@ from devtools.graphsim.policies import Json, PolicyContext, _ca_policy, _grant
 MEMBERSHIP = "#microsoft.graph.{}DeviceRegistrationMembership"
 MANAGED = ["compliantDevice", "domainJoinedDevice"]
 REGISTER_SECURITY_INFO = "urn:user:registersecurityinfo"
+# Properties of authenticationMethodsPolicy that only beta returns (reportsuspiciousactivitysettings is
+# documented under beta alone), left out of the v1.0 answer as Graph leaves them out.
+BETA_ONLY_METHODS_POLICY = ("reportSuspiciousActivitySettings",)
 
 
 def role_assignable_groups(groups: list[Json]) -> list[Json]:
@@ -134,3 +137,24 @@ def set_traps(fixture: Json) -> None:
         if policy["displayName"].startswith("CA008"):
             policy["grantControls"]["builtInControls"] = [*MANAGED, "mfa"]
     fixture["deviceRegistrationPolicy"]["azureADJoin"]["localAdmins"]["enableGlobalAdmins"] = True
+
+
+def report_suspicious_activity(ctx: PolicyContext) -> Json:
+    """Report suspicious activity (beta reportSuspiciousActivitySettings): Microsoft's default ("default"
+    means disabled) for the weak tenant, a pilot group for the mixed one, all users for the strong one."""
+    state = {"weak": "default", "mixed": "enabled", "strong": "enabled"}[ctx.posture]
+    target = "all_users" if ctx.posture != "mixed" else stable_id(ctx, "report suspicious activity pilot")
+    return {"state": state, "voiceReportingCode": 0, "includeTarget": {"targetType": "group", "id": target}}
+
+
+def methods_policy(policy: Json, version: str) -> Json:
+    """The authentication methods policy as `GET /{version}/policies/authenticationMethodsPolicy` answers:
+    beta adds what only beta has (Microsoft's default when the fixture sets none), v1.0 leaves it out."""
+    if version == "v1.0":
+        return {k: v for k, v in policy.items() if k not in BETA_ONLY_METHODS_POLICY}
+    default = {
+        "state": "default",
+        "voiceReportingCode": 0,
+        "includeTarget": {"targetType": "group", "id": "all_users"},
+    }
+    return {"reportSuspiciousActivitySettings": default, **policy}

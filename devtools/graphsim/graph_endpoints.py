@@ -116,7 +116,7 @@ _OBJECTS: tuple[Endpoint, ...] = (
     Endpoint(
         "/policies/authenticationmethodspolicy",
         "policies/authenticationMethodsPolicy/$entity",
-        _data("authenticationMethodsPolicy"),
+        lambda s, t: entra_depth.methods_policy(t.data["authenticationMethodsPolicy"], "v1.0"),
     ),
     Endpoint(
         "/policies/authorizationpolicy", "policies/authorizationPolicy/$entity", _data("authorizationPolicy")
@@ -145,13 +145,22 @@ _BETA_LIST: tuple[Endpoint, ...] = (
         denied_code="AccessDenied",
     ),
 )
+# Beta serves the authentication methods policy with its beta-only settings. Like the other single
+# objects here, $select is accepted and the whole object returned (a superset of what was selected).
+_BETA_OBJECTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "/policies/authenticationmethodspolicy",
+        "policies/authenticationMethodsPolicy/$entity",
+        lambda s, t: entra_depth.methods_policy(t.data["authenticationMethodsPolicy"], "beta"),
+    ),
+)
 COLLECTIONS = {e.path: e for e in _LIST}
 OBJECTS = {e.path: e for e in _OBJECTS}
 BETA_COLLECTIONS = {e.path: e for e in _BETA_LIST}
 # Per API version: (collections, objects). Beta serves only what the scanner reads from it.
 BY_VERSION: dict[str, tuple[dict[str, Endpoint], dict[str, Endpoint]]] = {
     "v1.0": (COLLECTIONS, OBJECTS),
-    "beta": (BETA_COLLECTIONS, {}),
+    "beta": (BETA_COLLECTIONS, {e.path: e for e in _BETA_OBJECTS}),
 }
 
 

@@ -324,6 +324,9 @@ class TenantBuilder(PeopleBuilder):
         # Added last, drawing nothing from the random generator, so the values above are unchanged.
         fixture["conditionalAccessPolicies"] += entra_depth.conditional_access_policies(ctx)
         fixture["deviceRegistrationPolicy"] = entra_depth.device_registration_policy(ctx)
+        fixture["authenticationMethodsPolicy"]["reportSuspiciousActivitySettings"] = (
+            entra_depth.report_suspicious_activity(ctx)
+        )
         return fixture
 
 

@@ -27,6 +27,7 @@ EXPECTED: dict[str, dict[str, Status]] = {
     # The simulator's administrator policies leave out three of the sixteen roles the check wants.
     "entra.admin_signin_frequency": {CONTOSO: NA, NORTHWIND: F, FABRIKAM: F, TAILWIND: F},
     "auth.temporary_access_pass_one_time": {CONTOSO: P, NORTHWIND: P, FABRIKAM: P, TAILWIND: P},
+    "auth.report_suspicious_activity": {CONTOSO: F, NORTHWIND: F, FABRIKAM: P, TAILWIND: P},
     "entra.ca_exclusions_sound": {CONTOSO: NA, NORTHWIND: F, FABRIKAM: P, TAILWIND: F},
     "apps.group_owner_consent_off": {CONTOSO: F, NORTHWIND: P, FABRIKAM: P, TAILWIND: P},
     "entra.default_user_permissions": {CONTOSO: F, NORTHWIND: F, FABRIKAM: P, TAILWIND: P},
@@ -76,6 +77,11 @@ async def test_role_assignable_groups_and_the_device_policy_are_read_as_graph_an
     paths = [e["path"] for e in graphsim.request_log(NORTHWIND) if e["status"] == 200]
     assert any(p.startswith("/v1.0/groups?$filter=isAssignableToRole eq true") for p in paths)
     assert "/v1.0/policies/deviceRegistrationPolicy" in paths
+    assert any(p.startswith("/beta/policies/authenticationMethodsPolicy?$select=") for p in paths)
+    # v1.0 leaves the beta-only setting out, as Graph does; the beta read carries it.
+    assert "reportSuspiciousActivitySettings" not in assessment.snapshot.data["authentication_methods_policy"]
+    beta = assessment.snapshot.data["authentication_methods_policy_beta"]
+    assert beta["reportSuspiciousActivitySettings"]["state"] == "enabled"
     # Northwind's MFA policy leaves out an ordinary group, which anyone who manages it can fill.
     gaps = [e.get("gap", "") for e in result(assessment, "entra.ca_exclusions_sound").evidence]
     assert any("not role-assignable" in gap for gap in gaps)

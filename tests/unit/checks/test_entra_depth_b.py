@@ -14,12 +14,14 @@ from tests.unit.checks.support import FORBIDDEN, by_id, mutated, run, values, wi
 AUTHZ = "authorization_policy"
 DEVICES = "device_registration_policy"
 SETTINGS = "directory_settings"
+BETA = "authentication_methods_policy_beta"
 ALL = {"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"}
 CHECKS_AND_SOURCES = [
     pytest.param(tenant_policies.group_owner_consent_off, AUTHZ, id="group_owner_consent"),
     pytest.param(tenant_policies.default_user_permissions, AUTHZ, id="default_user_permissions"),
     pytest.param(tenant_policies.password_hash_sync, "organization", id="password_hash_sync"),
     pytest.param(auth_hardening.temporary_access_pass_one_time, "authentication_methods_policy", id="tap"),
+    pytest.param(auth_hardening.report_suspicious_activity, BETA, id="report_suspicious_activity"),
     pytest.param(auth_hardening.onprem_protection_lockout, SETTINGS, id="onprem_protection"),
     pytest.param(devices.device_join_restricted, DEVICES, id="device_join"),
     pytest.param(devices.device_local_admins_limited, DEVICES, id="local_admins"),
@@ -142,6 +144,31 @@ def test_tap_passes_when_disabled() -> None:
     outcome = run(auth_hardening.temporary_access_pass_one_time, mutated(off))
     assert outcome.status is Status.PASS
     assert "not enabled" in outcome.summary
+
+
+# --- report suspicious activity ------------------------------------------------------------------------
+
+
+def report(data: dict[str, Any]) -> dict[str, Any]:
+    settings: dict[str, Any] = data[BETA]["reportSuspiciousActivitySettings"]
+    return settings
+
+
+def test_report_suspicious_activity_fails_when_microsoft_managed() -> None:
+    outcome = run(
+        auth_hardening.report_suspicious_activity, mutated(lambda d: report(d).update(state="default"))
+    )
+    assert outcome.status is Status.FAIL
+    assert outcome.summary == "Report suspicious activity is off."
+
+
+def test_report_suspicious_activity_fails_for_a_pilot_group() -> None:
+    def pilot(data: dict[str, Any]) -> None:
+        report(data)["includeTarget"] = {"targetType": "group", "id": "g-pilot"}
+
+    outcome = run(auth_hardening.report_suspicious_activity, mutated(pilot))
+    assert outcome.status is Status.FAIL
+    assert "covers only group g-pilot" in outcome.summary
 
 
 # --- on-premises password protection and lockout --------------------------------------------------------
