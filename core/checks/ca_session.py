@@ -5,7 +5,9 @@ Which CIS and SCuBA controls these checks cover, and what any of them covers onl
 is data in core/frameworks/*.json (see docs/frameworks.md).
 
 Policies are read and judged through `core.checks.conditional_access` (enforced state, all users, all
-resources, narrowing conditions, grant operators); this module adds only what those rules do not say:
+resources, narrowing conditions, grant operators; their private grant readers and identity's
+`_covers_role_everywhere` are reused, not restated, so each rule stays in one place); this module adds
+only what those rules do not say:
 which grant amounts to "a managed device", how a policy aimed at the "Register security information"
 user action is recognised, and how session controls are read. Shapes (Graph `conditionalAccessPolicy`):
 `conditions.applications.includeUserActions` (e.g. "urn:user:registersecurityinfo"),
