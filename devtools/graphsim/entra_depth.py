@@ -7,8 +7,10 @@ security-info-registration Conditional Access, per posture, in Graph's shapes.
   still made local administrator; a security-info registration policy that asks only for MFA.
 - Fabrikam Legal (strong): joining limited, no automatic local administrators, LAPS on; enabled
   policies require a compliant or hybrid joined device, and one for registering security information.
+- Fabrikam also asks for MFA every time a device is enrolled in Intune.
 - Tailwind Traders (trap, from the strong settings in traps.py): its device policy lets MFA stand in
-  for the device, and Global Administrators are made local administrators of every joined device.
+  for the device, its Intune enrollment policy is still report-only, and Global Administrators are
+  made local administrators of every joined device.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from devtools.graphsim.policies import Json, PolicyContext, _ca_policy, _grant
 MEMBERSHIP = "#microsoft.graph.{}DeviceRegistrationMembership"
 MANAGED = ["compliantDevice", "domainJoinedDevice"]
 REGISTER_SECURITY_INFO = "urn:user:registersecurityinfo"
+INTUNE_ENROLLMENT_APP = "d4ebce55-015a-49b5-a083-c84d1797ae8c"  # Microsoft Intune Enrollment
 # Properties of authenticationMethodsPolicy that only beta returns (reportsuspiciousactivitysettings is
 # documented under beta alone), left out of the v1.0 answer as Graph leaves them out.
 BETA_ONLY_METHODS_POLICY = ("reportSuspiciousActivitySettings",)
@@ -127,15 +130,42 @@ def conditional_access_policies(ctx: PolicyContext) -> list[Json]:
     return [
         _policy(ctx, "CA008 Require compliant or hybrid joined device", all_users, _grant(MANAGED)),
         _registration_policy(ctx, "CA009 Register security info from managed devices", _grant(MANAGED)),
+        _enrollment_policy(ctx),
     ]
 
 
+def _enrollment_policy(ctx: PolicyContext) -> Json:
+    """MFA at every Intune enrollment: the Microsoft Intune Enrollment app with sign-in frequency
+    'every time' (signInFrequencySessionControl.frequencyInterval "everyTime", which takes no value or
+    type: learn.microsoft.com/graph/api/resources/signinfrequencysessioncontrol)."""
+    users = {"includeUsers": ["All"], "excludeUsers": list(ctx.break_glass_ids)}
+    policy = _policy(ctx, "CA010 MFA every time for Intune enrollment", users, _grant(["mfa"]))
+    policy["conditions"]["applications"]["includeApplications"] = [INTUNE_ENROLLMENT_APP]
+    policy["sessionControls"] = {
+        "signInFrequency": {
+            "value": None,
+            "type": None,
+            "authenticationType": "primaryAndSecondaryAuthentication",
+            "frequencyInterval": "everyTime",
+            "isEnabled": True,
+        },
+        "persistentBrowser": None,
+        "applicationEnforcedRestrictions": None,
+        "cloudAppSecurity": None,
+        "disableResilienceDefaults": None,
+    }
+    return policy
+
+
 def set_traps(fixture: Json) -> None:
-    """Tailwind Traders: a device policy that MFA satisfies, and Global Administrators as local
-    administrators of every joined device (their device settings otherwise stay strong)."""
+    """Tailwind Traders: a device policy that MFA satisfies, an Intune enrollment policy left in
+    report-only, and Global Administrators as local administrators of every joined device (their
+    device settings otherwise stay strong)."""
     for policy in fixture["conditionalAccessPolicies"]:
         if policy["displayName"].startswith("CA008"):
             policy["grantControls"]["builtInControls"] = [*MANAGED, "mfa"]
+        if policy["displayName"].startswith("CA010"):
+            policy["state"] = "enabledForReportingButNotEnforced"  # never switched on after its pilot
     fixture["deviceRegistrationPolicy"]["azureADJoin"]["localAdmins"]["enableGlobalAdmins"] = True
 
 

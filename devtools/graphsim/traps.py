@@ -16,8 +16,9 @@ then adds what real tenants do and what issue #16 found the scanner missing:
   an account synced from on-premises AD;
 - a dormant member is under password spray: failed sign-ins keep `lastSignInDateTime` recent while
   the last successful sign-in is months old;
-- its "require a compliant device" policy lets MFA stand in for the device, and Global
-  Administrators become local administrators of every joined device (entra_depth.set_traps).
+- its "require a compliant device" policy lets MFA stand in for the device, its Intune enrollment
+  policy is report-only, and Global Administrators become local administrators of every joined
+  device (entra_depth.set_traps).
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ EXPECTED: dict[str, dict[str, Status]] = {
     "entra.admin_signin_frequency": {CONTOSO: NA, NORTHWIND: F, FABRIKAM: F, TAILWIND: F},
     "auth.temporary_access_pass_one_time": {CONTOSO: P, NORTHWIND: P, FABRIKAM: P, TAILWIND: P},
     "auth.report_suspicious_activity": {CONTOSO: F, NORTHWIND: F, FABRIKAM: P, TAILWIND: P},
+    "entra.intune_enrollment_reauth": {CONTOSO: NA, NORTHWIND: F, FABRIKAM: P, TAILWIND: F},
     "entra.ca_exclusions_sound": {CONTOSO: NA, NORTHWIND: F, FABRIKAM: P, TAILWIND: F},
     "apps.group_owner_consent_off": {CONTOSO: F, NORTHWIND: P, FABRIKAM: P, TAILWIND: P},
     "entra.default_user_permissions": {CONTOSO: F, NORTHWIND: F, FABRIKAM: P, TAILWIND: P},

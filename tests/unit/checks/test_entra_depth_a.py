@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from core.checks import ca_exclusions, ca_session
+from core.checks import ca_enrollment, ca_exclusions, ca_session
 from core.checks.model import Check, SourceFailure, Status
 from core.checks.well_known import GLOBAL_ADMINISTRATOR
 from tests.unit.checks.support import BREAK_GLASS, FORBIDDEN, NOT_LICENSED, by_id, mutated, run, values
@@ -20,6 +20,7 @@ CA_CHECKS = [
     pytest.param(ca_session.security_info_registration, id="security_info"),
     pytest.param(ca_session.admin_signin_frequency, id="admin_sessions"),
     pytest.param(ca_exclusions.ca_exclusions_sound, id="exclusions"),
+    pytest.param(ca_enrollment.intune_enrollment_reauth, id="intune_enrollment"),
 ]
 
 
@@ -308,3 +309,48 @@ def test_exclusions_need_the_group_list() -> None:
     outcome = run(ca_exclusions.ca_exclusions_sound, **{GROUPS: FORBIDDEN})
     assert outcome.status is Status.ERROR
     assert GROUPS in outcome.summary
+
+
+# --- Intune enrollment ----------------------------------------------------------------------------------
+
+
+def test_intune_enrollment_passes_on_ca14() -> None:
+    outcome = run(ca_enrollment.intune_enrollment_reauth)
+    assert "CA14 - MFA every time for Intune enrollment" in outcome.summary
+
+
+def test_intune_enrollment_fails_with_a_periodic_frequency() -> None:
+    def hourly(data: dict[str, Any]) -> None:
+        policy(data, "ca-14")["sessionControls"]["signInFrequency"].update(
+            frequencyInterval="timeBased", value=1, type="hours"
+        )
+
+    outcome = run(ca_enrollment.intune_enrollment_reauth, mutated(hourly))
+    assert outcome.status is Status.FAIL
+    gaps = dict(zip(values(outcome.evidence, "id"), values(outcome.evidence, "gap"), strict=True))
+    assert gaps["ca-14"] == "sign-in frequency is not 'Every time'"
+
+
+def test_intune_enrollment_fails_without_mfa() -> None:
+    def device_only(data: dict[str, Any]) -> None:
+        policy(data, "ca-14")["grantControls"]["builtInControls"] = ["compliantDevice"]
+
+    outcome = run(ca_enrollment.intune_enrollment_reauth, mutated(device_only))
+    assert outcome.status is Status.FAIL
+    gaps = dict(zip(values(outcome.evidence, "id"), values(outcome.evidence, "gap"), strict=True))
+    assert gaps["ca-14"] == "grant lets users in without MFA (OR with a non-MFA control)"
+
+
+def test_intune_enrollment_accepts_every_time_for_all_resources() -> None:
+    def everything(data: dict[str, Any]) -> None:
+        policy(data, "ca-14")["conditions"]["applications"]["includeApplications"] = ["All"]
+
+    assert run(ca_enrollment.intune_enrollment_reauth, mutated(everything)).status is Status.PASS
+
+
+def test_intune_enrollment_rejects_all_resources_that_exclude_it() -> None:
+    def excluded(data: dict[str, Any]) -> None:
+        apps = policy(data, "ca-14")["conditions"]["applications"]
+        apps.update(includeApplications=["All"], excludeApplications=[ca_enrollment.INTUNE_ENROLLMENT_APP])
+
+    assert run(ca_enrollment.intune_enrollment_reauth, mutated(excluded)).status is Status.FAIL

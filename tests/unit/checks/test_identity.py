@@ -59,7 +59,7 @@ def test_mfa_baseline_present_fails_when_every_policy_is_report_only_or_off() ->
 
     outcome = run(identity.mfa_baseline_present, mutated(only_report_only))
     assert outcome.status is Status.FAIL
-    assert "none of 12 Conditional Access policies is enabled (11 report-only)" in outcome.summary
+    assert "none of 13 Conditional Access policies is enabled (12 report-only)" in outcome.summary
     assert values(outcome.evidence, "id")[0] == "ca-01"
 
 
@@ -111,8 +111,9 @@ def test_mfa_all_users_fails_when_the_grant_offers_a_non_mfa_alternative() -> No
         "state": "enabled",
         "gap": identity.MFA_OPTIONAL,
     }
-    # the admin policy asks for MFA too, but only for roles; risk-based MFA policies are not listed
-    assert values(outcome.evidence, "id") == ["ca-01", "ca-03"]
+    # the admin and Intune enrollment policies ask for MFA too, but only for roles or one app;
+    # risk-based MFA policies are not listed
+    assert values(outcome.evidence, "id") == ["ca-01", "ca-03", "ca-14"]
     assert values(outcome.evidence, "gap")[1] == "does not target all users"
 
 
