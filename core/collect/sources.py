@@ -164,6 +164,17 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
     GraphSource(
         "authentication_methods_policy", "/policies/authenticationMethodsPolicy", "object", "Policy.Read.All"
     ),
+    # The same policy from beta, for what v1.0 does not return: reportSuspiciousActivitySettings is
+    # documented in beta only (learn.microsoft.com/graph/api/resources/reportsuspiciousactivitysettings;
+    # Maester's EIDSCA.AG02 reads it from beta too). Only that property is selected.
+    GraphSource(
+        "authentication_methods_policy_beta",
+        "/policies/authenticationMethodsPolicy?$select=id,reportSuspiciousActivitySettings",
+        "object",
+        "Policy.Read.All",
+        api_version="beta",
+        required=("reportSuspiciousActivitySettings",),
+    ),
     GraphSource("authorization_policy", "/policies/authorizationPolicy", "object", "Policy.Read.All"),
     GraphSource(
         "admin_consent_request_policy", "/policies/adminConsentRequestPolicy", "object", "Policy.Read.All"
@@ -275,6 +286,28 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
         "Application.Read.All",
     ),
     GraphSource("secure_scores", "/security/secureScores?$top=1", "collection", "SecurityEvents.Read.All"),
+    # Groups that can hold directory roles (learn.microsoft.com/graph/api/resources/group: isAssignableToRole
+    # "Supports $filter (eq, ne, not)"), to tell whether a group excluded from Conditional Access is one
+    # only Privileged Role Administrators can change (core/checks/ca_exclusions.py). GroupMember.Read.All
+    # is the least permission for List groups; Directory.Read.All, which the scanner already holds, is
+    # accepted as well, so existing customers need not consent again.
+    GraphSource(
+        "role_assignable_groups",
+        "/groups?$filter=isAssignableToRole eq true&$select=id,displayName,isAssignableToRole&$top=999",
+        "collection",
+        "Directory.Read.All",
+    ),
+    # Who may join devices and who becomes their local administrator, and Windows LAPS
+    # (learn.microsoft.com/graph/api/deviceregistrationpolicy-get: v1.0, application permission
+    # Policy.Read.DeviceConfiguration, no licence). Every answer carries azureADJoin and
+    # localAdminPassword (the documented default response has both), so one without them is an error.
+    GraphSource(
+        "device_registration_policy",
+        "/policies/deviceRegistrationPolicy",
+        "object",
+        "Policy.Read.DeviceConfiguration",
+        required=("azureADJoin", "localAdminPassword"),
+    ),
     GraphSource(
         "sharepoint_settings",
         "/admin/sharepoint/settings",

@@ -19,6 +19,7 @@ from core.collect.sources import (
 )
 from devtools.graphsim import (
     compliance,
+    entra_depth,
     exchange_policies,
     governance,
     mailflow,
@@ -341,6 +342,12 @@ class TenantBuilder(PeopleBuilder):
         }
         # Built from stable ids rather than the seeded generator, so every id above stays as it was.
         fixture["governance"] = governance.block(spec.posture, self.tid, self.mail_domain)
+        # Added last, drawing nothing from the random generator, so the values above are unchanged.
+        fixture["conditionalAccessPolicies"] += entra_depth.conditional_access_policies(ctx)
+        fixture["deviceRegistrationPolicy"] = entra_depth.device_registration_policy(ctx)
+        fixture["authenticationMethodsPolicy"]["reportSuspiciousActivitySettings"] = (
+            entra_depth.report_suspicious_activity(ctx)
+        )
         return fixture
 
 

@@ -19,6 +19,9 @@ then adds what real tenants do and what issue #16 found the scanner missing:
 - SharePoint looks locked down where Graph can see it (existing guests only, allow-listed domains),
   but its admin API shows files flagged as malware still downloadable, custom script kept on, and
   new links open to the whole organisation by default.
+- its "require a compliant device" policy lets MFA stand in for the device, its Intune enrollment
+  policy is report-only, and Global Administrators become local administrators of every joined
+  device (entra_depth.set_traps).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from devtools.graphsim import entra_depth
 from devtools.graphsim.catalog import ROLE, SERVICE_PLAN
 
 Json = dict[str, Any]
@@ -215,4 +219,5 @@ def set_traps(fixture: Json) -> Json:
     _tier0_group(fixture)
     _sprayed_account(fixture)
     _governance_gaps(fixture)
+    entra_depth.set_traps(fixture)
     return fixture

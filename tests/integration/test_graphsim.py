@@ -356,7 +356,7 @@ def test_graph_error_bodies(http: httpx.Client, sim: GraphSimulator) -> None:
     assert error["message"] == "Could not find a property named 'shoeSize' on type 'microsoft.graph.user'."
     graph_error(get(http, sim, NORTHWIND, "/users?$top=1000"), 400, "Request_BadRequest")
     graph_error(get(http, sim, NORTHWIND, "/users?$skiptoken=bogus"), 400, "Request_BadRequest")
-    graph_error(get(http, sim, NORTHWIND, "/groups"), 400, "BadRequest")
+    graph_error(get(http, sim, NORTHWIND, "/devices"), 400, "BadRequest")
     graph_error(http.get(sim.graph_url + "/domains"), 401, "InvalidAuthenticationToken")
     graph_error(
         http.get(sim.graph_url + "/domains", headers={"Authorization": "Bearer x.y.z"}),
