@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from core.scan.assess import Assessment
     from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
     from core.store.queues import ReceivedMessage
+    from core.store.narrow_org import OrgView
     from core.store.resource_tokens import Mode
     from core.store.scope import RelationshipScope
 
@@ -34,7 +35,9 @@ class Store(Protocol):
     def home_tenant(self, tenant_id: str) -> TenantRepository: ...
 
     # Resource tokens for customer principals (core/auth/database_scope.py).
-    async def scope_for(self, relationships: dict[str, Mode]) -> RelationshipScope | None: ...
+    async def scope_for(
+        self, relationships: dict[str, Mode], orgs: dict[str, OrgView] | None = None
+    ) -> RelationshipScope | None: ...
 
     async def revoke_relationship(self, relationship_id: str) -> None: ...
 

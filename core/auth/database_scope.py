@@ -1,22 +1,26 @@
 """The database-side half of isolation: which relationship partitions a customer principal's
-request may reach with its own resource tokens, and in which mode.
+request may reach with its own resource tokens, in which mode, and which of its provider's
+org documents it may touch.
 
-`authorize` decides each route in code; this decides what the database will serve whatever the
-code asks. A customer principal (every membership a customer role: customer admins, viewers and
-their API keys) gets a scope of exactly the relationships its memberships name and that open
-tenant data today, `All` for an admin and `Read` for a viewer (DESIGN.md: isolation "at the
-database level"). Anyone with an MSP membership keeps the app's identity: MSP staff reach every
-customer of their org, which no single partition-bound token could express.
+`authorize` decides each route in code; this decides what the store will serve whatever the code
+asks. A customer principal (every membership a customer role: customer admins, viewers and their
+API keys) gets resource tokens for exactly the relationships its memberships name that open tenant
+data today, `All` for an admin and `Read` for a viewer (DESIGN.md: isolation "at the database
+level"), and a narrow view of each org's partition: its own tenants' records only
+(core/store/narrow_org.py). Anyone with an MSP membership keeps the app's identity: MSP staff reach
+every customer of their org, which no single partition-bound token could express.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
 from core.auth.principals import Principal
 from core.auth.roles import Role
 from core.customers import find_customer
 from core.ports import Store
+from core.store.narrow_org import OrgView
 from core.store.resource_tokens import Mode
 from core.store.scope import RelationshipScope
 
@@ -25,26 +29,46 @@ def is_customer_principal(principal: Principal) -> bool:
     return bool(principal.memberships) and not any(m.role.is_msp for m in principal.memberships)
 
 
-async def customer_relationships(store: Store, principal: Principal, today: date) -> dict[str, Mode]:
-    """The relationship partitions of a customer principal, each with its permission mode. One
-    narrow read per membership: that org's customer record for that member's own tenant."""
-    wanted: dict[str, Mode] = {}
+@dataclass
+class CustomerReach:
+    """A customer principal's relationship partitions (with modes) and org views."""
+
+    relationships: dict[str, Mode] = field(default_factory=dict)
+    tenants: dict[str, set[str]] = field(default_factory=dict)  # org id -> tenant ids
+    customers: dict[str, set[str]] = field(default_factory=dict)  # org id -> customer ids
+
+    def views(self) -> dict[str, OrgView]:
+        return {
+            org: OrgView(frozenset(tenants), frozenset(self.customers.get(org, set())))
+            for org, tenants in self.tenants.items()
+        }
+
+
+async def customer_reach(store: Store, principal: Principal, today: date) -> CustomerReach:
+    """One narrow read per membership: that org's customer record for the member's own tenant. A
+    pending or cancelled relationship still shows its own record, but opens no partition."""
+    reach = CustomerReach()
     for membership in principal.memberships:
         if membership.tenant_id is None:
             continue
+        reach.tenants.setdefault(membership.org_id, set()).add(membership.tenant_id)
         found = await find_customer(store.org(membership.org_id), membership.tenant_id)
-        if found is None or not found[0].grants_access(today):
+        if found is None:
+            continue
+        customer = found[0]
+        reach.customers.setdefault(membership.org_id, set()).add(customer.customer_id)
+        if not customer.grants_access(today):
             continue
         mode = Mode.ALL if membership.role is Role.CUSTOMER_ADMIN else Mode.READ
-        relationship_id = found[0].relationship_id
-        if wanted.get(relationship_id) is not Mode.ALL:
-            wanted[relationship_id] = mode
-    return wanted
+        if reach.relationships.get(customer.relationship_id) is not Mode.ALL:
+            reach.relationships[customer.relationship_id] = mode
+    return reach
 
 
 async def database_scope(store: Store, principal: Principal, today: date) -> RelationshipScope | None:
     """The scope a request by `principal` runs in: None (the app's identity) for MSP principals or
-    with resource tokens switched off; else containers over the principal's own tokens only."""
+    with resource tokens switched off; else the principal's own tokens and org views only."""
     if not is_customer_principal(principal):
         return None
-    return await store.scope_for(await customer_relationships(store, principal, today))
+    reach = await customer_reach(store, principal, today)
+    return await store.scope_for(reach.relationships, reach.views())

@@ -10,6 +10,7 @@ from azure.cosmos.aio import ContainerProxy, CosmosClient
 
 from core.settings import Settings
 from core.store import documents
+from core.store.narrow_org import NarrowOrgRepository, OrgView
 from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
 from core.store.resource_tokens import Mode, TokenBroker
 from core.store.scope import RelationshipScope, current_scope
@@ -97,6 +98,11 @@ class CosmosStore:
             await database.create_container_if_not_exists(name, partition_key=PartitionKey(path=path))
 
     def org(self, org_id: str) -> OrgRepository:
+        """One org's partition; inside a customer principal's request only the documents of that
+        customer's own (core/store/narrow_org.py)."""
+        scope = current_scope()
+        if scope is not None:
+            return NarrowOrgRepository(self._orgs, org_id, scope.org_view(org_id))
         return OrgRepository(self._orgs, org_id)
 
     def home_tenant(self, tenant_id: str) -> TenantRepository:
@@ -110,13 +116,17 @@ class CosmosStore:
         container = self._relationships if scope is None else scope.container(relationship_id)
         return RelationshipRepository(container, relationship_id)
 
-    async def scope_for(self, relationships: dict[str, Mode]) -> RelationshipScope | None:
-        """Containers over resource tokens for exactly these relationships, in these modes; None
-        when customer principals keep the app's identity (CUSTOMER_RESOURCE_TOKENS off)."""
+    async def scope_for(
+        self, relationships: dict[str, Mode], orgs: dict[str, OrgView] | None = None
+    ) -> RelationshipScope | None:
+        """Containers over resource tokens for exactly these relationships, in these modes, and
+        these narrow views of org partitions; None when customer principals keep the app's
+        identity (CUSTOMER_RESOURCE_TOKENS off)."""
         if self.broker is None:
             return None
         broker = self.broker
-        return RelationshipScope({rid: await broker.container(rid, mode) for rid, mode in relationships.items()})
+        containers = {rid: await broker.container(rid, mode) for rid, mode in relationships.items()}
+        return RelationshipScope(containers, orgs or {})
 
     async def revoke_relationship(self, relationship_id: str) -> None:
         """Delete the relationship's Cosmos users and permissions: its tokens stop working."""

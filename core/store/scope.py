@@ -17,13 +17,22 @@ from dataclasses import dataclass
 from azure.cosmos.aio import ContainerProxy
 
 from core.store.errors import AccessDenied
+from core.store.narrow_org import OrgView
 
 
 @dataclass(frozen=True)
 class RelationshipScope:
-    """The relationships container as the caller's tokens see it, per relationship id."""
+    """The relationships container as the caller's tokens see it, per relationship id, and what
+    of each org's partition the caller may touch (core/store/narrow_org.py)."""
 
     containers: Mapping[str, ContainerProxy]
+    orgs: Mapping[str, OrgView]
+
+    def org_view(self, org_id: str) -> OrgView:
+        view = self.orgs.get(org_id)
+        if view is None:
+            raise AccessDenied(f"a customer's people may not reach org '{org_id}'")
+        return view
 
     def container(self, relationship_id: str) -> ContainerProxy:
         """The container for `relationship_id`. Another relationship's id gets one of the caller's

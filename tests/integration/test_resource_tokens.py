@@ -9,6 +9,7 @@ expired token, a revoked one. Cosmos's rules: https://learn.microsoft.com/en-us/
 from __future__ import annotations
 
 import asyncio
+import ssl
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -235,7 +236,8 @@ async def request_log(settings: Settings, since: int) -> list[dict[str, Any]]:
 
 
 async def _log(settings: Settings, since: int) -> dict[str, Any]:
-    async with httpx.AsyncClient(verify=settings.cosmos_ca_cert or True) as http:
+    verify = ssl.create_default_context(cafile=settings.cosmos_ca_cert) if settings.cosmos_ca_cert else True
+    async with httpx.AsyncClient(verify=verify) as http:
         url = f"{settings.cosmos_endpoint.rstrip('/')}/_standin/requests"
         answer = await http.get(url, params={"since": since}, headers={"authorization": "type=master&ver=1.0&sig=x"})
         answer.raise_for_status()
