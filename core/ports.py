@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from core.customers import Customer
     from core.mail.graph import Attachment
     from core.scan.assess import Assessment
+    from core.store.narrow_org import OrgView
     from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
     from core.store.queues import ReceivedMessage
-    from core.store.narrow_org import OrgView
     from core.store.resource_tokens import Mode
     from core.store.scope import RelationshipScope
 

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
         description="Cosmos account key for the resource-token broker only (a Key Vault reference in Azure).",
     )
     resource_token_seconds: int = Field(
-        default=3600, ge=10, le=18000, description="Validity of a minted resource token (Cosmos: at most 5 h)."
+        default=3600, ge=10, le=18000, description="Validity of a minted resource token (at most 5 h)."
     )
     cosmos_ca_cert: str | None = Field(
         default=None, description="CA bundle that signed the local stand-in's TLS certificate."

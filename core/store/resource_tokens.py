@@ -17,6 +17,7 @@ request's link), so a refreshed token replaces the old one in place without a ne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,6 +90,11 @@ class TokenBroker:
     def resource_link(self) -> str:
         return self._link
 
+    @property
+    def database(self) -> DatabaseProxy:
+        """The database as the account key sees it (users and permissions live there)."""
+        return self._admin
+
     async def container(self, relationship_id: str, mode: Mode) -> ContainerProxy:
         """The relationships container as seen with this relationship's token in this mode."""
         key = (relationship_id, mode)
@@ -135,10 +141,9 @@ class TokenBroker:
 
     async def _create(self, relationship_id: str, mode: Mode, expiry: dict[str, int]) -> Any:
         uid = user_id(relationship_id, mode)
-        try:
+        # The user may exist: made by another process, or kept when its permission was deleted.
+        with contextlib.suppress(CosmosResourceExistsError):
             await self._admin.create_user({"id": uid})
-        except CosmosResourceExistsError:
-            pass  # made by another process, or its permission was revoked and is granted anew
         body = {
             "id": PERMISSION_ID,
             "permissionMode": mode.value,
@@ -164,7 +169,7 @@ class TokenBroker:
                 await self._admin.delete_user(user_id(relationship_id, mode))
             except CosmosHttpResponseError as exc:
                 if exc.status_code != 404:
-                    raise Unavailable(f"Cosmos DB refused to revoke a relationship: {exc.status_code}") from exc
+                    raise Unavailable(f"Cosmos DB refused a revocation: {exc.status_code}") from exc
 
     async def close(self) -> None:
         for entry in self._entries.values():

@@ -26,8 +26,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core import errors
 from core.audit import Actor
-from core.auth.database_scope import database_scope
 from core.auth.api_keys import ApiKeyRejected, looks_like_api_key, principal_for_api_key
+from core.auth.database_scope import database_scope
 from core.auth.principals import Grant, Principal, authorize, load_principal
 from core.auth.roles import TENANT_ACTIONS, Action
 from core.auth.tokens import InvalidToken, JwksCache, TokenClaims, TokenValidator

@@ -30,7 +30,9 @@ forgetful = APIRouter()
 
 
 @forgetful.get("/test-only/forgetful")
-async def forgets_authorisation(relationship: str, principal: PrincipalDep, services: ServicesDep) -> dict[str, Any]:
+async def forgets_authorisation(
+    relationship: str, principal: PrincipalDep, services: ServicesDep
+) -> dict[str, Any]:
     """Authenticates, then reads whatever partition it is told to: the bug the database must stop."""
     probes = await services.store.relationship(relationship).of_type("isolation_probe")
     return {"checkIds": [p["checkId"] for p in probes]}
@@ -42,7 +44,9 @@ async def attack_client(api_settings: Settings, api_services: Services) -> Async
     app = create_api(services)
     app.include_router(forgetful, prefix=API_PREFIX)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as c:
             yield c
     finally:
         await services.close()
@@ -73,17 +77,25 @@ async def test_a_route_that_forgets_authorisation_gets_403_from_the_database(
 ) -> None:
     x, y = seeded
     since = await request_log_position(api_settings)
-    stolen = await attack_client.get("/api/test-only/forgetful", params={"relationship": y}, headers=_bearer(tokens, "customer_viewer_x"))
+    stolen = await attack_client.get(
+        "/api/test-only/forgetful", params={"relationship": y}, headers=_bearer(tokens, "customer_viewer_x")
+    )
     assert stolen.status_code == 403, stolen.text
     assert "y_only" not in stolen.text and "Cosmos DB refused" in stolen.json()["detail"]
     refused = [
-        r for r in await request_log(api_settings, since) if r["link"].endswith("/docs") and r.get("status") == 403
+        r
+        for r in await request_log(api_settings, since)
+        if r["link"].endswith("/docs") and r.get("status") == 403
     ]
     assert refused and all(r["user"] == user_id(x, Mode.READ) for r in refused)  # the database said no
-    own = await attack_client.get("/api/test-only/forgetful", params={"relationship": x}, headers=_bearer(tokens, "customer_viewer_x"))
+    own = await attack_client.get(
+        "/api/test-only/forgetful", params={"relationship": x}, headers=_bearer(tokens, "customer_viewer_x")
+    )
     assert own.status_code == 200 and "probe.x_only" in own.json()["checkIds"]
     # The route really does forget: the MSP's admin, on the app's identity, reads Y through it.
-    msp = await attack_client.get("/api/test-only/forgetful", params={"relationship": y}, headers=_bearer(tokens, "msp_admin_a"))
+    msp = await attack_client.get(
+        "/api/test-only/forgetful", params={"relationship": y}, headers=_bearer(tokens, "msp_admin_a")
+    )
     assert msp.status_code == 200 and "probe.y_only" in msp.json()["checkIds"]
 
 
@@ -91,7 +103,9 @@ async def test_an_admin_of_y_cannot_write_into_x_through_a_forgetful_route(
     attack_client: httpx.AsyncClient, tokens: dict[str, str], seeded: tuple[str, str]
 ) -> None:
     x, _ = seeded
-    answer = await attack_client.get("/api/test-only/forgetful", params={"relationship": x}, headers=_bearer(tokens, "customer_admin_y"))
+    answer = await attack_client.get(
+        "/api/test-only/forgetful", params={"relationship": x}, headers=_bearer(tokens, "customer_admin_y")
+    )
     assert answer.status_code == 403 and "x_only" not in answer.text
 
 
@@ -121,14 +135,22 @@ async def test_customer_requests_reach_relationship_data_only_with_their_own_tok
     relationships = f"colls/{'relationships'}"
     served = [r for r in await request_log(api_settings, since) if relationships in r["link"]]
     assert served, "the routes read relationship data"
-    assert {(r["auth"], r.get("user"), r.get("status")) for r in served} == {("resource", user_id(x, mode), 200)}
+    assert {(r["auth"], r.get("user"), r.get("status")) for r in served} == {
+        ("resource", user_id(x, mode), 200)
+    }
 
 
 async def test_msp_requests_keep_the_app_identity(
-    client: httpx.AsyncClient, tokens: dict[str, str], world: World, seeded: tuple[str, str], api_settings: Settings
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    world: World,
+    seeded: tuple[str, str],
+    api_settings: Settings,
 ) -> None:
     since = await request_log_position(api_settings)
-    answer = await client.get(f"/api/tenants/{world.tenant_x}/findings", headers=_bearer(tokens, "msp_analyst_a"))
+    answer = await client.get(
+        f"/api/tenants/{world.tenant_x}/findings", headers=_bearer(tokens, "msp_analyst_a")
+    )
     assert answer.status_code == 200
     served = [r for r in await request_log(api_settings, since) if "colls/relationships" in r["link"]]
     assert served and {r["auth"] for r in served} == {"master"}

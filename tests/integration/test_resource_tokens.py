@@ -49,7 +49,9 @@ def _broker(services: Services) -> TokenBroker:
 
 async def _seed(services: Services, *relationship_ids: str) -> None:
     for rid in relationship_ids:
-        await services.store.relationship(rid).upsert({"id": "finding:probe", "type": "finding", "secret": rid})
+        await services.store.relationship(rid).upsert(
+            {"id": "finding:probe", "type": "finding", "secret": rid}
+        )
 
 
 @pytest.fixture
@@ -79,7 +81,9 @@ async def test_own_partition_reads_and_the_rest_is_refused_by_the_database(
     query = container.query_items("SELECT * FROM c", partition_key=theirs)
     assert await _status(_drain(query)) == 403
     # No partition key at all: a cross-partition query, which a partition-bound token may not make.
-    cross = container.query_items("SELECT * FROM c WHERE c.secret = @s", parameters=[{"name": "@s", "value": theirs}])
+    cross = container.query_items(
+        "SELECT * FROM c WHERE c.secret = @s", parameters=[{"name": "@s", "value": theirs}]
+    )
     assert await _status(_drain(cross)) == 403
 
 
@@ -128,9 +132,13 @@ async def token_client(settings: Settings) -> AsyncIterator[Any]:
 
     def make(token: str) -> ContainerProxy:
         link = f"dbs/{settings.cosmos_database}/colls/{RELATIONSHIPS_CONTAINER}"
-        client = CosmosClient(settings.cosmos_endpoint, credential={link: token}, connection_verify=settings.cosmos_ca_cert)
+        client = CosmosClient(
+            settings.cosmos_endpoint, credential={link: token}, connection_verify=settings.cosmos_ca_cert
+        )
         clients.append(client)
-        return client.get_database_client(settings.cosmos_database).get_container_client(RELATIONSHIPS_CONTAINER)
+        return client.get_database_client(settings.cosmos_database).get_container_client(
+            RELATIONSHIPS_CONTAINER
+        )
 
     yield make
     for client in clients:
@@ -142,9 +150,7 @@ async def test_an_expired_token_is_refused(
 ) -> None:
     mine, _ = two_partitions
     await _broker(services).container(mine, Mode.READ)  # user and permission exist now
-    admin = services.store._broker_client  # noqa: SLF001 - the broker's own key-bound client
-    assert admin is not None
-    user = admin.get_database_client(services.settings.cosmos_database).get_user_client(user_id(mine, Mode.READ))
+    user = _broker(services).database.get_user_client(user_id(mine, Mode.READ))
     permission = await user.get_permission(PERMISSION_ID, resource_token_expiry_seconds=10)
     container = token_client(permission.properties["_token"])
     assert (await container.read_item("finding:probe", partition_key=mine))["secret"] == mine
@@ -159,10 +165,8 @@ async def test_the_broker_refreshes_a_token_before_it_expires_on_the_same_client
 ) -> None:
     mine, _ = two_partitions
     clock = ManualClock()
-    admin = services.store._broker_client  # noqa: SLF001
-    assert admin is not None
     broker = TokenBroker(
-        admin.get_database_client(settings.cosmos_database),
+        _broker(services).database,
         endpoint=settings.cosmos_endpoint,
         container_name=RELATIONSHIPS_CONTAINER,
         lifetime_seconds=3600,
@@ -206,10 +210,8 @@ async def test_removing_a_customer_revokes_its_tokens(services: Services, unique
     await remove_customer(services, org_id=unique_id, customer_id=customer.customer_id, actor=Actor("system"))
     with pytest.raises(AccessDenied):
         await held.get("finding:probe")
-    admin = services.store._broker_client  # noqa: SLF001
-    assert admin is not None
-    users = admin.get_database_client(services.settings.cosmos_database)
-    assert await _status(users.get_user_client(user_id(rid, Mode.READ)).read()) == 404
+    gone = _broker(services).database.get_user_client(user_id(rid, Mode.READ))
+    assert await _status(gone.read()) == 404
 
 
 async def test_the_stand_in_records_which_credential_served_each_request(
@@ -220,7 +222,9 @@ async def test_the_stand_in_records_which_credential_served_each_request(
     container = await _broker(services).container(mine, Mode.READ)
     await container.read_item("finding:probe", partition_key=mine)
     await _status(container.read_item("finding:probe", partition_key=theirs))
-    docs = [r for r in await request_log(settings, since) if "/docs" in r["link"] and r.get("auth") == "resource"]
+    docs = [
+        r for r in await request_log(settings, since) if "/docs" in r["link"] and r.get("auth") == "resource"
+    ]
     assert [(r["user"], r["status"]) for r in docs][-2:] == [
         (user_id(mine, Mode.READ), 200),
         (user_id(mine, Mode.READ), 403),
@@ -239,6 +243,8 @@ async def _log(settings: Settings, since: int) -> dict[str, Any]:
     verify = ssl.create_default_context(cafile=settings.cosmos_ca_cert) if settings.cosmos_ca_cert else True
     async with httpx.AsyncClient(verify=verify) as http:
         url = f"{settings.cosmos_endpoint.rstrip('/')}/_standin/requests"
-        answer = await http.get(url, params={"since": since}, headers={"authorization": "type=master&ver=1.0&sig=x"})
+        answer = await http.get(
+            url, params={"since": since}, headers={"authorization": "type=master&ver=1.0&sig=x"}
+        )
         answer.raise_for_status()
         return dict(answer.json())
