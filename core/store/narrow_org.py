@@ -27,6 +27,7 @@ from core.store.repository import Page, StoredItem
 # Documents that name the tenant they belong to in `tenantId`, and a customer's people may reach
 # when it is their own tenant's.
 _TENANT_TYPES = frozenset({docs.CUSTOMER, docs.MEMBER, docs.INVITATION})
+_VISIBLE_TYPES = _TENANT_TYPES | {docs.AUDIT, docs.BRANDING, docs.ORG}
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,12 @@ class NarrowOrgRepository(OrgRepository):
         except NotFound:
             return
         self._check(stored.body)
+
+    async def of_type(self, type_: str, **equal: Any) -> list[dict[str, Any]]:
+        # Refused before asking: even an empty answer would tell whether the org has any.
+        if type_ not in _VISIBLE_TYPES:
+            raise AccessDenied(f"a customer's people may not list the org's {type_} documents")
+        return await super().of_type(type_, **equal)
 
     async def query_page(self, *args: Any, **kwargs: Any) -> Page:
         page = await super().query_page(*args, **kwargs)
