@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from core.customers import Customer
     from core.mail.graph import Attachment
     from core.scan.assess import Assessment
-    from core.store.narrow_org import OrgView
+    from core.store.narrow_org import CustomerRows, OrgView
     from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
     from core.store.queues import ReceivedMessage
     from core.store.resource_tokens import Mode
@@ -36,7 +36,10 @@ class Store(Protocol):
 
     # Resource tokens for customer principals (core/auth/database_scope.py).
     async def scope_for(
-        self, relationships: dict[str, Mode], orgs: dict[str, OrgView] | None = None
+        self,
+        relationships: dict[str, Mode],
+        orgs: dict[str, OrgView] | None = None,
+        customer_rows: CustomerRows | None = None,
     ) -> RelationshipScope | None: ...
 
     async def revoke_relationship(self, relationship_id: str) -> None: ...

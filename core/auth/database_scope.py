@@ -18,9 +18,9 @@ from datetime import date
 
 from core.auth.principals import Principal
 from core.auth.roles import Role
-from core.customers import find_customer
+from core.customers import Customer
 from core.ports import Store
-from core.store.narrow_org import OrgView
+from core.store.narrow_org import CustomerRows, OrgView
 from core.store.resource_tokens import Mode
 from core.store.scope import RelationshipScope
 
@@ -36,6 +36,7 @@ class CustomerReach:
     relationships: dict[str, Mode] = field(default_factory=dict)
     tenants: dict[str, set[str]] = field(default_factory=dict)  # org id -> tenant ids
     customers: dict[str, set[str]] = field(default_factory=dict)  # org id -> customer ids
+    rows: CustomerRows = field(default_factory=dict)  # the records read, for the request to reuse
 
     def views(self) -> dict[str, OrgView]:
         return {
@@ -52,10 +53,11 @@ async def customer_reach(store: Store, principal: Principal, today: date) -> Cus
         if membership.tenant_id is None:
             continue
         reach.tenants.setdefault(membership.org_id, set()).add(membership.tenant_id)
-        found = await find_customer(store.org(membership.org_id), membership.tenant_id)
-        if found is None:
+        rows = await store.org(membership.org_id).customers_of_tenant(membership.tenant_id)
+        reach.rows[(membership.org_id, membership.tenant_id)] = rows
+        if not rows:
             continue
-        customer = found[0]
+        customer = Customer.model_validate(rows[0].body)
         reach.customers.setdefault(membership.org_id, set()).add(customer.customer_id)
         if not customer.grants_access(today):
             continue
@@ -71,4 +73,4 @@ async def database_scope(store: Store, principal: Principal, today: date) -> Rel
     if not is_customer_principal(principal):
         return None
     reach = await customer_reach(store, principal, today)
-    return await store.scope_for(reach.relationships, reach.views())
+    return await store.scope_for(reach.relationships, reach.views(), reach.rows)

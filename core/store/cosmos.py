@@ -10,7 +10,7 @@ from azure.cosmos.aio import ContainerProxy, CosmosClient
 
 from core.settings import Settings
 from core.store import documents
-from core.store.narrow_org import NarrowOrgRepository, OrgView
+from core.store.narrow_org import CustomerRows, NarrowOrgRepository, OrgView
 from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
 from core.store.resource_tokens import Mode, TokenBroker
 from core.store.scope import RelationshipScope, current_scope
@@ -102,7 +102,7 @@ class CosmosStore:
         customer's own (core/store/narrow_org.py)."""
         scope = current_scope()
         if scope is not None:
-            return NarrowOrgRepository(self._orgs, org_id, scope.org_view(org_id))
+            return NarrowOrgRepository(self._orgs, org_id, scope.org_view(org_id), scope.customer_rows)
         return OrgRepository(self._orgs, org_id)
 
     def home_tenant(self, tenant_id: str) -> TenantRepository:
@@ -117,16 +117,19 @@ class CosmosStore:
         return RelationshipRepository(container, relationship_id)
 
     async def scope_for(
-        self, relationships: dict[str, Mode], orgs: dict[str, OrgView] | None = None
+        self,
+        relationships: dict[str, Mode],
+        orgs: dict[str, OrgView] | None = None,
+        customer_rows: CustomerRows | None = None,
     ) -> RelationshipScope | None:
         """Containers over resource tokens for exactly these relationships, in these modes, and
-        these narrow views of org partitions; None when customer principals keep the app's
-        identity (CUSTOMER_RESOURCE_TOKENS off)."""
+        these narrow views of org partitions (with the customer records already read for them);
+        None when customer principals keep the app's identity (CUSTOMER_RESOURCE_TOKENS off)."""
         if self.broker is None:
             return None
         broker = self.broker
         containers = {rid: await broker.container(rid, mode) for rid, mode in relationships.items()}
-        return RelationshipScope(containers, orgs or {})
+        return RelationshipScope(containers, orgs or {}, dict(customer_rows or {}))
 
     async def revoke_relationship(self, relationship_id: str) -> None:
         """Delete the relationship's Cosmos users and permissions: its tokens stop working."""

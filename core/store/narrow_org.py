@@ -13,7 +13,7 @@ the provider's fleet through it. tests/integration/test_narrow_org.py attacks it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,12 +49,31 @@ class OrgView:
         return kind == docs.ORG and item_id == docs.ORG_DOCUMENT_ID  # the provider's name, for branding
 
 
+# The customer records read while a request's scope was made, by (org id, tenant id): every
+# request of a customer principal reads its own record first (to know its relationship), then
+# `authorize` and most routes read it again; the scope's read answers them. Any write through the
+# view forgets them, so a request never reads back a record older than its own change.
+CustomerRows = MutableMapping[tuple[str, str], list[StoredItem]]
+
+
 class NarrowOrgRepository(OrgRepository):
     """An OrgRepository that serves and accepts only documents its `OrgView` allows."""
 
-    def __init__(self, container: ContainerProxy, org_id: str, view: OrgView) -> None:
+    def __init__(
+        self, container: ContainerProxy, org_id: str, view: OrgView, rows: CustomerRows | None = None
+    ) -> None:
         super().__init__(container, org_id)
         self._view = view
+        self._rows: CustomerRows = {} if rows is None else rows
+
+    async def customers_of_tenant(self, tenant_id: str) -> list[StoredItem]:
+        key = (self.org_id, tenant_id)
+        if key not in self._rows:
+            self._rows[key] = await super().customers_of_tenant(tenant_id)  # checked by query_stored
+        return list(self._rows[key])
+
+    async def _changing(self) -> None:
+        self._rows.clear()
 
     def _check(self, item: Mapping[str, Any]) -> None:
         if not self._view.allows(item):
@@ -102,16 +121,19 @@ class NarrowOrgRepository(OrgRepository):
 
     async def create(self, item: Mapping[str, Any]) -> StoredItem:
         self._check(item)
+        await self._changing()
         return await super().create(item)
 
     async def replace(self, item: Mapping[str, Any], etag: str) -> StoredItem:
         self._check(item)
         await self._existing(str(item["id"]))
+        await self._changing()
         return await super().replace(item, etag)
 
     async def upsert(self, item: Mapping[str, Any]) -> StoredItem:
         self._check(item)
         await self._existing(str(item["id"]))
+        await self._changing()
         return await super().upsert(item)
 
     async def upsert_many(self, items: Sequence[Mapping[str, Any]]) -> None:
@@ -119,4 +141,5 @@ class NarrowOrgRepository(OrgRepository):
 
     async def delete(self, item_id: str, etag: str | None = None) -> None:
         await self._existing(item_id)
+        await self._changing()
         await super().delete(item_id, etag)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from azure.cosmos.aio import ContainerProxy
 
 from core.store.errors import AccessDenied
-from core.store.narrow_org import OrgView
+from core.store.narrow_org import CustomerRows, OrgView
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class RelationshipScope:
 
     containers: Mapping[str, ContainerProxy]
     orgs: Mapping[str, OrgView]
+    customer_rows: CustomerRows = field(default_factory=dict)  # core/store/narrow_org.py
 
     def org_view(self, org_id: str) -> OrgView:
         view = self.orgs.get(org_id)

@@ -23,6 +23,7 @@
 "use strict";
 
 const crypto = require("crypto");
+const { PassThrough } = require("stream");
 
 const DEFAULT_EXPIRY = 3600;
 // The .NET SDK's RequestOptions.ResourceTokenExpirySeconds: "from 10 seconds, to 5 hours".
@@ -291,6 +292,66 @@ function record(entry) {
   if (log.length > LOG_LIMIT) log.splice(0, log.length - LOG_LIMIT);
 }
 
+// A write's body must name the partition its header names: Cosmos answers 400 when the partition
+// key taken from the document differs from x-ms-documentdb-partitionkey ("Common Azure Cosmos DB
+// REST request headers": the header is the document's partition key value). The stand-in files a
+// created document by its body alone, so without this a token for one partition could write into
+// another by naming its own partition in the header only.
+// A partition key value as the header or a batch operation spells it, in one comparable form.
+function canon(value) {
+  if (typeof value !== "string") return JSON.stringify(value === undefined ? null : value);
+  try {
+    return JSON.stringify(JSON.parse(value));
+  } catch (_) {
+    return JSON.stringify(value);
+  }
+}
+
+function bodyRefusal(account, params, req, raw) {
+  let body;
+  try {
+    body = JSON.parse(raw.toString() || "null");
+  } catch (_) {
+    return null; // not JSON: the stand-in answers it as it would
+  }
+  const header = req.headers[PARTITION_HEADER];
+  const named = header === undefined ? undefined : String(Array.isArray(header) ? header[0] : header);
+  if (Array.isArray(body)) {
+    const stray = body.find(op => op && op.partitionKey !== undefined && canon(op.partitionKey) !== canon(named));
+    return stray ? "a batch operation names another partition key than the request" : null;
+  }
+  const collection = account.database(params.dbId).collection(params.collId).read();
+  const path = collection && collection.partitionKey && collection.partitionKey.paths[0];
+  if (!body || typeof body !== "object" || !path) return null;
+  const value = path.split("/").filter(Boolean).reduce((v, k) => (v == null ? undefined : v[k]), body);
+  if (JSON.stringify([value]) !== canon(named)) {
+    return "PartitionKey extracted from document doesn't match the one specified in the header";
+  }
+  return null;
+}
+
+function checkingBody([params, handler]) {
+  return [
+    params,
+    async (account, req, res, p) => {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      const raw = Buffer.concat(chunks);
+      const why = bodyRefusal(account, p, req, raw);
+      if (why) {
+        res.statusCode = 400;
+        return { code: "BadRequest", message: why };
+      }
+      const replay = new PassThrough();
+      replay.headers = req.headers;
+      replay.method = req.method;
+      replay.url = req.url;
+      replay.end(raw);
+      return handler(account, replay, res, p);
+    },
+  ];
+}
+
 function denied(answer) {
   return [{}, (account, req, res) => answer(res)];
 }
@@ -320,7 +381,9 @@ function guard(route, req, method, pathname) {
   const why = refusal(req, method, link, permission);
   record({ ...base, auth: "resource", ...who, status: why ? 403 : 200 });
   if (why) return denied(res => forbidden(res, `Insufficient permissions: ${why}.`));
-  return route(req);
+  const routed = route(req);
+  const writesDocument = /\/docs(\/|$)/.test(link) && (method === "POST" || method === "PUT");
+  return routed && writesDocument ? checkingBody(routed) : routed;
 }
 
 function methodOf(req) {

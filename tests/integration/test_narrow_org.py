@@ -160,3 +160,23 @@ async def test_the_scope_for_a_pending_relationship_shows_its_record_but_opens_n
     finally:
         leave_scope(token)
     assert Mode.READ  # the modes are the broker's; nothing here minted a token
+
+
+async def test_the_records_read_for_the_scope_are_reused_until_the_request_writes(
+    api_services: Services, world: World
+) -> None:
+    """authorize and the routes read the customer's record again; the scope's read answers them,
+    and a write through the view makes the next read go to the store."""
+    x = world.customers[world.tenant_x]
+    base = api_services.store.org(world.org_a)
+    rows = {(world.org_a, world.tenant_x): await base.customers_of_tenant(world.tenant_x)}
+    stale = {**rows[(world.org_a, world.tenant_x)][0].body, "displayName": "Stale"}
+    rows[(world.org_a, world.tenant_x)] = [type(rows[(world.org_a, world.tenant_x)][0])(stale, "etag")]
+    narrow = NarrowOrgRepository(
+        base.container, world.org_a, OrgView(frozenset({world.tenant_x}), frozenset({x.customer_id})), rows
+    )
+    assert (await narrow.customers_of_tenant(world.tenant_x))[0].body["displayName"] == "Stale"
+    await narrow.upsert(
+        {"id": "branding:fleet", "type": "branding", "enabled": True, "customerAdminsMayBrand": True}
+    )
+    assert (await narrow.customers_of_tenant(world.tenant_x))[0].body["displayName"] == "Xylophone Dental"

@@ -9,10 +9,12 @@ expired token, a revoked one. Cosmos's rules: https://learn.microsoft.com/en-us/
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -123,6 +125,41 @@ async def test_a_token_opens_no_other_container_and_manages_no_permissions(
     assert await _status(database.ReadContainer(orgs)) == 403
     users = f"dbs/{settings.cosmos_database}/users/{user_id(mine, Mode.ALL)}"
     assert await _status(database.ReadUser(users)) == 403
+
+
+async def test_a_write_cannot_name_its_own_partition_in_the_header_and_another_in_the_body(
+    settings: Settings, services: Services, two_partitions: tuple[str, str]
+) -> None:
+    """What the SDK never sends but an attacker holding an `All` token could: the stand-in files a
+    created document by its body, Cosmos refuses the mismatch with 400."""
+    mine, theirs = two_partitions
+    await _broker(services).container(mine, Mode.ALL)
+    permission = (
+        await _broker(services)
+        .database.get_user_client(user_id(mine, Mode.ALL))
+        .get_permission(PERMISSION_ID)
+    )
+    token = quote(permission.properties["_token"], "-_.!~*'()")
+    headers = {"authorization": token, "x-ms-documentdb-partitionkey": json.dumps([mine])}
+    docs_url = (
+        f"{settings.cosmos_endpoint.rstrip('/')}/dbs/{settings.cosmos_database}/colls/relationships/docs"
+    )
+    verify = ssl.create_default_context(cafile=settings.cosmos_ca_cert) if settings.cosmos_ca_cert else True
+    async with httpx.AsyncClient(verify=verify) as http:
+        for extra in ({}, {"x-ms-documentdb-is-upsert": "true"}):
+            planted = {"id": "smuggled", "type": "note", "relationshipId": theirs}
+            answer = await http.post(docs_url, json=planted, headers={**headers, **extra})
+            assert answer.status_code == 400, answer.text
+        replaced = await http.put(
+            f"{docs_url}/finding:probe",
+            json={"id": "finding:probe", "type": "finding", "relationshipId": theirs, "secret": "x"},
+            headers=headers,
+        )
+        assert replaced.status_code in (400, 404), replaced.text
+        honest = await http.post(docs_url, json={"id": "honest", "relationshipId": mine}, headers=headers)
+        assert honest.status_code == 201, honest.text
+    assert await services.store.relationship(theirs).find("smuggled") is None
+    assert (await services.store.relationship(theirs).get("finding:probe")).body["secret"] == theirs
 
 
 @pytest.fixture
