@@ -1,45 +1,41 @@
-// Users, permissions and resource tokens for the Cosmos DB stand-in, which has none: every request
-// was served whatever its Authorization header said. Only what Cosmos documents, no more:
+// Resource tokens for the Cosmos DB stand-in, which served every request whatever its
+// Authorization header said. Only what Cosmos documents, no more; users and permissions, and the
+// tokens they mint, are in users.js.
 //
-// - Users (POST/GET/DELETE dbs/{db}/users[/{user}]) and their permissions (POST/GET/DELETE
-//   dbs/{db}/users/{user}/permissions[/{perm}]) with id, permissionMode ("Read" | "All"),
-//   resource (a link such as dbs/{db}/colls/{coll}) and an optional resourcePartitionKey ([value]).
-//   Only the account key may manage them. Two permissions of one user on one resource are a 409.
-//   https://learn.microsoft.com/en-us/rest/api/cosmos-db/permissions
-//   https://learn.microsoft.com/en-us/rest/api/cosmos-db/create-a-permission
-// - Every POST, PUT or GET of a permission returns a fresh resource token in `_token`, valid for
-//   x-ms-documentdb-expiry-seconds (default 3600, at most 18000) (same pages).
 // - A request signed `type=resource&ver=1.0&sig=...` ("Access control on Cosmos DB resources",
 //   https://learn.microsoft.com/en-us/rest/api/cosmos-db/access-control-on-cosmosdb-resources) is
 //   served only when its resource link starts with the permission's resource link and, for a
 //   permission with a resourcePartitionKey, when it names that partition key (the .NET SDK's
 //   PermissionProperties.ResourcePartitionKey: "a permission applies to resources when ResourceUri
 //   is prefix of resource's link and the partition key matches"), and when the mode allows the verb
-//   ("Read" reads only). Anything else is 403 Forbidden; an unknown, expired or revoked token is 401.
+//   ("Read" reads only; https://learn.microsoft.com/en-us/rest/api/cosmos-db/permissions). Anything
+//   else is 403 Forbidden; an unknown, expired or revoked token is 401.
+// - Only the account key manages users and permissions: a resource token gets 403 there.
 // - Reading the database account (GET /) accepts any valid token (the Python SDK's auth.py sends
 //   "the first token" there, because "the service will accept any token in this case").
-// Which credential served each request is kept in a log at GET /_standin/requests (account key only)
-// so tests can show that a customer's requests used only that customer's tokens.
+// Which credential served each request is kept in a log at GET /_standin/requests (not readable
+// with a resource token) so tests can show that a customer's requests used only its own tokens.
 "use strict";
 
-const crypto = require("crypto");
 const { PassThrough } = require("stream");
+const {
+  state,
+  now,
+  linkOf,
+  users,
+  createUser,
+  readUser,
+  deleteUser,
+  createPermission,
+  readPermission,
+  readPermissions,
+  deletePermission,
+} = require("./users");
 
-const DEFAULT_EXPIRY = 3600;
-// The .NET SDK's RequestOptions.ResourceTokenExpirySeconds: "from 10 seconds, to 5 hours".
-const MIN_EXPIRY = 10;
-const MAX_EXPIRY = 18000;
 const PARTITION_HEADER = "x-ms-documentdb-partitionkey";
 const LOG_LIMIT = 20000;
 
-// Persisted with --data: users and permissions by database, and the tokens minted from them
-// (a real token is a signature that outlives a restart, so ours must too).
-const state = { users: {}, tokens: {} };
 const log = [];
-
-function now() {
-  return Date.now() / 1000;
-}
 
 function forbidden(res, message) {
   res.statusCode = 403;
@@ -49,21 +45,6 @@ function forbidden(res, message) {
 function unauthorized(res, message) {
   res.statusCode = 401;
   return { code: "Unauthorized", message };
-}
-
-function readJson(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on("data", c => chunks.push(c));
-    req.on("end", () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString() || "{}"));
-      } catch (err) {
-        resolve(undefined);
-      }
-    });
-    req.on("error", reject);
-  });
 }
 
 // The Authorization header as the SDKs send it: URL-encoded `type=...&ver=...&sig=...`.
@@ -82,147 +63,6 @@ function credential(req) {
     if (i > 0) parts[piece.slice(0, i)] = piece.slice(i + 1);
   }
   return { type: parts.type || null, sig: parts.sig || "", text };
-}
-
-// A resource link, each segment decoded as the stand-in's router decodes its parameters.
-function linkOf(pathname) {
-  const segments = pathname.split("/").filter(Boolean);
-  try {
-    return segments.map(decodeURIComponent).join("/");
-  } catch (_) {
-    return segments.join("/");
-  }
-}
-
-function users(db) {
-  if (!state.users[db]) state.users[db] = {};
-  return state.users[db];
-}
-
-function resourceBody(db, user, extra) {
-  return {
-    ...extra,
-    _rid: crypto.randomBytes(6).toString("base64"),
-    _ts: Math.floor(now()),
-    _self: `dbs/${db}/users/${user}${extra.permissionMode ? `/permissions/${extra.id}` : ""}/`,
-    _etag: `"${crypto.randomUUID()}"`,
-  };
-}
-
-function publicUser(db, user) {
-  const { permissions, ...body } = user;
-  return { ...body, _permissions: "permissions/" };
-}
-
-// A fresh, unguessable token bound to one permission until its expiry.
-function mint(req, db, userId, permission, res) {
-  const header = req.headers["x-ms-documentdb-expiry-seconds"];
-  const seconds = header === undefined ? DEFAULT_EXPIRY : Number(header);
-  if (!Number.isInteger(seconds) || seconds < MIN_EXPIRY || seconds > MAX_EXPIRY) {
-    res.statusCode = 400;
-    return { code: "BadRequest", message: `x-ms-documentdb-expiry-seconds must be ${MIN_EXPIRY}..${MAX_EXPIRY}` };
-  }
-  const sig = crypto.randomBytes(32).toString("base64url");
-  state.tokens[sig] = { db, user: userId, permission: permission.id, expires: now() + seconds };
-  return { ...permission, _token: `type=resource&ver=1.0&sig=${sig}` };
-}
-
-async function createUser(account, req, res, params) {
-  const body = await readJson(req);
-  if (!body || typeof body.id !== "string" || !body.id) {
-    res.statusCode = 400;
-    return { code: "BadRequest", message: "a user needs an id" };
-  }
-  const all = users(params.dbId);
-  if (all[body.id]) {
-    res.statusCode = 409;
-    return { code: "Conflict", message: "Resource with specified id or name already exists." };
-  }
-  all[body.id] = { ...resourceBody(params.dbId, body.id, { id: body.id }), permissions: {} };
-  res.statusCode = 201;
-  return publicUser(params.dbId, all[body.id]);
-}
-
-function findUser(params, res) {
-  const user = users(params.dbId)[params.userId];
-  if (!user) {
-    res.statusCode = 404;
-    return [null, { code: "NotFound", message: "Entity with the specified id does not exist in the system." }];
-  }
-  return [user, null];
-}
-
-function readUser(account, req, res, params) {
-  const [user, error] = findUser(params, res);
-  return error || publicUser(params.dbId, user);
-}
-
-function deleteUser(account, req, res, params) {
-  const [, error] = findUser(params, res);
-  if (error) return error;
-  delete users(params.dbId)[params.userId];
-  res.statusCode = 204;
-  return {};
-}
-
-function validPermission(body) {
-  if (!body || typeof body.id !== "string" || !body.id || body.id.length > 255) return "id";
-  if (body.permissionMode !== "Read" && body.permissionMode !== "All") return "permissionMode";
-  if (typeof body.resource !== "string" || !body.resource) return "resource";
-  if (body.resourcePartitionKey !== undefined && !Array.isArray(body.resourcePartitionKey)) {
-    return "resourcePartitionKey";
-  }
-  return null;
-}
-
-async function createPermission(account, req, res, params) {
-  const [user, error] = findUser(params, res);
-  if (error) return error;
-  const body = await readJson(req);
-  const bad = validPermission(body);
-  if (bad) {
-    res.statusCode = 400;
-    return { code: "BadRequest", message: `the permission's ${bad} is missing or invalid` };
-  }
-  const resource = linkOf(body.resource);
-  const clash = Object.values(user.permissions).some(p => p.id === body.id || linkOf(p.resource) === resource);
-  if (clash) {
-    res.statusCode = 409;
-    return { code: "Conflict", message: "Resource with specified id or name already exists." };
-  }
-  const permission = resourceBody(params.dbId, params.userId, {
-    id: body.id,
-    permissionMode: body.permissionMode,
-    resource,
-    ...(body.resourcePartitionKey ? { resourcePartitionKey: body.resourcePartitionKey } : {}),
-  });
-  user.permissions[body.id] = permission;
-  res.statusCode = 201;
-  return mint(req, params.dbId, params.userId, permission, res);
-}
-
-function readPermission(account, req, res, params) {
-  const [user, error] = findUser(params, res);
-  if (error) return error;
-  const permission = user.permissions[params.permId];
-  if (!permission) return findUser({ dbId: "", userId: "" }, res)[1];
-  return mint(req, params.dbId, params.userId, permission, res);
-}
-
-function readPermissions(account, req, res, params) {
-  const [user, error] = findUser(params, res);
-  if (error) return error;
-  const list = Object.values(user.permissions);
-  return { _rid: user._rid, Permissions: list, _count: list.length };
-}
-
-function deletePermission(account, req, res, params) {
-  const [user, error] = findUser(params, res);
-  if (error) return error;
-  if (!user.permissions[params.permId]) return findUser({ dbId: "", userId: "" }, res)[1];
-  delete user.permissions[params.permId];
-  res.statusCode = 204;
-  return {};
 }
 
 function readLog(account, req, res) {
