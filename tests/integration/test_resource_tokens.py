@@ -13,6 +13,7 @@ import json
 import ssl
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -22,13 +23,14 @@ from azure.cosmos.aio import ContainerProxy, CosmosClient
 from azure.cosmos.exceptions import CosmosHttpResponseError
 
 from core.audit import Actor
-from core.bootstrap import Services
+from core.bootstrap import Services, build_services, prepare_local_resources
 from core.customers import register_customer
 from core.onboarding import remove_customer
 from core.settings import Settings
 from core.store import AccessDenied, RelationshipRepository
 from core.store.cosmos import RELATIONSHIPS_CONTAINER, CosmosStore
 from core.store.resource_tokens import PERMISSION_ID, Mode, TokenBroker, user_id
+from devtools.stack import LocalStack
 
 
 class ManualClock:
@@ -285,3 +287,23 @@ async def _log(settings: Settings, since: int) -> dict[str, Any]:
         )
         answer.raise_for_status()
         return dict(answer.json())
+
+
+async def test_users_permissions_and_tokens_outlive_a_restart_of_the_stand_in(tmp_path: Path) -> None:
+    """A real resource token is a signature that a restart of the service does not void; with
+    --data the stand-in keeps its users, permissions and minted tokens too, and the broker's
+    cached client goes on working."""
+    with LocalStack(tmp_path / "durable", durable_cosmos=True) as stack:
+        services = build_services(stack.settings())
+        try:
+            await prepare_local_resources(services)
+            rid = f"rel-{uuid.uuid4()}"
+            await _seed(services, rid)
+            container = await _broker(services).container(rid, Mode.READ)
+            assert (await container.read_item("finding:probe", partition_key=rid))["secret"] == rid
+            await asyncio.to_thread(stack.restart_cosmos)
+            assert (await container.read_item("finding:probe", partition_key=rid))["secret"] == rid
+            users = _broker(services).database.get_user_client(user_id(rid, Mode.READ))
+            assert (await users.read())["id"] == user_id(rid, Mode.READ)
+        finally:
+            await services.close()
