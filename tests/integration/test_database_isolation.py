@@ -38,6 +38,17 @@ async def forgets_authorisation(
     return {"checkIds": [p["checkId"] for p in probes]}
 
 
+@forgetful.post("/test-only/forgetful")
+async def writes_without_authorisation(
+    relationship: str, principal: PrincipalDep, services: ServicesDep
+) -> dict[str, Any]:
+    """Authenticates, then writes into whatever partition it is told to."""
+    await services.store.relationship(relationship).upsert(
+        {"id": "isolation_probe:planted", "type": "isolation_probe", "checkId": "planted"}
+    )
+    return {"written": True}
+
+
 @pytest.fixture
 async def attack_client(api_settings: Settings, api_services: Services) -> AsyncIterator[httpx.AsyncClient]:
     services = LazyServices(api_settings)
@@ -154,3 +165,25 @@ async def test_msp_requests_keep_the_app_identity(
     assert answer.status_code == 200
     served = [r for r in await request_log(api_settings, since) if "colls/relationships" in r["link"]]
     assert served and {r["auth"] for r in served} == {"master"}
+
+
+async def test_a_viewer_cannot_write_even_its_own_partition_and_an_admin_only_its_own(
+    attack_client: httpx.AsyncClient, tokens: dict[str, str], seeded: tuple[str, str], api_services: Services
+) -> None:
+    x, y = seeded
+    route = "/api/test-only/forgetful"
+    viewer = await attack_client.post(
+        route, params={"relationship": x}, headers=_bearer(tokens, "customer_viewer_x")
+    )
+    assert viewer.status_code == 403, viewer.text  # its token is Read
+    across = await attack_client.post(
+        route, params={"relationship": y}, headers=_bearer(tokens, "customer_admin_x")
+    )
+    assert across.status_code == 403, across.text  # its token is All, for X only
+    assert await api_services.store.relationship(x).find("isolation_probe:planted") is None
+    assert await api_services.store.relationship(y).find("isolation_probe:planted") is None
+    own = await attack_client.post(
+        route, params={"relationship": x}, headers=_bearer(tokens, "customer_admin_x")
+    )
+    assert own.status_code == 200
+    await api_services.store.relationship(x).delete("isolation_probe:planted")
