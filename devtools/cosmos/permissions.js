@@ -111,6 +111,10 @@ function refusal(req, method, link, permission) {
   // The partition key rule binds documents; the collection's own metadata (its definition and
   // partition key ranges, which the SDKs read before a request) holds no documents.
   const documents = /\/docs(\/|$)/.test(link);
+  // Databases and containers change only through ARM in Azure (disableKeyBasedMetadataWriteAccess,
+  // modules/cosmos.bicep): "limiting key and resource tokens to data plane operations only"
+  // (https://azure.github.io/PSRule.Rules.Azure/en/rules/Azure.Cosmos.DisableMetadataWrite).
+  if (!documents && !reads && link !== "") return "a resource token may not change a container";
   if (permission.resourcePartitionKey && documents) {
     const header = req.headers[PARTITION_HEADER];
     const crossPartition = String(req.headers["x-ms-documentdb-query-enablecrosspartition"]) === "true";
@@ -147,6 +151,19 @@ function canon(value) {
   }
 }
 
+function partitionPath(account, params) {
+  const collection = account.database(params.dbId).collection(params.collId).read();
+  return collection && collection.partitionKey && collection.partitionKey.paths[0];
+}
+
+// Cosmos refuses a patch of the partition key path (a document never changes partition that way).
+function patchRefusal(body, path) {
+  const operations = Array.isArray(body) ? body : body && body.operations;
+  if (!Array.isArray(operations) || !path) return null;
+  const touches = operations.some(op => op && (op.path === path || String(op.path).startsWith(`${path}/`)));
+  return touches ? "the partition key of a document cannot be patched" : null;
+}
+
 function bodyRefusal(account, params, req, raw) {
   let body;
   try {
@@ -154,14 +171,14 @@ function bodyRefusal(account, params, req, raw) {
   } catch (_) {
     return null; // not JSON: the stand-in answers it as it would
   }
+  if (req.method === "PATCH") return patchRefusal(body, partitionPath(account, params));
   const header = req.headers[PARTITION_HEADER];
   const named = header === undefined ? undefined : String(Array.isArray(header) ? header[0] : header);
   if (Array.isArray(body)) {
     const stray = body.find(op => op && op.partitionKey !== undefined && canon(op.partitionKey) !== canon(named));
     return stray ? "a batch operation names another partition key than the request" : null;
   }
-  const collection = account.database(params.dbId).collection(params.collId).read();
-  const path = collection && collection.partitionKey && collection.partitionKey.paths[0];
+  const path = partitionPath(account, params);
   if (!body || typeof body !== "object" || !path) return null;
   const value = path.split("/").filter(Boolean).reduce((v, k) => (v == null ? undefined : v[k]), body);
   if (JSON.stringify([value]) !== canon(named)) {
@@ -188,6 +205,23 @@ function checkingBody([params, handler]) {
       replay.url = req.url;
       replay.end(raw);
       return handler(account, replay, res, p);
+    },
+  ];
+}
+
+// A feed read (GET .../docs) with a partition key reads that partition only, as in Cosmos; the
+// stand-in lists every document of the container whatever the header says.
+function onlyPartition([params, handler], permission) {
+  return [
+    params,
+    async (account, req, res, p) => {
+      const body = await handler(account, req, res, p);
+      const path = partitionPath(account, p);
+      if (!body || !Array.isArray(body.Documents) || !path) return body;
+      const wanted = JSON.stringify(permission.resourcePartitionKey);
+      const value = doc => path.split("/").filter(Boolean).reduce((v, k) => (v == null ? undefined : v[k]), doc);
+      const Documents = body.Documents.filter(doc => JSON.stringify([value(doc)]) === wanted);
+      return { ...body, Documents, _count: Documents.length };
     },
   ];
 }
@@ -222,8 +256,10 @@ function guard(route, req, method, pathname) {
   record({ ...base, auth: "resource", ...who, status: why ? 403 : 200 });
   if (why) return denied(res => forbidden(res, `Insufficient permissions: ${why}.`));
   const routed = route(req);
-  const writesDocument = /\/docs(\/|$)/.test(link) && (method === "POST" || method === "PUT");
-  return routed && writesDocument ? checkingBody(routed) : routed;
+  const writesDocument = /\/docs(\/|$)/.test(link) && ["POST", "PUT", "PATCH"].includes(method);
+  if (routed && writesDocument) return checkingBody(routed);
+  const readsFeed = method === "GET" && link.endsWith("/docs");
+  return routed && readsFeed && permission.resourcePartitionKey ? onlyPartition(routed, permission) : routed;
 }
 
 function methodOf(req) {

@@ -164,6 +164,38 @@ async def test_a_write_cannot_name_its_own_partition_in_the_header_and_another_i
     assert (await services.store.relationship(theirs).get("finding:probe")).body["secret"] == theirs
 
 
+async def test_a_feed_read_lists_its_own_partition_and_a_token_changes_no_container(
+    settings: Settings, services: Services, two_partitions: tuple[str, str]
+) -> None:
+    """The stand-in's feed read lists the whole container and would run any verb on a container;
+    with a partition-bound token neither may reach past the partition."""
+    mine, theirs = two_partitions
+    container = await _broker(services).container(mine, Mode.ALL)
+    permission = (
+        await _broker(services)
+        .database.get_user_client(user_id(mine, Mode.ALL))
+        .get_permission(PERMISSION_ID)
+    )
+    headers = {
+        "authorization": quote(permission.properties["_token"], "-_.!~*'()"),
+        "x-ms-documentdb-partitionkey": json.dumps([mine]),
+    }
+    coll_url = f"{settings.cosmos_endpoint.rstrip('/')}/dbs/{settings.cosmos_database}/colls/relationships"
+    verify = ssl.create_default_context(cafile=settings.cosmos_ca_cert) if settings.cosmos_ca_cert else True
+    async with httpx.AsyncClient(verify=verify) as http:
+        feed = await http.get(f"{coll_url}/docs", headers=headers)
+        assert feed.status_code == 200
+        assert {d.get("secret") for d in feed.json()["Documents"]} == {mine}
+        assert (await http.delete(coll_url, headers=headers)).status_code == 403
+    moved = container.patch_item(
+        "finding:probe",
+        partition_key=mine,
+        patch_operations=[{"op": "set", "path": "/relationshipId", "value": theirs}],
+    )
+    assert await _status(moved) == 400
+    assert (await services.store.relationship(mine).get("finding:probe")).body["secret"] == mine
+
+
 @pytest.fixture
 async def token_client(settings: Settings) -> AsyncIterator[Any]:
     """Make a client over one raw token (what a leaked token would give an attacker)."""
