@@ -57,7 +57,6 @@ class _Entry:
     container: ContainerProxy
     tokens: dict[str, str]  # the SDK's credential mapping, updated in place on refresh
     expires_at: float
-    lock: asyncio.Lock
 
 
 class TokenBroker:
@@ -119,7 +118,7 @@ class TokenBroker:
         tokens = {self._link: token}
         client = CosmosClient(self._endpoint, credential=tokens, **self._options)
         container = client.get_database_client(self._admin.id).get_container_client(self._container_name)
-        entry = _Entry(client, container, tokens, expires_at, asyncio.Lock())
+        entry = _Entry(client, container, tokens, expires_at)
         self._entries[(relationship_id, mode)] = entry
         return entry
 

@@ -2,8 +2,8 @@
 // core/store/cosmos.py. The app signs in with its managed identity and the "Cosmos DB Built-in
 // Data Contributor" data-plane role (roles.bicep). Keys are on (disableLocalAuth: false) for one
 // reason only: customer principals reach their data through resource tokens, which Cosmos mints
-// from permissions that only key-based requests may manage, and which stop working when local
-// auth is disabled (https://learn.microsoft.com/en-us/rest/api/cosmos-db/permissions;
+// from permissions that, as we read the documentation, only key-signed requests may manage, and
+// local auth disabled leaves Entra ID alone (https://learn.microsoft.com/en-us/rest/api/cosmos-db/permissions;
 // https://learn.microsoft.com/en-us/azure/cosmos-db/nosql/how-to-disable-key-based-authentication).
 // The primary key is written to Key Vault here and nowhere else; the app reads it through a Key
 // Vault reference (COSMOS_BROKER_KEY), used only by core/store/resource_tokens.py. The trade-off
