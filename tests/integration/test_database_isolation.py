@@ -21,8 +21,9 @@ from core.bootstrap import LazyServices, Services
 from core.settings import Settings
 from core.store.resource_tokens import Mode, user_id
 from functions.api import API_PREFIX, create_api
-from functions.api.auth import PrincipalDep
+from functions.api.auth import PUBLIC_PATHS, PrincipalDep
 from functions.api.deps import ServicesDep
+from tests.integration.test_isolation import OPERATIONS, _url
 from tests.integration.test_resource_tokens import request_log, request_log_position
 from tests.world import World
 
@@ -187,3 +188,31 @@ async def test_a_viewer_cannot_write_even_its_own_partition_and_an_admin_only_it
     )
     assert own.status_code == 200
     await api_services.store.relationship(x).delete("isolation_probe:planted")
+
+
+@pytest.mark.parametrize("person", ["customer_viewer_x", "customer_admin_x", "customer_admin_y"])
+async def test_every_read_route_a_customer_calls_uses_only_that_customers_token(
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    world: World,
+    seeded: tuple[str, str],
+    api_settings: Settings,
+    person: str,
+) -> None:
+    """The isolation matrix's GET routes, on tenant X, as each customer principal: whatever each
+    answers (200, 403, 404), the relationship data it read went through that person's own token."""
+    x, y = seeded
+    own = {
+        "customer_viewer_x": user_id(x, Mode.READ),
+        "customer_admin_x": user_id(x, Mode.ALL),
+        "customer_admin_y": user_id(y, Mode.ALL),
+    }[person]
+    since = await request_log_position(api_settings)
+    for method, path, _ in OPERATIONS:
+        if method == "GET" and path not in PUBLIC_PATHS:
+            answer = await client.get(_url(method, path, world), headers=_bearer(tokens, person))
+            assert answer.status_code < 500, (path, answer.text)
+    served = [r for r in await request_log(api_settings, since) if "colls/relationships" in r["link"]]
+    assert {(r["auth"], r.get("user")) for r in served} <= {("resource", own)}
+    if person != "customer_admin_y":
+        assert served, "a customer of X read X's data"
