@@ -6,6 +6,12 @@ their connection, and trends run up to six scans.
 
 Targets: fleet view p95 <= 50 ms; cross-tenant search and a drill-down page p95 <= 100 ms.
 
+Isolation by the database (issue 23): a customer viewer's dashboard, read through a Cosmos client
+holding only that customer's resource token, against the drill-down target (p95 <= 100 ms); its
+first request (which creates the Cosmos user and permission, mints the token and builds the
+client) is reported apart, and the same dashboard read by the MSP admin on the app's identity is
+measured beside it, so the difference is the cost of the tokens.
+
 Load (issue 11): then 50 concurrent portal users for 60 seconds from a bounded (closed-loop)
 generator on loopback, in this same process, against the one app process: p95 and error rate.
 
@@ -64,7 +70,9 @@ def _synthetic_results(rng: random.Random, chosen: list[Check], i: int) -> list[
     ]
 
 
-async def seed(settings: Settings, org_id: str, customers: int, admin: dict[str, str]) -> list[str]:
+async def seed(
+    settings: Settings, org_id: str, customers: int, admin: dict[str, str], viewer: dict[str, str]
+) -> list[str]:
     services = build_services(settings)
     await prepare_local_resources(services)
     rng = random.Random(7)
@@ -74,6 +82,8 @@ async def seed(settings: Settings, org_id: str, customers: int, admin: dict[str,
     now = datetime.now(UTC)
     for i in range(customers):
         tenant_id = str(uuid.UUID(int=rng.getrandbits(128)))
+        if i == 1:
+            tenant_id = viewer["tid"]  # the customer viewer's own tenant
         chosen = rng.sample(checks, FINDINGS_PER_CUSTOMER)
         # Every tenth customer was last scanned over a week ago (stale), every twenty-fifth lost
         # its connection: the fleet summary's tiles count something.
@@ -107,6 +117,15 @@ async def seed(settings: Settings, org_id: str, customers: int, admin: dict[str,
         name=admin["name"],
         email=admin["email"],
     )
+    # A customer viewer of the second customer (connected, recently scanned): issue 23's figure.
+    await grant_membership(
+        services.store,
+        home_tenant_id=viewer["tid"],
+        object_id=viewer["oid"],
+        membership=Membership(org_id, Role.CUSTOMER_VIEWER, viewer["tid"]),
+        name=viewer["name"],
+        email=viewer["email"],
+    )
     await services.close()
     return tenants
 
@@ -130,6 +149,31 @@ def measure(client: httpx.Client, urls: list[str], headers: dict[str, str]) -> d
         if response.status_code != 200:
             raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
     return percentiles(samples)
+
+
+def customer_dashboard(client: httpx.Client, served: SeededApp, requests: int) -> dict[str, Any]:
+    """Issue 23: a customer viewer's own dashboard through its resource token, its first request
+    (user, permission, token and client made) apart, and the same dashboard as the MSP admin on
+    the app's identity, the two alternating so that a busy machine weighs on both alike."""
+    url = f"/api/tenants/{served.tenants[1]}/dashboard"
+    start = time.perf_counter()
+    first = client.get(url, headers=served.viewer_headers)
+    first_ms = round((time.perf_counter() - start) * 1000, 1)
+    if first.status_code != 200:
+        raise RuntimeError(f"customer dashboard: {first.status_code} {first.text[:200]}")
+    samples: dict[str, list[float]] = {"viewer": [], "admin": []}
+    for _ in range(requests):
+        for who, headers in (("viewer", served.viewer_headers), ("admin", served.headers)):
+            start = time.perf_counter()
+            response = client.get(url, headers=headers)
+            samples[who].append((time.perf_counter() - start) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{who} dashboard: {response.status_code} {response.text[:200]}")
+    return {
+        "first_request_ms": first_ms,
+        "as_customer_viewer": percentiles(samples["viewer"]),
+        "same_dashboard_as_msp_admin": percentiles(samples["admin"]),
+    }
 
 
 def fleet_summary(client: httpx.Client, headers: dict[str, str], customers: int) -> dict[str, Any]:
@@ -207,6 +251,7 @@ class SeededApp:
     admin_name: str
     tenants: list[str]
     seed_seconds: float
+    viewer_headers: dict[str, str]  # a customer viewer of tenants[1] (issue 23)
 
 
 @contextlib.contextmanager
@@ -222,17 +267,26 @@ def seeded_app(customers: int) -> Iterator[SeededApp]:
         "role": "msp_admin",
         "label": "MSP admin",
     }
+    viewer = {
+        "id": "viewer",
+        "tid": str(uuid.uuid4()),  # the second customer's tenant (seed)
+        "oid": str(uuid.uuid4()),
+        "name": "Bench Viewer",
+        "email": "viewer@bench.example",
+        "role": "customer_viewer",
+        "label": "Customer viewer",
+    }
     with tempfile.TemporaryDirectory(prefix="bench-app-") as workdir:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         stack = LocalStack(Path(workdir) / "stack").start()
-        signin = start_signin(Path(workdir) / "signin", [admin], AUDIENCE, portal_origin=base)
+        signin = start_signin(Path(workdir) / "signin", [admin, viewer], AUDIENCE, portal_origin=base)
         env = {**stack.env(), **signin.env(), "PUBLIC_BASE_URL": base}
         settings = Settings(**{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
         app = None
         try:
             t0 = time.perf_counter()
-            tenants = asyncio.run(seed(settings, "bench-msp", customers, admin))
+            tenants = asyncio.run(seed(settings, "bench-msp", customers, admin, viewer))
             seeded_s = time.perf_counter() - t0
             app = spawn(
                 "app",
@@ -249,7 +303,8 @@ def seeded_app(customers: int) -> Iterator[SeededApp]:
 
             wait_until(up, "the app", 60, app)
             headers = {"authorization": f"Bearer {signin.token_for('admin')}"}
-            yield SeededApp(base, headers, admin["name"], tenants, round(seeded_s, 1))
+            viewer_headers = {"authorization": f"Bearer {signin.token_for('viewer')}"}
+            yield SeededApp(base, headers, admin["name"], tenants, round(seeded_s, 1), viewer_headers)
         finally:
             if app is not None:
                 app.stop()
@@ -301,7 +356,13 @@ def main() -> None:
                     [f"/api/tenants/{rng.choice(tenants)}/dashboard" for _ in range(args.requests)],
                     headers,
                 ),
-                "targets": {"fleet_view_p95_ms": 50, "search_p95_ms": 100, "drill_down_p95_ms": 100},
+                "customer_dashboard": customer_dashboard(client, served, args.requests),
+                "targets": {
+                    "fleet_view_p95_ms": 50,
+                    "search_p95_ms": 100,
+                    "drill_down_p95_ms": 100,
+                    "customer_dashboard_p95_ms": 100,
+                },
             }
         if args.load_users:
             results["load"] = asyncio.run(load(base, headers, tenants, args.load_users, args.load_seconds))

@@ -110,6 +110,13 @@ FIGURES: tuple[Figure, ...] = (
         at_most=100,
     ),
     Figure(
+        "API: a customer viewer's dashboard through its resource token (p95)",
+        23,
+        "ms",
+        lambda r: r["api"]["customer_dashboard"]["as_customer_viewer"]["p95_ms"],
+        at_most=100,
+    ),
+    Figure(
         "Portal: fleet page of 1,000 customers, tiles, chart and every row drawn (p95)",
         18,
         "ms",

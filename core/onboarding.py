@@ -203,6 +203,10 @@ async def remove_customer(services: Services, *, org_id: str, customer_id: str, 
                 tenant_id=customer.tenant_id,
             )
     await org.delete(customer.id, etag)
+    # And the database's own half: the relationship's resource tokens stop working everywhere.
+    # After the record is gone, so no request can mint them again (only a granted relationship
+    # asks the broker for a token).
+    await services.store.revoke_relationship(customer.relationship_id)
     await bump_fleet_version(org)
     await record(
         services.store,

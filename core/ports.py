@@ -19,8 +19,11 @@ if TYPE_CHECKING:
     from core.mail.graph import Attachment
     from core.scan.assess import Assessment
     from core.scan.attribution import ChangeLog
+    from core.store.narrow_org import CustomerRows, OrgView
     from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
     from core.store.queues import ReceivedMessage
+    from core.store.resource_tokens import Mode
+    from core.store.scope import RelationshipScope
 
 
 class Store(Protocol):
@@ -31,6 +34,16 @@ class Store(Protocol):
     def relationship(self, relationship_id: str) -> RelationshipRepository: ...
 
     def home_tenant(self, tenant_id: str) -> TenantRepository: ...
+
+    # Resource tokens for customer principals (core/auth/database_scope.py).
+    async def scope_for(
+        self,
+        relationships: dict[str, Mode],
+        orgs: dict[str, OrgView] | None = None,
+        customer_rows: CustomerRows | None = None,
+    ) -> RelationshipScope | None: ...
+
+    async def revoke_relationship(self, relationship_id: str) -> None: ...
 
     # Cross-partition reads: for scheduling, billing and migration jobs only, never a request path.
     def connected_customers(self) -> AsyncIterator[Customer]: ...

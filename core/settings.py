@@ -28,6 +28,17 @@ class Settings(BaseSettings):
         default=None, description="Local stand-in only; Azure uses managed identity."
     )
     cosmos_database: str = "scanposture"
+    # Customer principals reach relationship data only through resource tokens (docs/deploy.md).
+    customer_resource_tokens: bool = Field(
+        default=True, description="Customer principals use per-relationship Cosmos resource tokens."
+    )
+    cosmos_broker_key: SecretStr | None = Field(
+        default=None,
+        description="Cosmos account key for the resource-token broker only (a Key Vault reference in Azure).",
+    )
+    resource_token_seconds: int = Field(
+        default=3600, ge=10, le=18000, description="Validity of a minted resource token (at most 5 h)."
+    )
     cosmos_ca_cert: str | None = Field(
         default=None, description="CA bundle that signed the local stand-in's TLS certificate."
     )

@@ -169,10 +169,11 @@ async def accept(services: Services, claims: TokenClaims, code: str, actor: Acto
 
 async def list_members(services: Services, grant: Grant) -> list[dict[str, Any]]:
     """MSP admins see the whole org; customer admins and viewers their own tenant's people."""
-    members = await services.store.org(grant.org_id).members()
+    org = services.store.org(grant.org_id)
     if grant.role.is_msp:
-        return members
-    return [m for m in members if m["tenantId"] == grant.tenant_id]
+        return await org.members()
+    # Asked of the store, not filtered here: a customer's people may not read the rest at all.
+    return await org.members(tenant_id=grant.tenant_id)
 
 
 async def _member(services: Services, grant: Grant, member_id: str) -> dict[str, Any]:

@@ -42,6 +42,10 @@ class InvalidId(StoreError, errors.Refused):
         self.reason = reason
 
 
+class AccessDenied(StoreError, errors.Forbidden):
+    """Cosmos DB refused the request (403): the caller's resource token does not cover it."""
+
+
 class Unavailable(StoreError, errors.Unavailable):
     """The backing service could not be reached or answered with a server error."""
 

@@ -24,7 +24,7 @@ from azure.cosmos.aio import ContainerProxy
 from azure.cosmos.exceptions import CosmosAccessConditionFailedError, CosmosHttpResponseError
 
 from core.store import documents as docs
-from core.store.errors import AlreadyExists, Conflict, InvalidId, NotFound, Unavailable
+from core.store.errors import AccessDenied, AlreadyExists, Conflict, InvalidId, NotFound, Unavailable
 
 if TYPE_CHECKING:
     pass
@@ -306,4 +306,8 @@ class PartitionRepository:
     def _translate(self, exc: AzureError, key: str) -> Exception:
         if isinstance(exc, CosmosHttpResponseError) and _status(exc) == 412:
             return Conflict(key)  # a 412 outside replace/delete (a batch) is the same lost race
+        if isinstance(exc, CosmosHttpResponseError) and _status(exc) in (401, 403):
+            # A resource token that does not cover this partition or verb (403), or one revoked
+            # since the request took it (401; core/store/scope.py).
+            return AccessDenied(f"Cosmos DB refused access to {self.kind} '{key}': {exc.message}")
         return Unavailable(f"Cosmos DB failed on {self.kind} '{key}': {type(exc).__name__}")

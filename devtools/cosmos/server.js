@@ -10,12 +10,15 @@
 // and, with --data FILE, durability across a restart (the stand-in keeps everything in memory):
 //  4. the account is written to FILE when the server stops (SIGTERM/SIGINT) and read back when it
 //     starts, so fault tests can restart it in the middle of a fleet scan and lose nothing.
+// and, for tenant isolation enforced by the database, Cosmos DB's users, permissions and resource
+// tokens, which the stand-in lacks (permissions.js; persisted with --data too).
 // Usage: node server.js --cert CERT --key KEY [--host 127.0.0.1] [--port 0] [--data FILE]
 // Prints "listening <port>" on stdout once it accepts connections.
 "use strict";
 
 const fs = require("fs");
 const { AsyncLocalStorage } = require("async_hooks");
+const permissions = require("./permissions");
 const { PassThrough } = require("stream");
 
 const PARTITION_HEADER = "x-ms-documentdb-partitionkey";
@@ -146,10 +149,11 @@ function dump(account) {
     }
     databases.push({ data: database.read(), ridCount: database.collections._ridCount, collections });
   }
-  return { ridCount: account.databases._ridCount, databases };
+  return { ridCount: account.databases._ridCount, databases, permissions: permissions.dump() };
 }
 
 function load(account, saved) {
+  permissions.load(saved.permissions);
   account.databases._ridCount = saved.ridCount;
   for (const db of saved.databases) {
     account.databases._set(db.data);
@@ -171,6 +175,7 @@ function save() {
   fs.renameSync(partial, dataFile); // a crash mid-write leaves the previous file whole
 }
 
+permissions.install(require("@vercel/cosmosdb-server/lib/routes"));
 const { createHttpsServer } = require("@vercel/cosmosdb-server");
 
 const server = createHttpsServer({

@@ -16,7 +16,8 @@ attribute it carries.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from core import errors
 from core.audit import Actor
 from core.auth.api_keys import ApiKeyRejected, looks_like_api_key, principal_for_api_key
+from core.auth.database_scope import database_scope
 from core.auth.principals import Grant, Principal, authorize, load_principal
 from core.auth.roles import TENANT_ACTIONS, Action
 from core.auth.tokens import InvalidToken, JwksCache, TokenClaims, TokenValidator
@@ -35,6 +37,7 @@ from core.errors import ScanPostureError
 from core.store import InvalidId
 from core.store.documents import principal_document_id
 from core.store.repository import check_document_id
+from core.store.scope import enter_scope, leave_scope
 from functions.api.deps import ServicesDep, get_services, route_path
 from functions.api.errors import answer_error
 
@@ -175,8 +178,7 @@ async def current_claims(request: Request) -> TokenClaims:
 ClaimsDep = Annotated[TokenClaims, Depends(current_claims)]
 
 
-async def current_principal(request: Request, services: ServicesDep) -> Principal:
-    """The caller: a person (Entra token) or an automation (API key), authorised alike."""
+async def _load_principal(request: Request, services: Services) -> Principal:
     caller = await authenticate(request)
     if isinstance(caller, Principal):
         return caller
@@ -184,6 +186,19 @@ async def current_principal(request: Request, services: ServicesDep) -> Principa
         return await load_principal(services.store, caller)  # Forbidden: 403 by the API's handler
     except InvalidId as exc:  # _usable refuses such claims first; the store refuses them regardless
         raise _unauthorised("token's oid claim cannot name an account") from exc
+
+
+async def current_principal(request: Request, services: ServicesDep) -> AsyncIterator[Principal]:
+    """The caller: a person (Entra token) or an automation (API key), authorised alike. A customer
+    principal's request then runs in its database scope: relationship data is read and written
+    with its own resource tokens only (core/auth/database_scope.py), until the request ends."""
+    principal = await _load_principal(request, services)
+    scope = await database_scope(services.store, principal, datetime.now(UTC).date())
+    token = enter_scope(scope)
+    try:
+        yield principal
+    finally:
+        leave_scope(token)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -1,8 +1,9 @@
 // ScanPosture in one resource group of the customer's own subscription:
 //   monitoring  Log Analytics + Application Insights (Entra ID-only ingestion)
 //   storage     blob containers, queues, host storage and the Flex deployment container
-//   cosmos      Cosmos DB for NoSQL, serverless, keys off
-//   keyvault    the scanner and mailer apps' certificates (Key Vault references)
+//   cosmos      Cosmos DB for NoSQL, serverless; its primary key only in Key Vault, for the
+//               resource-token broker (docs/deploy.md, "Isolation by the database")
+//   keyvault    the scanner and mailer apps' certificates and the Cosmos broker key (references)
 //   staticwebapp the portal (Standard), then functionapp (Flex Consumption, Python 3.11),
 //   roles       the Function App identity's permissions, and
 //   staticwebapp-backend, which links the app to the site as its /api backend.
@@ -92,6 +93,11 @@ param mailSender string = ''
 
 @description('Cosmos DB database name (COSMOS_DATABASE).')
 param cosmosDatabase string = 'scanposture'
+
+@description('Validity of a customer principal\'s Cosmos resource token, in seconds (RESOURCE_TOKEN_SECONDS; 10 to 18000).')
+@minValue(10)
+@maxValue(18000)
+param resourceTokenSeconds int = 3600
 
 @description('Queue of scan requests (SCAN_QUEUE_NAME).')
 param scanQueueName string = 'scan-requests'
@@ -219,6 +225,7 @@ module cosmos 'modules/cosmos.bicep' = {
     accountName: names.cosmos
     databaseName: cosmosDatabase
     tags: tags
+    keyVaultName: keyVault.outputs.name
   }
 }
 
@@ -244,6 +251,7 @@ module staticWebApp 'modules/staticwebapp.bicep' = {
 // PKCS#12 the code accepts. The mailer's reference is set only when a mailer app is configured:
 // an unresolvable reference would reach the app as its literal text.
 var appCertificateReference = '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${appCertificateName})'
+var cosmosBrokerKeyReference = '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${cosmos.outputs.brokerKeySecretName})'
 var mailerCertificateReference = '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${mailerCertificateName})'
 
 // The Function App's app settings: the Functions host's own keys, then exactly one entry per field
@@ -261,6 +269,9 @@ var appSettings = {
   COSMOS_ENDPOINT: cosmos.outputs.endpoint
   COSMOS_KEY: ''
   COSMOS_DATABASE: cosmosDatabase
+  CUSTOMER_RESOURCE_TOKENS: 'true'
+  COSMOS_BROKER_KEY: cosmosBrokerKeyReference
+  RESOURCE_TOKEN_SECONDS: string(resourceTokenSeconds)
   COSMOS_CA_CERT: ''
   STORAGE_CONNECTION__blobServiceUri: storage.outputs.blobEndpoint
   STORAGE_CONNECTION__queueServiceUri: storage.outputs.queueEndpoint

@@ -1,6 +1,13 @@
 // Azure Cosmos DB for NoSQL, serverless: one database and the three containers of
-// core/store/cosmos.py. Keys are off (disableLocalAuth): the app signs in with its managed
-// identity and the "Cosmos DB Built-in Data Contributor" data-plane role (roles.bicep). With
+// core/store/cosmos.py. The app signs in with its managed identity and the "Cosmos DB Built-in
+// Data Contributor" data-plane role (roles.bicep). Keys are on (disableLocalAuth: false) for one
+// reason only: customer principals reach their data through resource tokens, which Cosmos mints
+// from permissions that, as we read the documentation, only key-signed requests may manage, and
+// local auth disabled leaves Entra ID alone (https://learn.microsoft.com/en-us/rest/api/cosmos-db/permissions;
+// https://learn.microsoft.com/en-us/azure/cosmos-db/nosql/how-to-disable-key-based-authentication).
+// The primary key is written to Key Vault here and nowhere else; the app reads it through a Key
+// Vault reference (COSMOS_BROKER_KEY), used only by core/store/resource_tokens.py. The trade-off
+// is in docs/deploy.md. With
 // disableKeyBasedMetadataWriteAccess the databases and containers change only through ARM, i.e.
 // this template; the app never creates them in Azure (core.bootstrap.prepare_local_resources is
 // local only).
@@ -34,6 +41,12 @@ param databaseName string = 'scanposture'
 
 @description('Tags for the account.')
 param tags object
+
+@description('Key Vault that receives the primary key, the resource-token broker\'s only copy.')
+param keyVaultName string
+
+@description('Name of the Key Vault secret holding the primary key (COSMOS_BROKER_KEY\'s reference).')
+param brokerKeySecretName string = 'cosmos-broker-key'
 
 var containers = [
   {
@@ -99,7 +112,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
         name: 'EnableServerless'
       }
     ]
-    disableLocalAuth: true
+    disableLocalAuth: false
     disableKeyBasedMetadataWriteAccess: true
     minimalTlsVersion: 'Tls12'
     publicNetworkAccess: 'Enabled'
@@ -146,5 +159,20 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
   }
 ]
 
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keyVaultName
+}
+
+// The value never leaves ARM: no output carries it, and the app sees it only by reference.
+resource brokerKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: brokerKeySecretName
+  properties: {
+    value: account.listKeys().primaryMasterKey
+    contentType: 'Cosmos DB primary key for the resource-token broker'
+  }
+}
+
 output accountName string = account.name
+output brokerKeySecretName string = brokerKey.name
 output endpoint string = account.properties.documentEndpoint
