@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     exchange_base_url: str = "https://outlook.office365.com"
     # The Security & Compliance PowerShell endpoint: the same InvokeCommand API, its own token resource.
     compliance_base_url: str = "https://ps.compliance.protection.outlook.com"
+    # The Teams admin service behind the MicrosoftTeams module's Get-Cs* cmdlets (core/collect/teams.py).
+    teams_base_url: str = "https://api.interfaces.records.teams.microsoft.com"
     authority_host: str = "https://login.microsoftonline.com"
     # Where a person's browser reaches the authority (the consent link, the tenant admin's sign-in);
     # empty means authority_host. Local development only: the simulator's plain-HTTP loopback port,

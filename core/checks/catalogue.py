@@ -21,6 +21,8 @@ from core.checks import (
     passwords,
     privileged,
     sharepoint,
+    teams,
+    teams_meetings,
     users,
 )
 from core.checks.model import Check
@@ -42,6 +44,8 @@ CATALOGUE: tuple[Check, ...] = (
     *exchange_policies.CHECKS,
     *exchange_mailboxes.CHECKS,
     *sharepoint.CHECKS,
+    *teams.CHECKS,
+    *teams_meetings.CHECKS,
     *dns_checks.CHECKS,
     *monitoring.CHECKS,
     *compliance.CHECKS,

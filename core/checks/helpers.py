@@ -13,7 +13,13 @@ from typing import Any
 
 from core.checks.licensing import SUBSCRIBED_SKUS, holds_plan
 from core.checks.model import Check, CheckMetadata, Evaluate, Evidence, Severity, TenantSnapshot
-from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES, GRAPH_SOURCES, ROLE_GROUP_SOURCES
+from core.collect.sources import (
+    DNS_SOURCE,
+    EXCHANGE_SOURCES,
+    GRAPH_SOURCES,
+    ROLE_GROUP_SOURCES,
+    TEAMS_SOURCES,
+)
 
 # Reports stay readable and findings stay small in Cosmos; the summary always carries the full count.
 EVIDENCE_LIMIT = 100
@@ -21,6 +27,7 @@ EVIDENCE_LIMIT = 100
 _PERMISSION_BY_SOURCE: dict[str, str | None] = {
     **{s.name: s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES)},
     **{s.name: s.permission for s in EXCHANGE_SOURCES},
+    **{s.name: s.permission for s in TEAMS_SOURCES},  # none: a directory role authorises Teams reads
     DNS_SOURCE: None,
 }
 

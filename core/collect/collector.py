@@ -17,6 +17,7 @@ from core.collect.connection import (
     EXCHANGE_SCOPE,
     GRAPH_SCOPE,
     IDENTITY_GONE_CODE,
+    TEAMS_SCOPE,
     TenantConnection,
     TenantUnreachable,
     entra_error_code,
@@ -26,7 +27,14 @@ from core.collect.exchange import read_exchange_source
 from core.collect.failures import SourceError, exchange_token_failure
 from core.collect.readers import read_graph_source
 from core.collect.role_groups import ROLE_SOURCES, read_role_groups
-from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES, GRAPH_SOURCES, ROLE_GROUP_SOURCES
+from core.collect.sources import (
+    DNS_SOURCE,
+    EXCHANGE_SOURCES,
+    GRAPH_SOURCES,
+    ROLE_GROUP_SOURCES,
+    TEAMS_SOURCES,
+)
+from core.collect.teams import read_teams_source, settle_teams_licence, teams_token_failure
 from core.settings import Settings
 
 
@@ -44,12 +52,14 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
         for s in EXCHANGE_SOURCES
         if s.name not in snapshot.failures and s.endpoint == "exchange"
     ]
+    tasks += [run.fetch(s.name, run.teams(s)) for s in TEAMS_SOURCES if s.name not in snapshot.failures]
     tasks += [run.dns_after_domains(), run.role_groups_after_roles(), run.compliance_after_discovery()]
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
             raise result
     _stop_if_identity_gone(snapshot)
+    settle_teams_licence(snapshot)  # a tenant without Teams: its subscriptions decide, not the answer
     snapshot.settle_licences()  # so the scan records why a licence refusal was or was not believed
     return snapshot
 
@@ -58,10 +68,11 @@ async def _probe_tokens(connection: TenantConnection, snapshot: TenantSnapshot) 
     """Fail fast, once, when Entra refuses the tenant, rather than once per source. Only the Graph
     token says whether the tenant still lets the app in: a tenant without Exchange Online refuses
     the Exchange token (AADSTS500011) yet is as connected as any other."""
-    graph_probe, exchange_refused, compliance_refused = await asyncio.gather(
+    graph_probe, exchange_refused, compliance_refused, teams_refused = await asyncio.gather(
         connection.probe_token(GRAPH_SCOPE),
         connection.exchange_token_refusal(EXCHANGE_SCOPE),
         connection.exchange_token_refusal(COMPLIANCE_SCOPE),
+        connection.exchange_token_refusal(TEAMS_SCOPE),
         return_exceptions=True,
     )
     if isinstance(graph_probe, BaseException):
@@ -74,6 +85,9 @@ async def _probe_tokens(connection: TenantConnection, snapshot: TenantSnapshot) 
         refused = refusals[source.endpoint]
         if isinstance(refused, ClientAuthenticationError):
             snapshot.failures[source.name] = exchange_token_failure(refused, services[source.endpoint])
+    if isinstance(teams_refused, ClientAuthenticationError):
+        for teams_source in TEAMS_SOURCES:
+            snapshot.failures[teams_source.name] = teams_token_failure(teams_refused)
 
 
 class _Collection:
@@ -100,6 +114,12 @@ class _Collection:
         connection = self.connection
         adapter, base_url = connection.invoke_adapter(source.endpoint)
         return lambda: read_exchange_source(adapter, base_url, connection.tenant_id, source)
+
+    def teams(self, source: Any) -> Callable[[], Awaitable[Any]]:
+        adapter, base_url = self.connection.teams, self.connection.teams_base_url
+        if adapter is None:
+            raise ValueError("this connection has no Teams admin adapter")
+        return lambda: read_teams_source(adapter, base_url, source)
 
     async def compliance_after_discovery(self) -> None:
         # Security & Compliance answers from a regional host, found first (core.collect.compliance).

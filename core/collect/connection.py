@@ -115,6 +115,11 @@ EXCHANGE_SCOPE = "https://outlook.office365.com/.default"
 # role (KelvinTegelaar/CIPP-API New-ExoRequest.ps1 -Compliance asks for "<resource>/.default" the same
 # way; learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2 covers both endpoints).
 COMPLIANCE_SCOPE = "https://ps.compliance.protection.outlook.com/.default"
+# The "Skype and Teams Tenant Admin API" resource, by its application id: Microsoft's access-token
+# example for the MicrosoftTeams module asks for "48ac35b8-.../.default" app-only
+# (learn.microsoft.com/microsoftteams/teams-powershell-application-authentication), and so do CIPP
+# (KelvinTegelaar/CIPP-API New-TeamsRequestV2.ps1) and AzRanger (HackmichNet/AzRanger TeamsCollector.cs).
+TEAMS_SCOPE = "48ac35b8-9aa8-4d74-927d-1f4a14a0b239/.default"
 
 
 def tls_verification(ca_bundle: str | None) -> ssl.SSLContext | bool:
@@ -153,6 +158,8 @@ class TenantConnection:
     compliance: HttpxRequestAdapter | None = None  # Security & Compliance: same InvokeCommand API
     compliance_base_url: str = ""
     compliance_auth: Any = None  # its authentication provider, whose allowed hosts grow on discovery
+    teams: HttpxRequestAdapter | None = None  # the Teams admin service (core/collect/teams.py)
+    teams_base_url: str = ""
 
     async def probe_token(self, *scopes: str) -> None:
         """Ask Entra for tokens (Graph by default) and nothing else: cheap, and it fails at once
@@ -250,6 +257,12 @@ def open_connection(
     )
     compliance = GraphRequestAdapter(compliance_auth, client=client)
     compliance.base_url = settings.compliance_base_url
+    teams_host = urlsplit(settings.teams_base_url).hostname or ""
+    teams_auth = AzureIdentityAuthenticationProvider(
+        credential, scopes=[TEAMS_SCOPE], allowed_hosts=[teams_host]
+    )
+    teams = GraphRequestAdapter(teams_auth, client=client)
+    teams.base_url = settings.teams_base_url
     return TenantConnection(
         tenant_id=tenant_id,
         credential=credential,
@@ -262,6 +275,8 @@ def open_connection(
         compliance=compliance,
         compliance_base_url=settings.compliance_base_url.rstrip("/"),
         compliance_auth=compliance_auth,
+        teams=teams,
+        teams_base_url=settings.teams_base_url.rstrip("/"),
     )
 
 

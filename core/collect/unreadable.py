@@ -35,6 +35,8 @@ def service_of(source: str) -> str:
         return "Exchange Online"
     if source == DNS_SOURCE:
         return "DNS"
+    if source.startswith("teams_"):
+        return "Microsoft Teams"
     return "Microsoft Graph"
 
 
@@ -47,6 +49,10 @@ def _why(service: str, reason: str) -> str:
             "could not be read: the app lacks permission Exchange.ManageAsApp "
             "or the Global Reader role in the tenant"
         )
+    if service == "Microsoft Teams" and "global reader" in lowered:
+        return "could not be read: the app lacks the Global Reader (or Teams Reader) role in the tenant"
+    if service == "Microsoft Teams" and "not set up" in lowered:
+        return "is not set up in this tenant"
     permission = _PERMISSION.search(reason)
     if permission:
         return f"could not be read: the app lacks permission {permission.group(1)}"

@@ -17,6 +17,7 @@ from devtools.graphsim.exchange import invoke_command
 from devtools.graphsim.graph import graph_endpoint
 from devtools.graphsim.signin import authorize
 from devtools.graphsim.state import SimState
+from devtools.graphsim.teams import configuration_list
 
 GRAPH_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
@@ -37,6 +38,7 @@ def create_app(state: SimState) -> Starlette:
         Route(
             "/compliance/{region}/adminapi/beta/{tenant}/InvokeCommand", regional_command, methods=["POST"]
         ),
+        Route("/teams/Skype.Policy/configurations/{config_type}", configuration_list, methods=["GET"]),
         Route("/{tenant}/oauth2/v2.0/token", token_endpoint, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET"]),
         Route("/{tenant}/discovery/v2.0/keys", keys, methods=["GET"]),

@@ -129,6 +129,9 @@ param exchangeBaseUrl string = 'https://outlook.office365.com'
 @description('Security & Compliance admin API base URL (COMPLIANCE_BASE_URL).')
 param complianceBaseUrl string = 'https://ps.compliance.protection.outlook.com'
 
+@description('Teams admin API base URL (TEAMS_BASE_URL).')
+param teamsBaseUrl string = 'https://api.interfaces.records.teams.microsoft.com'
+
 @description('Entra ID authority host for app-only tokens (AUTHORITY_HOST).')
 #disable-next-line no-hardcoded-env-urls
 param authorityHost string = 'https://login.microsoftonline.com'
@@ -274,6 +277,7 @@ var appSettings = {
   GRAPH_BASE_URL: graphBaseUrl
   EXCHANGE_BASE_URL: exchangeBaseUrl
   COMPLIANCE_BASE_URL: complianceBaseUrl
+  TEAMS_BASE_URL: teamsBaseUrl
   AUTHORITY_HOST: authorityHost
   AUTHORITY_BROWSER_HOST: ''
   GRAPH_CA_CERT: ''

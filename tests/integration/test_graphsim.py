@@ -154,7 +154,8 @@ def test_starts_and_stops_leaving_nothing_behind(tmp_path: Path) -> None:
     pid, port = other.process.pid, other.port
     assert port_open(port) and other.tenants() == []
     assert set(other.env()) == {
-        "GRAPH_BASE_URL", "EXCHANGE_BASE_URL", "COMPLIANCE_BASE_URL", "AUTHORITY_HOST", "GRAPH_CA_CERT",
+        "GRAPH_BASE_URL", "EXCHANGE_BASE_URL", "COMPLIANCE_BASE_URL", "TEAMS_BASE_URL", "AUTHORITY_HOST",
+        "GRAPH_CA_CERT",
         "APP_CLIENT_ID", "APP_CLIENT_SECRET", "DNS_NAMESERVERS", "MAILER_TENANT_ID", "MAILER_CLIENT_ID",
         "MAILER_CLIENT_SECRET", "MAIL_SENDER",
     }  # fmt: skip

@@ -58,6 +58,7 @@ def test_metadata_is_complete_and_well_formed(check: Check) -> None:
         "LOCKBOX_ENTERPRISE",
         "M365_ADVANCED_AUDITING",
         "EXCHANGE_S_ENTERPRISE",
+        "TEAMS1",
     )
     assert meta.references and all(r.startswith("https://learn.microsoft.com/") for r in meta.references)
 
