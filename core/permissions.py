@@ -13,10 +13,10 @@ from core.checks.catalogue import CATALOGUE
 from core.checks.helpers import plural
 from core.collect.sources import (
     EXCHANGE_SOURCES,
-    TEAMS_SOURCES,
     GRAPH_SOURCES,
     MICROSOFT_GRAPH_APP_ID,
     ROLE_GROUP_SOURCES,
+    TEAMS_SOURCES,
     ExchangeSource,
     GraphSource,
 )
