@@ -1,5 +1,6 @@
 """The simulator's ASGI app: Entra's token, authorize, admin consent and OpenID metadata endpoints,
-Graph v1.0 and beta, the Exchange admin API and the `/_sim` test API, all on one HTTPS port."""
+Graph v1.0 and beta, the Exchange admin API (and Security & Compliance's), the Teams admin API and
+the `/_sim` test API, all on one HTTPS port."""
 
 from __future__ import annotations
 
