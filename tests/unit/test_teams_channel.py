@@ -18,6 +18,7 @@ from core.collect.sources import ALL_SOURCE_NAMES, TEAMS_SOURCES
 from core.collect.teams import (
     classify_teams,
     instances,
+    read_teams_source,
     settle_teams_licence,
     teams_headers,
     teams_token_failure,
@@ -119,3 +120,36 @@ def test_with_the_plan_or_unknown_subscriptions_a_failed_read_stays_an_error() -
     blind = _snapshot(unknown)
     settle_teams_licence(blind)
     assert {f.kind for f in blind.failures.values()} == {"unavailable"}
+
+
+class _Adapter:
+    """Answers every request with `body`, or raises `error`; remembers the request."""
+
+    def __init__(self, body: bytes = b"", error: BaseException | None = None) -> None:
+        self.body, self.error, self.requests = body, error, []
+
+    async def send_primitive_async(self, request: object, kind: str, errors: object) -> bytes:
+        self.requests.append(request)
+        if self.error is not None:
+            raise self.error
+        return self.body
+
+
+async def test_the_reader_returns_instances_and_turns_anything_else_into_a_reason() -> None:
+    base = "https://api.interfaces.records.teams.microsoft.com"
+    good = _Adapter(b'[{"Identity":"Global","AllowCloudRecording":false}]')
+    rows = await read_teams_source(good, base, MEETINGS)  # type: ignore[arg-type]
+    assert rows == [{"Identity": "Global", "AllowCloudRecording": False}]
+    sent = good.requests[0]
+    assert sent.url.endswith("/Skype.Policy/configurations/TeamsMeetingPolicy")  # type: ignore[attr-defined]
+    assert sent.headers.get("X-MS-CmdletName") == {"Get-CsTeamsMeetingPolicy"}  # type: ignore[attr-defined]
+    for adapter, said in (
+        (_Adapter(b"<html>gateway</html>"), "JSONDecodeError"),
+        (_Adapter(b""), "not the list of instances"),
+        (_Adapter(b'{"value": []}'), "not the list of instances"),
+        (_Adapter(error=odata(403, "Forbidden", "Access Denied.")), "Global Reader"),
+        (_Adapter(error=ClientAuthenticationError("AADSTS500011: no principal")), "not set up"),
+    ):
+        with pytest.raises(SourceError) as refused:
+            await read_teams_source(adapter, base, MEETINGS)  # type: ignore[arg-type]
+        assert said in refused.value.failure.reason
