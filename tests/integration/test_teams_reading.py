@@ -132,3 +132,28 @@ async def test_a_tenant_that_loses_teams_is_not_applicable_not_an_error(
     assert {snapshot.failures[s].kind for s in SOURCES} == {"not_licensed"}
     assert "AADSTS500011" in snapshot.failures["teams_federation"].reason
     assert {run_check(c, snapshot).status for c in CHECKS} == {Status.NOT_APPLICABLE}
+
+
+async def test_a_throttled_read_is_retried_and_a_failing_one_errors_only_its_checks(
+    scan_settings: Settings, graphsim: GraphSimulator
+) -> None:
+    tenant = _demo(graphsim, "Fabrikam Legal")
+    graphsim.set_faults(
+        tenant, throttle=2, throttle_path="teams:TenantFederationSettings", throttle_retry_after=0
+    )
+    graphsim.set_faults(tenant, fail_status=500, fail_path="teams:TeamsMeetingPolicy", fail_count=1000)
+    graphsim.reset_request_log(tenant)
+    try:
+        snapshot = await _snapshot(scan_settings, tenant)
+    finally:
+        graphsim.clear_faults(tenant)
+    federation = [
+        e["status"] for e in graphsim.request_log(tenant) if e["path"].endswith("TenantFederationSettings")
+    ]
+    assert federation == [429, 429, 200]  # Retry-After honoured by the same retry middleware as Graph's
+    verdicts = {c.id: run_check(c, snapshot) for c in CHECKS}
+    meetings = {c.id for c in teams_meetings.CHECKS if "teams_meeting_policies" in c.metadata.sources}
+    for check_id, outcome in verdicts.items():
+        expected = Status.ERROR if check_id in meetings else Status.PASS
+        assert outcome.status is expected, (check_id, outcome.summary)
+    assert "HTTP 500" in verdicts["teams.anonymous_join_off"].summary
