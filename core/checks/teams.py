@@ -195,6 +195,13 @@ def unmanaged_inbound_blocked(snapshot: TenantSnapshot) -> Outcome:
 )
 def skype_users_blocked(snapshot: TenantSnapshot) -> Outcome:
     federation = global_instance(snapshot, FEDERATION, FEDERATION_CMDLET)
+    if "AllowPublicUsers" not in federation:
+        # SCuBA removed its Skype policy (MS.TEAMS.3.1v1) because "the setting is no longer present"
+        # (ScubaGear baselines/removedpolicies.md); absent, it is not judged, and never passed.
+        raise Unjudgeable(
+            "The federation settings carry no AllowPublicUsers: Microsoft has retired communication with "
+            "Skype users, so there may be no setting left to judge."
+        )
     if flag(federation, "AllowPublicUsers"):
         return failed("Users can communicate with Skype users.", [{"AllowPublicUsers": True}])
     return passed("Communication with Skype users is off.")

@@ -239,3 +239,8 @@ def test_app_checks_judge_every_policy_and_need_at_least_one() -> None:
 def test_the_cloud_storage_check_names_each_provider_that_is_on() -> None:
     outcome = run(teams.cloud_storage_restricted, changed(CLIENT, AllowGoogleDrive=True))
     assert outcome.evidence == ({"AllowGoogleDrive": True},)
+
+
+def test_a_retired_skype_setting_is_an_error_that_says_so() -> None:
+    outcome = run(teams.skype_users_blocked, mutated(lambda d: d[FED][0].pop("AllowPublicUsers")))
+    assert outcome.status is Status.ERROR and "retired" in outcome.summary
