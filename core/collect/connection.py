@@ -183,9 +183,9 @@ class TenantConnection:
             raise TenantUnreachable(self.tenant_id, entra_error_code(str(exc)), _first_line(exc)) from exc
 
     async def exchange_token_refusal(self, scope: str = EXCHANGE_SCOPE) -> ClientAuthenticationError | None:
-        """Entra's refusal of an Exchange Online (or, given COMPLIANCE_SCOPE, a Security &
-        Compliance) token, or None when it issues one (and caches it for the requests, as
-        `probe_token` does for Graph)."""
+        """Entra's refusal of an Exchange Online (or, given COMPLIANCE_SCOPE or TEAMS_SCOPE, a
+        Security & Compliance or Teams admin) token, or None when it issues one (and caches it for
+        the requests, as `probe_token` does for Graph)."""
         from azure.core.exceptions import ClientAuthenticationError
 
         try:
