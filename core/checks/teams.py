@@ -51,7 +51,13 @@ FEDERATION_PS = (
 )
 CLIENT_PS = "https://learn.microsoft.com/en-us/powershell/module/teams/set-csteamsclientconfiguration"
 APP_POLICIES = "https://learn.microsoft.com/en-us/microsoftteams/teams-app-permission-policies"
-STORAGE_PROVIDERS = ("AllowDropBox", "AllowBox", "AllowGoogleDrive", "AllowShareFile", "AllowEgnyte")
+STORAGE_PROVIDERS = {
+    "AllowDropBox": "Dropbox",
+    "AllowBox": "Box",
+    "AllowGoogleDrive": "Google Drive",
+    "AllowShareFile": "Citrix ShareFile",
+    "AllowEgnyte": "Egnyte",
+}
 
 
 def _allow_list(federation: Mapping[str, Any]) -> list[str] | None:
@@ -266,7 +272,7 @@ def cloud_storage_restricted(snapshot: TenantSnapshot) -> Outcome:
     client = global_instance(snapshot, CLIENT, CLIENT_CMDLET)
     enabled = [name for name in STORAGE_PROVIDERS if flag(client, name)]
     if enabled:
-        names = ", ".join(name.removeprefix("Allow") for name in enabled)
+        names = ", ".join(STORAGE_PROVIDERS[name] for name in enabled)
         return failed(f"Teams offers third-party cloud storage: {names}.", [{name: True for name in enabled}])
     return passed("Every third-party cloud storage provider is off in Teams.")
 
