@@ -44,13 +44,24 @@ def _settings(stack: LocalStack, simulator: GraphSimulator) -> Settings:
     return Settings(**{k.lower(): v for k, v in env.items()})  # type: ignore[arg-type]
 
 
+def _source_of(entry: dict[str, Any]) -> tuple[str, str | None]:
+    """The source a logged request reads: its path and query without the page token (two sources
+    can share a path, as /users does with and without sign-in activity), or, for the cmdlet APIs,
+    which answer every cmdlet at one URL, the cmdlet."""
+    path, _, query = entry["path"].partition("?")
+    cmdlet = entry.get("cmdlet")
+    if cmdlet:
+        return path, cmdlet
+    kept = "&".join(p for p in query.split("&") if not p.startswith("$skiptoken="))
+    return f"{path}?{kept}", None
+
+
 def critical_path_requests(log: list[dict[str, Any]]) -> int:
     """Longest chain of dependent requests: the token, then the longest run of pages of one
-    source (pages of a collection can only be fetched one after another). Exchange Online and
-    Security & Compliance answer every cmdlet at one URL, so their pages are told apart by cmdlet;
-    a Security & Compliance cmdlet waits for the tenant's regional endpoint to be found first."""
+    source (pages of a collection can only be fetched one after another). A Security & Compliance
+    cmdlet waits for the tenant's regional endpoint to be found first."""
     chains = Counter(
-        (entry["path"].split("?")[0], entry.get("cmdlet"))
+        _source_of(entry)
         for entry in log
         if "/oauth2/" not in entry["path"] and "EXOBanner" not in entry["path"]
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from core.checks.catalogue import CATALOGUE
 from core.checks.helpers import plural
 from core.collect.sources import (
+    ADMIN_USER_SOURCES,
     EXCHANGE_SOURCES,
     GRAPH_SOURCES,
     MICROSOFT_GRAPH_APP_ID,
@@ -25,6 +26,7 @@ EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"  # "Office 365 E
 
 # The app-role ids of the permissions, as Microsoft publishes them (and the simulator mirrors).
 APP_ROLE_IDS: dict[str, str] = {
+    "AccessReview.Read.All": "d07a8cc0-3d51-4b77-b3b0-32704d1f69fa",
     "Application.Read.All": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
     "AuditLog.Read.All": "b0afded3-3588-46d8-8b3d-9842eff778da",
     "Directory.Read.All": "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
@@ -33,9 +35,11 @@ APP_ROLE_IDS: dict[str, str] = {
     "Policy.Read.All": "246dd0d5-5bd0-4def-940b-0421030a5b68",
     "PrivilegedEligibilitySchedule.Read.AzureADGroup": "edb419d6-7edc-42a3-9345-509bfdf5d87c",
     "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
+    "RoleManagementPolicy.Read.Directory": "fdc4c997-9942-4479-bfcb-75a36d1138df",
     "SecurityEvents.Read.All": "bf394140-e372-4bf9-a898-299cfc7564e5",
     "SharePointTenantSettings.Read.All": "83d4163d-a2d8-4d3b-9695-4ae3ca98f888",
     "User.Read.All": "df021288-bdef-4463-88db-98f22de89214",
+    "UserAuthenticationMethod.Read.All": "38d9df27-64da-44fd-b7c5-a6fbac20248f",
     "Exchange.ManageAsApp": "dc50a0fb-09a3-484d-be87-e023b12c6440",
     "Mail.Send": "b633e1c5-b582-4048-a93e-9f11b44c7e96",
 }
@@ -62,7 +66,12 @@ def scanner_permissions() -> list[AppPermission]:
     for check in CATALOGUE:
         for permission in check.metadata.permissions:
             needed.setdefault(permission, []).append(check.metadata.id)
-    sources: list[GraphSource | ExchangeSource] = [*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *EXCHANGE_SOURCES]
+    sources: list[GraphSource | ExchangeSource] = [
+        *GRAPH_SOURCES,
+        *ROLE_GROUP_SOURCES,
+        *ADMIN_USER_SOURCES,
+        *EXCHANGE_SOURCES,
+    ]
     for source in sources:
         needed.setdefault(source.permission, []).append(f"source {source.name}")
     return [

@@ -80,8 +80,9 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated ip[:port] resolvers (SPF/DMARC/DKIM, webhook hosts); empty = system.",
     )
-    # Eight requests in flight per tenant keep the critical path (the longest chain of pages) the
-    # limit while halving httpcore's pool bookkeeping, measured in bench/scan.py.
+    # Requests in flight per tenant and per service (Graph, Exchange Online, Security & Compliance):
+    # eight keep the critical path (the longest chain of pages) the limit while halving httpcore's pool
+    # bookkeeping, measured in bench/scan.py.
     scan_request_concurrency: int = Field(default=8, ge=1, le=64)
 
     # Sign-in: Entra ID v2 access tokens from any tenant (locally, the development sign-in

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from core.checks import (
+    access_reviews,
+    app_governance,
+    app_grants,
     applications,
     auth_methods,
     compliance,
@@ -10,6 +13,7 @@ from core.checks import (
     defender_atp,
     defender_filters,
     dns_checks,
+    emergency_access,
     exchange,
     exchange_mailboxes,
     exchange_policies,
@@ -19,6 +23,7 @@ from core.checks import (
     mail_forwarding,
     monitoring,
     passwords,
+    pim_settings,
     privileged,
     sharepoint,
     teams,
@@ -33,7 +38,12 @@ CATALOGUE: tuple[Check, ...] = (
     *users.CHECKS,
     *auth_methods.CHECKS,
     *privileged.CHECKS,
+    *pim_settings.CHECKS,
+    *emergency_access.CHECKS,
+    *access_reviews.CHECKS,
     *applications.CHECKS,
+    *app_governance.CHECKS,
+    *app_grants.CHECKS,
     *guests.CHECKS,
     *passwords.CHECKS,
     *exchange.CHECKS,

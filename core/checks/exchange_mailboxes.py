@@ -147,8 +147,14 @@ def shared_mailbox_signin_blocked(snapshot: TenantSnapshot) -> Outcome:
 def _missing_actions(mailbox: Mapping[str, Any]) -> dict[str, list[str]]:
     gaps = {}
     for field, required in REQUIRED_ACTIONS.items():
-        audited = {str(a) for a in mailbox.get(field) or []}
-        missing = sorted(required - audited)
+        # difference() walks the row's list without building a set per mailbox: thousands of
+        # mailboxes made this the costliest check of a scan.
+        actions = mailbox.get(field)
+        audited: list[Any] = actions if isinstance(actions, list) else []
+        try:
+            missing = sorted(required.difference(audited))
+        except TypeError:  # an unhashable entry is no action name
+            missing = sorted(required.difference(a for a in audited if isinstance(a, str)))
         if missing:
             gaps[field] = missing
     return gaps

@@ -14,6 +14,7 @@ from typing import Any
 from core.checks.licensing import SUBSCRIBED_SKUS, holds_plan
 from core.checks.model import Check, CheckMetadata, Evaluate, Evidence, Severity, TenantSnapshot
 from core.collect.sources import (
+    ADMIN_USER_SOURCES,
     DNS_SOURCE,
     EXCHANGE_SOURCES,
     GRAPH_SOURCES,
@@ -25,7 +26,7 @@ from core.collect.sources import (
 EVIDENCE_LIMIT = 100
 
 _PERMISSION_BY_SOURCE: dict[str, str | None] = {
-    **{s.name: s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES)},
+    **{s.name: s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *ADMIN_USER_SOURCES)},
     **{s.name: s.permission for s in EXCHANGE_SOURCES},
     **{s.name: s.permission for s in TEAMS_SOURCES},  # none: a directory role authorises Teams reads
     DNS_SOURCE: None,

@@ -115,7 +115,7 @@ def admins_cloud_only(snapshot: TenantSnapshot) -> Outcome:
     synced = [
         {**h.evidence(directory), "onPremises": anchor}
         for h in people
-        if (anchor := _on_premises_anchor(directory.get(folded(h.principal_id), {})))
+        if (anchor := on_premises_anchor(directory.get(folded(h.principal_id), {})))
     ]
     unknown = [
         h.evidence(directory)
@@ -138,7 +138,7 @@ def admins_cloud_only(snapshot: TenantSnapshot) -> Outcome:
     return passed(f"All {plural(len(people), 'administrator account')} are cloud-only{note}.")
 
 
-def _on_premises_anchor(user: Mapping[str, Any]) -> str | None:
+def on_premises_anchor(user: Mapping[str, Any]) -> str | None:
     """What ties an account to on-premises AD: being synchronised now (onPremisesSyncEnabled true),
     or an immutable id kept from a sync that has stopped (user resource type,
     learn.microsoft.com/graph/api/resources/user; ScubaGear judges MS.AAD.7.3v1 by the latter)."""

@@ -1,16 +1,20 @@
 """Collect one tenant: every source once, the independent ones concurrently; DNS after the domain
-list, and the members of role-holding groups after the role assignments."""
+list, the members of role-holding groups after the role assignments, and the Global Administrators'
+sign-in methods after both."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from azure.core.exceptions import ClientAuthenticationError
 
 from core.checks.model import SourceFailure, TenantSnapshot
+from core.collect.admin_methods import read_admin_sources
 from core.collect.compliance import discover_base
 from core.collect.connection import (
     COMPLIANCE_SCOPE,
@@ -23,19 +27,28 @@ from core.collect.connection import (
     entra_error_code,
 )
 from core.collect.dns_records import DnsUnavailable, collect_dns, custom_domains, make_resolver
+from core.collect.exchange import PAGE_SIZE as EXCHANGE_PAGE_SIZE
 from core.collect.exchange import read_exchange_source
 from core.collect.failures import SourceError, exchange_token_failure
 from core.collect.readers import read_graph_source
 from core.collect.role_groups import ROLE_SOURCES, read_role_groups
 from core.collect.sources import (
+    ADMIN_USER_SOURCES,
     DNS_SOURCE,
     EXCHANGE_SOURCES,
     GRAPH_SOURCES,
     ROLE_GROUP_SOURCES,
     TEAMS_SOURCES,
+    ExchangeSource,
+    GraphSource,
+    TeamsSource,
 )
 from core.collect.teams import read_teams_source, settle_teams_licence, teams_token_failure
 from core.settings import Settings
+
+CHANNELS = ("graph", "exchange", "compliance", "teams")
+# Graph's page when a request names no $top; the collections the scanner reads without one are small.
+GRAPH_DEFAULT_PAGE_SIZE = 100
 
 
 async def collect_tenant(connection: TenantConnection, settings: Settings) -> TenantSnapshot:
@@ -46,14 +59,18 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
     await _probe_tokens(connection, snapshot)
     run = _Collection(connection, settings, snapshot)
     chained = {"domains", *ROLE_SOURCES}
-    tasks = [run.fetch(s.name, run.graph(s)) for s in GRAPH_SOURCES if s.name not in chained]
-    tasks += [
-        run.fetch(s.name, run.exchange(s))
-        for s in EXCHANGE_SOURCES
-        if s.name not in snapshot.failures and s.endpoint == "exchange"
-    ]
+    independent: list[GraphSource | ExchangeSource] = [s for s in GRAPH_SOURCES if s.name not in chained]
+    unrefused = [s for s in EXCHANGE_SOURCES if s.name not in snapshot.failures]
+    independent += [s for s in unrefused if s.endpoint == "exchange"]
+    # Longest chains first. A scan lasts as long as its longest run of pages, so the sources with one
+    # row per user or mailbox start at once, then the reads other reads wait on, then the rest; each
+    # channel's limiter hands out its slots in the order they are asked for.
+    bulk = sorted((s for s in independent if s.bulk), key=_rows_per_page)
+    tasks = [run.fetch(s.name, run.read(s)) for s in bulk]
+    # One request each, on the Teams admin service's own limiter.
     tasks += [run.fetch(s.name, run.teams(s)) for s in TEAMS_SOURCES if s.name not in snapshot.failures]
     tasks += [run.dns_after_domains(), run.role_groups_after_roles(), run.compliance_after_discovery()]
+    tasks += [run.fetch(s.name, run.read(s)) for s in independent if not s.bulk]
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
@@ -62,6 +79,14 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
     settle_teams_licence(snapshot)  # a tenant without Teams: its subscriptions decide, not the answer
     snapshot.settle_licences()  # so the scan records why a licence refusal was or was not believed
     return snapshot
+
+
+def _rows_per_page(source: GraphSource | ExchangeSource) -> int:
+    """Fewer rows a page means more pages for the same tenant: those chains are the longest."""
+    if isinstance(source, ExchangeSource):
+        return EXCHANGE_PAGE_SIZE
+    top = dict(parse_qsl(urlsplit(source.path).query)).get("$top", "")
+    return int(top) if top.isdigit() else GRAPH_DEFAULT_PAGE_SIZE
 
 
 async def _probe_tokens(connection: TenantConnection, snapshot: TenantSnapshot) -> None:
@@ -91,35 +116,43 @@ async def _probe_tokens(connection: TenantConnection, snapshot: TenantSnapshot) 
 
 
 class _Collection:
-    """One tenant's reads, sharing a snapshot and a limit on concurrent requests."""
+    """One tenant's reads, sharing a snapshot and a limit on concurrent requests per service: Graph,
+    Exchange Online, Security & Compliance and the Teams admin service throttle apart, and a slow one
+    holds up only itself."""
 
     def __init__(self, connection: TenantConnection, settings: Settings, snapshot: TenantSnapshot) -> None:
         self.connection, self.settings, self.snapshot = connection, settings, snapshot
-        self.limiter = asyncio.Semaphore(settings.scan_request_concurrency)
+        limit = settings.scan_request_concurrency
+        self.limiters = {channel: asyncio.Semaphore(limit) for channel in CHANNELS}
 
-    async def fetch(self, name: str, read: Callable[[], Awaitable[Any]]) -> None:
+    async def fetch(self, name: str, read: _Read) -> None:
         try:
-            async with self.limiter:
+            async with self.limiters[read.channel]:
                 self.snapshot.data[name] = await read()
         except SourceError as exc:
             self.snapshot.failures[name] = exc.failure
         except ClientAuthenticationError as exc:
             raise _unreachable(self.connection.tenant_id, exc) from exc
 
-    def graph(self, source: Any) -> Callable[[], Awaitable[Any]]:
-        connection = self.connection
-        return lambda: read_graph_source(connection.graph, connection.graph_base_url, source)
+    def read(self, source: GraphSource | ExchangeSource) -> _Read:
+        return self.graph(source) if isinstance(source, GraphSource) else self.exchange(source)
 
-    def exchange(self, source: Any) -> Callable[[], Awaitable[Any]]:
+    def graph(self, source: GraphSource) -> _Read:
+        connection = self.connection
+        return _Read("graph", lambda: read_graph_source(connection.graph, connection.graph_base_url, source))
+
+    def exchange(self, source: ExchangeSource) -> _Read:
         connection = self.connection
         adapter, base_url = connection.invoke_adapter(source.endpoint)
-        return lambda: read_exchange_source(adapter, base_url, connection.tenant_id, source)
+        return _Read(
+            source.endpoint, lambda: read_exchange_source(adapter, base_url, connection.tenant_id, source)
+        )
 
-    def teams(self, source: Any) -> Callable[[], Awaitable[Any]]:
+    def teams(self, source: TeamsSource) -> _Read:
         adapter, base_url = self.connection.teams, self.connection.teams_base_url
         if adapter is None:
             raise ValueError("this connection has no Teams admin adapter")
-        return lambda: read_teams_source(adapter, base_url, source)
+        return _Read("teams", lambda: read_teams_source(adapter, base_url, source))
 
     async def compliance_after_discovery(self) -> None:
         # Security & Compliance answers from a regional host, found first (core.collect.compliance).
@@ -130,7 +163,7 @@ class _Collection:
             return
         adapter, base_url = self.connection.invoke_adapter("compliance")
         try:
-            async with self.limiter:
+            async with self.limiters["compliance"]:
                 found = await discover_base(adapter, base_url, self.connection.tenant_id)
         except SourceError as exc:
             failure = exc.failure
@@ -164,9 +197,23 @@ class _Collection:
         roles = [self.fetch(s.name, self.graph(s)) for s in GRAPH_SOURCES if s.name in ROLE_SOURCES]
         await asyncio.gather(*roles)
         try:
-            await read_role_groups(self.snapshot, ROLE_GROUP_SOURCES, lambda s: self.graph(s)(), self.limiter)
+            limiter = self.limiters["graph"]
+            await read_role_groups(self.snapshot, ROLE_GROUP_SOURCES, lambda s: self.graph(s)(), limiter)
+            # The Global Administrators are known only once the roles and role groups are read.
+            await read_admin_sources(self.snapshot, ADMIN_USER_SOURCES, lambda s: self.graph(s)(), limiter)
         except ClientAuthenticationError as exc:
             raise _unreachable(self.connection.tenant_id, exc) from exc
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One source's read, and the service whose limit it counts against."""
+
+    channel: str
+    run: Callable[[], Awaitable[Any]]
+
+    def __call__(self) -> Awaitable[Any]:
+        return self.run()
 
 
 def _unreachable(tenant_id: str, exc: ClientAuthenticationError) -> TenantUnreachable:

@@ -127,17 +127,19 @@ def tls_verification(ca_bundle: str | None) -> ssl.SSLContext | bool:
     return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
 
 
-def graph_http_client(settings: Settings) -> httpx.AsyncClient:
+def graph_http_client(settings: Settings, channels: int = 1) -> httpx.AsyncClient:
     """An httpx client with msgraph-core's middleware (retry honouring Retry-After, redirects,
-    telemetry). One per tenant scan: httpcore's pool bookkeeping grows with requests x
-    connections, so one shared pool for many concurrent scans costs more CPU than a few TLS
-    handshakes (bench/scan.py: 290 -> 390 tenants a minute)."""
+    telemetry), with a connection for each request `channels` services may have in flight
+    (collector.py limits each). One per tenant scan, and one per service within it: httpcore's
+    pool bookkeeping grows with requests x connections, so one shared pool for many concurrent
+    scans costs more CPU than a few TLS handshakes (bench/scan.py: 290 -> 390 tenants a minute)."""
     import httpx
     from kiota_http.middleware.options import RetryHandlerOption
     from msgraph_core import GraphClientFactory
 
     verify = tls_verification(settings.graph_ca_cert)
-    limits = httpx.Limits(max_connections=settings.scan_request_concurrency, max_keepalive_connections=16)
+    connections = settings.scan_request_concurrency * channels
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     return GraphClientFactory.create_with_default_middleware(
         client=httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(60.0), limits=limits),
         # Retry-After is honoured as sent; without it the middleware backs off exponentially.
@@ -155,6 +157,9 @@ class TenantConnection:
     exchange_base_url: str
     http_client: httpx.AsyncClient
     owns_client: bool
+    # Exchange Online, Security & Compliance and the Teams admin service: a pool apart from Graph's
+    # (graph_http_client).
+    invoke_client: httpx.AsyncClient | None = None
     compliance: HttpxRequestAdapter | None = None  # Security & Compliance: same InvokeCommand API
     compliance_base_url: str = ""
     compliance_auth: Any = None  # its authentication provider, whose allowed hosts grow on discovery
@@ -215,6 +220,8 @@ class TenantConnection:
         await self.credential.close()
         if self.owns_client:
             await self.http_client.aclose()
+            if self.invoke_client is not None:
+                await self.invoke_client.aclose()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -239,6 +246,7 @@ def open_connection(
     credential = build_credential(settings, tenant_id)
     owns_client = client is None
     client = client or graph_http_client(settings)
+    invoke_client = graph_http_client(settings, channels=3) if owns_client else client
     graph_host = urlsplit(settings.graph_base_url).hostname or ""
     exchange_host = urlsplit(settings.exchange_base_url).hostname or ""
     compliance_host = urlsplit(settings.compliance_base_url).hostname or ""
@@ -250,18 +258,18 @@ def open_connection(
     )
     graph = GraphRequestAdapter(graph_auth, client=client)
     graph.base_url = settings.graph_base_url
-    exchange = GraphRequestAdapter(exchange_auth, client=client)
+    exchange = GraphRequestAdapter(exchange_auth, client=invoke_client)
     exchange.base_url = settings.exchange_base_url
     compliance_auth = AzureIdentityAuthenticationProvider(
         credential, scopes=[COMPLIANCE_SCOPE], allowed_hosts=[compliance_host]
     )
-    compliance = GraphRequestAdapter(compliance_auth, client=client)
+    compliance = GraphRequestAdapter(compliance_auth, client=invoke_client)
     compliance.base_url = settings.compliance_base_url
     teams_host = urlsplit(settings.teams_base_url).hostname or ""
     teams_auth = AzureIdentityAuthenticationProvider(
         credential, scopes=[TEAMS_SCOPE], allowed_hosts=[teams_host]
     )
-    teams = GraphRequestAdapter(teams_auth, client=client)
+    teams = GraphRequestAdapter(teams_auth, client=invoke_client)
     teams.base_url = settings.teams_base_url
     return TenantConnection(
         tenant_id=tenant_id,
@@ -272,6 +280,7 @@ def open_connection(
         exchange_base_url=settings.exchange_base_url.rstrip("/"),
         http_client=client,
         owns_client=owns_client,
+        invoke_client=invoke_client if owns_client else None,
         compliance=compliance,
         compliance_base_url=settings.compliance_base_url.rstrip("/"),
         compliance_auth=compliance_auth,

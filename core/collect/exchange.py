@@ -62,6 +62,8 @@ async def read_exchange_source(
 ) -> list[Any]:
     """Run one read-only cmdlet through InvokeCommand and return every row."""
     url = f"{base_url}/adminapi/beta/{tenant_id}/InvokeCommand"
+    if source.select:
+        url += "?$select=" + ",".join(source.select)
     command = {"CmdletInput": {"CmdletName": source.cmdlet, "Parameters": source.parameters}}
     body = json.dumps(command).encode()
     headers = exchange_headers(tenant_id)

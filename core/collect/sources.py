@@ -46,6 +46,9 @@ class GraphSource:
 
     # Properties every valid answer carries: an answer without them is an error, never data.
     required: tuple[str, ...] = ()
+    # One row per user (or mailbox): many pages in a large tenant, read one after another, so the
+    # collector starts these first (core.collect.collector).
+    bulk: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,13 @@ class ExchangeSource:
     # tenants that hold it, and answers an unknown cmdlet otherwise (core.collect.failures).
     licence: str | None = None
     endpoint: Literal["exchange", "compliance"] = "exchange"
+    # The properties to return ($select on InvokeCommand, as CIPP's New-ExoRequest sends it:
+    # KelvinTegelaar/CIPP-API Modules/CIPPCore/Public/GraphHelper/New-ExoRequest.ps1). A Get-Mailbox
+    # row carries some 200 properties; the checks read about a dozen, so for the per-mailbox cmdlets
+    # this cuts what a scan downloads and parses several times over. Empty: every property.
+    # tests/unit/checks/test_selected_fields.py keeps it in step with what the checks read.
+    select: tuple[str, ...] = ()
+    bulk: bool = False  # as GraphSource.bulk
 
 
 # onPremisesImmutableId as well as onPremisesSyncEnabled: an account once synchronised keeps the anchor
@@ -68,7 +78,10 @@ class ExchangeSource:
 # judges "cloud-only" by it (AADConfig.rego, MS.AAD.7.3v1).
 USER_FIELDS = (
     "id,displayName,userPrincipalName,mail,accountEnabled,userType,onPremisesSyncEnabled,"
-    "onPremisesImmutableId,createdDateTime,passwordPolicies,lastPasswordChangeDateTime,externalUserState"
+    "onPremisesImmutableId,createdDateTime,passwordPolicies,lastPasswordChangeDateTime,externalUserState,"
+    # Which subscriptions each user holds, to tell administrators with mail, Teams or SharePoint plans
+    # apart (core/checks/emergency_access.py): one more property on a read every scan makes anyway.
+    "assignedLicenses"
 )
 
 GRAPH_SOURCES: tuple[GraphSource, ...] = (
@@ -86,7 +99,7 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
         "Organization.Read.All",
     ),
     GraphSource("domains", "/domains", "collection", "Domain.Read.All"),
-    GraphSource("users", f"/users?$select={USER_FIELDS}&$top=999", "collection", "User.Read.All"),
+    GraphSource("users", f"/users?$select={USER_FIELDS}&$top=999", "collection", "User.Read.All", bulk=True),
     # Pages that select signInActivity hold at most 500 users (List users, learn.microsoft.com/graph/
     # api/user-list; raised from 120 in microsoftgraph/microsoft-graph-docs-contrib#9591), and a larger
     # $top is refused rather than trimmed (microsoftgraph/msgraph-sdk-powershell#1898). Needs Entra ID P1.
@@ -96,13 +109,20 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
         "collection",
         "AuditLog.Read.All",
         P1,
+        bulk=True,
     ),
     GraphSource(
         "user_registration_details",
-        "/reports/authenticationMethods/userRegistrationDetails?$top=999",
+        # Only what the checks read: the full record lists every registered method and more, about
+        # twice the bytes per user. $select is what the Entra PowerShell module's -Property sends
+        # (learn.microsoft.com/powershell/module/microsoft.entra.reports/
+        # get-entraauthenticationmethoduserregistrationdetailreport).
+        "/reports/authenticationMethods/userRegistrationDetails?$select=id,userPrincipalName,userType,"
+        "isAdmin,isMfaCapable,isSystemPreferredAuthenticationMethodEnabled&$top=999",
         "collection",
         "AuditLog.Read.All",
         P1,
+        bulk=True,
     ),
     GraphSource(
         "security_defaults",
@@ -176,6 +196,78 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
         "collection",
         "Application.Read.All",
     ),
+    # PIM: the settings (rules) of every directory role, with each assignment's policy and its rules
+    # expanded in one request ("List roleManagementPolicyAssignments", example "Get the details of all
+    # role management policy assignments ... and expand the policy and its rules",
+    # learn.microsoft.com/graph/api/policyroot-list-rolemanagementpolicyassignments; the filter on
+    # scopeId and scopeType is required). ScubaGear reads the same assignments with the same filter
+    # (ExportAADProvider.psm1, GetConfigurationsForRoles). Entra ID P2, as every PIM read.
+    GraphSource(
+        "pim_role_policies",
+        "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'"
+        "&$expand=policy($expand=rules)",
+        "collection",
+        "RoleManagementPolicy.Read.Directory",
+        P2,
+    ),
+    # Each active assignment as PIM sees it: an assignment made outside PIM has no startDateTime, which
+    # is how ScubaGear tells them apart (AADConfig.rego MS.AAD.7.5v1 over
+    # Get-MgBetaRoleManagementDirectoryRoleAssignmentScheduleInstance). Entra ID P2.
+    GraphSource(
+        "role_assignment_instances",
+        "/roleManagement/directory/roleAssignmentScheduleInstances?$select=id,principalId,roleDefinitionId,"
+        "directoryScopeId,startDateTime,endDateTime,assignmentType,memberType",
+        "collection",
+        "RoleManagement.Read.Directory",
+        P2,
+    ),
+    # The tenant-wide default app management policy, which always exists (disabled until turned on),
+    # and the custom policies that override it for chosen apps (tenantAppManagementPolicy and
+    # appManagementPolicy, learn.microsoft.com/graph/api/resources/tenantappmanagementpolicy). No
+    # licence gates reading them; ScubaGear lists none for MS.AAD.5.5-5.7 (aad.md "License Requirements").
+    GraphSource(
+        "app_management_default",
+        "/policies/defaultAppManagementPolicy",
+        "object",
+        "Policy.Read.All",
+        required=("isEnabled",),
+    ),
+    GraphSource(
+        "app_management_policies",
+        "/policies/appManagementPolicies?$select=id,displayName,isEnabled,restrictions",
+        "collection",
+        "Policy.Read.All",
+    ),
+    # Delegated permission grants. Learn lists Directory.Read.All, which the scanner already holds, as
+    # the least privileged application permission for reading them (Get oAuth2PermissionGrant and List
+    # a service principal's oauth2PermissionGrants, learn.microsoft.com/graph/api/oauth2permissiongrant-get,
+    # learn.microsoft.com/graph/api/serviceprincipal-list-oauth2permissiongrants), so existing customers
+    # need not consent again.
+    GraphSource(
+        "delegated_grants",
+        "/oauth2PermissionGrants?$select=id,clientId,consentType,principalId,resourceId,scope",
+        "collection",
+        "Directory.Read.All",
+    ),
+    # Access reviews (accessReviewScheduleDefinition, learn.microsoft.com/graph/api/
+    # accessreviewset-list-definitions: least application permission AccessReview.Read.All). Access
+    # reviews need Entra ID P2 or Entra ID Governance (learn.microsoft.com/entra/id-governance/
+    # access-reviews-overview, "License requirements").
+    GraphSource(
+        "access_reviews",
+        "/identityGovernance/accessReviews/definitions?$select=id,displayName,status,scope,"
+        "instanceEnumerationScope,settings",
+        "collection",
+        "AccessReview.Read.All",
+        P2,
+    ),
+    # Every service principal: who owns the app a grant names, and which API a grant is for.
+    GraphSource(
+        "service_principals",
+        "/servicePrincipals?$select=id,appId,displayName,appOwnerOrganizationId,servicePrincipalType&$top=999",
+        "collection",
+        "Application.Read.All",
+    ),
     GraphSource("secure_scores", "/security/secureScores?$top=1", "collection", "SecurityEvents.Read.All"),
     GraphSource(
         "sharepoint_settings",
@@ -213,6 +305,22 @@ ROLE_GROUP_SOURCES: tuple[GraphSource, ...] = (
     ),
 )
 
+# Read once per user who holds Global Administrator (actively, as eligible, or through a group), after
+# the role sources and the role groups are read: `{user}` is the user's id, and the source's data maps
+# the user id to the collection read for it (core/collect/admin_methods.py). Global Administrators are
+# few by design, so this costs a handful of requests, not one per user.
+USER_PLACEHOLDER = "{user}"
+ADMIN_USER_SOURCES: tuple[GraphSource, ...] = (
+    # List methods, learn.microsoft.com/graph/api/authentication-list-methods: least application
+    # permission UserAuthenticationMethod.Read.All.
+    GraphSource(
+        "admin_auth_methods",
+        "/users/{user}/authentication/methods",
+        "collection",
+        "UserAuthenticationMethod.Read.All",
+    ),
+)
+
 # Threat policies of Exchange Online Protection (every tenant) and Defender for Office 365 (Plan 1),
 # judged by core/checks/defender*.py through the resolver in core/checks/defender_policies.py.
 DEFENDER_SOURCES: tuple[ExchangeSource, ...] = (
@@ -234,16 +342,41 @@ DEFENDER_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("defender_email_tenant_settings", "Get-EmailTenantSettings", licence=DEFENDER_P1),
 )
 
+# How a check names a mailbox in its evidence (core.checks.exchange.mailbox_name).
+MAILBOX_NAME_FIELDS = ("PrimarySmtpAddress", "UserPrincipalName", "Identity")
+
 EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("exo_transport_config", "Get-TransportConfig"),
-    ExchangeSource("exo_cas_mailboxes", "Get-CASMailbox", {"ResultSize": "Unlimited"}),
+    ExchangeSource(
+        "exo_cas_mailboxes",
+        "Get-CASMailbox",
+        {"ResultSize": "Unlimited"},
+        select=(*MAILBOX_NAME_FIELDS, "SmtpClientAuthenticationDisabled"),
+        bulk=True,
+    ),
     ExchangeSource("exo_organization_config", "Get-OrganizationConfig"),
     ExchangeSource("exo_admin_audit_log_config", "Get-AdminAuditLogConfig"),
     ExchangeSource("exo_outbound_spam_policies", "Get-HostedOutboundSpamFilterPolicy"),
     ExchangeSource("exo_remote_domains", "Get-RemoteDomain"),
     ExchangeSource("exo_external_in_outlook", "Get-ExternalInOutlook"),
     ExchangeSource("exo_dkim_signing_config", "Get-DkimSigningConfig"),
-    ExchangeSource("exo_mailboxes", "Get-Mailbox", {"ResultSize": "Unlimited"}),
+    ExchangeSource(
+        "exo_mailboxes",
+        "Get-Mailbox",
+        {"ResultSize": "Unlimited"},
+        select=(
+            *MAILBOX_NAME_FIELDS,
+            "ExternalDirectoryObjectId",
+            "RecipientTypeDetails",
+            "AuditEnabled",
+            "AuditOwner",
+            "AuditDelegate",
+            "AuditAdmin",
+            "DeliverToMailboxAndForward",
+            "ForwardingSmtpAddress",
+        ),
+        bulk=True,
+    ),
     *DEFENDER_SOURCES,
     # Mail flow and sharing policies (core/checks/exchange_policies.py, exchange_mailboxes.py).
     ExchangeSource("exo_transport_rules", "Get-TransportRule", {"ResultSize": "Unlimited"}),
@@ -251,7 +384,11 @@ EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("exo_role_assignment_policies", "Get-RoleAssignmentPolicy"),
     ExchangeSource("exo_owa_mailbox_policies", "Get-OwaMailboxPolicy"),
     ExchangeSource(
-        "exo_mailbox_audit_bypass", "Get-MailboxAuditBypassAssociation", {"ResultSize": "Unlimited"}
+        "exo_mailbox_audit_bypass",
+        "Get-MailboxAuditBypassAssociation",
+        {"ResultSize": "Unlimited"},
+        select=("Identity", "Name", "AuditBypassEnabled"),
+        bulk=True,
     ),
     # Security & Compliance PowerShell (core/checks/compliance.py).
     ExchangeSource("sc_protection_alerts", "Get-ProtectionAlert", endpoint="compliance"),
@@ -298,7 +435,7 @@ TEAMS_SOURCES: tuple[TeamsSource, ...] = (
 DNS_SOURCE = "dns"
 
 ALL_SOURCE_NAMES: frozenset[str] = frozenset(
-    [s.name for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES)]
+    [s.name for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *ADMIN_USER_SOURCES)]
     + [s.name for s in EXCHANGE_SOURCES]
     + [s.name for s in TEAMS_SOURCES]
     + [DNS_SOURCE]

@@ -59,6 +59,9 @@ GRAPH_APP_ROLE = {
     "Policy.Read.All": "246dd0d5-5bd0-4def-940b-0421030a5b68",
     "AuditLog.Read.All": "b0afded3-3588-46d8-8b3d-9842eff778da",
     "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
+    "RoleManagementPolicy.Read.Directory": "fdc4c997-9942-4479-bfcb-75a36d1138df",
+    "AccessReview.Read.All": "d07a8cc0-3d51-4b77-b3b0-32704d1f69fa",
+    "UserAuthenticationMethod.Read.All": "38d9df27-64da-44fd-b7c5-a6fbac20248f",
     "PrivilegedEligibilitySchedule.Read.AzureADGroup": "edb419d6-7edc-42a3-9345-509bfdf5d87c",
     "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
     "Application.Read.All": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
@@ -85,6 +88,17 @@ PERMISSION_ALTERNATIVES: dict[str, frozenset[str]] = {
         {"RoleManagement.ReadWrite.Directory", "Directory.Read.All", "Directory.ReadWrite.All"}
     ),
     "Directory.Read.All": frozenset({"Directory.ReadWrite.All"}),
+    # The higher-privileged permissions "List roleManagementPolicyAssignments" and "List methods" accept
+    # (learn.microsoft.com/graph/api/policyroot-list-rolemanagementpolicyassignments,
+    # learn.microsoft.com/graph/api/authentication-list-methods).
+    "RoleManagementPolicy.Read.Directory": frozenset(
+        {
+            "RoleManagement.Read.Directory",
+            "RoleManagementPolicy.ReadWrite.Directory",
+            "RoleManagement.ReadWrite.Directory",
+        }
+    ),
+    "UserAuthenticationMethod.Read.All": frozenset({"UserAuthenticationMethod.ReadWrite.All"}),
     "Mail.Send": frozenset(),
 }
 

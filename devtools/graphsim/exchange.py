@@ -11,6 +11,11 @@ refuses it with CmdletProxyNotAvailableException, "Cmdlet needs proxy ... Requir
 same file's comment; MicrosoftDocs/office-docs-powershell#10446). Real Exchange does this for some
 requests only, depending on where they land; the simulator refuses every unanchored request, so a
 client that forgets the header always finds out here.
+
+`InvokeCommand?$select=A,B` returns only those properties of each row, as CIPP relies on when it
+reads every mailbox (New-ExoRequest.ps1's -Select, e.g. `-cmdlet 'Get-Mailbox' -Select
+'userPrincipalName,GUID'`). PowerShell property names match whatever their case; a row keeps the
+property's own spelling, and a property the row lacks is left out. Further pages keep the selection.
 """
 
 from __future__ import annotations
@@ -179,6 +184,18 @@ def _offset(query: str, tenant: Tenant) -> int:
     raise ExchangeError(400, "BadRequest", "The skip token is not valid.")
 
 
+def _select(query: str) -> tuple[str, ...]:
+    value = dict(parse_qsl(query)).get("$select") or ""
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def _selected(rows: list[dict[str, Any]], select: tuple[str, ...]) -> list[dict[str, Any]]:
+    if not select:
+        return rows
+    wanted = {name.lower() for name in select}
+    return [{k: v for k, v in row.items() if k.lower() in wanted} for row in rows]
+
+
 def invoke(
     state: SimState,
     tenant: Tenant,
@@ -201,6 +218,7 @@ def invoke(
         raise unknown_cmdlet(cmdlet)
     size = _page_size(request.headers.get("prefer"))
     offset = _offset(request.url.query, tenant)
+    select = _select(request.url.query)
     host = request.headers.get("host", "127.0.0.1")
     key = (
         "x",
@@ -212,6 +230,7 @@ def invoke(
         size,
         offset,
         host,
+        select,
     )
     cached = state.cache.get(key)
     if cached is not None:
@@ -223,10 +242,11 @@ def invoke(
         token_text = (
             base64.urlsafe_b64encode(f"{tenant.generation}:{offset + size}".encode()).decode().rstrip("=")
         )
-        body["@odata.nextLink"] = f"https://{host}{request.url.path}?$skiptoken={token_text}"
+        selection = f"$select={','.join(select)}&" if select else ""
+        body["@odata.nextLink"] = f"https://{host}{request.url.path}?{selection}$skiptoken={token_text}"
     if warnings:
         body["@adminapi.warnings"] = warnings
-    body["value"] = rows[offset : offset + size]
+    body["value"] = _selected(rows[offset : offset + size], select)
     encoded = dumps(body)
     state.cache.put(key, encoded)
     return encoded

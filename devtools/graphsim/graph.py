@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from devtools.graphsim import views
 from devtools.graphsim.catalog import GRAPH_RESOURCE
+from devtools.graphsim.governance_apps import assigned_licenses
 from devtools.graphsim.graph_access import GraphError, authenticate, check_access, check_licence
 from devtools.graphsim.graph_endpoints import BY_VERSION, OPTIONS, Endpoint, source_for
 from devtools.graphsim.groups import group_route
@@ -23,6 +24,7 @@ from devtools.graphsim.simulate import disturb
 from devtools.graphsim.state import SimState
 from devtools.graphsim.tenant import DEFAULT_USER_SELECT, USER_PROPS, Tenant
 from devtools.graphsim.tokens import AccessToken, TokenRejected
+from devtools.graphsim.user_methods import user_route
 
 
 def _context(version: str) -> str:
@@ -126,6 +128,8 @@ def _rows(
                 if p == "signInActivity"
                 else views.immutable_id(u)
                 if p == "onPremisesImmutableId"
+                else assigned_licenses(tenant.data, u)
+                if p == "assignedLicenses"
                 else u.get(p, [] if p == "businessPhones" else None)
                 for p in props
             }
@@ -133,8 +137,9 @@ def _rows(
         ]
     if select:
         return [{p: item.get(p) for p in select} for item in items]
-    if not expand and items and isinstance(items[0], dict) and "principal" in items[0]:
-        return [{k: v for k, v in item.items() if k != "principal"} for item in items]
+    expanded = endpoint.expand.split("(", 1)[0]  # "policy($expand=rules)" expands "policy"
+    if not expand and items and isinstance(items[0], dict) and expanded in items[0]:
+        return [{k: v for k, v in item.items() if k != expanded} for item in items]
     return items
 
 
@@ -163,7 +168,7 @@ def _collection(
     items = endpoint.items(state, tenant)
     select = _select(endpoint, options.get("$select"), items)
     expand = options.get("$expand")
-    if expand is not None and expand != "principal":
+    if expand is not None and expand != endpoint.expand:
         raise GraphError(
             400,
             "Request_BadRequest",
@@ -176,7 +181,7 @@ def _collection(
     context = (
         _context(version)
         + endpoint.context
-        + (f"({','.join(select)})" if select else "(principal())" if expand else "")
+        + (f"({','.join(select)})" if select else f"({endpoint.expand.split('(', 1)[0]}())" if expand else "")
     )
     body: dict[str, Any] = {"@odata.context": context}
     if more:
@@ -202,7 +207,11 @@ def serve_get(
     version = _version(request)
     collections, objects = BY_VERSION[version]
     endpoint = collections.get(path) or objects.get(path)
-    group = group_route(path, query) if endpoint is None and version == "v1.0" else None
+    group = (
+        (group_route(path, query) or user_route(path, query))
+        if endpoint is None and version == "v1.0"
+        else None
+    )
     if group is not None:
         endpoint, source, options = group.endpoint, group.source, group.options
     elif endpoint is None:

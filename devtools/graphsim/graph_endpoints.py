@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from core.collect.sources import GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID, GraphSource
-from devtools.graphsim import ca_policies
+from devtools.graphsim import ca_policies, governance, governance_apps
 from devtools.graphsim.state import SimState
 from devtools.graphsim.tenant import Tenant
 
@@ -29,6 +29,7 @@ class Endpoint:
     max_page: int = 999
     top_is_limit: bool = False  # $top caps the result instead of sizing pages
     denied_code: str = "Authorization_RequestDenied"
+    expand: str = "principal"  # the one $expand value the endpoint takes (what the scanner sends)
 
 
 def _data(key: str) -> Items:
@@ -96,6 +97,52 @@ _LIST: tuple[Endpoint, ...] = (
         default_page=100,
     ),
     Endpoint("/security/securescores", "security/secureScores", _data("secureScores"), top_is_limit=True),
+    # PIM role settings, each assignment with its policy and rules expanded; without P2 the PIM APIs
+    # refuse (graph_access.check_licence). No public answer shows this endpoint's 403 code, so it
+    # answers as the simulator's other PIM endpoints do.
+    Endpoint(
+        "/policies/rolemanagementpolicyassignments",
+        "policies/roleManagementPolicyAssignments",
+        lambda s, t: governance.pim_policies(t.data),
+        denied_code="AccessDenied",
+        expand="policy($expand=rules)",
+    ),
+    Endpoint(
+        "/rolemanagement/directory/roleassignmentscheduleinstances",
+        "roleManagement/directory/roleAssignmentScheduleInstances",
+        lambda s, t: governance.assignment_instances(t.data, t.role_assignment_rows),
+        default_page=100,
+        denied_code="AccessDenied",
+    ),
+    # Access reviews need P2 (or ID Governance). No public answer shows how this API refuses a tenant
+    # without it, so the simulator answers as it does for PIM (graph_access.check_licence).
+    Endpoint(
+        "/identitygovernance/accessreviews/definitions",
+        "identityGovernance/accessReviews/definitions",
+        lambda s, t: governance.access_reviews(t.data),
+        "accessReviewScheduleDefinition",
+        default_page=100,
+    ),
+    Endpoint(
+        "/policies/appmanagementpolicies",
+        "policies/appManagementPolicies",
+        lambda s, t: governance_apps.custom_app_policies(t.data),
+        "appManagementPolicy",
+    ),
+    Endpoint(
+        "/oauth2permissiongrants",
+        "oauth2PermissionGrants",
+        lambda s, t: governance_apps.delegated_grants(t.data),
+        "oAuth2PermissionGrant",
+        default_page=100,
+    ),
+    Endpoint(
+        "/serviceprincipals",
+        "servicePrincipals",
+        lambda s, t: governance_apps.service_principals(t.data, t.app_service_principal),
+        "servicePrincipal",
+        default_page=100,
+    ),
 )
 _OBJECTS: tuple[Endpoint, ...] = (
     Endpoint(
@@ -117,6 +164,11 @@ _OBJECTS: tuple[Endpoint, ...] = (
         _data("adminConsentRequestPolicy"),
     ),
     Endpoint("/admin/sharepoint/settings", "admin/sharepoint/settings/$entity", _data("sharepointSettings")),
+    Endpoint(
+        "/policies/defaultappmanagementpolicy",
+        "policies/defaultAppManagementPolicy/$entity",
+        lambda s, t: governance_apps.default_app_policy(t.data),
+    ),
 )
 _BETA_LIST: tuple[Endpoint, ...] = (
     Endpoint(

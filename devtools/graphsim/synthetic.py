@@ -10,8 +10,14 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from core.collect.sources import EXCHANGE_SOURCES, GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID, ROLE_GROUP_SOURCES
-from devtools.graphsim import compliance, exchange_policies, mailflow, policies, settings
+from core.collect.sources import (
+    ADMIN_USER_SOURCES,
+    EXCHANGE_SOURCES,
+    GRAPH_SOURCES,
+    MICROSOFT_GRAPH_APP_ID,
+    ROLE_GROUP_SOURCES,
+)
+from devtools.graphsim import compliance, exchange_policies, governance, mailflow, policies, settings
 from devtools.graphsim.catalog import GRAPH_APP_ROLE, SERVICE_PLAN, SKU
 from devtools.graphsim.defender_data import defender_settings
 from devtools.graphsim.people import PeopleBuilder, TenantSpec
@@ -19,7 +25,8 @@ from devtools.graphsim.policies import Json, Posture
 
 SCHEMA = 1
 DEFAULT_PERMISSIONS = sorted(
-    {s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES)} | {s.permission for s in EXCHANGE_SOURCES}
+    {s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *ADMIN_USER_SOURCES)}
+    | {s.permission for s in EXCHANGE_SOURCES}
 )
 
 # (name, secrets as (started days ago, valid days), certificates likewise, Graph app permissions)
@@ -321,6 +328,8 @@ class TenantBuilder(PeopleBuilder):
                 ctx, custom, self.initial, spec.partner_domain, "ATP_ENTERPRISE" in SKU[self.sku_part][1]
             ),
         }
+        # Built from stable ids rather than the seeded generator, so every id above stays as it was.
+        fixture["governance"] = governance.block(spec.posture, self.tid, self.mail_domain)
         return fixture
 
 

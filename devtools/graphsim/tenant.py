@@ -64,6 +64,7 @@ _USER_PROPS = (
     "externalUserState",
     "department",
     "usageLocation",
+    "assignedLicenses",
 )
 USER_PROPS = frozenset(_USER_PROPS) | {"signInActivity"}
 DEFAULT_USER_SELECT = _USER_PROPS[:11]  # what Graph returns for a user without $select
@@ -222,6 +223,11 @@ class Tenant:
                 }
             )
         return rows
+
+    @property
+    def role_assignment_rows(self) -> list[Json]:
+        """The fixture's assignments plus the scanner's own role, as stored (kind, start and end)."""
+        return self._assignments
 
     @cached_property
     def role_assignments(self) -> list[Json]:

@@ -150,6 +150,49 @@ def _sharepoint_subscription(fixture: Json) -> None:
     )
 
 
+def _governance_gaps(fixture: Json) -> None:
+    """PIM and app settings that look hardened and leave a way round: approval on Global Administrator
+    but not on Privileged Role Administrator, the Tier 0 group's Global Administrator assigned outside
+    PIM, client secrets blocked only for apps created after a date and switched back on for a custom
+    policy's apps, a third-party e-signature app consented for everyone with file access, and a guest
+    access review that ran once."""
+    settings = fixture["governance"]
+    settings["pimApproval"] = [GLOBAL_ADMIN]
+    settings["outsidePim"] = [_stable_id(fixture, "tier0-global-admin")]
+    settings["appManagement"]["blockPasswordsAfter"] = "2025-01-01T00:00:00Z"
+    settings["customAppPolicies"] = [
+        {
+            "id": _stable_id(fixture, "legacy-app-policy"),
+            "displayName": "Legacy integrations",
+            "description": "Secrets allowed for the ERP connectors",
+            "isEnabled": True,
+            "restrictions": {
+                "passwordCredentials": [
+                    {
+                        "restrictionType": "passwordAddition",
+                        "state": "disabled",
+                        "maxLifetime": None,
+                        "restrictForAppsCreatedAfterDateTime": "0001-01-01T00:00:00Z",
+                    }
+                ],
+                "keyCredentials": [],
+            },
+        }
+    ]
+    # The guest review ran once and was never made recurring.
+    settings["accessReviews"][0].update(status="Completed", recurring=False)
+    settings["thirdPartyApps"].append(
+        {
+            "appId": _stable_id(fixture, "docuquick-app"),
+            "displayName": "DocuQuick Sign",
+            "owner": _stable_id(fixture, "docuquick-owner"),
+            "consentType": "AllPrincipals",
+            "api": "graph",
+            "scope": "openid profile User.Read Files.ReadWrite.All Sites.Read.All",
+        }
+    )
+
+
 def set_traps(fixture: Json) -> Json:
     """Turn a strong fixture into Tailwind Traders (deterministic: ids derive from the tenant id)."""
     fixture["exchangeOnline"] = False
@@ -158,4 +201,5 @@ def set_traps(fixture: Json) -> Json:
     _exclusions(fixture)
     _tier0_group(fixture)
     _sprayed_account(fixture)
+    _governance_gaps(fixture)
     return fixture

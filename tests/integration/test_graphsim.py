@@ -519,6 +519,27 @@ def test_invoke_command_pages_with_next_links(http: httpx.Client, sim: GraphSimu
     assert {"UserPrincipalName", "AuditEnabled", "RecipientTypeDetails"} <= set(rows[0])
 
 
+def test_invoke_command_returns_only_the_selected_properties_on_every_page(
+    http: httpx.Client, sim: GraphSimulator
+) -> None:
+    bearer = token(http, sim, NORTHWIND, EXCHANGE)
+    request = {"CmdletInput": {"CmdletName": "Get-Mailbox", "Parameters": {"ResultSize": "Unlimited"}}}
+    headers = {**exchange_headers(NORTHWIND), "Authorization": f"Bearer {bearer}"}
+    headers["Prefer"] = "odata.maxpagesize=100"
+    # Names match whatever their case; rows keep the property's own spelling.
+    url: str | None = (
+        f"{sim.exchange_url}/adminapi/beta/{NORTHWIND}/InvokeCommand?$select=userPrincipalName,AuditOwner"
+    )
+    pages = []
+    while url:
+        page = http.post(url, json=request, headers=headers).json()
+        pages.append(page["value"])
+        url = page.get("@odata.nextLink")
+        assert url is None or "$select=userPrincipalName,AuditOwner" in url
+    assert len(pages) >= 3
+    assert all(set(row) == {"UserPrincipalName", "AuditOwner"} for page in pages for row in page)
+
+
 def test_invoke_command_errors(http: httpx.Client, sim: GraphSimulator) -> None:
     unknown = invoke(http, sim, NORTHWIND, "Get-Nothing")
     assert (

@@ -165,9 +165,9 @@ async def test_exchange_calls_carry_the_headers_retry_the_proxy_refusal_and_repo
     source = next(s for s in EXCHANGE_SOURCES if s.cmdlet == "Get-Mailbox")
     rows = await read_exchange_source(await adapter_over(handler), "https://exo.test", TENANT, source)
     assert rows == [{"n": 1}, {"n": 2}]
-    assert [str(r.url) for r in seen] == [f"https://exo.test/adminapi/beta/{TENANT}/InvokeCommand"] * 2 + [
-        "https://exo.test/next?$skiptoken=a"
-    ] * 2
+    first = f"https://exo.test/adminapi/beta/{TENANT}/InvokeCommand?$select={','.join(source.select)}"
+    assert "AuditOwner" in source.select
+    assert [str(r.url) for r in seen] == [first] * 2 + ["https://exo.test/next?$skiptoken=a"] * 2
     for request in seen:
         assert request.method == "POST"
         assert request.headers["X-AnchorMailbox"] == f"APP:{SYSTEM_MAILBOX}@{TENANT}"

@@ -16,6 +16,7 @@ from core.checks.model import Check, Outcome, SourceFailure, TenantSnapshot, run
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 BREAK_GLASS = "b6f1c2a0-0000-4000-8000-0000000000b1"
+BREAK_GLASS_2 = "b6f1c2a0-0000-4000-8000-0000000000b2"  # the second emergency-access account
 
 
 @cache

@@ -102,7 +102,7 @@ def test_excluded_users_and_groups_are_still_accepted_and_counted() -> None:
         mutated(everywhere(excludeGroups=["g-break-glass"])),
     )
     assert outcome.status is Status.PASS
-    assert "2 user/group exclusions: confirm they are emergency-access accounts" in outcome.summary
+    assert "3 user/group exclusions: confirm they are emergency-access accounts" in outcome.summary
 
 
 def test_an_exclusion_on_a_report_only_policy_is_not_named_as_the_reason() -> None:

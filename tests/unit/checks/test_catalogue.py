@@ -9,10 +9,16 @@ import pytest
 
 from core.checks.catalogue import CATALOGUE, get_check
 from core.checks.model import CATEGORIES, Check, SourceFailure, Status, TenantSnapshot, run_check
-from core.collect.sources import ALL_SOURCE_NAMES, EXCHANGE_SOURCES, GRAPH_SOURCES, ROLE_GROUP_SOURCES
+from core.collect.sources import (
+    ADMIN_USER_SOURCES,
+    ALL_SOURCE_NAMES,
+    EXCHANGE_SOURCES,
+    GRAPH_SOURCES,
+    ROLE_GROUP_SOURCES,
+)
 from tests.unit.checks.support import NOW, run
 
-PERMISSION_OF = {s.name: s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES)} | {
+PERMISSION_OF = {s.name: s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *ADMIN_USER_SOURCES)} | {
     s.name: s.permission for s in EXCHANGE_SOURCES
 }
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")

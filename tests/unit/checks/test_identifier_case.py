@@ -52,6 +52,7 @@ def test_role_template_ids_in_upper_case_still_count() -> None:
     assert set(values(outcome.evidence, "userPrincipalName")) == {
         "adele.admin@contoso.com",
         "breakglass@contoso.onmicrosoft.com",
+        "breakglass2@contoso.onmicrosoft.com",
     }
     assert {tuple(r) for r in values(outcome.evidence, "roles")} == {("Global Administrator",)}
 

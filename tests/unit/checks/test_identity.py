@@ -66,7 +66,7 @@ def test_mfa_baseline_present_fails_when_every_policy_is_report_only_or_off() ->
 def test_legacy_auth_pass_names_the_policy_and_its_exclusions() -> None:
     outcome = run(identity.legacy_auth_blocked)
     assert "CA02 - Block legacy authentication" in outcome.summary
-    assert "1 user/group exclusion" in outcome.summary
+    assert "2 user/group exclusions" in outcome.summary
 
 
 @pytest.mark.parametrize(

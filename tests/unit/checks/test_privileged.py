@@ -7,7 +7,7 @@ from typing import Any
 from core.checks import privileged
 from core.checks.model import Status
 from core.checks.well_known import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR, USER_ADMINISTRATOR
-from tests.unit.checks.support import BREAK_GLASS, by_id, mutated, run, values
+from tests.unit.checks.support import BREAK_GLASS, BREAK_GLASS_2, by_id, mutated, run, values
 
 ACTIVE = "role_assignments"
 
@@ -36,16 +36,17 @@ def assign(data: dict[str, Any], role: str, principal_id: str, kind: str = "user
 def test_global_admin_count_counts_active_and_eligible_users() -> None:
     outcome = run(privileged.global_admin_count)
     assert outcome.status is Status.PASS
-    assert outcome.summary == "2 users hold Global Administrator."
+    assert outcome.summary == "3 users hold Global Administrator."
     assert set(values(outcome.evidence, "userPrincipalName")) == {
         "adele.admin@contoso.com",
         "breakglass@contoso.onmicrosoft.com",
+        "breakglass2@contoso.onmicrosoft.com",
     }
 
 
 def test_global_admin_count_fails_above_four_including_eligible_assignments() -> None:
-    def five(data: dict[str, Any]) -> None:
-        for user_id in ("u-admin2", "u-carol"):
+    def five(data: dict[str, Any]) -> None:  # with the two emergency accounts and Adele
+        for user_id in ("u-admin2",):
             assign(data, GLOBAL_ADMINISTRATOR, user_id)
         eligible = dict(data["role_eligibility_schedules"][0], roleDefinitionId=GLOBAL_ADMINISTRATOR)
         data["role_eligibility_schedules"].append(eligible)
@@ -58,7 +59,8 @@ def test_global_admin_count_fails_above_four_including_eligible_assignments() ->
 
 
 def test_global_admin_count_fails_with_a_single_admin_and_notes_missing_pim_data() -> None:
-    data = mutated(lambda d: d.update({ACTIVE: [a for a in d[ACTIVE] if a["principalId"] != BREAK_GLASS]}))
+    emergency = (BREAK_GLASS, BREAK_GLASS_2)
+    data = mutated(lambda d: d.update({ACTIVE: [a for a in d[ACTIVE] if a["principalId"] not in emergency]}))
     del data["role_eligibility_schedules"]
     outcome = run(privileged.global_admin_count, data)
     assert outcome.status is Status.FAIL
@@ -123,8 +125,8 @@ def test_global_admin_least_privilege_fails_when_global_admins_outnumber_the_res
 
     outcome = run(privileged.global_admin_least_privilege, mutated(more_global_admins))
     assert outcome.status is Status.FAIL
-    assert "4 Global Administrators vs 1 in other highly privileged roles" in outcome.summary
-    assert len(outcome.evidence) == 4
+    assert "5 Global Administrators vs 1 in other highly privileged roles" in outcome.summary
+    assert len(outcome.evidence) == 5
 
 
 def test_no_guest_admins_lists_guests_holding_admin_roles() -> None:

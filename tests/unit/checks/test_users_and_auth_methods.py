@@ -30,7 +30,7 @@ def test_inactive_users_lists_stale_and_never_used_members_but_not_disabled_ones
 
     outcome = run(users.inactive_users, mutated(go_stale))
     assert outcome.status is Status.FAIL
-    assert outcome.summary.startswith("2 enabled member accounts of 5 inactive for more than 90 days")
+    assert outcome.summary.startswith("2 enabled member accounts of 6 inactive for more than 90 days")
     assert outcome.evidence == (
         {
             "userPrincipalName": "bob@contoso.com",
@@ -106,7 +106,7 @@ def test_inactive_users_measures_time_from_collection_not_the_clock() -> None:
     # Carol last signed in on 2026-10-01: 31 days before the snapshot, whatever today's date is.
     outcome = run(users.inactive_users)
     assert outcome.status is Status.PASS
-    assert outcome.summary == "All 6 enabled member accounts signed in within 90 days."
+    assert outcome.summary == "All 7 enabled member accounts signed in within 90 days."
 
 
 def test_tenant_creation_restricted_fails_when_users_may_create_tenants() -> None:
@@ -217,7 +217,7 @@ def test_users_mfa_capable_lists_members_without_mfa_and_skips_disabled_and_gues
 
     outcome = run(auth_methods.users_mfa_capable, mutated(unregister))
     assert outcome.status is Status.FAIL
-    assert outcome.summary == "1 member user of 5 not MFA capable."
+    assert outcome.summary == "1 member user of 6 not MFA capable."
     assert outcome.evidence == ({"userPrincipalName": "alice@contoso.com", "id": "u-alice"},)
 
 
