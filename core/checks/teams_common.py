@@ -9,10 +9,11 @@ what was missing, never a pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from core.checks.helpers import check, folded, has_service_plan, is_false, is_true
+from core.checks.helpers import check, folded, is_false, is_true
+from core.checks.licensing import SUBSCRIBED_SKUS, active_plans
 from core.checks.model import Check, CheckMetadata, Evaluate, Outcome, TenantSnapshot, error, not_applicable
 from core.collect.sources import TEAMS_PLAN
 
@@ -28,6 +29,20 @@ ADMIN_CENTER = "Microsoft Teams admin center (admin.teams.microsoft.com)"
 CONNECT = "In PowerShell, after Connect-MicrosoftTeams:"
 
 
+def holds_teams(skus: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether an active subscription carries Microsoft Teams: TEAMS1 in the commercial suites, or
+    another plan whose name starts with TEAMS (the government clouds' and other editions'). Wider than
+    TEAMS1 alone on purpose: a tenant with Teams is assessed, never set aside for its plan's name."""
+    return any(plan.startswith(TEAMS_PLAN[:5]) for plan in active_plans(skus))
+
+
+def teams_licensed(snapshot: TenantSnapshot) -> bool | None:
+    """holds_teams for the snapshot's subscriptions; None when they were not collected."""
+    if not snapshot.has(SUBSCRIBED_SKUS):
+        return None
+    return holds_teams(snapshot.get(SUBSCRIBED_SKUS) or [])
+
+
 class Unjudgeable(Exception):
     """The data was read but does not say what the check needs; the message says what is missing."""
 
@@ -38,7 +53,7 @@ def teams_check(meta: CheckMetadata) -> Callable[[Evaluate], Check]:
 
     def wrap(evaluate: Evaluate) -> Check:
         def guarded(snapshot: TenantSnapshot) -> Outcome:
-            if has_service_plan(snapshot, TEAMS_PLAN) is False:
+            if teams_licensed(snapshot) is False:
                 return not_applicable(
                     f"The tenant's subscriptions include no Microsoft Teams plan ({TEAMS_PLAN})."
                 )

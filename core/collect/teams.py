@@ -38,9 +38,9 @@ What is called, once per source in TEAMS_SOURCES, all concurrently with the othe
   service answers 403 "Access Denied." (Microsoft365DSC/Microsoft365DSC#2779, "[Forbidden] : Access
   Denied." from Get-CsConfiguration; MicrosoftDocs/office-docs-powershell#10372).
 - A tenant without Teams: whatever the service or Entra answers, the tenant's own subscriptions decide.
-  Failed Teams reads of a tenant whose subscriptions lack the Teams plan (TEAMS1) are recorded as that
-  licence refusal (`settle_teams_licence`), so its checks are not_applicable; with the plan they stay
-  errors with the service's answer.
+  Failed Teams reads of a tenant whose subscriptions lack the Teams plan (TEAMS1, or another plan named
+  TEAMS*: core/checks/teams_common.py) are recorded as that licence refusal (`settle_teams_licence`),
+  so its checks are not_applicable; with the plan they stay errors with the service's answer.
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import ClientAuthenticationError
 
-from core.checks.licensing import SUBSCRIBED_SKUS, holds_plan
+from core.checks.licensing import SUBSCRIBED_SKUS
 from core.checks.model import SourceFailure, TenantSnapshot
+from core.checks.teams_common import holds_teams
 from core.collect.connection import entra_error_code
 from core.collect.failures import SourceError, classify, http_failure
 from core.collect.readers import send_json
@@ -127,7 +128,7 @@ def settle_teams_licence(snapshot: TenantSnapshot) -> None:
     refusal (so its checks are not_applicable); with the plan, or with subscriptions unread, it stays
     the error it was."""
     skus = snapshot.data.get(SUBSCRIBED_SKUS)
-    if not isinstance(skus, list) or holds_plan(skus, TEAMS_PLAN):
+    if not isinstance(skus, list) or holds_teams(skus):
         return
     for source in TEAMS_SOURCES:
         failure = snapshot.failures.get(source.name)

@@ -153,3 +153,19 @@ async def test_the_reader_returns_instances_and_turns_anything_else_into_a_reaso
         with pytest.raises(SourceError) as refused:
             await read_teams_source(adapter, base, MEETINGS)  # type: ignore[arg-type]
         assert said in refused.value.failure.reason
+
+
+def test_other_teams_plans_count_as_teams() -> None:
+    from core.checks.teams_common import holds_teams
+
+    def skus(*plans: str, state: str = "Enabled") -> list[dict[str, object]]:
+        listed = [{"servicePlanName": p, "provisioningStatus": "Success"} for p in plans]
+        return [{"capabilityStatus": state, "servicePlans": listed}]
+
+    assert (
+        holds_teams(skus("TEAMS1"))
+        and holds_teams(skus("TEAMS_GOV"))
+        and holds_teams(skus("Teams_Room_Standard"))
+    )
+    assert not holds_teams(skus("AAD_PREMIUM", "MCOSTANDARD", "EXCHANGE_S_ENTERPRISE"))
+    assert not holds_teams(skus("TEAMS1", state="Suspended"))
