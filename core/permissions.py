@@ -17,9 +17,12 @@ from core.collect.sources import (
     GRAPH_SOURCES,
     MICROSOFT_GRAPH_APP_ID,
     ROLE_GROUP_SOURCES,
+    SHAREPOINT_ADMIN_SOURCES,
+    SHAREPOINT_ONLINE_APP_ID,
     TEAMS_SOURCES,
     ExchangeSource,
     GraphSource,
+    SharePointAdminSource,
 )
 
 EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"  # "Office 365 Exchange Online"
@@ -33,6 +36,7 @@ APP_ROLE_IDS: dict[str, str] = {
     "Domain.Read.All": "dbb9058a-0e50-45d7-ae91-66909b5d4664",
     "Organization.Read.All": "498476ce-e0fe-48b0-b801-37ba7e2685c6",
     "Policy.Read.All": "246dd0d5-5bd0-4def-940b-0421030a5b68",
+    "Policy.Read.DeviceConfiguration": "bdba4817-6ba1-4a7c-8a01-be9bc7c242dd",
     "PrivilegedEligibilitySchedule.Read.AzureADGroup": "edb419d6-7edc-42a3-9345-509bfdf5d87c",
     "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
     "RoleManagementPolicy.Read.Directory": "fdc4c997-9942-4479-bfcb-75a36d1138df",
@@ -44,6 +48,14 @@ APP_ROLE_IDS: dict[str, str] = {
     "Mail.Send": "b633e1c5-b582-4048-a93e-9f11b44c7e96",
 }
 EXCHANGE_PERMISSIONS = {"Exchange.ManageAsApp"}
+# Permissions of Office 365 SharePoint Online, a separate API from Graph (Graph has a permission of the
+# same name with another id). Sites.FullControl.All: the app role ScubaGear's own app registration
+# asks for to read tenant settings (cisagov/ScubaGear, its permissions table, resource
+# 00000003-0000-0ff1-ce00-000000000000, id 678536fe-1083-478a-9c59-b99265e6b0d3).
+SHAREPOINT_ROLE_IDS: dict[str, str] = {"Sites.FullControl.All": "678536fe-1083-478a-9c59-b99265e6b0d3"}
+# Permissions an MSP may leave out: they can change the tenant, and the checks that need them report
+# `error` naming them when they are missing (docs/deploy.md explains the trade-off).
+OPTIONAL_PERMISSIONS = frozenset(SHAREPOINT_ROLE_IDS)
 MAILER_PERMISSION = "Mail.Send"  # the mailer app's only permission, in the MSP's own tenant
 
 
@@ -53,11 +65,23 @@ class AppPermission:
     api_app_id: str
     role_id: str
     needed_by: tuple[str, ...]  # check ids, or the sources read for every scan
+    optional: bool = False  # write-capable: asked for only when the MSP chooses to
 
     @property
     def api(self) -> str:
-        exchange = self.api_app_id == EXCHANGE_ONLINE_APP_ID
-        return "Office 365 Exchange Online" if exchange else "Microsoft Graph"
+        return {
+            EXCHANGE_ONLINE_APP_ID: "Office 365 Exchange Online",
+            SHAREPOINT_ONLINE_APP_ID: "Office 365 SharePoint Online",
+        }.get(self.api_app_id, "Microsoft Graph")
+
+
+def _api_of(name: str) -> tuple[str, str]:
+    """The API a permission belongs to, and its app-role id there."""
+    if name in EXCHANGE_PERMISSIONS:
+        return EXCHANGE_ONLINE_APP_ID, APP_ROLE_IDS[name]
+    if name in SHAREPOINT_ROLE_IDS:
+        return SHAREPOINT_ONLINE_APP_ID, SHAREPOINT_ROLE_IDS[name]
+    return MICROSOFT_GRAPH_APP_ID, APP_ROLE_IDS[name]
 
 
 def scanner_permissions() -> list[AppPermission]:
@@ -66,23 +90,23 @@ def scanner_permissions() -> list[AppPermission]:
     for check in CATALOGUE:
         for permission in check.metadata.permissions:
             needed.setdefault(permission, []).append(check.metadata.id)
-    sources: list[GraphSource | ExchangeSource] = [
+    sources: list[GraphSource | ExchangeSource | SharePointAdminSource] = [
         *GRAPH_SOURCES,
         *ROLE_GROUP_SOURCES,
         *ADMIN_USER_SOURCES,
         *EXCHANGE_SOURCES,
+        *SHAREPOINT_ADMIN_SOURCES,
     ]
     for source in sources:
         needed.setdefault(source.permission, []).append(f"source {source.name}")
-    return [
-        AppPermission(
-            name,
-            EXCHANGE_ONLINE_APP_ID if name in EXCHANGE_PERMISSIONS else MICROSOFT_GRAPH_APP_ID,
-            APP_ROLE_IDS[name],
-            tuple(sorted(set(users))),
-        )
-        for name, users in sorted(needed.items(), key=lambda item: (item[0] in EXCHANGE_PERMISSIONS, item[0]))
-    ]
+    order = [MICROSOFT_GRAPH_APP_ID, EXCHANGE_ONLINE_APP_ID, SHAREPOINT_ONLINE_APP_ID]
+    return sorted(
+        (
+            AppPermission(name, *_api_of(name), tuple(sorted(set(users))), name in OPTIONAL_PERMISSIONS)
+            for name, users in needed.items()
+        ),
+        key=lambda p: (order.index(p.api_app_id), p.name),
+    )
 
 
 # Delegated Microsoft Graph scopes of the consent sign-in (core.consent): the customer's admin signs
@@ -94,12 +118,15 @@ SIGN_IN_SCOPES = {
 }
 
 
-def required_resource_access() -> list[dict[str, object]]:
-    """The scanner app registration's `requiredResourceAccess`, ready for its manifest."""
+def required_resource_access(*, optional: bool = False) -> list[dict[str, object]]:
+    """The scanner app registration's `requiredResourceAccess`, ready for its manifest; the optional,
+    write-capable permissions only when asked for."""
     by_api: dict[str, list[dict[str, str]]] = {
         MICROSOFT_GRAPH_APP_ID: [{"id": scope, "type": "Scope"} for scope in SIGN_IN_SCOPES.values()]
     }
     for permission in scanner_permissions():
+        if permission.optional and not optional:
+            continue
         by_api.setdefault(permission.api_app_id, []).append({"id": permission.role_id, "type": "Role"})
     return [{"resourceAppId": api, "resourceAccess": roles} for api, roles in sorted(by_api.items())]
 
@@ -139,5 +166,7 @@ def permissions_markdown() -> str:
         needed_by = plural(len(checks), "check") if checks else "every scan"
         if sources:
             needed_by += f" (reads {', '.join(sources)})"
+        if p.optional:
+            needed_by = f"**optional, can change settings**: {needed_by}"
         rows.append(f"| {p.api} | `{p.name}` | `{p.role_id}` | {needed_by} |")
     return "\n".join(rows)

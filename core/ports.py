@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from core.customers import Customer
     from core.mail.graph import Attachment
     from core.scan.assess import Assessment
+    from core.scan.attribution import ChangeLog
     from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
     from core.store.queues import ReceivedMessage
 
@@ -95,6 +96,19 @@ class TenantConnector(Protocol):
 
     async def verified_domains(self, tenant_id: str) -> list[str]:
         """The tenant's verified domain names, lower-cased, read with the app's own permissions."""
+        ...
+
+    async def directory_changes(
+        self,
+        tenant_id: str,
+        since: datetime,
+        until: datetime,
+        categories: tuple[str, ...],
+        premium: bool | None = None,
+    ) -> ChangeLog:
+        """Entra's directory audit entries of `categories` in [since, until], newest first, or a
+        ChangeLog saying why the log could not be read (`premium`: whether the tenant holds Entra
+        ID P1/P2, which sets how far back the log reaches; None when unknown)."""
         ...
 
     async def prove_admin_sign_in(

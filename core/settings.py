@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     exchange_base_url: str = "https://outlook.office365.com"
     # The Security & Compliance PowerShell endpoint: the same InvokeCommand API, its own token resource.
     compliance_base_url: str = "https://ps.compliance.protection.outlook.com"
+    # A tenant's SharePoint admin API; `{tenant}` is its initial domain prefix (contoso for
+    # contoso.onmicrosoft.com). The simulator serves every tenant's host under one path of its own.
+    sharepoint_admin_url: str = "https://{tenant}-admin.sharepoint.com"
     # The Teams admin service behind the MicrosoftTeams module's Get-Cs* cmdlets (core/collect/teams.py).
     teams_base_url: str = "https://api.interfaces.records.teams.microsoft.com"
     authority_host: str = "https://login.microsoftonline.com"

@@ -191,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     permissions.add_argument(
         "--json", action="store_true", help="print the app registration's requiredResourceAccess"
     )
+    permissions.add_argument(
+        "--with-optional",
+        action="store_true",
+        help="include the optional, write-capable permissions (SharePoint admin checks) in --json",
+    )
     scan = commands.add_parser(
         "scan", help="scan one tenant with the app's credentials from the environment and print a summary"
     )
@@ -224,7 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from core.permissions import permissions_markdown, required_resource_access, roles_markdown
 
         text = f"{permissions_markdown()}\n\n{roles_markdown()}"
-        print(json.dumps(required_resource_access(), indent=2) if args.json else text)
+        access = required_resource_access(optional=args.with_optional)
+        print(json.dumps(access, indent=2) if args.json else text)
         return 0
     if args.command == "scan":
         if args.simulator:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core.collect.sources import DEFENDER_P1, DEFENDER_P2, P1, P2
+from core.collect.sources import DEFENDER_P1, DEFENDER_P2, P1, P2, SHAREPOINT
 
 SUBSCRIBED_SKUS = "subscribed_skus"
 
@@ -31,6 +31,20 @@ PROVISIONED = "Success"
 SATISFIED_BY: dict[str, frozenset[str]] = {
     P1: frozenset({P1, P2}),
     DEFENDER_P1: frozenset({DEFENDER_P1, DEFENDER_P2}),
+    # SharePoint Online: Plan 1 (Business and E1/F plans' SHAREPOINTSTANDARD), Plan 2 (E3/E5
+    # SHAREPOINTENTERPRISE), the kiosk plan of F1/F3 (SHAREPOINTDESKLESS), the Education variants and
+    # the developer plan; service plan names as in learn.microsoft.com/entra/identity/users/
+    # licensing-service-plan-reference.
+    SHAREPOINT: frozenset(
+        {
+            SHAREPOINT,
+            "SHAREPOINTENTERPRISE",
+            "SHAREPOINTDESKLESS",
+            "SHAREPOINTSTANDARD_EDU",
+            "SHAREPOINTENTERPRISE_EDU",
+            "SHAREPOINT_S_DEVELOPER",
+        }
+    ),
 }
 
 

@@ -53,7 +53,9 @@ def settle_licence(failure: SourceFailure, skus: list[Any] | None, skus_failure:
     Idempotent: a refusal that stands is returned unchanged, one that does not is no longer one."""
     if failure.kind != "not_licensed":
         return failure
-    service = "Exchange Online" if failure.code == "CommandNotFound" else "Graph"
+    # Who answered so: Exchange (an unknown cmdlet), Entra (no SharePoint resource, core.collect.
+    # sharepoint_admin) or Graph (its licence codes).
+    service = {"CommandNotFound": "Exchange Online", "AADSTS500011": "Entra"}.get(failure.code or "", "Graph")
     said = f"{service} answered as if the tenant were not licensed ({failure.reason})"
     if failure.plan is None:
         return SourceFailure("unavailable", f"{said}, for a source no licence is known to gate", failure.code)
@@ -67,11 +69,11 @@ def settle_licence(failure: SourceFailure, skus: list[Any] | None, skus_failure:
     if holds_plan(skus, failure.plan):
         # Graph's licence check itself reads the directory: without Directory.Read.All it is known to
         # refuse licensed tenants (microsoftgraph/microsoft-graph-docs#12537, #2789).
-        why = (
-            "the cmdlet may not be provisioned yet, or the app's Exchange role does not include it"
-            if service != "Graph"
-            else "Graph answers this way when the app lacks Directory.Read.All, or transiently"
-        )
+        why = {
+            "Exchange Online": "the cmdlet may not be provisioned yet, or the app's Exchange role "
+            "does not include it",
+            "Entra": "its SharePoint domain may have been renamed away from the initial domain's name",
+        }.get(service, "Graph answers this way when the app lacks Directory.Read.All, or transiently")
         return SourceFailure(
             "unavailable",
             f"{said}, but its subscriptions include an active {failure.plan} plan; {why}",

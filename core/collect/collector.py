@@ -1,6 +1,7 @@
 """Collect one tenant: every source once, the independent ones concurrently; DNS after the domain
-list, the members of role-holding groups after the role assignments, and the Global Administrators'
-sign-in methods after both."""
+list, the members of role-holding groups after the role assignments, the Global Administrators'
+sign-in methods after both, and SharePoint's admin API after the organization (whose initial domain
+names its host)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from core.collect.exchange import read_exchange_source
 from core.collect.failures import SourceError, exchange_token_failure
 from core.collect.readers import read_graph_source
 from core.collect.role_groups import ROLE_SOURCES, read_role_groups
+from core.collect.sharepoint_admin import collect_sharepoint_admin
 from core.collect.sources import (
     ADMIN_USER_SOURCES,
     DNS_SOURCE,
@@ -42,11 +44,12 @@ from core.collect.sources import (
     ExchangeSource,
     GraphSource,
     TeamsSource,
+    graph_source,
 )
 from core.collect.teams import read_teams_source, settle_teams_licence, teams_token_failure
 from core.settings import Settings
 
-CHANNELS = ("graph", "exchange", "compliance", "teams")
+CHANNELS = ("graph", "exchange", "compliance", "sharepoint", "teams")
 # Graph's page when a request names no $top; the collections the scanner reads without one are small.
 GRAPH_DEFAULT_PAGE_SIZE = 100
 
@@ -58,7 +61,7 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
     snapshot = TenantSnapshot(tenant_id=connection.tenant_id, collected_at=datetime.now(UTC))
     await _probe_tokens(connection, snapshot)
     run = _Collection(connection, settings, snapshot)
-    chained = {"domains", *ROLE_SOURCES}
+    chained = {"domains", "organization", *ROLE_SOURCES}
     independent: list[GraphSource | ExchangeSource] = [s for s in GRAPH_SOURCES if s.name not in chained]
     unrefused = [s for s in EXCHANGE_SOURCES if s.name not in snapshot.failures]
     independent += [s for s in unrefused if s.endpoint == "exchange"]
@@ -67,9 +70,14 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
     # channel's limiter hands out its slots in the order they are asked for.
     bulk = sorted((s for s in independent if s.bulk), key=_rows_per_page)
     tasks = [run.fetch(s.name, run.read(s)) for s in bulk]
+    tasks += [
+        run.dns_after_domains(),
+        run.role_groups_after_roles(),
+        run.compliance_after_discovery(),
+        run.sharepoint_after_organization(),
+    ]
     # One request each, on the Teams admin service's own limiter.
     tasks += [run.fetch(s.name, run.teams(s)) for s in TEAMS_SOURCES if s.name not in snapshot.failures]
-    tasks += [run.dns_after_domains(), run.role_groups_after_roles(), run.compliance_after_discovery()]
     tasks += [run.fetch(s.name, run.read(s)) for s in independent if not s.bulk]
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for result in results:
@@ -117,8 +125,8 @@ async def _probe_tokens(connection: TenantConnection, snapshot: TenantSnapshot) 
 
 class _Collection:
     """One tenant's reads, sharing a snapshot and a limit on concurrent requests per service: Graph,
-    Exchange Online, Security & Compliance and the Teams admin service throttle apart, and a slow one
-    holds up only itself."""
+    Exchange Online, Security & Compliance, SharePoint's admin API and the Teams admin service throttle
+    apart, and a slow one holds up only itself."""
 
     def __init__(self, connection: TenantConnection, settings: Settings, snapshot: TenantSnapshot) -> None:
         self.connection, self.settings, self.snapshot = connection, settings, snapshot
@@ -175,6 +183,12 @@ class _Collection:
             return
         for source in sources:
             self.snapshot.failures[source.name] = failure
+
+    async def sharepoint_after_organization(self) -> None:
+        # The admin host is named after the initial domain, which the organization lists.
+        await self.fetch("organization", self.graph(graph_source("organization")))
+        async with self.limiters["sharepoint"]:
+            await collect_sharepoint_admin(self.connection, self.settings, self.snapshot)
 
     async def dns_after_domains(self) -> None:
         # The only dependent chain besides paging and role groups: DNS needs the domain list first.

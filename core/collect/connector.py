@@ -11,7 +11,10 @@ from core.collect.connection import open_connection, tls_verification
 from core.settings import Settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from core.scan.assess import Assessment
+    from core.scan.attribution import ChangeLog
 
 
 class GraphTenantConnector:
@@ -50,6 +53,24 @@ class GraphTenantConnector:
         finally:
             await connection.close()
         return [d["name"].lower() for row in rows for d in row.get("verifiedDomains", [])]
+
+    async def directory_changes(
+        self,
+        tenant_id: str,
+        since: datetime,
+        until: datetime,
+        categories: tuple[str, ...],
+        premium: bool | None = None,
+    ) -> ChangeLog:
+        from core.collect.audit_log import read_directory_changes
+
+        connection = open_connection(self._settings, tenant_id)
+        try:
+            return await read_directory_changes(
+                connection.graph, connection.graph_base_url, since, until, categories, premium
+            )
+        finally:
+            await connection.close()
 
     async def prove_admin_sign_in(
         self, tenant_id: str, *, code: str, code_verifier: str, nonce: str, redirect_uri: str

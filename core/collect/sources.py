@@ -21,6 +21,12 @@ DEFENDER_P2 = "THREAT_INTELLIGENCE"
 
 # Microsoft Graph's own application id; its service principal holds the app-role grants.
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+# "Office 365 SharePoint Online": the API whose application permissions the SharePoint admin REST
+# API checks (its app roles are not Graph's, though some share their names).
+SHAREPOINT_ONLINE_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
+# SharePoint Online (Plan 1). Any SharePoint Online plan will do: core.checks.licensing.SATISFIED_BY
+# lists the others that provide the service.
+SHAREPOINT = "SHAREPOINTSTANDARD"
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,17 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
     GraphSource(
         "authentication_methods_policy", "/policies/authenticationMethodsPolicy", "object", "Policy.Read.All"
     ),
+    # The same policy from beta, for what v1.0 does not return: reportSuspiciousActivitySettings is
+    # documented in beta only (learn.microsoft.com/graph/api/resources/reportsuspiciousactivitysettings;
+    # Maester's EIDSCA.AG02 reads it from beta too). Only that property is selected.
+    GraphSource(
+        "authentication_methods_policy_beta",
+        "/policies/authenticationMethodsPolicy?$select=id,reportSuspiciousActivitySettings",
+        "object",
+        "Policy.Read.All",
+        api_version="beta",
+        required=("reportSuspiciousActivitySettings",),
+    ),
     GraphSource("authorization_policy", "/policies/authorizationPolicy", "object", "Policy.Read.All"),
     GraphSource(
         "admin_consent_request_policy", "/policies/adminConsentRequestPolicy", "object", "Policy.Read.All"
@@ -269,6 +286,28 @@ GRAPH_SOURCES: tuple[GraphSource, ...] = (
         "Application.Read.All",
     ),
     GraphSource("secure_scores", "/security/secureScores?$top=1", "collection", "SecurityEvents.Read.All"),
+    # Groups that can hold directory roles (learn.microsoft.com/graph/api/resources/group: isAssignableToRole
+    # "Supports $filter (eq, ne, not)"), to tell whether a group excluded from Conditional Access is one
+    # only Privileged Role Administrators can change (core/checks/ca_exclusions.py). GroupMember.Read.All
+    # is the least permission for List groups; Directory.Read.All, which the scanner already holds, is
+    # accepted as well, so existing customers need not consent again.
+    GraphSource(
+        "role_assignable_groups",
+        "/groups?$filter=isAssignableToRole eq true&$select=id,displayName,isAssignableToRole&$top=999",
+        "collection",
+        "Directory.Read.All",
+    ),
+    # Who may join devices and who becomes their local administrator, and Windows LAPS
+    # (learn.microsoft.com/graph/api/deviceregistrationpolicy-get: v1.0, application permission
+    # Policy.Read.DeviceConfiguration, no licence). Every answer carries azureADJoin and
+    # localAdminPassword (the documented default response has both), so one without them is an error.
+    GraphSource(
+        "device_registration_policy",
+        "/policies/deviceRegistrationPolicy",
+        "object",
+        "Policy.Read.DeviceConfiguration",
+        required=("azureADJoin", "localAdminPassword"),
+    ),
     GraphSource(
         "sharepoint_settings",
         "/admin/sharepoint/settings",
@@ -319,6 +358,30 @@ ADMIN_USER_SOURCES: tuple[GraphSource, ...] = (
         "collection",
         "UserAuthenticationMethod.Read.All",
     ),
+)
+
+
+@dataclass(frozen=True)
+class SharePointAdminSource:
+    """One GET on a tenant's SharePoint admin REST API, `https://<initial prefix>-admin.sharepoint.com`
+    (core.collect.sharepoint_admin): what Graph's /admin/sharepoint/settings leaves out.
+
+    SharePoint accepts an app-only token there only from a certificate credential and only with its
+    own `Sites.FullControl.All`, which can write: the permission is optional (docs/deploy.md)."""
+
+    name: str
+    path: str  # relative to the admin host
+    permission: str = "Sites.FullControl.All"
+    licence: str | None = SHAREPOINT
+    # Properties every valid answer carries: an answer without them is an error, never settings.
+    required: tuple[str, ...] = ()
+
+
+SHAREPOINT_ADMIN_SOURCES: tuple[SharePointAdminSource, ...] = (
+    # The tenant's properties, as Get-SPOTenant / Get-PnPTenant show them (ScubaGear reads exactly
+    # this: cisagov/ScubaGear PowerShell/ScubaGear/Modules/Providers/ProviderHelpers/SPORestHelper.psm1,
+    # Get-SPOTenantRest, GET <admin url>/_api/SPO.Tenant with odata=verbose).
+    SharePointAdminSource("spo_tenant", "/_api/SPO.Tenant", required=("SharingCapability",)),
 )
 
 # Threat policies of Exchange Online Protection (every tenant) and Defender for Office 365 (Plan 1),
@@ -437,6 +500,7 @@ DNS_SOURCE = "dns"
 ALL_SOURCE_NAMES: frozenset[str] = frozenset(
     [s.name for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *ADMIN_USER_SOURCES)]
     + [s.name for s in EXCHANGE_SOURCES]
+    + [s.name for s in SHAREPOINT_ADMIN_SOURCES]
     + [s.name for s in TEAMS_SOURCES]
     + [DNS_SOURCE]
 )

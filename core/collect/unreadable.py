@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES
+from core.collect.sources import DNS_SOURCE, EXCHANGE_SOURCES, SHAREPOINT_ADMIN_SOURCES
 
 _EXCHANGE = frozenset(s.name for s in EXCHANGE_SOURCES if s.endpoint == "exchange")
 _COMPLIANCE = frozenset(s.name for s in EXCHANGE_SOURCES if s.endpoint == "compliance")
+_SHAREPOINT = frozenset(s.name for s in SHAREPOINT_ADMIN_SOURCES)
 _PERMISSION = re.compile(r"permission ([A-Za-z][\w.]*) missing")
 _STATUS = re.compile(r"\bHTTP (\d{3})\b")
 _SUMMARY = re.compile(r"could not read (\S+): (.+)", re.DOTALL)
@@ -35,6 +36,8 @@ def service_of(source: str) -> str:
         return "Exchange Online"
     if source == DNS_SOURCE:
         return "DNS"
+    if source in _SHAREPOINT:
+        return "The SharePoint admin API"
     if source.startswith("teams_"):
         return "Microsoft Teams"
     return "Microsoft Graph"
@@ -49,6 +52,8 @@ def _why(service: str, reason: str) -> str:
             "could not be read: the app lacks permission Exchange.ManageAsApp "
             "or the Global Reader role in the tenant"
         )
+    if "only from a certificate" in lowered:
+        return "refused the app's client secret: it accepts only a certificate credential"
     if service == "Microsoft Teams" and "global reader" in lowered:
         return "could not be read: the app lacks the Global Reader (or Teams Reader) role in the tenant"
     if service == "Microsoft Teams" and "not set up" in lowered:

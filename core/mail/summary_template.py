@@ -22,6 +22,16 @@ def _change(data: ReportData) -> str:
     return f" ({format_score_change(since.score_change)} since the previous scan)"
 
 
+def what_changed(data: ReportData) -> str:
+    """A "What changed" line per regression still failing, in our words from the audit log."""
+    lines = "".join(
+        f"<li><strong>{html.escape(f.title)}</strong>: {html.escape(f.what_changed)}</li>"
+        for f in data.findings
+        if f.what_changed
+    )
+    return f'<h2 style="font-size:16px">What changed</h2><ul>{lines}</ul>' if lines else ""
+
+
 def summary_html(data: ReportData, changes: dict[str, int], report_url: str, attached: bool) -> str:
     """A branded HTML body: score and change, the top five priorities, what changed."""
     brand = data.brand
@@ -54,6 +64,7 @@ def summary_html(data: ReportData, changes: dict[str, int], report_url: str, att
         f"<p>Since the previous scan: {changes.get('new', 0)} new, {changes.get('resolved', 0)} resolved, "
         f"{changes.get('persisting', 0)} still open.</p>"
         f'<h2 style="font-size:16px">Top priorities</h2><ol>{priorities}</ol>'
+        f"{what_changed(data)}"
         f"<p>{where}</p>"
         f'<p style="color:#555;font-size:12px">Prepared by {html.escape(brand.msp_name)}</p>'
         "</body></html>"

@@ -43,6 +43,8 @@ class ReportFinding:
     accepted: bool = False
     acceptance_expires_at: datetime | None = None
     acceptance_justification: str | None = None
+    # For a failing check that regressed: who changed what between the scans (core.scan.attribution).
+    what_changed: str = ""
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ def _finding(finding: Finding, now: datetime) -> ReportFinding:
         accepted=acceptance is not None,
         acceptance_expires_at=acceptance.expires_at if acceptance else None,
         acceptance_justification=acceptance.justification if acceptance else None,
+        what_changed=finding.attribution.text if finding.attribution and finding.status == "fail" else "",
     )
 
 

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from core.checks.model import CheckMetadata, Outcome, Severity, Status
 from core.frameworks.mappings import framework_ids
+from core.scan.attribution import Attribution
 from core.scan.scoring import priority_for
 from core.store.documents import FINDING, finding_id
 from core.store.model import StoredModel, Timestamp
@@ -61,9 +62,14 @@ class Finding(StoredModel):
     resolved_at: Timestamp | None = None
     last_scan_id: str | None = None
     assessed_at: Timestamp | None = None
+    # When the check last passed: where a regression's change window starts (core.scan.attribution).
+    last_passed_at: Timestamp | None = None
     frameworks: dict[str, Any] = Field(default_factory=dict)
     # Risk acceptance outlives scans: it belongs to the finding, not to one result.
     acceptance: Acceptance | None = None
+    # Who changed what between the scans when the check regressed (core.scan.attribution); kept
+    # while the finding stays open, dropped once it passes again.
+    attribution: Attribution | None = None
 
     def accepted_on(self, now: datetime) -> bool:
         """Whether the finding's risk acceptance still holds at `now`."""
@@ -87,14 +93,20 @@ def _evidence(outcome: Outcome) -> tuple[list[Any], int]:
 
 
 def next_finding(
-    result: CheckResult, previous: Finding | None, scan_id: str, at: datetime
+    result: CheckResult,
+    previous: Finding | None,
+    scan_id: str,
+    at: datetime,
+    attribution: Attribution | None = None,
 ) -> tuple[Finding, Change]:
-    """The finding after this scan, and how it changed."""
+    """The finding after this scan, and how it changed (`attribution`: for a regression only)."""
     check, outcome = result.check, result.outcome
     prev_state: FindingState = previous.state if previous else "ok"
     first_seen = previous.first_seen_at if previous else None
     last_seen = previous.last_seen_at if previous else None
     resolved_at = previous.resolved_at if previous else None
+    attributed = previous.attribution if previous else None
+    last_passed = previous.last_passed_at if previous else None
 
     state: FindingState
     change: Change
@@ -102,12 +114,13 @@ def next_finding(
         change = "persisting" if prev_state == "open" else "new"
         state, last_seen, resolved_at = "open", at, None
         if change == "new":
-            first_seen = at
+            first_seen, attributed = at, attribution
     elif outcome.status is Status.PASS:
         change = "resolved" if prev_state == "open" else "unchanged"
         state = "resolved" if prev_state in ("open", "resolved") else "ok"
         if change == "resolved":
             resolved_at = at
+        attributed, last_passed = None, at
     else:
         state, change = prev_state, "unassessed"
 
@@ -133,5 +146,7 @@ def next_finding(
         assessed_at=at,
         frameworks=framework_ids(check.id),
         acceptance=previous.acceptance if previous else None,
+        attribution=attributed,
+        last_passed_at=last_passed,
     )
     return finding, change

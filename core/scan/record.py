@@ -4,6 +4,7 @@ produces. The scan service then persists the record in a few writes (core.scan.s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -12,6 +13,7 @@ from core.billing.metering import UserCounts, count_users
 from core.checks.model import Status
 from core.customers import Customer, PostureSummary
 from core.posture import summarise_scan
+from core.scan.attribution import Attribution
 from core.scan.findings import Finding, next_finding
 from core.scan.scoring import SCORING_METHOD
 from core.store.documents import SCAN
@@ -92,15 +94,23 @@ class ScanRecord:
 
 
 def record_scan(
-    previous: dict[str, Finding], customer: Customer, assessment: Assessment, run: ScanRun
+    previous: dict[str, Finding],
+    customer: Customer,
+    assessment: Assessment,
+    run: ScanRun,
+    attributions: Mapping[str, Attribution] | None = None,
 ) -> ScanRecord:
     """The findings (new, persisting, resolved), the completed scan document, the customer's next
-    summary, the webhook events and the day's user count of one scan."""
+    summary, the webhook events and the day's user count of one scan (`attributions`: by check id,
+    for the checks that regressed)."""
     scan_id = run.claim.scan_id
     results, snapshot = assessment.results, assessment.snapshot
     findings, changes = [], dict.fromkeys(CHANGES, 0)
     for result in results:
-        document, change = next_finding(result, previous.get(result.check.id), scan_id, run.started)
+        attribution = (attributions or {}).get(result.check.id)
+        document, change = next_finding(
+            result, previous.get(result.check.id), scan_id, run.started, attribution
+        )
         findings.append(document)
         if change in changes:
             changes[change] += 1

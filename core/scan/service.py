@@ -22,6 +22,7 @@ from core.customers import (
 from core.onboarding import connection_lost
 from core.ports import Services
 from core.scan.assess import Assessment
+from core.scan.attribute import attribute_regressions
 from core.scan.now import mark_pending
 from core.scan.record import ScanDocument, ScanRun, record_scan
 from core.scan.requests import ScanRequest
@@ -181,7 +182,10 @@ async def _record(
     scan, etag = claim
     elapsed_ms = round((time.perf_counter() - began) * 1000)
     run = ScanRun(scan, scan.started_at, services.clock.now(), elapsed_ms)
-    record = record_scan(previous, customer, assessment, run)
+    attributions = await attribute_regressions(
+        services, request.tenant_id, previous, assessment, run.completed_at
+    )
+    record = record_scan(previous, customer, assessment, run, attributions)
     await tenant.upsert_many([f.to_document() for f in record.findings])
     await tenant.replace(record.scan.to_document(), etag)
     if request.reason == "manual":

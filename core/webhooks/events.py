@@ -41,12 +41,32 @@ def scan_events(
             "severity": finding.severity,
         }
         if finding.change == "new" and finding.priority in ("P1", "P2"):
-            events.append(("finding.opened", {**brief, "evidenceCount": finding.evidence_count}))
+            opened = {**brief, "evidenceCount": finding.evidence_count}
+            if finding.attribution is not None:
+                opened["attribution"] = attribution_payload(finding)
+            events.append(("finding.opened", opened))
         elif finding.change == "resolved":
             events.append(("finding.resolved", brief))
     if score_change:
         events.append(("score.changed", {**ids, "score": scan.score, "change": score_change}))
     return events
+
+
+def attribution_payload(finding: Finding) -> dict[str, Any]:
+    """A regression's attribution, small: the sentence, its status and the newest entries."""
+    attribution = finding.attribution
+    assert attribution is not None
+    return {
+        "status": attribution.status,
+        "text": attribution.text,
+        "since": attribution.since.isoformat(),
+        "until": attribution.until.isoformat(),
+        "matched": attribution.matched,
+        "entries": [
+            {"at": e.at.isoformat(), "activity": e.activity, "initiator": e.initiator, "target": e.target}
+            for e in attribution.entries
+        ],
+    }
 
 
 async def emit(services: Services, org_id: str, events: list[Event]) -> None:

@@ -1,6 +1,6 @@
 """The simulator's ASGI app: Entra's token, authorize, admin consent and OpenID metadata endpoints,
-Graph v1.0 and beta, the Exchange admin API (and Security & Compliance's), the Teams admin API and
-the `/_sim` test API, all on one HTTPS port."""
+Graph v1.0 and beta, the Exchange admin API (and Security & Compliance's), SharePoint's admin API,
+the Teams admin API and the `/_sim` test API, all on one HTTPS port."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from devtools.graphsim import admin
+from devtools.graphsim import admin, audit
 from devtools.graphsim.compliance import regional_command, to_region
 from devtools.graphsim.consent import admin_consent
 from devtools.graphsim.discovery import keys, openid_configuration
 from devtools.graphsim.entra import token_endpoint
 from devtools.graphsim.exchange import invoke_command
 from devtools.graphsim.graph import graph_endpoint
+from devtools.graphsim.sharepoint_admin import spo_tenant
 from devtools.graphsim.signin import authorize
 from devtools.graphsim.state import SimState
 from devtools.graphsim.teams import configuration_list
@@ -32,6 +33,7 @@ async def no_icon(request: Request) -> Response:
 def create_app(state: SimState) -> Starlette:
     routes = [
         *admin.ROUTES,
+        *audit.ROUTES,  # before the Graph catch-all below
         Route("/v1.0/{path:path}", graph_endpoint, methods=GRAPH_METHODS),
         Route("/beta/{path:path}", graph_endpoint, methods=GRAPH_METHODS),
         Route("/adminapi/beta/{tenant}/InvokeCommand", invoke_command, methods=["POST"]),
@@ -39,6 +41,7 @@ def create_app(state: SimState) -> Starlette:
         Route(
             "/compliance/{region}/adminapi/beta/{tenant}/InvokeCommand", regional_command, methods=["POST"]
         ),
+        Route("/sharepoint/{host}/_api/SPO.Tenant", spo_tenant, methods=["GET"]),
         Route("/teams/Skype.Policy/configurations/{config_type}", configuration_list, methods=["GET"]),
         Route("/{tenant}/oauth2/v2.0/token", token_endpoint, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET"]),

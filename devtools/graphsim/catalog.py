@@ -21,6 +21,10 @@ EXCHANGE_RESOURCE = "https://outlook.office365.com"
 COMPLIANCE_RESOURCE = "https://ps.compliance.protection.outlook.com"
 EXCHANGE_MANAGE_AS_APP = "Exchange.ManageAsApp"
 EXCHANGE_PERMISSIONS = frozenset({EXCHANGE_MANAGE_AS_APP, "full_access_as_app"})
+# Office 365 SharePoint Online's application permissions (a fixture's app.sharepointPermissions):
+# a token for a SharePoint host carries these, and no Graph or Exchange ones.
+SHAREPOINT_PERMISSIONS = frozenset({"Sites.FullControl.All"})
+SHAREPOINT_ADMIN_SUFFIX = "-admin.sharepoint.com"
 
 # Directory role template ids (unifiedRoleDefinition.templateId).
 ROLE = {
@@ -57,6 +61,7 @@ GRAPH_APP_ROLE = {
     "Organization.Read.All": "498476ce-e0fe-48b0-b801-37ba7e2685c6",
     "Domain.Read.All": "dbb9058a-0e50-45d7-ae91-66909b5d4664",
     "Policy.Read.All": "246dd0d5-5bd0-4def-940b-0421030a5b68",
+    "Policy.Read.DeviceConfiguration": "bdba4817-6ba1-4a7c-8a01-be9bc7c242dd",
     "AuditLog.Read.All": "b0afded3-3588-46d8-8b3d-9842eff778da",
     "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
     "RoleManagementPolicy.Read.Directory": "fdc4c997-9942-4479-bfcb-75a36d1138df",

@@ -6,22 +6,26 @@ change of posture is a reviewed change here, not a hand edit of thousands of JSO
 - Contoso Dental: a weak small business. 12 users, Microsoft 365 Business Standard (no Entra ID P1),
   security defaults off, 5 Global Administrators (one synced from on-premises AD), SMTP AUTH on,
   automatic external forwarding allowed, SPF soft-fail and no DMARC or DKIM, users may consent to
-  apps and register them, an expired app secret, passwords expiring every 90 days, anyone links;
+  apps and register them, an expired app secret, passwords expiring every 90 days, anyone links
+  that never expire and can edit, edit links by default, custom script kept on;
   no Defender for Office 365, and loosened default threat policies (defender_data.py).
 - Northwind Logistics: a mixed posture. 250 users on Business Premium (P1), MFA for administrators
   and browser/mobile users by Conditional Access, legacy authentication blocked in report-only mode,
   SMS still enabled, number matching on, DMARC p=none, DKIM on the main domain only, a second
   domain with no mail records, some mailboxes with SMTP AUTH switched back on; Defender Plan 1 with
-  the Standard preset switched off and custom threat policies for the main domain only.
+  the Standard preset switched off and custom threat policies for the main domain only; new
+  sharing links open to the whole organisation by default, guests kept for 90 days.
 - Fabrikam Legal: well secured. 80 users on Microsoft 365 E5 (P2), the complete Conditional Access
   baseline (phishing-resistant MFA for administrators, risk policies, device code flow blocked),
   PIM eligible assignments, two cloud-only break-glass Global Administrators, DMARC p=reject, DKIM
-  on, SMTP AUTH off, no forwarding, auditing on; the Standard preset for all recipients.
+  on, SMTP AUTH off, no forwarding, auditing on; the Standard preset for all recipients; SharePoint
+  and OneDrive sharing locked down.
 - Tailwind Traders: looks well secured and is not (devtools/graphsim/traps.py). 60 users on
   Enterprise Mobility + Security E5 (P2) with mail on another provider, so no Exchange Online; the
   strong baseline undone by a role exclusion, a guest exclusion, a custom strength a password meets,
-  a beta-only policy, Global Administrators through a group of a guest and a synced account, and a
-  dormant account under password spray.
+  a beta-only policy, Global Administrators through a group of a guest and a synced account, a
+  dormant account under password spray, and SharePoint (its own subscription) letting infected files
+  download and keeping custom script on.
 - ScanPosture Operations: the provider's own tenant (where the app is registered); its app grant
   includes Mail.Send, so the product can send reports from reports@scanposture.example.
 """

@@ -15,12 +15,15 @@ import jwt
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.checks.licensing import SATISFIED_BY
+from core.collect.sources import SHAREPOINT
 from devtools.graphsim.authcode import redeem_code
 from devtools.graphsim.catalog import (
     COMPLIANCE_RESOURCE,
     EXCHANGE_PERMISSIONS,
     EXCHANGE_RESOURCE,
     GRAPH_RESOURCE,
+    SHAREPOINT_ADMIN_SUFFIX,
     SIM_APP_NAME,
 )
 from devtools.graphsim.idtokens import MULTI_TENANT
@@ -42,6 +45,8 @@ _RESOURCES = {
     COMPLIANCE_RESOURCE: True,
     TEAMS_RESOURCE: False,
 }
+# Service plans that provision SharePoint Online (core.checks.licensing.SATISFIED_BY).
+SHAREPOINT_PLANS = SATISFIED_BY[SHAREPOINT]
 
 
 def _app_not_found(client_id: str, directory: str) -> EntraError:
@@ -142,11 +147,29 @@ def _resource(scope: str, tenant: Tenant) -> str:
             "with /.default suffixed to the resource identifier (application ID URI).",
         )
     resource = scope[: -len("/.default")].rstrip("/")
+    if is_sharepoint(resource):
+        return _sharepoint_resource(resource, tenant)
     # A tenant that never had Exchange Online has no service principal for it, so Entra answers a token
     # request for it as for any resource unknown there: AADSTS500011 InvalidResourceServicePrincipalNotFound
     # (learn.microsoft.com/entra/identity-platform/reference-error-codes; the message as pnp/pnpassessment#76
     # and Azure/azure-cli#16850 quote it, with the resource's URI).
     if resource not in _RESOURCES or (_RESOURCES[resource] and not tenant.exchange_online):
+        raise _resource_not_found(resource, tenant)
+    return resource
+
+
+def is_sharepoint(resource: str) -> bool:
+    return resource.lower().startswith("https://") and resource.lower().endswith(".sharepoint.com")
+
+
+def _sharepoint_resource(resource: str, tenant: Tenant) -> str:
+    """A tenant's SharePoint admin host is a resource only in that tenant, and only where SharePoint
+    Online is provisioned: any other host is a resource Entra cannot find there, AADSTS500011, as for
+    a SharePoint host of the wrong tenant (pnp/powershell#2387). That a tenant without any SharePoint
+    plan answers the same way is this simulator's assumption."""
+    host = resource.lower().removeprefix("https://")
+    own = f"{tenant.initial_domain.lower().split('.', 1)[0]}{SHAREPOINT_ADMIN_SUFFIX}"
+    if host != own or not tenant.licences(frozenset()) & SHAREPOINT_PLANS:
         raise _resource_not_found(resource, tenant)
     return resource
 
@@ -227,9 +250,14 @@ def _client_credentials(state: SimState, tenant: Tenant, form: dict[str, str], a
     refused = state.consent_error(tenant)
     if refused:
         raise consent_failure(refused, state.app.client_id, tenant)
-    granted = state.permissions(tenant)
-    exchange = _RESOURCES[resource]
-    roles = frozenset(p for p in granted if (p in EXCHANGE_PERMISSIONS) == exchange)
+    if is_sharepoint(resource):
+        if not tenant.licences(state.faults.missing_licences(tenant.id)) & SHAREPOINT_PLANS:
+            raise _resource_not_found(resource, tenant)
+        roles = tenant.sharepoint_permissions - state.faults.removed_permissions(tenant.id)
+    else:
+        granted = state.permissions(tenant)
+        exchange = _RESOURCES[resource]
+        roles = frozenset(p for p in granted if (p in EXCHANGE_PERMISSIONS) == exchange)
     if resource == TEAMS_RESOURCE:
         roles = frozenset()
     token = state.tokens.issue(

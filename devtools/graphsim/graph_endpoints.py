@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from core.collect.sources import GRAPH_SOURCES, MICROSOFT_GRAPH_APP_ID, GraphSource
-from devtools.graphsim import ca_policies, governance, governance_apps
+from devtools.graphsim import ca_policies, entra_depth, governance, governance_apps
 from devtools.graphsim.state import SimState
 from devtools.graphsim.tenant import Tenant
 
@@ -143,6 +143,16 @@ _LIST: tuple[Endpoint, ...] = (
         "servicePrincipal",
         default_page=100,
     ),
+    # Served for the one request the scanner sends, $filter=isAssignableToRole eq true (an "eq" filter
+    # on that property needs no advanced query headers: learn.microsoft.com/graph/api/resources/group),
+    # so the filter is applied here rather than parsed. Groups come 100 to a page without $top.
+    Endpoint(
+        "/groups",
+        "groups",
+        lambda s, t: entra_depth.role_assignable_groups(t.data.get("groups", [])),
+        "group",
+        default_page=100,
+    ),
 )
 _OBJECTS: tuple[Endpoint, ...] = (
     Endpoint(
@@ -153,7 +163,7 @@ _OBJECTS: tuple[Endpoint, ...] = (
     Endpoint(
         "/policies/authenticationmethodspolicy",
         "policies/authenticationMethodsPolicy/$entity",
-        _data("authenticationMethodsPolicy"),
+        lambda s, t: entra_depth.methods_policy(t.data["authenticationMethodsPolicy"], "v1.0"),
     ),
     Endpoint(
         "/policies/authorizationpolicy", "policies/authorizationPolicy/$entity", _data("authorizationPolicy")
@@ -169,6 +179,15 @@ _OBJECTS: tuple[Endpoint, ...] = (
         "policies/defaultAppManagementPolicy/$entity",
         lambda s, t: governance_apps.default_app_policy(t.data),
     ),
+    # The context is the one Microsoft Learn's example response shows (deviceregistrationpolicy-get); a
+    # fixture without a policy of its own gets Microsoft's defaults, as a tenant that never changed them.
+    Endpoint(
+        "/policies/deviceregistrationpolicy",
+        "deviceRegistrationPolicy",
+        lambda s, t: (
+            t.data.get("deviceRegistrationPolicy") or entra_depth.default_device_registration_policy()
+        ),
+    ),
 )
 _BETA_LIST: tuple[Endpoint, ...] = (
     Endpoint(
@@ -178,13 +197,22 @@ _BETA_LIST: tuple[Endpoint, ...] = (
         denied_code="AccessDenied",
     ),
 )
+# Beta serves the authentication methods policy with its beta-only settings. Like the other single
+# objects here, $select is accepted and the whole object returned (a superset of what was selected).
+_BETA_OBJECTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "/policies/authenticationmethodspolicy",
+        "policies/authenticationMethodsPolicy/$entity",
+        lambda s, t: entra_depth.methods_policy(t.data["authenticationMethodsPolicy"], "beta"),
+    ),
+)
 COLLECTIONS = {e.path: e for e in _LIST}
 OBJECTS = {e.path: e for e in _OBJECTS}
 BETA_COLLECTIONS = {e.path: e for e in _BETA_LIST}
 # Per API version: (collections, objects). Beta serves only what the scanner reads from it.
 BY_VERSION: dict[str, tuple[dict[str, Endpoint], dict[str, Endpoint]]] = {
     "v1.0": (COLLECTIONS, OBJECTS),
-    "beta": (BETA_COLLECTIONS, {}),
+    "beta": (BETA_COLLECTIONS, {e.path: e for e in _BETA_OBJECTS}),
 }
 
 

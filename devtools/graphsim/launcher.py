@@ -111,6 +111,11 @@ class GraphSimulator:
         return self.base_url + "/compliance"
 
     @property
+    def sharepoint_admin_url(self) -> str:
+        """Every tenant's SharePoint admin host, as a path (devtools.graphsim.sharepoint_admin)."""
+        return self.base_url + "/sharepoint/{tenant}-admin.sharepoint.com"
+
+    @property
     def teams_url(self) -> str:
         return self.base_url + "/teams"
 
@@ -124,11 +129,15 @@ class GraphSimulator:
             "GRAPH_BASE_URL": self.graph_url,
             "EXCHANGE_BASE_URL": self.exchange_url,
             "COMPLIANCE_BASE_URL": self.compliance_url,
+            "SHAREPOINT_ADMIN_URL": self.sharepoint_admin_url,
             "TEAMS_BASE_URL": self.teams_url,
             "AUTHORITY_HOST": self.authority,
             "GRAPH_CA_CERT": str(self.ca_cert),
             "APP_CLIENT_ID": self.client_id,
             "APP_CLIENT_SECRET": self.client_secret,
+            # The certificate, as in Azure: SharePoint's admin API refuses tokens from the secret.
+            # The credential prefers the certificate, so every channel signs in with it.
+            "APP_CERTIFICATE_PATH": str(self.certificate_path),
             "DNS_NAMESERVERS": self.dns_nameserver,
             # The mailer: the same simulated app, consented with Mail.Send in the provider's tenant.
             "MAILER_TENANT_ID": self.provider_tenant_id,
@@ -204,6 +213,17 @@ class GraphSimulator:
     def sign_id_token(self, claims: dict[str, Any]) -> str:
         """`claims` signed with the simulator's ID token key (for tokens its endpoints never issue)."""
         return str(self._call("POST", "/_sim/id-tokens", json={"claims": claims})["idToken"])
+
+    def set_policy_state(
+        self, tenant_id: str, policy_id: str, state: str, *, by: str, at: str | None = None
+    ) -> dict[str, Any]:
+        """An administrator (`by`, a UPN) sets a Conditional Access policy's state (recorded `at`,
+        an ISO time, or now); returns the directory audit entry the simulator recorded for it
+        (devtools/graphsim/audit.py)."""
+        body = {"state": state, "by": by, **({"at": at} if at else {})}
+        return dict(
+            self._call("POST", f"/_sim/tenants/{tenant_id}/conditional-access/{policy_id}", json=body)
+        )
 
     def request_log(self, tenant_id: str) -> list[dict[str, Any]]:
         return list(self._call("GET", f"/_sim/tenants/{tenant_id}/requests"))

@@ -246,11 +246,22 @@ def authorization_policy(ctx: PolicyContext) -> Json:
     weak, strong = ctx.posture == "weak", ctx.posture == "strong"
     # Graph spells grant policy ids with a lower-case m: "managePermissionGrantsForSelf.{id}"
     # (defaultUserRolePermissions, learn.microsoft.com/graph/api/resources/defaultuserrolepermissions).
+    # Every tenant keeps Microsoft's resource-specific consent policies for Teams chats and teams; the
+    # weak one also lets group owners consent to any app for their groups (built-in policy
+    # microsoft-all-application-permissions-for-group, learn.microsoft.com/entra/identity/
+    # enterprise-apps/configure-user-consent-groups).
+    teams_rsc = [
+        "ManagePermissionGrantsForOwnedResource.microsoft-dynamically-managed-permissions-for-chat",
+        "ManagePermissionGrantsForOwnedResource.microsoft-dynamically-managed-permissions-for-team",
+    ]
     grants = {
-        "weak": ["managePermissionGrantsForSelf.microsoft-user-default-legacy"],
+        "weak": [
+            "managePermissionGrantsForSelf.microsoft-user-default-legacy",
+            "managePermissionGrantsForOwnedResource.microsoft-all-application-permissions-for-group",
+        ],
         "mixed": ["managePermissionGrantsForSelf.microsoft-user-default-low"],
         "strong": [],
-    }[ctx.posture]
+    }[ctx.posture] + teams_rsc
     return {
         "id": "authorizationPolicy",
         "displayName": "Authorization Policy",
@@ -266,7 +277,7 @@ def authorization_policy(ctx: PolicyContext) -> Json:
             "allowedToCreateApps": weak,
             "allowedToCreateSecurityGroups": not strong,
             "allowedToCreateTenants": weak,
-            "allowedToReadBitlockerKeysForOwnedDevice": True,
+            "allowedToReadBitlockerKeysForOwnedDevice": not strong,
             "allowedToReadOtherUsers": True,
             "permissionGrantPoliciesAssigned": grants,
         },

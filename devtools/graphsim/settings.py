@@ -130,7 +130,8 @@ def group_settings(ctx: PolicyContext) -> list[Json]:
         "displayName": "Password Rule Settings",
         "templateId": GROUP_SETTING_TEMPLATE["Password Rule Settings"],
         "values": [
-            {"name": "BannedPasswordCheckOnPremisesMode", "value": "Enforced" if strong else "Audit"},
+            # "Enforce" or "Audit", as Maester's EIDSCA check and the Entra admin center save it.
+            {"name": "BannedPasswordCheckOnPremisesMode", "value": "Enforce" if strong else "Audit"},
             {"name": "EnableBannedPasswordCheckOnPremises", "value": "True"},
             {"name": "EnableBannedPasswordCheck", "value": "True" if strong else "False"},
             {"name": "LockoutDurationInSeconds", "value": "300" if strong else "60"},

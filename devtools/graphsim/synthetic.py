@@ -17,8 +17,17 @@ from core.collect.sources import (
     MICROSOFT_GRAPH_APP_ID,
     ROLE_GROUP_SOURCES,
 )
-from devtools.graphsim import compliance, exchange_policies, governance, mailflow, policies, settings
-from devtools.graphsim.catalog import GRAPH_APP_ROLE, SERVICE_PLAN, SKU
+from devtools.graphsim import (
+    compliance,
+    entra_depth,
+    exchange_policies,
+    governance,
+    mailflow,
+    policies,
+    settings,
+    sharepoint_admin,
+)
+from devtools.graphsim.catalog import GRAPH_APP_ROLE, SERVICE_PLAN, SHAREPOINT_PERMISSIONS, SKU
 from devtools.graphsim.defender_data import defender_settings
 from devtools.graphsim.people import PeopleBuilder, TenantSpec
 from devtools.graphsim.policies import Json, Posture
@@ -269,6 +278,8 @@ class TenantBuilder(PeopleBuilder):
                 "permissions": sorted(
                     spec.permissions if spec.permissions is not None else DEFAULT_PERMISSIONS
                 ),
+                # The optional SharePoint permission (docs/deploy.md): every demo MSP chose it.
+                "sharepointPermissions": sorted(SHAREPOINT_PERMISSIONS),
                 "exchangeRole": "Global Reader",
                 "servicePrincipalId": app_sp_id,
             },
@@ -308,6 +319,7 @@ class TenantBuilder(PeopleBuilder):
             "graphAppRoleGrants": self.graph_grants(graph_sp_id, grants),
             "secureScores": settings.secure_scores(ctx, len(members), len(members)),
             "sharepointSettings": settings.sharepoint_settings(ctx, [spec.partner_domain]),
+            "sharepointTenant": sharepoint_admin.tenant_properties(ctx, [spec.partner_domain]),
             "compliance": compliance.fixture(ctx, self.mail_domain),
             "exchange": {
                 **exchange_policies.fixture(
@@ -330,6 +342,12 @@ class TenantBuilder(PeopleBuilder):
         }
         # Built from stable ids rather than the seeded generator, so every id above stays as it was.
         fixture["governance"] = governance.block(spec.posture, self.tid, self.mail_domain)
+        # Added last, drawing nothing from the random generator, so the values above are unchanged.
+        fixture["conditionalAccessPolicies"] += entra_depth.conditional_access_policies(ctx)
+        fixture["deviceRegistrationPolicy"] = entra_depth.device_registration_policy(ctx)
+        fixture["authenticationMethodsPolicy"]["reportSuspiciousActivitySettings"] = (
+            entra_depth.report_suspicious_activity(ctx)
+        )
         return fixture
 
 

@@ -105,6 +105,8 @@ class Tenant:
         self.consent_error: str = app.get("consentError", "AADSTS7000229")
         self.permissions: frozenset[str] = frozenset(app.get("permissions", []))
         self.exchange_role: str | None = app.get("exchangeRole")
+        # Office 365 SharePoint Online's own permissions, granted apart from Graph's.
+        self.sharepoint_permissions: frozenset[str] = frozenset(app.get("sharepointPermissions", []))
         # False for a tenant that never had Exchange Online: Entra then refuses Exchange tokens (entra.py).
         self.exchange_online: bool = bool(fixture.get("exchangeOnline", True))
         self.app_sp_id: str = app.get("servicePrincipalId") or stable_id(self.id, "app-sp")

@@ -28,6 +28,7 @@ class AccessToken:
     app_id: str
     roles: frozenset[str]
     expires: int
+    acr: str = ""  # appidacr: "1" a client secret, "2" a certificate
 
 
 class TokenIssuer:
@@ -97,6 +98,7 @@ class TokenIssuer:
                 app_id=str(claims.get("appid", "")),
                 roles=frozenset(claims.get("roles", [])),
                 expires=int(claims.get("exp", 0)),
+                acr=str(claims.get("appidacr", "")),
             )
             if len(self._verified) >= _VERIFIED_LIMIT:
                 self._verified.clear()

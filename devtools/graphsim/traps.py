@@ -15,7 +15,13 @@ then adds what real tenants do and what issue #16 found the scanner missing:
 - Global Administrator is also held through a role-assignable group whose members are a guest and
   an account synced from on-premises AD;
 - a dormant member is under password spray: failed sign-ins keep `lastSignInDateTime` recent while
-  the last successful sign-in is months old.
+  the last successful sign-in is months old;
+- SharePoint looks locked down where Graph can see it (existing guests only, allow-listed domains),
+  but its admin API shows files flagged as malware still downloadable, custom script kept on, and
+  new links open to the whole organisation by default.
+- its "require a compliant device" policy lets MFA stand in for the device, its Intune enrollment
+  policy is report-only, and Global Administrators become local administrators of every joined
+  device (entra_depth.set_traps).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from devtools.graphsim import entra_depth
 from devtools.graphsim.catalog import ROLE, SERVICE_PLAN
 
 Json = dict[str, Any]
@@ -193,13 +200,24 @@ def _governance_gaps(fixture: Json) -> None:
     )
 
 
+def _sharepoint_gaps(fixture: Json) -> None:
+    """What only SharePoint's admin API shows (devtools.graphsim.sharepoint_admin)."""
+    fixture["sharepointTenant"].update(
+        DisallowInfectedFileDownload=False,
+        DelayDenyAddAndCustomizePagesEnforcement=True,
+        DefaultSharingLinkType=2,  # Internal: anyone in the organisation
+    )
+
+
 def set_traps(fixture: Json) -> Json:
     """Turn a strong fixture into Tailwind Traders (deterministic: ids derive from the tenant id)."""
     fixture["exchangeOnline"] = False
     _sharepoint_subscription(fixture)
+    _sharepoint_gaps(fixture)
     _weak_strength(fixture)
     _exclusions(fixture)
     _tier0_group(fixture)
     _sprayed_account(fixture)
     _governance_gaps(fixture)
+    entra_depth.set_traps(fixture)
     return fixture

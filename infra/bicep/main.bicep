@@ -129,6 +129,8 @@ param exchangeBaseUrl string = 'https://outlook.office365.com'
 @description('Security & Compliance admin API base URL (COMPLIANCE_BASE_URL).')
 param complianceBaseUrl string = 'https://ps.compliance.protection.outlook.com'
 
+@description('SharePoint admin API URL; {tenant} is the initial domain prefix (SHAREPOINT_ADMIN_URL).')
+param sharepointAdminUrl string = 'https://{tenant}-admin.sharepoint.com'
 @description('Teams admin API base URL (TEAMS_BASE_URL).')
 param teamsBaseUrl string = 'https://api.interfaces.records.teams.microsoft.com'
 
@@ -277,6 +279,7 @@ var appSettings = {
   GRAPH_BASE_URL: graphBaseUrl
   EXCHANGE_BASE_URL: exchangeBaseUrl
   COMPLIANCE_BASE_URL: complianceBaseUrl
+  SHAREPOINT_ADMIN_URL: sharepointAdminUrl
   TEAMS_BASE_URL: teamsBaseUrl
   AUTHORITY_HOST: authorityHost
   AUTHORITY_BROWSER_HOST: ''

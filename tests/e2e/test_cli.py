@@ -12,9 +12,9 @@ from core.auth.principals import Membership
 from core.auth.roles import Role
 from core.bootstrap import Services
 from core.checks.catalogue import CATALOGUE
-from core.collect.sources import MICROSOFT_GRAPH_APP_ID
+from core.collect.sources import MICROSOFT_GRAPH_APP_ID, SHAREPOINT_ONLINE_APP_ID
 from core.orgs import get_org
-from core.permissions import APP_ROLE_IDS, EXCHANGE_ONLINE_APP_ID
+from core.permissions import APP_ROLE_IDS, EXCHANGE_ONLINE_APP_ID, SHAREPOINT_ROLE_IDS
 from core.store.documents import principal_document_id
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
@@ -102,3 +102,10 @@ def test_permissions_prints_the_app_registrations_required_resource_access() -> 
     access = {api["resourceAppId"]: api["resourceAccess"] for api in json.loads(out.stdout)}
     assert {"id": APP_ROLE_IDS["Policy.Read.All"], "type": "Role"} in access[MICROSOFT_GRAPH_APP_ID]
     assert access[EXCHANGE_ONLINE_APP_ID] == [{"id": APP_ROLE_IDS["Exchange.ManageAsApp"], "type": "Role"}]
+    # The write-capable SharePoint permission only when the MSP asks for it (docs/deploy.md).
+    assert SHAREPOINT_ONLINE_APP_ID not in access
+    optional = _run("permissions", "--json", "--with-optional")
+    assert optional.returncode == 0, optional.stderr
+    with_it = {api["resourceAppId"]: api["resourceAccess"] for api in json.loads(optional.stdout)}
+    role = SHAREPOINT_ROLE_IDS["Sites.FullControl.All"]
+    assert with_it[SHAREPOINT_ONLINE_APP_ID] == [{"id": role, "type": "Role"}]

@@ -36,12 +36,11 @@ def _pkcs12_base64(pem: bytes) -> str:
 async def test_a_certificate_setting_gets_an_app_only_token(
     scan_settings: Settings, graphsim: GraphSimulator, form: str
 ) -> None:
-    assert scan_settings.app_certificate_path is None
     pem = graphsim.certificate_path.read_bytes()
     value = pem.decode() if form == "pem" else _pkcs12_base64(pem)
-    # No secret: the certificate alone must be enough, as in Azure.
+    # No secret and no file: the setting alone must be enough, as in Azure.
     settings = scan_settings.model_copy(
-        update={"app_certificate": SecretStr(value), "app_client_secret": None}
+        update={"app_certificate": SecretStr(value), "app_client_secret": None, "app_certificate_path": None}
     )
     credential = build_credential(settings, FABRIKAM)
     async with credential:

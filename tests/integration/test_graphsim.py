@@ -154,9 +154,9 @@ def test_starts_and_stops_leaving_nothing_behind(tmp_path: Path) -> None:
     pid, port = other.process.pid, other.port
     assert port_open(port) and other.tenants() == []
     assert set(other.env()) == {
-        "GRAPH_BASE_URL", "EXCHANGE_BASE_URL", "COMPLIANCE_BASE_URL", "TEAMS_BASE_URL", "AUTHORITY_HOST",
-        "GRAPH_CA_CERT",
-        "APP_CLIENT_ID", "APP_CLIENT_SECRET", "DNS_NAMESERVERS", "MAILER_TENANT_ID", "MAILER_CLIENT_ID",
+        "GRAPH_BASE_URL", "EXCHANGE_BASE_URL", "COMPLIANCE_BASE_URL", "SHAREPOINT_ADMIN_URL",
+        "TEAMS_BASE_URL", "AUTHORITY_HOST", "GRAPH_CA_CERT", "APP_CLIENT_ID", "APP_CLIENT_SECRET",
+        "APP_CERTIFICATE_PATH", "DNS_NAMESERVERS", "MAILER_TENANT_ID", "MAILER_CLIENT_ID",
         "MAILER_CLIENT_SECRET", "MAIL_SENDER",
     }  # fmt: skip
     other.stop()
@@ -357,7 +357,7 @@ def test_graph_error_bodies(http: httpx.Client, sim: GraphSimulator) -> None:
     assert error["message"] == "Could not find a property named 'shoeSize' on type 'microsoft.graph.user'."
     graph_error(get(http, sim, NORTHWIND, "/users?$top=1000"), 400, "Request_BadRequest")
     graph_error(get(http, sim, NORTHWIND, "/users?$skiptoken=bogus"), 400, "Request_BadRequest")
-    graph_error(get(http, sim, NORTHWIND, "/groups"), 400, "BadRequest")
+    graph_error(get(http, sim, NORTHWIND, "/devices"), 400, "BadRequest")
     graph_error(http.get(sim.graph_url + "/domains"), 401, "InvalidAuthenticationToken")
     graph_error(
         http.get(sim.graph_url + "/domains", headers={"Authorization": "Bearer x.y.z"}),

@@ -74,9 +74,11 @@ async def test_a_sprayed_dormant_account_is_inactive_and_sign_ins_come_500_to_a_
 async def test_graph_spelling_of_grant_policy_ids_fails_user_consent(graphsim: GraphSimulator) -> None:
     assessment = await assess(graphsim, NORTHWIND)
     policy = assessment.snapshot.data["authorization_policy"]["defaultUserRolePermissions"]
-    assert policy["permissionGrantPoliciesAssigned"] == [
-        "managePermissionGrantsForSelf.microsoft-user-default-low"
-    ]
+    # First the user consent policy, then Microsoft's Teams resource-specific consent policies.
+    assert (
+        policy["permissionGrantPoliciesAssigned"][0]
+        == "managePermissionGrantsForSelf.microsoft-user-default-low"
+    )
     outcome = result(assessment, "apps.user_consent_restricted")
     assert outcome.status is Status.FAIL
 

@@ -33,6 +33,7 @@ from core.auth.id_tokens import ConsentSignIn, ConsentSignInRefused
 from core.collect.connection import TenantUnreachable
 from core.mail.graph import Attachment, MailFailed
 from core.scan.assess import Assessment
+from core.scan.attribution import ChangeLog
 from core.settings import Settings
 from core.store.cosmos import CONTAINERS, CosmosStore
 from core.store.errors import NotFound
@@ -607,6 +608,10 @@ class FakeTenant:
     admin: ConsentSignIn | None = None
     unreachable: TenantUnreachable | None = None  # consent revoked or Entra refusing the app
     codes: list[str] = field(default_factory=list)  # sign-in codes redeemed, in order
+    # The directory audit log: what `directory_changes` answers (entries are filtered by the
+    # interval and categories asked for, as Graph's $filter does), and every read asked for.
+    audit: ChangeLog = field(default_factory=ChangeLog)
+    audit_reads: list[tuple[datetime, datetime, tuple[str, ...]]] = field(default_factory=list)
 
 
 class FakeTenants:
@@ -641,6 +646,20 @@ class FakeTenants:
 
     async def verified_domains(self, tenant_id: str) -> list[str]:
         return [d.lower() for d in self._reach(tenant_id).domains]
+
+    async def directory_changes(
+        self,
+        tenant_id: str,
+        since: datetime,
+        until: datetime,
+        categories: tuple[str, ...],
+        premium: bool | None = None,
+    ) -> ChangeLog:
+        tenant = self._reach(tenant_id)
+        tenant.audit_reads.append((since, until, categories))
+        log = tenant.audit
+        entries = tuple(e for e in log.entries if since <= e.at <= until and e.category in categories)
+        return ChangeLog(entries, log.unreadable, log.capped, log.beyond_retention)
 
     async def prove_admin_sign_in(
         self, tenant_id: str, *, code: str, code_verifier: str, nonce: str, redirect_uri: str

@@ -5,10 +5,14 @@ import pytest
 from core.collect.sources import GRAPH_SOURCES, graph_source
 
 
-def test_conditional_access_is_read_from_beta_and_everything_else_from_v1() -> None:
-    assert {s.name for s in GRAPH_SOURCES if s.api_version == "beta"} == {"conditional_access_policies"}
+def test_only_what_v1_leaves_out_is_read_from_beta() -> None:
+    # Conditional Access policies, and the beta-only reportSuspiciousActivitySettings.
+    beta = {s.name for s in GRAPH_SOURCES if s.api_version == "beta"}
+    assert beta == {"conditional_access_policies", "authentication_methods_policy_beta"}
     url = graph_source("conditional_access_policies").url("https://graph.microsoft.com/v1.0")
     assert url == "https://graph.microsoft.com/beta/identity/conditionalAccess/policies"
+    url = graph_source("authentication_methods_policy_beta").url("https://graph.microsoft.com/v1.0")
+    assert url.startswith("https://graph.microsoft.com/beta/policies/authenticationMethodsPolicy?$select=")
 
 
 @pytest.mark.parametrize("base", ["https://graph.microsoft.com/v1.0", "https://127.0.0.1:8443/v1.0/"])

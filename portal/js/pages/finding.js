@@ -79,6 +79,8 @@ export async function findingPage(main, { tenantId, checkId }) {
     f.unreadable
       ? h("div", { class: "lead unreadable" }, h("p", {}, f.unreadable.sentence), h("p", { class: "muted detail" }, `Detail: ${f.unreadable.detail}`))
       : f.summary ? h("p", { class: "lead" }, f.summary) : null,
+    // A regression's attribution from the directory audit log (or why there is none), as text.
+    f.attribution ? h("p", { class: "what-changed" }, h("strong", {}, "What changed: "), f.attribution.text) : null,
     h("div", { class: "columns" },
       h("section", { class: "card", "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, "Evidence"), evidenceList(f.evidence, f.evidenceCount)),
       h("section", { class: "card", "aria-labelledby": "why-h" }, h("h2", { id: "why-h" }, "Why it matters"), h("p", {}, f.rationale || "–"),

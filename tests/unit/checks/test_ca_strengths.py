@@ -174,5 +174,9 @@ def test_phishing_resistant_admins_accept_a_looked_up_custom_strength() -> None:
 
 
 def test_phishing_resistant_admins_reject_a_looked_up_weak_strength() -> None:
-    outcome = run(identity.phishing_resistant_mfa_admins, mutated(grant("ca-03", {"id": WEAK_CUSTOM})))
+    def weak_for_admins(data: dict[str, Any]) -> None:
+        grant("ca-01", None, ["mfa"])(data)  # CA01's phishing-resistant MFA for all users covers admins too
+        grant("ca-03", {"id": WEAK_CUSTOM})(data)
+
+    outcome = run(identity.phishing_resistant_mfa_admins, mutated(weak_for_admins))
     assert outcome.status is Status.FAIL

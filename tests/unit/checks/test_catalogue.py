@@ -15,12 +15,15 @@ from core.collect.sources import (
     EXCHANGE_SOURCES,
     GRAPH_SOURCES,
     ROLE_GROUP_SOURCES,
+    SHAREPOINT_ADMIN_SOURCES,
 )
 from tests.unit.checks.support import NOW, run
 
-PERMISSION_OF = {s.name: s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *ADMIN_USER_SOURCES)} | {
-    s.name: s.permission for s in EXCHANGE_SOURCES
-}
+PERMISSION_OF = (
+    {s.name: s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *ADMIN_USER_SOURCES)}
+    | {s.name: s.permission for s in EXCHANGE_SOURCES}
+    | {s.name: s.permission for s in SHAREPOINT_ADMIN_SOURCES}
+)
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 ALL_CHECKS = pytest.mark.parametrize("check", CATALOGUE, ids=lambda c: c.id)
 SOURCE_PAIRS = [pytest.param(c, s, id=f"{c.id}-{s}") for c in CATALOGUE for s in c.metadata.sources]
@@ -64,6 +67,7 @@ def test_metadata_is_complete_and_well_formed(check: Check) -> None:
         "LOCKBOX_ENTERPRISE",
         "M365_ADVANCED_AUDITING",
         "EXCHANGE_S_ENTERPRISE",
+        "SHAREPOINTSTANDARD",  # any SharePoint Online plan (core.checks.licensing.SATISFIED_BY)
         "TEAMS1",
     )
     assert meta.references and all(r.startswith("https://learn.microsoft.com/") for r in meta.references)

@@ -59,7 +59,7 @@ def test_mfa_baseline_present_fails_when_every_policy_is_report_only_or_off() ->
 
     outcome = run(identity.mfa_baseline_present, mutated(only_report_only))
     assert outcome.status is Status.FAIL
-    assert "none of 9 Conditional Access policies is enabled (8 report-only)" in outcome.summary
+    assert "none of 13 Conditional Access policies is enabled (12 report-only)" in outcome.summary
     assert values(outcome.evidence, "id")[0] == "ca-01"
 
 
@@ -111,8 +111,9 @@ def test_mfa_all_users_fails_when_the_grant_offers_a_non_mfa_alternative() -> No
         "state": "enabled",
         "gap": identity.MFA_OPTIONAL,
     }
-    # the admin policy asks for MFA too, but only for roles; risk-based MFA policies are not listed
-    assert values(outcome.evidence, "id") == ["ca-01", "ca-03"]
+    # the admin and Intune enrollment policies ask for MFA too, but only for roles or one app;
+    # risk-based MFA policies are not listed
+    assert values(outcome.evidence, "id") == ["ca-01", "ca-03", "ca-14"]
     assert values(outcome.evidence, "gap")[1] == "does not target all users"
 
 
@@ -151,8 +152,16 @@ def test_mfa_admins_is_met_by_an_all_users_mfa_policy_alone() -> None:
     assert outcome.status is Status.PASS
 
 
+def plain_mfa_for_all_users(data: dict[str, Any]) -> None:
+    """CA01 asks all users for phishing-resistant MFA, which covers administrators too; make it plain
+    MFA so that CA03 alone decides the administrator checks."""
+    grant = policy(data, "ca-01")["grantControls"]
+    grant.update(builtInControls=["mfa"], authenticationStrength=None)
+
+
 def test_phishing_resistant_mfa_admins_fails_with_plain_mfa_as_an_alternative() -> None:
     def add_mfa(data: dict[str, Any]) -> None:
+        plain_mfa_for_all_users(data)
         policy(data, "ca-03")["grantControls"]["builtInControls"] = ["mfa"]
 
     outcome = run(identity.phishing_resistant_mfa_admins, mutated(add_mfa))
@@ -175,6 +184,7 @@ def test_phishing_resistant_mfa_admins_accepts_a_custom_strength_of_phishing_res
 
 def test_phishing_resistant_mfa_admins_rejects_a_weaker_custom_strength() -> None:
     def weak(data: dict[str, Any]) -> None:
+        plain_mfa_for_all_users(data)
         policy(data, "ca-03")["grantControls"]["authenticationStrength"] = {
             "id": "5e8a1f2c-custom",
             "displayName": "Admins: anything MFA",
