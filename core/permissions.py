@@ -19,6 +19,7 @@ from core.collect.sources import (
     ROLE_GROUP_SOURCES,
     SHAREPOINT_ADMIN_SOURCES,
     SHAREPOINT_ONLINE_APP_ID,
+    TEAMS_SOURCES,
     ExchangeSource,
     GraphSource,
     SharePointAdminSource,
@@ -133,11 +134,13 @@ def required_resource_access(*, optional: bool = False) -> list[dict[str, object
 # Directory roles the app's service principal needs in each customer tenant: consent never assigns a
 # role, so the customer's administrator does it once (docs/deploy.md). Global Reader is among the roles
 # Microsoft's app-only guide for Exchange Online and Security & Compliance PowerShell supports
-# (learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2), and only reads.
+# (learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2), and only reads. The same role
+# lets the app read the Teams admin service (core/collect/teams.py: Microsoft365DSC names Global Reader
+# as the read role of its Teams resources); the Teams resource has no application permission to consent.
 DIRECTORY_ROLES: dict[str, tuple[str, str]] = {
     "Global Reader": (
         "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
-        "the Exchange Online and Security & Compliance admin APIs (InvokeCommand)",
+        "the Exchange Online and Security & Compliance admin APIs (InvokeCommand) and the Teams admin API",
     ),
 }
 
@@ -147,6 +150,7 @@ def roles_markdown() -> str:
     by_endpoint: dict[str, list[str]] = {}
     for source in EXCHANGE_SOURCES:
         by_endpoint.setdefault(source.endpoint, []).append(source.name)
+    by_endpoint["teams"] = [source.name for source in TEAMS_SOURCES]
     needed = ", ".join(f"{len(names)} {endpoint} sources" for endpoint, names in sorted(by_endpoint.items()))
     rows = ["| Directory role | Role template id | Needed by |", "|---|---|---|"]
     for name, (template, why) in DIRECTORY_ROLES.items():

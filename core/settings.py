@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # A tenant's SharePoint admin API; `{tenant}` is its initial domain prefix (contoso for
     # contoso.onmicrosoft.com). The simulator serves every tenant's host under one path of its own.
     sharepoint_admin_url: str = "https://{tenant}-admin.sharepoint.com"
+    # The Teams admin service behind the MicrosoftTeams module's Get-Cs* cmdlets (core/collect/teams.py).
+    teams_base_url: str = "https://api.interfaces.records.teams.microsoft.com"
     authority_host: str = "https://login.microsoftonline.com"
     # Where a person's browser reaches the authority (the consent link, the tenant admin's sign-in);
     # empty means authority_host. Local development only: the simulator's plain-HTTP loopback port,

@@ -33,6 +33,8 @@ from core.checks import (
     sharepoint,
     sharepoint_admin,
     sharepoint_content,
+    teams,
+    teams_meetings,
     tenant_policies,
     users,
 )
@@ -68,6 +70,8 @@ CATALOGUE: tuple[Check, ...] = (
     *sharepoint.CHECKS,
     *sharepoint_admin.CHECKS,
     *sharepoint_content.CHECKS,
+    *teams.CHECKS,
+    *teams_meetings.CHECKS,
     *dns_checks.CHECKS,
     *monitoring.CHECKS,
     *compliance.CHECKS,

@@ -20,6 +20,7 @@ from core.collect.sources import (
     GRAPH_SOURCES,
     ROLE_GROUP_SOURCES,
     SHAREPOINT_ADMIN_SOURCES,
+    TEAMS_SOURCES,
 )
 
 # Reports stay readable and findings stay small in Cosmos; the summary always carries the full count.
@@ -29,6 +30,7 @@ _PERMISSION_BY_SOURCE: dict[str, str | None] = {
     **{s.name: s.permission for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *ADMIN_USER_SOURCES)},
     **{s.name: s.permission for s in EXCHANGE_SOURCES},
     **{s.name: s.permission for s in SHAREPOINT_ADMIN_SOURCES},
+    **{s.name: s.permission for s in TEAMS_SOURCES},  # none: a directory role authorises Teams reads
     DNS_SOURCE: None,
 }
 

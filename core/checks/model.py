@@ -174,6 +174,7 @@ CATEGORIES = (
     "Exchange Online",
     "Defender for Office 365",
     "SharePoint and OneDrive",
+    "Microsoft Teams",
     "Email authentication (DNS)",
     "Monitoring",
 )

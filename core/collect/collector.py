@@ -22,6 +22,7 @@ from core.collect.connection import (
     EXCHANGE_SCOPE,
     GRAPH_SCOPE,
     IDENTITY_GONE_CODE,
+    TEAMS_SCOPE,
     TenantConnection,
     TenantUnreachable,
     entra_error_code,
@@ -39,13 +40,16 @@ from core.collect.sources import (
     EXCHANGE_SOURCES,
     GRAPH_SOURCES,
     ROLE_GROUP_SOURCES,
+    TEAMS_SOURCES,
     ExchangeSource,
     GraphSource,
+    TeamsSource,
     graph_source,
 )
+from core.collect.teams import read_teams_source, settle_teams_licence, teams_token_failure
 from core.settings import Settings
 
-CHANNELS = ("graph", "exchange", "compliance", "sharepoint")
+CHANNELS = ("graph", "exchange", "compliance", "sharepoint", "teams")
 # Graph's page when a request names no $top; the collections the scanner reads without one are small.
 GRAPH_DEFAULT_PAGE_SIZE = 100
 
@@ -72,12 +76,15 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
         run.compliance_after_discovery(),
         run.sharepoint_after_organization(),
     ]
+    # One request each, on the Teams admin service's own limiter.
+    tasks += [run.fetch(s.name, run.teams(s)) for s in TEAMS_SOURCES if s.name not in snapshot.failures]
     tasks += [run.fetch(s.name, run.read(s)) for s in independent if not s.bulk]
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
             raise result
     _stop_if_identity_gone(snapshot)
+    settle_teams_licence(snapshot)  # a tenant without Teams: its subscriptions decide, not the answer
     snapshot.settle_licences()  # so the scan records why a licence refusal was or was not believed
     return snapshot
 
@@ -94,10 +101,11 @@ async def _probe_tokens(connection: TenantConnection, snapshot: TenantSnapshot) 
     """Fail fast, once, when Entra refuses the tenant, rather than once per source. Only the Graph
     token says whether the tenant still lets the app in: a tenant without Exchange Online refuses
     the Exchange token (AADSTS500011) yet is as connected as any other."""
-    graph_probe, exchange_refused, compliance_refused = await asyncio.gather(
+    graph_probe, exchange_refused, compliance_refused, teams_refused = await asyncio.gather(
         connection.probe_token(GRAPH_SCOPE),
         connection.exchange_token_refusal(EXCHANGE_SCOPE),
         connection.exchange_token_refusal(COMPLIANCE_SCOPE),
+        connection.exchange_token_refusal(TEAMS_SCOPE),
         return_exceptions=True,
     )
     if isinstance(graph_probe, BaseException):
@@ -110,11 +118,15 @@ async def _probe_tokens(connection: TenantConnection, snapshot: TenantSnapshot) 
         refused = refusals[source.endpoint]
         if isinstance(refused, ClientAuthenticationError):
             snapshot.failures[source.name] = exchange_token_failure(refused, services[source.endpoint])
+    if isinstance(teams_refused, ClientAuthenticationError):
+        for teams_source in TEAMS_SOURCES:
+            snapshot.failures[teams_source.name] = teams_token_failure(teams_refused)
 
 
 class _Collection:
     """One tenant's reads, sharing a snapshot and a limit on concurrent requests per service: Graph,
-    Exchange Online and Security & Compliance throttle apart, and a slow one holds up only itself."""
+    Exchange Online, Security & Compliance, SharePoint's admin API and the Teams admin service throttle
+    apart, and a slow one holds up only itself."""
 
     def __init__(self, connection: TenantConnection, settings: Settings, snapshot: TenantSnapshot) -> None:
         self.connection, self.settings, self.snapshot = connection, settings, snapshot
@@ -143,6 +155,12 @@ class _Collection:
         return _Read(
             source.endpoint, lambda: read_exchange_source(adapter, base_url, connection.tenant_id, source)
         )
+
+    def teams(self, source: TeamsSource) -> _Read:
+        adapter, base_url = self.connection.teams, self.connection.teams_base_url
+        if adapter is None:
+            raise ValueError("this connection has no Teams admin adapter")
+        return _Read("teams", lambda: read_teams_source(adapter, base_url, source))
 
     async def compliance_after_discovery(self) -> None:
         # Security & Compliance answers from a regional host, found first (core.collect.compliance).

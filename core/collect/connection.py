@@ -141,6 +141,11 @@ EXCHANGE_SCOPE = "https://outlook.office365.com/.default"
 # role (KelvinTegelaar/CIPP-API New-ExoRequest.ps1 -Compliance asks for "<resource>/.default" the same
 # way; learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2 covers both endpoints).
 COMPLIANCE_SCOPE = "https://ps.compliance.protection.outlook.com/.default"
+# The "Skype and Teams Tenant Admin API" resource, by its application id: Microsoft's access-token
+# example for the MicrosoftTeams module asks for "48ac35b8-.../.default" app-only
+# (learn.microsoft.com/microsoftteams/teams-powershell-application-authentication), and so do CIPP
+# (KelvinTegelaar/CIPP-API New-TeamsRequestV2.ps1) and AzRanger (HackmichNet/AzRanger TeamsCollector.cs).
+TEAMS_SCOPE = "48ac35b8-9aa8-4d74-927d-1f4a14a0b239/.default"
 
 
 def tls_verification(ca_bundle: str | None) -> ssl.SSLContext | bool:
@@ -178,11 +183,14 @@ class TenantConnection:
     exchange_base_url: str
     http_client: httpx.AsyncClient
     owns_client: bool
-    # Exchange Online and Security & Compliance: a pool apart from Graph's (graph_http_client).
+    # Exchange Online, Security & Compliance and the Teams admin service: a pool apart from Graph's
+    # (graph_http_client).
     invoke_client: httpx.AsyncClient | None = None
     compliance: HttpxRequestAdapter | None = None  # Security & Compliance: same InvokeCommand API
     compliance_base_url: str = ""
     compliance_auth: Any = None  # its authentication provider, whose allowed hosts grow on discovery
+    teams: HttpxRequestAdapter | None = None  # the Teams admin service (core/collect/teams.py)
+    teams_base_url: str = ""
 
     async def probe_token(self, *scopes: str) -> None:
         """Ask Entra for tokens (Graph by default) and nothing else: cheap, and it fails at once
@@ -206,9 +214,9 @@ class TenantConnection:
             raise TenantUnreachable(self.tenant_id, entra_error_code(str(exc)), _first_line(exc)) from exc
 
     async def exchange_token_refusal(self, scope: str = EXCHANGE_SCOPE) -> ClientAuthenticationError | None:
-        """Entra's refusal of an Exchange Online (or, given COMPLIANCE_SCOPE, a Security &
-        Compliance) token, or None when it issues one (and caches it for the requests, as
-        `probe_token` does for Graph)."""
+        """Entra's refusal of an Exchange Online (or, given COMPLIANCE_SCOPE or TEAMS_SCOPE, a
+        Security & Compliance or Teams admin) token, or None when it issues one (and caches it for
+        the requests, as `probe_token` does for Graph)."""
         from azure.core.exceptions import ClientAuthenticationError
 
         try:
@@ -281,7 +289,7 @@ def open_connection(
     credential = build_credential(settings, tenant_id)
     owns_client = client is None
     client = client or graph_http_client(settings)
-    invoke_client = graph_http_client(settings, channels=2) if owns_client else client
+    invoke_client = graph_http_client(settings, channels=3) if owns_client else client
     graph_host = urlsplit(settings.graph_base_url).hostname or ""
     exchange_host = urlsplit(settings.exchange_base_url).hostname or ""
     compliance_host = urlsplit(settings.compliance_base_url).hostname or ""
@@ -300,6 +308,12 @@ def open_connection(
     )
     compliance = GraphRequestAdapter(compliance_auth, client=invoke_client)
     compliance.base_url = settings.compliance_base_url
+    teams_host = urlsplit(settings.teams_base_url).hostname or ""
+    teams_auth = AzureIdentityAuthenticationProvider(
+        credential, scopes=[TEAMS_SCOPE], allowed_hosts=[teams_host]
+    )
+    teams = GraphRequestAdapter(teams_auth, client=invoke_client)
+    teams.base_url = settings.teams_base_url
     return TenantConnection(
         tenant_id=tenant_id,
         credential=credential,
@@ -313,6 +327,8 @@ def open_connection(
         compliance=compliance,
         compliance_base_url=settings.compliance_base_url.rstrip("/"),
         compliance_auth=compliance_auth,
+        teams=teams,
+        teams_base_url=settings.teams_base_url.rstrip("/"),
     )
 
 

@@ -461,6 +461,36 @@ EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
     ExchangeSource("sc_dlp_policies", "Get-DlpCompliancePolicy", endpoint="compliance"),
 )
 
+# Microsoft Teams' plan: a tenant whose subscriptions lack it has no Teams settings to judge.
+TEAMS_PLAN = "TEAMS1"
+
+
+@dataclass(frozen=True)
+class TeamsSource:
+    """One read of the Teams admin service (core/collect/teams.py): every instance of one ConfigAPI
+    type, the data the MicrosoftTeams module's `cmdlet` returns. No application permission is
+    consented for it: the directory role the app's service principal holds authorises the call."""
+
+    name: str
+    config_type: str  # the path segment under /Skype.Policy/configurations/
+    cmdlet: str  # the cmdlet that reads the same, named in the request and in failures
+    permission: str | None = None
+    licence: str = TEAMS_PLAN
+
+
+TEAMS_SOURCES: tuple[TeamsSource, ...] = (
+    TeamsSource("teams_federation", "TenantFederationSettings", "Get-CsTenantFederationConfiguration"),
+    TeamsSource("teams_client_configuration", "TeamsClientConfiguration", "Get-CsTeamsClientConfiguration"),
+    TeamsSource("teams_meeting_policies", "TeamsMeetingPolicy", "Get-CsTeamsMeetingPolicy"),
+    TeamsSource(
+        "teams_broadcast_policies", "TeamsMeetingBroadcastPolicy", "Get-CsTeamsMeetingBroadcastPolicy"
+    ),
+    TeamsSource("teams_messaging_policies", "TeamsMessagingPolicy", "Get-CsTeamsMessagingPolicy"),
+    TeamsSource(
+        "teams_app_permission_policies", "TeamsAppPermissionPolicy", "Get-CsTeamsAppPermissionPolicy"
+    ),
+)
+
 # DNS: for every verified domain that is not *.onmicrosoft.com, the collector stores under
 # source "dns" a mapping  domain -> {"spf": [TXT strings starting "v=spf1"],
 # "dmarc": [TXT strings at _dmarc.<domain>], "dkim": {"selector1": CNAME target or None,
@@ -471,6 +501,7 @@ ALL_SOURCE_NAMES: frozenset[str] = frozenset(
     [s.name for s in (*GRAPH_SOURCES, *ROLE_GROUP_SOURCES, *ADMIN_USER_SOURCES)]
     + [s.name for s in EXCHANGE_SOURCES]
     + [s.name for s in SHAREPOINT_ADMIN_SOURCES]
+    + [s.name for s in TEAMS_SOURCES]
     + [DNS_SOURCE]
 )
 

@@ -38,6 +38,8 @@ def service_of(source: str) -> str:
         return "DNS"
     if source in _SHAREPOINT:
         return "The SharePoint admin API"
+    if source.startswith("teams_"):
+        return "Microsoft Teams"
     return "Microsoft Graph"
 
 
@@ -52,6 +54,10 @@ def _why(service: str, reason: str) -> str:
         )
     if "only from a certificate" in lowered:
         return "refused the app's client secret: it accepts only a certificate credential"
+    if service == "Microsoft Teams" and "global reader" in lowered:
+        return "could not be read: the app lacks the Global Reader (or Teams Reader) role in the tenant"
+    if service == "Microsoft Teams" and "not set up" in lowered:
+        return "is not set up in this tenant"
     permission = _PERMISSION.search(reason)
     if permission:
         return f"could not be read: the app lacks permission {permission.group(1)}"

@@ -1,6 +1,6 @@
 """The simulator's ASGI app: Entra's token, authorize, admin consent and OpenID metadata endpoints,
-Graph v1.0 and beta, the Exchange admin API, SharePoint's admin API and the `/_sim` test API, all on
-one HTTPS port."""
+Graph v1.0 and beta, the Exchange admin API (and Security & Compliance's), SharePoint's admin API,
+the Teams admin API and the `/_sim` test API, all on one HTTPS port."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from devtools.graphsim.graph import graph_endpoint
 from devtools.graphsim.sharepoint_admin import spo_tenant
 from devtools.graphsim.signin import authorize
 from devtools.graphsim.state import SimState
+from devtools.graphsim.teams import configuration_list
 
 GRAPH_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
@@ -41,6 +42,7 @@ def create_app(state: SimState) -> Starlette:
             "/compliance/{region}/adminapi/beta/{tenant}/InvokeCommand", regional_command, methods=["POST"]
         ),
         Route("/sharepoint/{host}/_api/SPO.Tenant", spo_tenant, methods=["GET"]),
+        Route("/teams/Skype.Policy/configurations/{config_type}", configuration_list, methods=["GET"]),
         Route("/{tenant}/oauth2/v2.0/token", token_endpoint, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET"]),
         Route("/{tenant}/discovery/v2.0/keys", keys, methods=["GET"]),

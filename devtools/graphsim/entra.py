@@ -30,13 +30,21 @@ from devtools.graphsim.idtokens import MULTI_TENANT
 from devtools.graphsim.responses import PLAIN_JSON, EntraError, dumps
 from devtools.graphsim.simulate import disturb
 from devtools.graphsim.state import SimState
+from devtools.graphsim.teams import TEAMS_RESOURCE
+from devtools.graphsim.teams import provisioned as teams_provisioned
 from devtools.graphsim.tenant import Tenant
 from devtools.graphsim.tokens import ACCESS_TOKEN_SECONDS
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # resource -> is Exchange (Security & Compliance is a resource of the Exchange service principal, so
 # its tokens carry Exchange.ManageAsApp and a tenant without Exchange Online refuses it too)
-_RESOURCES = {GRAPH_RESOURCE: False, EXCHANGE_RESOURCE: True, COMPLIANCE_RESOURCE: True}
+# Teams' admin API (teams.py) carries no application role: the app's directory role authorises it.
+_RESOURCES = {
+    GRAPH_RESOURCE: False,
+    EXCHANGE_RESOURCE: True,
+    COMPLIANCE_RESOURCE: True,
+    TEAMS_RESOURCE: False,
+}
 # Service plans that provision SharePoint Online (core.checks.licensing.SATISFIED_BY).
 SHAREPOINT_PLANS = SATISFIED_BY[SHAREPOINT]
 
@@ -237,6 +245,8 @@ def issue_token(state: SimState, tenant_ref: str, form: dict[str, str], token_pa
 
 def _client_credentials(state: SimState, tenant: Tenant, form: dict[str, str], acr: str) -> Response:
     resource = _resource(form.get("scope", ""), tenant)
+    if resource == TEAMS_RESOURCE and not teams_provisioned(tenant, state.faults.missing_licences(tenant.id)):
+        raise _resource_not_found(resource, tenant)  # no Teams, no Teams service principal (teams.py)
     refused = state.consent_error(tenant)
     if refused:
         raise consent_failure(refused, state.app.client_id, tenant)
@@ -248,6 +258,8 @@ def _client_credentials(state: SimState, tenant: Tenant, form: dict[str, str], a
         granted = state.permissions(tenant)
         exchange = _RESOURCES[resource]
         roles = frozenset(p for p in granted if (p in EXCHANGE_PERMISSIONS) == exchange)
+    if resource == TEAMS_RESOURCE:
+        roles = frozenset()
     token = state.tokens.issue(
         tenant_id=tenant.id,
         audience=resource,

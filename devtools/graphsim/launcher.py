@@ -116,6 +116,10 @@ class GraphSimulator:
         return self.base_url + "/sharepoint/{tenant}-admin.sharepoint.com"
 
     @property
+    def teams_url(self) -> str:
+        return self.base_url + "/teams"
+
+    @property
     def dns_nameserver(self) -> str:
         return f"127.0.0.1:{self.dns_port}"
 
@@ -126,6 +130,7 @@ class GraphSimulator:
             "EXCHANGE_BASE_URL": self.exchange_url,
             "COMPLIANCE_BASE_URL": self.compliance_url,
             "SHAREPOINT_ADMIN_URL": self.sharepoint_admin_url,
+            "TEAMS_BASE_URL": self.teams_url,
             "AUTHORITY_HOST": self.authority,
             "GRAPH_CA_CERT": str(self.ca_cert),
             "APP_CLIENT_ID": self.client_id,

@@ -137,6 +137,8 @@ param complianceBaseUrl string = 'https://ps.compliance.protection.outlook.com'
 
 @description('SharePoint admin API URL; {tenant} is the initial domain prefix (SHAREPOINT_ADMIN_URL).')
 param sharepointAdminUrl string = 'https://{tenant}-admin.sharepoint.com'
+@description('Teams admin API base URL (TEAMS_BASE_URL).')
+param teamsBaseUrl string = 'https://api.interfaces.records.teams.microsoft.com'
 
 @description('Entra ID authority host for app-only tokens (AUTHORITY_HOST).')
 #disable-next-line no-hardcoded-env-urls
@@ -289,6 +291,7 @@ var appSettings = {
   EXCHANGE_BASE_URL: exchangeBaseUrl
   COMPLIANCE_BASE_URL: complianceBaseUrl
   SHAREPOINT_ADMIN_URL: sharepointAdminUrl
+  TEAMS_BASE_URL: teamsBaseUrl
   AUTHORITY_HOST: authorityHost
   AUTHORITY_BROWSER_HOST: ''
   GRAPH_CA_CERT: ''

@@ -111,7 +111,7 @@ async def test_a_500_burst_errors_what_it_hit_and_never_passes_it(
     graph_only = [
         c.id
         for c in CATALOGUE
-        if not any(s.startswith(("exo_", "defender_", "sc_", "dns_")) for s in c.metadata.sources)
+        if not any(s.startswith(("exo_", "defender_", "sc_", "dns_", "teams_")) for s in c.metadata.sources)
     ]
     assert all(burst[c]["status"] in ("error", "not_applicable") for c in graph_only)
     assert (await handle_scan_request(services, _message(org_id, tenant_id, "after"))).startswith("completed")

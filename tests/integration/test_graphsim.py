@@ -155,8 +155,9 @@ def test_starts_and_stops_leaving_nothing_behind(tmp_path: Path) -> None:
     assert port_open(port) and other.tenants() == []
     assert set(other.env()) == {
         "GRAPH_BASE_URL", "EXCHANGE_BASE_URL", "COMPLIANCE_BASE_URL", "SHAREPOINT_ADMIN_URL",
-        "AUTHORITY_HOST", "GRAPH_CA_CERT", "APP_CLIENT_ID", "APP_CLIENT_SECRET", "APP_CERTIFICATE_PATH",
-        "DNS_NAMESERVERS", "MAILER_TENANT_ID", "MAILER_CLIENT_ID", "MAILER_CLIENT_SECRET", "MAIL_SENDER",
+        "TEAMS_BASE_URL", "AUTHORITY_HOST", "GRAPH_CA_CERT", "APP_CLIENT_ID", "APP_CLIENT_SECRET",
+        "APP_CERTIFICATE_PATH", "DNS_NAMESERVERS", "MAILER_TENANT_ID", "MAILER_CLIENT_ID",
+        "MAILER_CLIENT_SECRET", "MAIL_SENDER",
     }  # fmt: skip
     other.stop()
     assert not port_open(port)

@@ -115,3 +115,4 @@ def test_scanposture_permissions_names_the_directory_role_both_channels_need() -
     text = roles_markdown()
     assert "Global Reader" in text and "f2ef992c-3afb-46b9-b7cf-a126ee74c451" in text
     assert "3 compliance sources" in text and "Security & Compliance" in text
+    assert "6 teams sources" in text and "Teams admin API" in text

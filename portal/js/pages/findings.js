@@ -15,7 +15,7 @@ const YESNO = [["", "Either"], ["true", "Yes"], ["false", "No"]];
 // The check catalogue's categories (core/checks/model.py CATEGORIES).
 const CATEGORIES = [["", "Any"], ...["Identity", "Authentication methods", "Privileged access", "Applications",
   "Guests and external access", "Passwords", "Exchange Online", "Defender for Office 365", "SharePoint and OneDrive",
-  "Email authentication (DNS)", "Monitoring"].map((c) => [c, c])];
+  "Microsoft Teams", "Email authentication (DNS)", "Monitoring"].map((c) => [c, c])];
 const FILTER_KEYS = ["status", "severity", "category", "framework", "accepted", "new", "text"];
 const DEFAULT_STATUS = "fail";
 

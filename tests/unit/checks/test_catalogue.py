@@ -68,6 +68,7 @@ def test_metadata_is_complete_and_well_formed(check: Check) -> None:
         "M365_ADVANCED_AUDITING",
         "EXCHANGE_S_ENTERPRISE",
         "SHAREPOINTSTANDARD",  # any SharePoint Online plan (core.checks.licensing.SATISFIED_BY)
+        "TEAMS1",
     )
     assert meta.references and all(r.startswith("https://learn.microsoft.com/") for r in meta.references)
 

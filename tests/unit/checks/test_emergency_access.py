@@ -13,6 +13,7 @@ METHODS = "admin_auth_methods"
 E5 = "06ebc4ee-1bb5-47dd-8120-11324bc54e06"
 EXCHANGE_PLAN = "efb87545-963c-4e0d-99df-69c6916d9eb0"
 SHAREPOINT_PLAN = "5dbe027f-2339-4123-9542-606e4d348a72"
+TEAMS_PLAN_ID = "57ff2da0-773e-42df-b2af-ffb7a2317929"  # TEAMS1, in the good tenant's E5
 
 
 def test_two_ready_emergency_accounts_pass() -> None:
@@ -94,13 +95,13 @@ def test_admins_unlicensed_fails_on_an_admin_with_a_mailbox_plan() -> None:
     outcome = run(emergency_access.admins_unlicensed, mutated(licensed))
     assert outcome.status is Status.FAIL
     assert outcome.summary == "1 administrator account can use mail, Teams or SharePoint."
-    assert values(outcome.evidence, "plans") == [["EXCHANGE_S_ENTERPRISE", "SHAREPOINTENTERPRISE"]]
+    assert values(outcome.evidence, "plans") == [["EXCHANGE_S_ENTERPRISE", "SHAREPOINTENTERPRISE", "TEAMS1"]]
 
 
 def test_admins_unlicensed_counts_only_the_plans_left_on() -> None:
     def trimmed(data: dict[str, Any]) -> None:
         by_id(data["users"], "u-admin1")["assignedLicenses"] = [
-            {"skuId": E5, "disabledPlans": [EXCHANGE_PLAN, SHAREPOINT_PLAN]}
+            {"skuId": E5, "disabledPlans": [EXCHANGE_PLAN, SHAREPOINT_PLAN, TEAMS_PLAN_ID]}
         ]
 
     assert run(emergency_access.admins_unlicensed, mutated(trimmed)).status is Status.PASS
