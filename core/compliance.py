@@ -9,13 +9,14 @@ last, so nobody reads its absence as compliance).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
 from core.customers import Customer, list_customers
 from core.frameworks.mappings import mapping
-from core.frameworks.profiles import Profile
+from core.frameworks.profiles import Profile, profile
 from core.frameworks.scorecard import share
 from core.store import OrgRepository
 
@@ -109,3 +110,32 @@ async def fleet_matrix(
     ]
     kept = [r for r in rows if _keeps(r, wanted)]
     return FleetMatrix(profile, sections, _sorted(kept, wanted), len(customers))
+
+
+# "customers below 80% of CIS Level 1", "under 70 scuba", "less than 90 percent of CIS E5 L2".
+_BELOW = re.compile(r"\b(?:below|under|less than|lower than)\s+(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b)?", re.I)
+_LEVEL_2 = re.compile(r"\b(?:level\s*2|l2)\b", re.I)
+
+
+@dataclass(frozen=True)
+class ComplianceQuestion:
+    profile: Profile
+    below: float
+
+
+def compliance_question(text: str) -> ComplianceQuestion | None:
+    """A search that asks which customers fall below a share of a framework profile; None for any
+    other question (it is then a search for checks). CIS means E3 Level 1 unless the words say
+    Level 2 or E5; SCuBA means its baseline (SHALL) unless they say all or SHOULD."""
+    below = _BELOW.search(text)
+    lowered = text.lower()
+    if below is None or float(below.group(1)) > 100:
+        return None
+    if "scuba" in lowered or "cisa" in lowered:
+        key = "scuba-all" if re.search(r"\b(all|should)\b", lowered) else "scuba-shall"
+    elif re.search(r"\bcis\b", lowered):
+        licence = "e5" if re.search(r"\be5\b", lowered) else "e3"
+        key = f"cis-{licence}-{'l2' if _LEVEL_2.search(text) else 'l1'}"
+    else:
+        return None
+    return ComplianceQuestion(profile(key), float(below.group(1)))

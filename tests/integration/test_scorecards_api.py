@@ -154,3 +154,20 @@ async def test_a_customer_learns_its_position_and_nothing_about_any_other_custom
     assert [p.status_code for p in probes[1:]] == [403] * (len(probes) - 1)
     for probe in probes:
         assert not any(secret in probe.text for secret in secrets), probe.text[:300]
+
+
+async def test_search_answers_which_customers_fall_below_a_framework_share(
+    client: httpx.AsyncClient, tokens: dict[str, str], fleet_p: list[Customer]
+) -> None:
+    headers = _as(tokens, "peer_admin")
+    question = "customers below 80% of CIS Level 1"
+    found = (await client.get("/api/search", params={"q": question}, headers=headers)).json()
+    assert found["matches"] == [] and found["suggestions"] == []
+    compliance = found["compliance"]
+    assert compliance["profile"] == "cis-e3-l1" and compliance["below"] == 80
+    matrix = (await client.get("/api/fleet/scorecards/cis-e3-l1?below=80&sort=share", headers=headers)).json()
+    assert compliance["rows"] == matrix["rows"] and compliance["rows"]
+    shares = [r["share"] for r in compliance["rows"]]
+    assert shares == sorted(shares) and all(s < 80 for s in shares)
+    checks = (await client.get("/api/search", params={"q": "smtp auth"}, headers=headers)).json()
+    assert checks["compliance"] is None and checks["matches"]
