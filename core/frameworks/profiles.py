@@ -50,8 +50,8 @@ PROFILES: tuple[Profile, ...] = (
     Profile("cis-e3-l2", "cis", "CIS v5.0.0 E3 Level 2", _cis(2, "E3")),
     Profile("cis-e5-l1", "cis", "CIS v5.0.0 E5 Level 1", _cis(1, "E5")),
     Profile("cis-e5-l2", "cis", "CIS v5.0.0 E5 Level 2", _cis(2, "E5")),
-    Profile("scuba-shall", "scuba", "CISA SCuBA baseline: the policies it requires", _required),
-    Profile("scuba-all", "scuba", "CISA SCuBA: required and recommended policies", lambda c: True),
+    Profile("scuba-shall", "scuba", "CISA SCuBA baseline (SHALL)", _required),
+    Profile("scuba-all", "scuba", "CISA SCuBA, SHALL and SHOULD", lambda c: True),
 )
 PROFILE_KEYS: tuple[str, ...] = tuple(p.key for p in PROFILES)
 _BY_KEY = {p.key: p for p in PROFILES}

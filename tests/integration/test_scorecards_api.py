@@ -8,10 +8,12 @@ import csv
 import io
 import json
 import random
+import re
 from typing import Any
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from core.bootstrap import Services
 from core.customers import Customer, register_customer, update_customer
@@ -171,3 +173,24 @@ async def test_search_answers_which_customers_fall_below_a_framework_share(
     assert shares == sorted(shares) and all(s < 80 for s in shares)
     checks = (await client.get("/api/search", params={"q": "smtp auth"}, headers=headers)).json()
     assert checks["compliance"] is None and checks["matches"]
+
+
+async def test_the_report_carries_the_scorecards_and_a_position_naming_no_other_customer(
+    client: httpx.AsyncClient, tokens: dict[str, str], world: World, fleet_p: list[Customer]
+) -> None:
+    made = await client.post(f"/api/tenants/{world.tenant_p}/reports", headers=_as(tokens, "peer_admin"))
+    assert made.status_code == 201, made.text
+    download = await client.get(made.json()["download"], headers=_as(tokens, "peer_viewer"))
+    assert download.status_code == 200
+    text = re.sub(
+        r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(download.content)).pages)
+    )
+    assert "Framework scorecards" in text and "CIS v5.0.0 E3 Level 1" in text
+    assert "CISA SCuBA baseline (SHALL)" in text
+    position = (
+        await client.get(f"/api/tenants/{world.tenant_p}/peers", headers=_as(tokens, "peer_viewer"))
+    ).json()
+    assert f"higher than {position['percentile']}% of the other customers" in text
+    assert f"median score across the customers is {position['median']}" in text
+    for peer in fleet_p:
+        assert peer.display_name not in text and str(peer.summary.score) not in text
