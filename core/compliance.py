@@ -10,8 +10,9 @@ last, so nobody reads its absence as compliance).
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 
 from core.customers import Customer, list_customers
@@ -39,23 +40,24 @@ class MatrixFilter:
 @dataclass(frozen=True)
 class MatrixRow:
     customer: Customer
-    cells: dict[str, list[int]]  # section -> [met, assessed]; sections with nothing assessed absent
-
-    @property
-    def met(self) -> int:
-        return sum(c[0] for c in self.cells.values())
-
-    @property
-    def assessed(self) -> int:
-        return sum(c[1] for c in self.cells.values())
+    met: int
+    assessed: int
+    shares: tuple[float | None, ...]  # per section of the profile, in its order; None: none assessed
 
     @property
     def share(self) -> float | None:
         return share(self.met, self.assessed)
 
-    def section_share(self, section: str) -> float | None:
-        cell = self.cells.get(section)
-        return share(cell[0], cell[1]) if cell else None
+    @classmethod
+    def of(cls, customer: Customer, cells: dict[str, list[int]], sections: tuple[str, ...]) -> MatrixRow:
+        """Summed and divided once per request: a 1,000-customer matrix is sorted, filtered and
+        written from these (bench/api.py)."""
+        met = assessed = 0
+        for cell in cells.values():
+            met += cell[0]
+            assessed += cell[1]
+        shares = tuple(share(*cells[s]) if s in cells else None for s in sections)
+        return cls(customer, met, assessed, shares)
 
 
 @dataclass(frozen=True)
@@ -85,14 +87,15 @@ def _keeps(row: MatrixRow, wanted: MatrixFilter) -> bool:
     return True
 
 
-def _sorted(rows: list[MatrixRow], wanted: MatrixFilter) -> list[MatrixRow]:
+def _sorted(rows: list[MatrixRow], wanted: MatrixFilter, sections: tuple[str, ...]) -> list[MatrixRow]:
     if wanted.sort == "name":
         return sorted(rows, key=lambda r: r.customer.display_name.lower(), reverse=wanted.descending)
-    value = (lambda r: r.share) if wanted.sort == "share" else (lambda r: r.section_share(wanted.sort))
-    present = [r for r in rows if value(r) is not None]
-    absent = [r for r in rows if value(r) is None]  # no share: last, whichever the direction
-    present.sort(key=lambda r: (value(r), r.customer.display_name.lower()), reverse=wanted.descending)
-    return present + absent
+    column = None if wanted.sort == "share" else sections.index(wanted.sort)
+    keyed = [(r.share if column is None else r.shares[column], r) for r in rows]
+    present = [(v, r) for v, r in keyed if v is not None]
+    absent = [r for v, r in keyed if v is None]  # no share: last, whichever the direction
+    present.sort(key=lambda vr: (vr[0], vr[1].customer.display_name.lower()), reverse=wanted.descending)
+    return [r for _, r in present] + absent
 
 
 async def fleet_matrix(
@@ -102,14 +105,34 @@ async def fleet_matrix(
     if wanted.sort not in MATRIX_SORTS and wanted.sort not in sections:
         raise BadSort(f"sort: one of {', '.join(MATRIX_SORTS)} or a section of {profile.key}")
     customers = await list_customers(org)  # the cached list the fleet view reads
-    today = now.date()
+    rows = _rows(org, customers, profile, now.date())
+    kept = [r for r in rows if _keeps(r, wanted)]
+    return FleetMatrix(profile, sections, _sorted(kept, wanted, sections), len(customers))
+
+
+# The rows of a profile, per org, for as long as list_customers hands out the same list (it does
+# until the fleet changes) and the day is the same (a cancellation ends access at a day's end).
+# Summing and dividing 1,000 customers' sections was most of a request (bench/api.py).
+_ROWS: OrderedDict[tuple[int, str, str], tuple[list[Customer], date, list[MatrixRow]]] = OrderedDict()
+_ROWS_KEPT = 64
+
+
+def _rows(org: OrgRepository, customers: list[Customer], profile: Profile, today: date) -> list[MatrixRow]:
+    key = (id(org.container), org.org_id, profile.key)
+    cached = _ROWS.get(key)
+    if cached is not None and cached[0] is customers and cached[1] == today:
+        _ROWS.move_to_end(key)
+        return cached[2]
+    sections = profile_sections(profile)
     rows = [
         # A relationship that opens no tenant data (pending, cancelled) shows no posture.
-        MatrixRow(c, c.summary.compliance.get(profile.key, {}) if c.grants_access(today) else {})
+        MatrixRow.of(c, c.summary.compliance.get(profile.key, {}) if c.grants_access(today) else {}, sections)
         for c in customers
     ]
-    kept = [r for r in rows if _keeps(r, wanted)]
-    return FleetMatrix(profile, sections, _sorted(kept, wanted), len(customers))
+    _ROWS[key] = (customers, today, rows)
+    while len(_ROWS) > _ROWS_KEPT:
+        _ROWS.popitem(last=False)
+    return rows
 
 
 # "customers below 80% of CIS Level 1", "under 70 scuba", "less than 90 percent of CIS E5 L2".

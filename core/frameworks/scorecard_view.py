@@ -137,7 +137,7 @@ def scorecard_csv(card: Scorecard) -> str:
     return _csv(SCORECARD_COLUMNS, rows)
 
 
-def _row(row: MatrixRow, sections: tuple[str, ...]) -> dict[str, Any]:
+def _row(row: MatrixRow) -> dict[str, Any]:
     c = row.customer
     return {
         "customerId": c.customer_id,
@@ -146,7 +146,7 @@ def _row(row: MatrixRow, sections: tuple[str, ...]) -> dict[str, Any]:
         "share": row.share,
         "met": row.met,
         "assessed": row.assessed,
-        "sections": [row.section_share(s) for s in sections],  # in the order of `sections`
+        "sections": row.shares,  # in the order of `sections`
         "lastScanAt": c.summary.last_scan_at,
     }
 
@@ -159,7 +159,7 @@ def matrix_body(matrix: FleetMatrix) -> dict[str, Any]:
         "sections": list(matrix.sections),
         "total": len(matrix.rows),
         "customers": matrix.customers,
-        "rows": [_row(r, matrix.sections) for r in matrix.rows],
+        "rows": [_row(r) for r in matrix.rows],
         "profiles": profiles_body(),
     }
 
@@ -171,7 +171,7 @@ def matrix_csv(matrix: FleetMatrix) -> str:
             r.customer.display_name,
             r.customer.tenant_id,
             r.share,
-            *(r.section_share(s) for s in matrix.sections),
+            *r.shares,
         ]
         for r in matrix.rows
     ]

@@ -15,6 +15,7 @@ from core.customers import (
     PostureSummary,
     customer_document_id,
     save_new_customer,
+    update_customer_by_id,
 )
 from core.frameworks.mappings import mapping
 from core.frameworks.profiles import PROFILES, profile
@@ -177,7 +178,7 @@ async def test_the_fleet_matrix_filters_customers_below_a_share_and_sorts_them()
     assert matrix.customers == 4 and matrix.sections == profile_sections(profile(l1))
     by_section = await fleet_matrix(org, profile(l1), MatrixFilter(sort="1.1 Users", descending=True), NOW)
     assert [r.customer.display_name for r in by_section.rows] == ["Alpha", "Delta", "Bravo", "Charlie"]
-    assert by_section.rows[0].section_share("5.2 Protection") == 75.0
+    assert by_section.rows[0].shares[by_section.sections.index("5.2 Protection")] == 75.0
     with pytest.raises(BadSort, match="sort"):
         await fleet_matrix(org, profile(l1), MatrixFilter(sort="9.9 Nowhere"), NOW)
 
@@ -197,3 +198,25 @@ async def test_a_peer_position_reads_the_fleet_and_counts_only_scored_peers() ->
     assert position.shown and position.percentile == 80 and position.median == 35
     assert (await peer_position(org, "pending", NOW)).shown is False
     assert MIN_PEERS == 5
+
+
+async def test_the_matrix_follows_a_rescan_and_a_cancellation() -> None:
+    """The rows are kept between requests only while the fleet and the day are unchanged."""
+    l1 = "cis-e3-l1"
+    org = await _org([_customer("Echo", 70, {l1: {"1.1 Users": [1, 2]}})])
+    before = await fleet_matrix(org, profile(l1), MatrixFilter(), NOW)
+    assert before.rows[0].share == 50.0
+
+    def rescanned(customer: Customer) -> None:
+        customer.summary.compliance = {l1: {"1.1 Users": [2, 2]}}
+
+    await update_customer_by_id(org, "echo", rescanned)
+    assert (await fleet_matrix(org, profile(l1), MatrixFilter(), NOW)).rows[0].share == 100.0
+
+    def cancelled(customer: Customer) -> None:
+        customer.cancelled_on = NOW.date()
+
+    await update_customer_by_id(org, "echo", cancelled)
+    assert (await fleet_matrix(org, profile(l1), MatrixFilter(), NOW)).rows[0].share == 100.0
+    tomorrow = NOW + timedelta(days=1)  # access ends after the cancellation day: no posture shown
+    assert (await fleet_matrix(org, profile(l1), MatrixFilter(), tomorrow)).rows[0].share is None
