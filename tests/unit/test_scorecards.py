@@ -3,7 +3,9 @@ shares a scan stores, the fleet matrix over them and a tenant's peer position.""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,7 @@ from core.customers import (
     save_new_customer,
     update_customer_by_id,
 )
-from core.frameworks.mappings import mapping
+from core.frameworks.mappings import DATA_DIR, MappingError, mapping, parse_mapping
 from core.frameworks.profiles import PROFILES, profile
 from core.frameworks.scorecard import control_state, scorecard, shares_of
 from core.frameworks.scorecard_view import scorecard_body, scorecard_csv
@@ -220,3 +222,38 @@ async def test_the_matrix_follows_a_rescan_and_a_cancellation() -> None:
     assert (await fleet_matrix(org, profile(l1), MatrixFilter(), NOW)).rows[0].share == 100.0
     tomorrow = NOW + timedelta(days=1)  # access ends after the cancellation day: no posture shown
     assert (await fleet_matrix(org, profile(l1), MatrixFilter(), tomorrow)).rows[0].share is None
+
+
+def _raw(name: str) -> dict[str, Any]:
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+CIS_FILE, SCUBA_FILE = "cis_m365_v5_0_0.json", "scuba_m365_main_2026_08_20.json"
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "message"),
+    [
+        (CIS_FILE, lambda r: r["allControls"][0].update(level=3), "level is 1 or 2"),
+        (CIS_FILE, lambda r: r["allControls"][0].update(licence="E7"), "licence E3 or E5"),
+        (CIS_FILE, lambda r: r["allControls"].append(dict(r["allControls"][0])), "listed twice"),
+        (CIS_FILE, lambda r: r["allControls"][0].update(owner="me"), "keys"),
+        (SCUBA_FILE, lambda r: r["allControls"][0].update(criticality="MAY"), "SHALL or SHOULD"),
+        (SCUBA_FILE, lambda r: r["allControls"].pop(), "allControls and allControlIds"),
+    ],
+)
+def test_a_listing_that_cannot_be_trusted_is_refused(file: str, change: Any, message: str) -> None:
+    raw = _raw(file)
+    change(raw)
+    with pytest.raises(MappingError, match=message):
+        parse_mapping(raw, file)
+
+
+def test_a_mapped_control_the_listing_lacks_is_listed_without_profile_data() -> None:
+    raw = _raw(CIS_FILE)
+    raw["allControls"] = [c for c in raw["allControls"] if c["id"] != "6.5.4"]
+    listed = {c.id: c for c in parse_mapping(raw, CIS_FILE).listed}
+    assert listed["6.5.4"].level is None and listed["6.5.4"].title == "Ensure SMTP AUTH is disabled"
+    cis = [p for p in PROFILES if p.framework == "cis"]
+    held = {p.key for p in cis if any(c.id == "6.5.4" for c in p.controls(tuple(listed.values())))}
+    assert held == {"cis-e5-l2"}  # only the widest profile claims a control of unknown level
