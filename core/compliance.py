@@ -16,6 +16,7 @@ from datetime import date, datetime
 from functools import cache
 
 from core.customers import Customer, list_customers
+from core.fleet import tags_in_use
 from core.frameworks.mappings import mapping
 from core.frameworks.profiles import Profile, profile
 from core.frameworks.scorecard import share
@@ -66,6 +67,7 @@ class FleetMatrix:
     sections: tuple[str, ...]  # the profile's sections, in control order
     rows: list[MatrixRow]  # those the filter keeps, sorted
     customers: int  # every customer of the org, whatever the filter
+    tags: list[str]  # every tag in use in the org, for the filter (as the fleet view lists them)
 
 
 @cache
@@ -105,19 +107,20 @@ async def fleet_matrix(
     if wanted.sort not in MATRIX_SORTS and wanted.sort not in sections:
         raise BadSort(f"sort: one of {', '.join(MATRIX_SORTS)} or a section of {profile.key}")
     customers = await list_customers(org)  # the cached list the fleet view reads
-    rows = _rows(org, customers, profile, now.date())
+    rows, tags = _rows(org, customers, profile, now.date())
     kept = [r for r in rows if _keeps(r, wanted)]
-    return FleetMatrix(profile, sections, _sorted(kept, wanted, sections), len(customers))
+    return FleetMatrix(profile, sections, _sorted(kept, wanted, sections), len(customers), tags)
 
 
 # The rows of a profile, per org, for as long as list_customers hands out the same list (it does
 # until the fleet changes) and the day is the same (a cancellation ends access at a day's end).
 # Summing and dividing 1,000 customers' sections was most of a request (bench/api.py).
-_ROWS: OrderedDict[tuple[int, str, str], tuple[list[Customer], date, list[MatrixRow]]] = OrderedDict()
+Rows = tuple[list[MatrixRow], list[str]]
+_ROWS: OrderedDict[tuple[int, str, str], tuple[list[Customer], date, Rows]] = OrderedDict()
 _ROWS_KEPT = 64
 
 
-def _rows(org: OrgRepository, customers: list[Customer], profile: Profile, today: date) -> list[MatrixRow]:
+def _rows(org: OrgRepository, customers: list[Customer], profile: Profile, today: date) -> Rows:
     key = (id(org.container), org.org_id, profile.key)
     cached = _ROWS.get(key)
     if cached is not None and cached[0] is customers and cached[1] == today:
@@ -129,10 +132,10 @@ def _rows(org: OrgRepository, customers: list[Customer], profile: Profile, today
         MatrixRow.of(c, c.summary.compliance.get(profile.key, {}) if c.grants_access(today) else {}, sections)
         for c in customers
     ]
-    _ROWS[key] = (customers, today, rows)
+    _ROWS[key] = (customers, today, (rows, tags_in_use(customers)))
     while len(_ROWS) > _ROWS_KEPT:
         _ROWS.popitem(last=False)
-    return rows
+    return _ROWS[key][2]
 
 
 # "customers below 80% of CIS Level 1", "under 70 scuba", "less than 90 percent of CIS E5 L2".

@@ -160,6 +160,7 @@ def matrix_body(matrix: FleetMatrix) -> dict[str, Any]:
         "total": len(matrix.rows),
         "customers": matrix.customers,
         "rows": [_row(r) for r in matrix.rows],
+        "tags": matrix.tags,
         "profiles": profiles_body(),
     }
 

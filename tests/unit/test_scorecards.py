@@ -257,3 +257,16 @@ def test_a_mapped_control_the_listing_lacks_is_listed_without_profile_data() -> 
     cis = [p for p in PROFILES if p.framework == "cis"]
     held = {p.key for p in cis if any(c.id == "6.5.4" for c in p.controls(tuple(listed.values())))}
     assert held == {"cis-e5-l2"}  # only the widest profile claims a control of unknown level
+
+
+async def test_the_matrix_lists_the_orgs_tags_and_filters_by_one() -> None:
+    l1 = "cis-e3-l1"
+    org = await _org(
+        [
+            _customer("Foxtrot", 60, {l1: {"1.1 Users": [1, 2]}}, tags=["Dental"]),
+            _customer("Golf", 60, {l1: {"1.1 Users": [2, 2]}}, tags=["gold plan"]),
+        ]
+    )
+    dental = await fleet_matrix(org, profile(l1), MatrixFilter(tag="dental"), NOW)
+    assert [r.customer.display_name for r in dental.rows] == ["Foxtrot"]
+    assert dental.tags == ["Dental", "gold plan"] and dental.customers == 2

@@ -5,10 +5,11 @@
 import { download, get, query } from "../api.js";
 import { go } from "../router.js";
 import { h, label, mount, pageTitle, when } from "../ui.js";
+import { tagSelect } from "./customer_actions.js";
 import { share, shareCell } from "./scorecard.js";
 
 const DEFAULT_PROFILE = "cis-e3-l1";
-const PARAMS = ["below", "name", "sort", "order"];
+const PARAMS = ["below", "name", "tag", "sort", "order"];
 
 function select(name, options, value) {
   return h("select", { name }, options.map(([v, text]) => h("option", { value: v, selected: v === value }, text)));
@@ -20,6 +21,7 @@ function filters(matrix, profile, q) {
     label("Profile", select("profile", matrix.profiles.map((p) => [p.key, p.name]), profile)),
     label("Share met below (%)", h("input", { type: "number", name: "below", min: "0", max: "100", step: "1", value: q.below || "" })),
     label("Name", h("input", { type: "search", name: "name", value: q.name || "" })),
+    tagSelect(matrix.tags, q.tag),
     label("Sort by", select("sort", sorts, q.sort || "name")),
     label("Order", select("order", [["asc", "Ascending"], ["desc", "Descending"]], q.order || "asc")),
     h("button", { type: "submit" }, "Apply"),
