@@ -19,7 +19,7 @@ from core.customers import Customer, list_customers
 from core.fleet import tags_in_use
 from core.frameworks.mappings import mapping
 from core.frameworks.profiles import Profile, profile
-from core.frameworks.scorecard import share
+from core.frameworks.scorecard import section_key, share, unpack_shares
 from core.store import OrgRepository
 
 MATRIX_SORTS = ("name", "share")  # or a section of the profile, by its share
@@ -50,14 +50,13 @@ class MatrixRow:
         return share(self.met, self.assessed)
 
     @classmethod
-    def of(cls, customer: Customer, cells: dict[str, list[int]], sections: tuple[str, ...]) -> MatrixRow:
-        """Summed and divided once per request: a 1,000-customer matrix is sorted, filtered and
-        written from these (bench/api.py)."""
-        met = assessed = 0
-        for cell in cells.values():
-            met += cell[0]
-            assessed += cell[1]
-        shares = tuple(share(*cells[s]) if s in cells else None for s in sections)
+    def of(cls, customer: Customer, packed: str, keys: tuple[str, ...]) -> MatrixRow:
+        """Unpacked, summed and divided once per fleet version (see _rows): a 1,000-customer
+        matrix is sorted, filtered and written from these (bench/api.py)."""
+        cells = unpack_shares(packed)
+        met = sum(c[0] for c in cells.values())
+        assessed = sum(c[1] for c in cells.values())
+        shares = tuple(share(*cells[k]) if k in cells else None for k in keys)
         return cls(customer, met, assessed, shares)
 
 
@@ -71,10 +70,14 @@ class FleetMatrix:
 
 
 @cache
-def profile_sections(profile: Profile) -> tuple[str, ...]:
-    """A profile's sections in control order (the matrix's columns)."""
+def profile_columns(profile: Profile) -> tuple[tuple[str, str], ...]:
+    """A profile's sections in control order (the matrix's columns): (key, title) each."""
     listed = profile.controls(mapping(profile.framework).listed)
-    return tuple(dict.fromkeys(c.section for c in listed))
+    return tuple(dict.fromkeys((section_key(c), c.section) for c in listed))
+
+
+def profile_sections(profile: Profile) -> tuple[str, ...]:
+    return tuple(title for _, title in profile_columns(profile))
 
 
 def _keeps(row: MatrixRow, wanted: MatrixFilter) -> bool:
@@ -126,10 +129,10 @@ def _rows(org: OrgRepository, customers: list[Customer], profile: Profile, today
     if cached is not None and cached[0] is customers and cached[1] == today:
         _ROWS.move_to_end(key)
         return cached[2]
-    sections = profile_sections(profile)
+    keys = tuple(key for key, _ in profile_columns(profile))
     rows = [
         # A relationship that opens no tenant data (pending, cancelled) shows no posture.
-        MatrixRow.of(c, c.summary.compliance.get(profile.key, {}) if c.grants_access(today) else {}, sections)
+        MatrixRow.of(c, c.summary.compliance.get(profile.key, "") if c.grants_access(today) else "", keys)
         for c in customers
     ]
     _ROWS[key] = (customers, today, (rows, tags_in_use(customers)))

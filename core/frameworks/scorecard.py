@@ -34,8 +34,11 @@ ControlState = Literal["met", "not_met", "partly_assessed", "not_assessable", "n
 STATES: tuple[ControlState, ...] = ("met", "not_met", "partly_assessed", "not_assessable", "not_automated")
 Why = Literal["licence", "permission", "source_error", "not_scanned", "manual"]
 NOT_SCANNED = "not_scanned"
-# What the fleet matrix stores per profile and section: [met, assessed] (assessed = met + not met).
-Shares = dict[str, dict[str, list[int]]]
+# What a scan stores per profile for the fleet matrix: each section with something assessed as
+# "key=met/assessed", space-separated ("1.1=2/2 5.2=3/4"; assessed = met + not met). One short
+# string per profile, keyed by the section's number rather than its title: the customer documents
+# the fleet view parses stay small (a nested object per section doubled their parse time).
+Shares = dict[str, str]
 
 
 def control_state(statuses: list[str], partial: bool) -> ControlState:
@@ -164,9 +167,31 @@ def scorecard(profile: Profile, findings: Iterable[Finding], now: datetime) -> S
     )
 
 
+def section_key(control: ListedControl) -> str:
+    """A section's short key: its number for CIS ("5.2"), the policy group for SCuBA ("MS.AAD.3")."""
+    if control.id.startswith("MS."):
+        return control.id.rsplit(".", 1)[0]
+    return control.section.split(" ", 1)[0]
+
+
+def pack_shares(cells: Mapping[str, tuple[int, int] | list[int]]) -> str:
+    return " ".join(f"{key}={met}/{assessed}" for key, (met, assessed) in cells.items())
+
+
+def unpack_shares(packed: str) -> dict[str, tuple[int, int]]:
+    """The cells of a stored string; a cell that does not parse is left out, never guessed."""
+    cells = {}
+    for cell in packed.split():
+        key, _, counts = cell.partition("=")
+        met, _, assessed = counts.partition("/")
+        if met.isdigit() and assessed.isdigit():
+            cells[key] = (int(met), int(assessed))
+    return cells
+
+
 def shares_of(statuses: Mapping[str, str]) -> Shares:
-    """Per profile and section, [met, assessed]: what a scan stores on the customer's summary so
-    the fleet matrix is one read. `statuses`: each check's status in that scan."""
+    """Per profile, each section's met and assessed counts (packed): what a scan stores on the
+    customer's summary so the fleet matrix is one read. `statuses`: each check's status then."""
     states: dict[str, ControlState] = {}
     result: Shares = {}
     for profile in PROFILES:
@@ -180,8 +205,8 @@ def shares_of(statuses: Mapping[str, str]) -> Shares:
                     [statuses.get(c, NOT_SCANNED) for c in checks], bool(control and control.partial)
                 )
             if states[listed.id] in ("met", "not_met"):  # a section with nothing assessed has no share
-                cell = sections.setdefault(listed.section, [0, 0])
+                cell = sections.setdefault(section_key(listed), [0, 0])
                 cell[0] += states[listed.id] == "met"
                 cell[1] += 1
-        result[profile.key] = sections
+        result[profile.key] = pack_shares(sections)
     return result

@@ -33,11 +33,11 @@ from tests.e2e.test_portal import Visit
 L1 = "cis-e3-l1"
 # name -> (score, CIS E3 Level 1 shares per section as [met, assessed])
 SEEDED: dict[str, tuple[float, dict[str, list[int]]]] = {
-    "Orchid Opticians": (91.5, {"1.1 Users": [2, 2], "5.2 Protection": [5, 5]}),
-    "Pine Plumbing": (64.3, {"1.1 Users": [1, 2], "5.2 Protection": [2, 5]}),
-    "Quartz Quarries": (47.9, {"1.1 Users": [0, 2], "5.2 Protection": [1, 5]}),
-    "Reed Roofing": (77.7, {"1.1 Users": [2, 2], "5.2 Protection": [3, 5]}),
-    "Sage Surgery": (83.1, {"1.1 Users": [2, 2], "5.2 Protection": [4, 5]}),
+    "Orchid Opticians": (91.5, "1.1=2/2 5.2=5/5"),
+    "Pine Plumbing": (64.3, "1.1=1/2 5.2=2/5"),
+    "Quartz Quarries": (47.9, "1.1=0/2 5.2=1/5"),
+    "Reed Roofing": (77.7, "1.1=2/2 5.2=3/5"),
+    "Sage Surgery": (83.1, "1.1=2/2 5.2=4/5"),
 }
 
 

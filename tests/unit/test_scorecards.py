@@ -21,7 +21,7 @@ from core.customers import (
 )
 from core.frameworks.mappings import DATA_DIR, MappingError, mapping, parse_mapping
 from core.frameworks.profiles import PROFILES, profile
-from core.frameworks.scorecard import control_state, scorecard, shares_of
+from core.frameworks.scorecard import control_state, pack_shares, scorecard, shares_of, unpack_shares
 from core.frameworks.scorecard_view import scorecard_body, scorecard_csv
 from core.peers import MIN_PEERS, peer_position, position_among
 from core.scan.findings import Finding
@@ -128,14 +128,19 @@ def test_the_shares_a_scan_stores_agree_with_the_scorecard() -> None:
     stored = shares_of(statuses)
     assert set(stored) == {p.key for p in PROFILES}
     card = scorecard(profile("cis-e3-l1"), [_finding(k, v) for k, v in statuses.items()], NOW)
-    expected = {s.section: [s.met, s.assessed] for s in card.sections if s.assessed}
-    assert stored["cis-e3-l1"] == expected
-    assert stored["cis-e3-l1"]["1.1 Users"] == [1, 2]
+    expected = {s.section.split()[0]: (s.met, s.assessed) for s in card.sections if s.assessed}
+    assert unpack_shares(stored["cis-e3-l1"]) == expected
+    assert stored["cis-e3-l1"] == "1.1=1/2 6.5=1/1"
+    # SCuBA sections are keyed by their policy group.
+    assert unpack_shares(stored["scuba-shall"]) == {"MS.AAD.7": (1, 1), "MS.EXO.5": (1, 1)}
 
 
-def _customer(
-    name: str, score: float | None, compliance: dict[str, dict[str, list[int]]], **kw: object
-) -> Customer:
+def test_a_stored_string_that_does_not_parse_is_left_out_not_guessed() -> None:
+    assert unpack_shares("1.1=2/3 5.2=x/4 junk 6.5=1/") == {"1.1": (2, 3)}
+    assert pack_shares({"1.1": (2, 3), "MS.AAD.3": [0, 1]}) == "1.1=2/3 MS.AAD.3=0/1"
+
+
+def _customer(name: str, score: float | None, compliance: dict[str, str], **kw: object) -> Customer:
     customer_id = name.lower().replace(" ", "-")
     summary = PostureSummary(
         last_scan_at=NOW - timedelta(days=1),
@@ -169,10 +174,10 @@ async def test_the_fleet_matrix_filters_customers_below_a_share_and_sorts_them()
     l1 = "cis-e3-l1"
     org = await _org(
         [
-            _customer("Alpha", 90, {l1: {"1.1 Users": [2, 2], "5.2 Protection": [3, 4]}}),  # 5 of 6
-            _customer("Bravo", 60, {l1: {"1.1 Users": [0, 2], "5.2 Protection": [4, 4]}}),  # 4 of 6
+            _customer("Alpha", 90, {l1: "1.1=2/2 5.2=3/4"}),  # 5 of 6
+            _customer("Bravo", 60, {l1: "1.1=0/2 5.2=4/4"}),  # 4 of 6
             _customer("Charlie", 70, {}),  # scanned before issue 22: no share
-            _customer("Delta", 80, {l1: {"1.1 Users": [1, 2]}}),  # 1 of 2
+            _customer("Delta", 80, {l1: "1.1=1/2"}),  # 1 of 2
         ]
     )
     matrix = await fleet_matrix(org, profile(l1), MatrixFilter(below=80, sort="share"), NOW)
@@ -205,12 +210,12 @@ async def test_a_peer_position_reads_the_fleet_and_counts_only_scored_peers() ->
 async def test_the_matrix_follows_a_rescan_and_a_cancellation() -> None:
     """The rows are kept between requests only while the fleet and the day are unchanged."""
     l1 = "cis-e3-l1"
-    org = await _org([_customer("Echo", 70, {l1: {"1.1 Users": [1, 2]}})])
+    org = await _org([_customer("Echo", 70, {l1: "1.1=1/2"})])
     before = await fleet_matrix(org, profile(l1), MatrixFilter(), NOW)
     assert before.rows[0].share == 50.0
 
     def rescanned(customer: Customer) -> None:
-        customer.summary.compliance = {l1: {"1.1 Users": [2, 2]}}
+        customer.summary.compliance = {l1: "1.1=2/2"}
 
     await update_customer_by_id(org, "echo", rescanned)
     assert (await fleet_matrix(org, profile(l1), MatrixFilter(), NOW)).rows[0].share == 100.0
@@ -263,8 +268,8 @@ async def test_the_matrix_lists_the_orgs_tags_and_filters_by_one() -> None:
     l1 = "cis-e3-l1"
     org = await _org(
         [
-            _customer("Foxtrot", 60, {l1: {"1.1 Users": [1, 2]}}, tags=["Dental"]),
-            _customer("Golf", 60, {l1: {"1.1 Users": [2, 2]}}, tags=["gold plan"]),
+            _customer("Foxtrot", 60, {l1: "1.1=1/2"}, tags=["Dental"]),
+            _customer("Golf", 60, {l1: "1.1=2/2"}, tags=["gold plan"]),
         ]
     )
     dental = await fleet_matrix(org, profile(l1), MatrixFilter(tag="dental"), NOW)
