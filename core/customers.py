@@ -84,6 +84,11 @@ class PostureSummary(StoredModel):
     # When an acceptance was last made, revoked or expired: "no change since last scan" must not
     # be said after one (summaries written before this field read None: no change known).
     acceptances_changed_at: datetime | None = None
+    # Per scorecard profile, each framework section's met and assessed controls as of the last
+    # scan, packed ("1.1=2/2 5.2=3/4", core.frameworks.scorecard.shares_of): the fleet compliance
+    # matrix reads these, so it is one read of the org, never one per customer. Summaries written
+    # before issue 22 have none.
+    compliance: dict[str, str] = Field(default_factory=dict)
 
 
 class Customer(StoredModel):

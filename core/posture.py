@@ -8,6 +8,7 @@ from datetime import datetime
 
 from core.checks.model import Severity, Status
 from core.customers import TREND_POINTS, FailingCheck, PostureSummary, TrendPoint
+from core.frameworks.scorecard import shares_of
 from core.scan.findings import CheckResult, Finding, in_force
 from core.scan.scoring import SCORING_METHOD, WEIGHTS, format_score, priority_for, score_of
 from core.store.model import timestamp_text
@@ -82,6 +83,7 @@ def summarise_scan(
         failing=failing,
         acceptances={c: e for c, e in previous.acceptances.items() if c in failing},
         acceptances_changed_at=previous.acceptances_changed_at,
+        compliance=shares_of({r.check.id: r.outcome.status.value for r in results}),
     )
     now = effective(summary, scanned_at)
     summary.score, summary.open_priority_count = now.score, now.open_priority_count

@@ -14,6 +14,7 @@ from typing import Literal
 
 from core.checks.catalogue import CATALOGUE
 from core.checks.model import CheckMetadata
+from core.compliance import FleetMatrix, MatrixFilter, compliance_question, fleet_matrix
 from core.customers import ConnectionState, PostureSummary, list_customers
 from core.posture import active_acceptances
 from core.search_words import rank_checks
@@ -101,3 +102,23 @@ async def search_fleet(
                 match.passing_count += 1
         matches.append(match)
     return matches
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    """Checks and who fails them; or, for a question such as "customers below 80% of CIS Level 1"
+    (core.compliance.compliance_question), the fleet matrix rows below that share, lowest first."""
+
+    matches: list[CheckMatch]
+    compliance: FleetMatrix | None = None
+    below: float | None = None
+
+
+async def answer_search(
+    org: OrgRepository, *, check_id: str | None, text: str | None, now: datetime
+) -> SearchAnswer:
+    question = compliance_question(text) if text and not check_id else None
+    if question is not None:
+        wanted = MatrixFilter(below=question.below, sort="share")
+        return SearchAnswer([], await fleet_matrix(org, question.profile, wanted, now), question.below)
+    return SearchAnswer(await search_fleet(org, check_id=check_id, text=text, now=now))

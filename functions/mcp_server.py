@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 
 from core.auth.api_keys import principal_for_api_key
 from core.auth.principals import Grant, authorize
@@ -15,10 +16,13 @@ from core.auth.roles import Action
 from core.bootstrap import LazyServices
 from core.checks.catalogue import get_check
 from core.checks.model import Status
+from core.compliance import MatrixFilter, fleet_matrix
 from core.customers import get_customer
 from core.drilldown import FindingFilter, findings_page
 from core.fleet import FleetFilter, fleet_view
 from core.frameworks.mappings import framework_ids
+from core.frameworks.profiles import PROFILE_KEYS, profile
+from core.frameworks.scorecard_view import matrix_body, scorecard_body, tenant_scorecard
 from core.search import search_fleet
 
 
@@ -114,6 +118,32 @@ class _Tools:
             **framework_ids(check_id),
         }
 
+    async def fleet_compliance(
+        self, profile_key: str = "cis-e3-l1", below: float | None = None
+    ) -> dict[str, Any]:
+        """Every customer's share of controls met (of those assessed) for a framework profile, per
+        section: cis-e3-l1, cis-e3-l2, cis-e5-l1, cis-e5-l2 (CIS v5.0.0), scuba-shall or scuba-all.
+        `below` keeps only customers under that percent, lowest first."""
+        g = await self.grant(Action.VIEW_FLEET)
+        if profile_key not in PROFILE_KEYS:
+            raise ToolError(f"profile_key: one of {', '.join(PROFILE_KEYS)}")
+        wanted = MatrixFilter(below=below, sort="share" if below is not None else "name")
+        store = (await self._services.get()).store
+        matrix = await fleet_matrix(store.org(g.org_id), profile(profile_key), wanted, datetime.now(UTC))
+        return matrix_body(matrix)
+
+    async def tenant_scorecard(self, tenant_id: str, profile_key: str = "cis-e3-l1") -> dict[str, Any]:
+        """One customer's scorecard: every control of the profile with its state (met, not met,
+        partly assessed, not assessable and why, not automated) and the share met."""
+        g = await self.grant(Action.VIEW_TENANT, tenant_id)
+        if profile_key not in PROFILE_KEYS:
+            raise ToolError(f"profile_key: one of {', '.join(PROFILE_KEYS)}")
+        store = (await self._services.get()).store
+        card = await tenant_scorecard(
+            store.relationship(g.relationship), profile(profile_key), datetime.now(UTC)
+        )
+        return scorecard_body(card)
+
 
 def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
     server = MCPServer(
@@ -121,7 +151,14 @@ def build_mcp_server(services: LazyServices, api_key: str) -> MCPServer:
         instructions="Read-only access to the security posture of this MSP's Microsoft 365 customers.",
     )
     tools = _Tools(services, api_key)
-    for tool in (tools.list_customers, tools.tenant_findings, tools.search_customers, tools.explain_finding):
+    for tool in (
+        tools.list_customers,
+        tools.tenant_findings,
+        tools.search_customers,
+        tools.explain_finding,
+        tools.fleet_compliance,
+        tools.tenant_scorecard,
+    ):
         server.tool()(tool)
     return server
 

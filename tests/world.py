@@ -67,6 +67,10 @@ class World:
     # which that module scans and accepts risks in; nobody else counts its fleet.
     org_triage: str = ""
     tenant_triage: str = ""
+    # An MSP whose fleet the scorecard tests fill (tests/integration/test_scorecards_api.py), with a
+    # customer viewer of its tenant P who must learn nothing about the other customers.
+    org_p: str = ""
+    tenant_p: str = ""
 
     @classmethod
     def plan(cls) -> World:
@@ -93,6 +97,7 @@ class World:
         )
         msp_f_tid, race_tid = _guid(), _guid()
         world.org_triage, world.tenant_triage = f"msp-triage-{suffix}", _guid()
+        world.org_p, world.tenant_p = f"msp-p-{suffix}", _guid()
         specs = [
             ("msp_admin_a", world.msp_a_tid, Role.MSP_ADMIN, world.org_a, None),
             ("msp_analyst_a", world.msp_a_tid, Role.MSP_ANALYST, world.org_a, None),
@@ -146,6 +151,8 @@ class World:
                 world.tenant_triage,
             ),
             ("glance_admin", _guid(), Role.MSP_ADMIN, world.org_s, None),
+            ("peer_admin", _guid(), Role.MSP_ADMIN, world.org_p, None),
+            ("peer_viewer", world.tenant_p, Role.CUSTOMER_VIEWER, world.org_p, world.tenant_p),
             ("glance_analyst", _guid(), Role.MSP_ANALYST, world.org_s, None),
         ]
         for pid, tid, role, org, tenant in specs:

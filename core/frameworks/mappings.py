@@ -56,6 +56,20 @@ class Control:
 
 
 @dataclass(frozen=True)
+class ListedControl:
+    """One control of the cited version, mapped or not (`allControls`): what a scorecard lists,
+    with the profile data each framework gives it. CIS: `level` (1 or 2) and `licence` (the
+    smallest plan, E3 or E5, whose profile includes it); SCuBA: `criticality` (SHALL or SHOULD)."""
+
+    id: str
+    title: str
+    section: str
+    level: int | None = None
+    licence: str | None = None
+    criticality: str | None = None
+
+
+@dataclass(frozen=True)
 class NotClaimed:
     control: str
     check: str
@@ -74,6 +88,7 @@ class FrameworkMapping:
     controls: tuple[Control, ...]
     not_claimed: tuple[NotClaimed, ...] = ()
     all_control_ids: frozenset[str] | None = None  # every id of the cited version, when listed
+    listed: tuple[ListedControl, ...] = ()  # every control of the version, in control order
     _by_check: dict[str, tuple[Control, ...]] = field(
         init=False, default_factory=dict, repr=False, compare=False
     )
@@ -89,10 +104,17 @@ class FrameworkMapping:
         return self._by_check.get(check_id, ())
 
     def control(self, control_id: str) -> Control:
+        found = self.mapped(control_id)
+        if found is None:
+            raise KeyError(f"{self.framework} {self.version} does not map {control_id}")
+        return found
+
+    def mapped(self, control_id: str) -> Control | None:
+        """The mapping of one control, or None when no check is mapped to it."""
         for control in self.controls:
             if control.id == control_id:
                 return control
-        raise KeyError(f"{self.framework} {self.version} does not map {control_id}")
+        return None
 
     @property
     def check_ids(self) -> frozenset[str]:
@@ -142,6 +164,47 @@ def _control(raw: Any, pattern: re.Pattern[str], where: str) -> Control:
         coverage=cast(Coverage, coverage),
         note=note,
     )
+
+
+_LISTED_KEYS = {"id", "title", "section", "level", "licence", "criticality"}
+
+
+def _listed(raw: Any, pattern: re.Pattern[str], where: str) -> ListedControl:
+    if not isinstance(raw, Mapping) or set(raw) - _LISTED_KEYS:
+        raise MappingError(f"{where}: each of allControls is an object with keys {sorted(_LISTED_KEYS)}")
+    control_id = _text(raw, "id", where)
+    if not pattern.fullmatch(control_id):
+        raise MappingError(f"{where} {control_id}: id does not match the framework's id pattern")
+    level, licence, criticality = raw.get("level"), raw.get("licence"), raw.get("criticality")
+    if (
+        level not in (None, 1, 2)
+        or licence not in (None, "E3", "E5")
+        or criticality not in (None, "SHALL", "SHOULD")
+    ):
+        raise MappingError(
+            f"{where} {control_id}: level is 1 or 2, licence E3 or E5, criticality SHALL or SHOULD"
+        )
+    return ListedControl(
+        control_id, _text(raw, "title", where), _text(raw, "section", where), level, licence, criticality
+    )
+
+
+def parse_listing(
+    raw: Any, pattern: re.Pattern[str], file: str, mapped: tuple[Control, ...]
+) -> tuple[ListedControl, ...]:
+    """`allControls`: every control of the cited version. A mapped control the list lacks is
+    listed from its mapping, without profile data (tests/unit/test_scorecards.py holds the
+    shipped files to listing every mapped control)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise MappingError(f"{file}: 'allControls' must be a list")
+    listed = [_listed(item, pattern, f"{file} allControls") for item in raw]
+    ids = {c.id for c in listed}
+    if len(ids) != len(listed):
+        raise MappingError(f"{file}: a control is listed twice in allControls")
+    listed += [ListedControl(c.id, c.title, c.section) for c in mapped if c.id not in ids]
+    return tuple(sorted(listed, key=lambda c: control_sort_key(c.id)))
 
 
 def parse_mapping(raw: Any, file: str) -> FrameworkMapping:
@@ -196,7 +259,15 @@ def parse_mapping(raw: Any, file: str) -> FrameworkMapping:
         controls=tuple(sorted(controls, key=lambda c: control_sort_key(c.id))),
         not_claimed=not_claimed,
         all_control_ids=frozenset(all_ids) if all_ids is not None else None,
+        listed=_agreeing(parse_listing(raw.get("allControls"), pattern, file, controls), all_ids, file),
     )
+
+
+def _agreeing(listed: tuple[ListedControl, ...], all_ids: Any, file: str) -> tuple[ListedControl, ...]:
+    """allControls and allControlIds, when a file has both, name the same controls."""
+    if listed and all_ids is not None and {c.id for c in listed} != set(all_ids):
+        raise MappingError(f"{file}: allControls and allControlIds list different controls")
+    return listed
 
 
 def load_mappings(paths: Iterable[Path]) -> dict[FrameworkKey, FrameworkMapping]:

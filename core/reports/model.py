@@ -57,6 +57,24 @@ class FrameworkCoverage:
 
 
 @dataclass(frozen=True)
+class ReportScorecard:
+    """One framework profile's scorecard as the report prints it (core.frameworks.scorecard)."""
+
+    name: str  # "CIS v5.0.0 E3 Level 1"
+    share: float | None  # percent met of those assessed
+    counts: dict[str, int]  # met, not_met, partly_assessed, not_assessable, not_automated
+    not_met: list[tuple[str, str]] = field(default_factory=list)  # (control id, title)
+
+
+@dataclass(frozen=True)
+class ReportPeerPosition:
+    """Where the tenant's score stands in its MSP's fleet: no other customer is named or scored."""
+
+    percentile: int
+    median: int
+
+
+@dataclass(frozen=True)
 class ReportData:
     customer_name: str
     tenant_id: str
@@ -78,3 +96,5 @@ class ReportData:
     since_last_scan: SinceLastScan | None = None  # None: worded from score_change alone
     # The scan's sources that could not be read: source name -> the raw reason.
     source_failures: dict[str, str] = field(default_factory=dict)
+    scorecards: list[ReportScorecard] = field(default_factory=list)  # issue 22
+    peer_position: ReportPeerPosition | None = None  # None: too few scored peers to show safely

@@ -1,9 +1,10 @@
 """The PDF executive report: a pure function from ReportData to the bytes of a PDF.
 
 Pages: the cover (brand band, score, key figures, score trend), top priorities with remediation,
-findings overview with framework coverage and accepted risks, then the appendix of every finding
-with its evidence. Every page carries "Prepared by {msp_name}", the generation date and
-"Page X of Y". Nothing is read but the font files, and no clock: dates come from the data."""
+findings overview with framework coverage, the framework scorecards and peer position, accepted
+risks, then the appendix of every finding with its evidence. Every page carries "Prepared by
+{msp_name}", the generation date and "Page X of Y". Nothing is read but the font files, and no
+clock: dates come from the data."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from core.reports.layout import ReportPDF, format_datetime, theme_for
 from core.reports.model import ReportData
 from core.reports.pdf_appendix import draw_appendix
 from core.reports.pdf_cover import draw_cover
+from core.reports.pdf_scorecards import draw_scorecards
 from core.reports.pdf_sections import draw_accepted_risks, draw_frameworks, draw_overview, draw_priorities
 
 __all__ = ["render_report"]
@@ -45,6 +47,7 @@ def render_report(data: ReportData) -> bytes:
     pdf.new_page()
     draw_overview(pdf, data)
     draw_frameworks(pdf, data)
+    draw_scorecards(pdf, data)
     draw_accepted_risks(pdf, data)
     pdf.new_page()
     draw_appendix(pdf, data)

@@ -15,10 +15,19 @@ from core.checks.catalogue import get_check
 from core.customers import Customer, get_customer
 from core.frameworks.coverage import coverage_overview
 from core.frameworks.mappings import ids_text
+from core.frameworks.profiles import PROFILES
+from core.frameworks.scorecard import scorecard
+from core.peers import peer_position
 from core.ports import Services
 from core.posture import effective, since_last_scan
 from core.priorities import top_priorities, urgency
-from core.reports.model import FrameworkCoverage, ReportData, ReportFinding
+from core.reports.model import (
+    FrameworkCoverage,
+    ReportData,
+    ReportFinding,
+    ReportPeerPosition,
+    ReportScorecard,
+)
 from core.scan.findings import Finding
 from core.store import RelationshipRepository, documents
 from core.store.model import StoredModel, Timestamp
@@ -74,6 +83,30 @@ def _finding(finding: Finding, now: datetime) -> ReportFinding:
     )
 
 
+# The profiles whose controls not met the report lists by id: the baselines an MSP sells against.
+LISTED_PROFILES = ("cis-e3-l1", "scuba-shall")
+
+
+def _scorecards(docs: list[Finding], now: datetime) -> list[ReportScorecard]:
+    cards = []
+    for profile in PROFILES:
+        card = scorecard(profile, docs, now)
+        not_met = [(c.control.id, c.control.title) for c in card.controls if c.state == "not_met"]
+        cards.append(
+            ReportScorecard(
+                profile.name, card.share, card.counts, not_met if profile.key in LISTED_PROFILES else []
+            )
+        )
+    return cards
+
+
+async def _peer_position(services: Services, customer: Customer, now: datetime) -> ReportPeerPosition | None:
+    position = await peer_position(services.store.org(customer.org_id), customer.customer_id, now)
+    if not position.shown or position.percentile is None or position.median is None:
+        return None
+    return ReportPeerPosition(position.percentile, position.median)
+
+
 async def _source_failures(tenant: RelationshipRepository, scan_id: str) -> dict[str, str]:
     scan = await tenant.find_scan(scan_id)
     failures = (scan.source_failures if scan else None) or {}
@@ -127,6 +160,8 @@ async def assemble(services: Services, customer: Customer, now: datetime) -> Rep
         top_priorities=[_finding(d, now) for d in top_priorities(docs, now)],
         since_last_scan=since_last_scan(customer.summary, docs, now),
         source_failures=await _source_failures(tenant, customer.summary.last_scan_id),
+        scorecards=_scorecards(docs, now),
+        peer_position=await _peer_position(services, customer, now),
     )
 
 

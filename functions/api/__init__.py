@@ -21,6 +21,7 @@ from functions.api import (
     integrations,
     me,
     reports,
+    scorecards,
     team,
     tenant_views,
 )
@@ -42,6 +43,7 @@ ROUTERS = (
     audit.router,
     fleet.router,
     tenant_views.router,
+    scorecards.router,
     branding.router,
     reports.router,
     billing.router,

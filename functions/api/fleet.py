@@ -27,7 +27,8 @@ from core.fleet import (
     fleet_overview,
 )
 from core.frameworks.mappings import framework_ids
-from core.search import MAX_QUERY_LENGTH, search_fleet
+from core.frameworks.scorecard_view import matrix_body
+from core.search import MAX_QUERY_LENGTH, answer_search
 from core.search_words import suggest_checks
 from functions.api.auth import require
 from functions.api.deps import ServicesDep, known_query_parameters
@@ -195,7 +196,8 @@ def _camel(fields: dict[str, Any]) -> dict[str, Any]:
     responses={
         200: {
             "description": "Each matching check, best first, with its failing and unassessed customers; "
-            "when none matches, suggestions"
+            "when none matches, suggestions; for a question such as 'customers below 80% of CIS "
+            "Level 1', `compliance`: the fleet compliance matrix's rows below that share"
         }
     },
     dependencies=[Depends(known_query_parameters("check", "q"))],
@@ -211,9 +213,10 @@ async def search(
 ) -> Response:
     if not check and not (q or "").strip():
         raise errors.Refused("check or q: say what to search for")
-    matches = await search_fleet(
+    answer = await answer_search(
         services.store.org(grant.org_id), check_id=check, text=q, now=datetime.now(UTC)
     )
+    matches = answer.matches
     # orjson, as for the fleet view: broad words match several checks across every customer, and
     # FastAPI's generic encoder was most of the request's time (bench/api.py, search by text).
     body = {
@@ -232,8 +235,13 @@ async def search(
         ],
         # A question that matched no check gets the nearest ones, to search for by id instead.
         "suggestions": [
-            {"checkId": c.id, "title": c.title} for c in ([] if matches or check else suggest_checks(q or ""))
+            {"checkId": c.id, "title": c.title}
+            for c in ([] if matches or check or answer.compliance else suggest_checks(q or ""))
         ],
+        # "customers below 80% of CIS Level 1": the fleet matrix's rows below that share.
+        "compliance": None
+        if answer.compliance is None
+        else {**matrix_body(answer.compliance), "below": answer.below},
     }
     return Response(orjson.dumps(body), media_type="application/json")
 

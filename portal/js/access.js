@@ -6,6 +6,7 @@ import { h, pageTitle } from "./ui.js";
 
 const ORG_PAGES = {
   "/fleet": "view_fleet",
+  "/compliance": "view_fleet",
   "/search": "search_fleet",
   "/onboard": "manage_customers",
   "/branding": "manage_fleet_branding",
@@ -25,11 +26,12 @@ const TENANT_PAGES = {
 
 export function mayOpen(path) {
   if (path in ORG_PAGES) return may(ORG_PAGES[path]);
+  if (/^\/compliance\/[^/]+$/.test(path)) return may("view_fleet");
   if (/^\/customers\/[^/]+$/.test(path)) return may("manage_customers");
   const tenant = /^\/tenants\/([^/]+)(\/[^/]+)?(\/[^/]+)?$/.exec(path);
   if (tenant) {
     const [, tenantId, sub = "", detail] = tenant;
-    const action = detail ? (sub === "/findings" ? "view_tenant" : null) : TENANT_PAGES[sub];
+    const action = detail ? (["/findings", "/scorecards"].includes(sub) ? "view_tenant" : null) : TENANT_PAGES[sub];
     // A customer's people see their own tenant only; MSP staff every customer of their MSP.
     const theirs = isMsp() || decodeURIComponent(tenantId) === homeTenant();
     return Boolean(action) && theirs && may(action);

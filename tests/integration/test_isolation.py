@@ -109,6 +109,9 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
     ("POST", "/api/tenants/{tenant_id}/scans"): Action.RUN_SCAN,
     ("GET", "/api/tenants/{tenant_id}/scans/{scan_id}"): Action.VIEW_TENANT,
     ("GET", "/api/tenants/{tenant_id}/frameworks/{framework}"): Action.VIEW_TENANT,
+    ("GET", "/api/tenants/{tenant_id}/scorecards/{profile_key}"): Action.VIEW_TENANT,
+    ("GET", "/api/tenants/{tenant_id}/peers"): Action.VIEW_TENANT,
+    ("GET", "/api/fleet/scorecards/{profile_key}"): Action.VIEW_FLEET,
     ("PUT", "/api/tenants/{tenant_id}/findings/{check_id}/acceptance"): Action.ACCEPT_RISK,
     ("DELETE", "/api/tenants/{tenant_id}/findings/{check_id}/acceptance"): Action.ACCEPT_RISK,
     ("GET", "/api/branding"): Action.MANAGE_FLEET_BRANDING,
@@ -177,6 +180,7 @@ def _url(method: str, path: str, world: World) -> str:
         "check_id": "exo.smtp_auth_disabled",
         "scan_id": "no-such-scan",
         "framework": "cis",
+        "profile_key": "cis-e3-l1",
         "endpoint_id": "no-such-endpoint",
         "key_id": "no-such-key",
     }

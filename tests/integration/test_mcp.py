@@ -65,7 +65,14 @@ async def test_each_tool_answers_and_a_key_sees_only_its_own_msp(
     try:
         async with Client(build_mcp_server(lazy, key.secret_key)) as client:
             tools = {t.name for t in (await client.list_tools()).tools}
-            assert tools == {"list_customers", "tenant_findings", "search_customers", "explain_finding"}
+            assert tools == {
+                "list_customers",
+                "tenant_findings",
+                "search_customers",
+                "explain_finding",
+                "fleet_compliance",
+                "tenant_scorecard",
+            }
 
             customers = _data(await client.call_tool("list_customers", {}))
             assert [c["customer"] for c in customers] == ["Mine Mining"]
@@ -86,6 +93,20 @@ async def test_each_tool_answers_and_a_key_sees_only_its_own_msp(
                 "explain_finding", {"tenant_id": their_tenant, "check_id": findings[0]["checkId"]}
             )
             assert foreign_explain.is_error
+
+            # Framework scorecards (issue 22): the fleet matrix and one tenant's scorecard agree.
+            matrix = _data(await client.call_tool("fleet_compliance", {"profile_key": "scuba-shall"}))
+            assert [r["displayName"] for r in matrix["rows"]] == ["Mine Mining"]
+            card = _data(
+                await client.call_tool(
+                    "tenant_scorecard", {"tenant_id": my_tenant, "profile_key": "scuba-shall"}
+                )
+            )
+            assert card["share"] == matrix["rows"][0]["share"] and card["controls"]
+            foreign_card = await client.call_tool("tenant_scorecard", {"tenant_id": their_tenant})
+            assert foreign_card.is_error and "Theirs" not in str(foreign_card.content)
+            bad = await client.call_tool("fleet_compliance", {"profile_key": "cis-level-9"})
+            assert bad.is_error and "profile_key" in str(bad.content)
     finally:
         await lazy.close()
 

@@ -213,6 +213,7 @@ async def answers(
         "member_id": world.member_id("examples_admin"),
         "check_id": "exo.smtp_auth_disabled",
         "framework": "cis",
+        "profile_key": "cis-e3-l1",
     }
     recorded: dict[str, tuple[int, Any]] = {}
     for method, path, operation in _json_operations(spec):

@@ -158,7 +158,7 @@ async def test_a_question_matching_nothing_gets_the_nearest_checks(
         "exo.smtp_auth_mailboxes",
     ]
     nothing = await _get(client, tokens, "/api/search?q=zzzz")
-    assert nothing == {"matches": [], "suggestions": []}
+    assert nothing == {"matches": [], "suggestions": [], "compliance": None}
 
 
 async def test_drill_down_filters_and_pages_with_tokens_bound_to_the_tenant(

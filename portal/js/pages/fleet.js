@@ -133,6 +133,8 @@ export async function fleetPage(main, _params, q) {
   const exportButton = h("button", { type: "button" }, "Export findings (CSV)");
   exportButton.addEventListener("click", () =>
     act(exportButton, exportOut, async () => `Saved ${await download("/api/fleet/findings/export?format=csv", "fleet-findings.csv")}.`));
-  mount(main, pageTitle("Fleet", actions, exportButton, exportOut), connectionLostBanner(data.customers),
+  // Fleet compliance (issue 22): the customers by the sections of a CIS or SCuBA profile.
+  const compliance = h("a", { href: "#/compliance", class: "button" }, "Compliance matrix");
+  mount(main, pageTitle("Fleet", actions, compliance, exportButton, exportOut), connectionLostBanner(data.customers),
     glance(data.summary, q), filters(q, data.tags), h("div", { class: "scroll" }, table(data, q)));
 }

@@ -2,6 +2,7 @@
 import { auditPage } from "./audit.js";
 import { billingPage } from "./billing.js";
 import { brandingPage } from "./branding.js";
+import { compliancePage } from "./compliance.js";
 import { findingPage } from "./finding.js";
 import { findingsPage } from "./findings.js";
 import { fleetPage } from "./fleet.js";
@@ -9,6 +10,7 @@ import { integrationsPage } from "./integrations.js";
 import { acceptInvitationPage, consentLandingPage } from "./landing.js";
 import { customerStatusPage, onboardPage } from "./onboard.js";
 import { reportsPage } from "./reports.js";
+import { scorecardPage } from "./scorecard.js";
 import { searchPage } from "./search.js";
 import { teamPage } from "./team.js";
 import { tenantPage } from "./tenant.js";
@@ -26,6 +28,9 @@ export function registerPages(route) {
   route("/tenants/:tenantId/findings", findingsPage);
   route("/tenants/:tenantId/findings/:checkId", findingPage);
   route("/tenants/:tenantId/reports", reportsPage);
+  route("/tenants/:tenantId/scorecards/:profile", scorecardPage);
+  route("/compliance", compliancePage);
+  route("/compliance/:profile", compliancePage);
   route("/tenants/:tenantId/branding", brandingPage);
   route("/branding", brandingPage);
   route("/tenants/:tenantId/users", teamPage);

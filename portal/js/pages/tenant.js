@@ -19,6 +19,7 @@ export function tenantNav(tenantId, customer, here) {
     [base, "Overview", true],
     [`${base}/findings`, "Findings", true],
     [`${base}/reports`, "Reports", true],
+    [`${base}/scorecards/cis-e3-l1`, "Scorecards", true],
     [`${base}/users`, "Users", may("manage_tenant_users")],
     [`${base}/branding`, "Branding", may("manage_tenant_branding")],
     [`${base}/audit`, "Audit log", may("view_tenant_audit")],
@@ -43,7 +44,7 @@ function topPriorities(tenantId, board) {
       : h("p", {}, board.lastScanAt ? "No open priorities." : "No scan yet."));
 }
 
-function coverage(board) {
+function coverage(board, tenantId) {
   const rows = (board.frameworks || []).map((c) => h("tr", {},
     h("th", { scope: "row" }, c.title),
     h("td", { class: "num" }, String(c.passed)),
@@ -58,13 +59,36 @@ function coverage(board) {
       : h("p", {}, "No scan yet."),
     (board.frameworks || []).some((c) => c.partial)
       ? h("p", { class: "muted" }, "Some controls are covered only in part; they count by the part the checks cover.")
-      : null);
+      : null,
+    scorecardLinks(tenantId));
+}
+
+// Where the score stands among the MSP's customers (issue 22): a percentile and the median, never
+// another customer's name or score; not shown while too few customers have a score.
+function peerPosition(peers) {
+  const heading = isMsp() ? "Among your customers" : "Among your provider's customers";
+  return h("section", { class: "card", "aria-labelledby": "peers-h", "data-testid": "peers" },
+    h("h2", { id: "peers-h" }, heading),
+    peers.shown
+      ? [h("p", {}, `Scores higher than ${peers.percentile}% of the other customers.`),
+         h("p", {}, `Median score: ${peers.median}`)]
+      : h("p", { class: "muted" }, peers.score === null
+        ? "Shown after the first scan."
+        : "Not shown: too few customers have a score to compare with safely."));
+}
+
+function scorecardLinks(tenantId) {
+  const profiles = [["cis-e3-l1", "CIS E3 Level 1"], ["cis-e3-l2", "CIS E3 Level 2"], ["cis-e5-l1", "CIS E5 Level 1"],
+    ["cis-e5-l2", "CIS E5 Level 2"], ["scuba-shall", "SCuBA baseline"], ["scuba-all", "SCuBA, all policies"]];
+  return h("p", {}, "Scorecards: ", profiles.map(([key, text], i) => [i ? " · " : "",
+    h("a", { href: `#/tenants/${tenantId}/scorecards/${key}` }, text)]));
 }
 
 export async function tenantPage(main, { tenantId }) {
-  const [customer, board] = await Promise.all([
+  const [customer, board, peers] = await Promise.all([
     loadCustomer(tenantId),
     get(`/api/tenants/${encodeURIComponent(tenantId)}/dashboard`),
+    get(`/api/tenants/${encodeURIComponent(tenantId)}/peers`),
   ]);
   const connection = customer.connection || {};
   const { button: scanButton, out: scanOut } = may("run_scan") ? scanNowControl(tenantId) : {};
@@ -111,7 +135,8 @@ export async function tenantPage(main, { tenantId }) {
             h("li", {}, h("a", { href: `#/tenants/${tenantId}/findings?status=fail&category=${encodeURIComponent(category)}` },
               `${category}: ${n}`))))
         : h("p", {}, board.lastScanAt ? "Nothing failing." : "No scan yet.")),
-    h("div", { class: "overview-lists" }, topPriorities(tenantId, board), coverage(board)),
+    h("div", { class: "overview-lists" }, topPriorities(tenantId, board), coverage(board, tenantId)),
+    peerPosition(peers),
   );
   trendChart(chart, board.trend || []);
 }
