@@ -107,8 +107,8 @@ def test_a_tenants_scorecard_lists_every_control_and_says_why_one_could_not_be_a
     assert states["1.1.1"].state == "met" and states["1.1.3"].state == "not_met"
     assert states["1.2.2"].state == "not_assessable" and states["1.2.2"].why == ["permission"]
     assert states["1.3.1"].state == "not_assessable" and states["1.3.1"].why == ["licence"]
-    assert states["1.1.2"].state == "not_automated" and states["1.1.2"].checks == ()
-    assert states["1.1.4"].state == "not_automated"  # listed, never hidden
+    assert states["1.3.2"].state == "not_automated" and states["1.3.2"].checks == ()
+    assert states["3.3.1"].state == "not_automated"  # listed, never hidden
     # Everything else mapped was never scanned: not assessable, and said so.
     assert states["6.5.4"].state == "not_assessable" and states["6.5.4"].why == ["not_scanned"]
     assert card.share == 50.0  # one met of two assessed
@@ -116,7 +116,7 @@ def test_a_tenants_scorecard_lists_every_control_and_says_why_one_could_not_be_a
     assert (users.met, users.assessed, users.share) == (1, 2, 50.0)
     body = scorecard_body(card)
     assert body["counts"]["not_automated"] >= 2 and body["assessed"] == 2
-    assert "1.1.2," in scorecard_csv(card) and "Not automated" in scorecard_csv(card)
+    assert "1.3.2," in scorecard_csv(card) and "Not automated" in scorecard_csv(card)
 
 
 def test_the_shares_a_scan_stores_agree_with_the_scorecard() -> None:
