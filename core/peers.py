@@ -50,7 +50,9 @@ async def peer_position(org: OrgRepository, customer_id: str, now: datetime) -> 
     """`customer_id`'s position in its org's fleet, from the cached customer list (one read)."""
     own: float | None = None
     peers: list[float] = []
-    for customer in await list_customers(org):
+    # The whole fleet even for a customer's own people, whose view of the org shows only their
+    # own record: what leaves here is two numbers, never a record (see the module docstring).
+    for customer in await list_customers(org.for_aggregates()):
         score = _score(customer, now)
         if customer.customer_id == customer_id:
             own = score

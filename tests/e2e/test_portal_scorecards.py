@@ -111,7 +111,7 @@ def test_msp_admin_reads_a_tenants_scorecard_and_filters_its_controls(
     assert rows.count() == len(card["controls"])  # every control, not automated ones too
     automated = card["counts"]["not_automated"]
     assert automated > 0
-    row = page.locator('table.controls tbody tr[data-control="1.1.2"]')
+    row = page.locator('table.controls tbody tr[data-control="1.3.2"]')
     assert "Not automated" in row.inner_text() and "No check automates this control yet." in row.inner_text()
     visit.check("scorecard-cis-e3-l1")
     visit.tablet("scorecard-cis-e3-l1-tablet")
@@ -126,7 +126,7 @@ def test_msp_admin_reads_a_tenants_scorecard_and_filters_its_controls(
         page.get_by_role("button", name="Download CSV").click()
     with open(exported.value.path(), encoding="utf-8") as csv:
         text = csv.read()
-    assert text.startswith("control,title,section") and "1.1.2," in text
+    assert text.startswith("control,title,section") and "1.3.2," in text
 
     page.get_by_role("link", name="CISA SCuBA baseline (SHALL)").click()
     visit.heading("Harbor Clinic: CISA SCuBA baseline (SHALL)")

@@ -111,6 +111,7 @@ def _url(path: str, victim: Victim, own_customer_id: str) -> str:
         "framework": "cis",
         "endpoint_id": "no-such-endpoint",
         "key_id": "no-such-key",
+        "profile_key": "cis-e3-l1",
     }
     # Deleting or cancelling aims at the hijacker's own customer: the victim's must stay put.
     if re.search(r"/customers/\{customer_id\}(/cancel)?$", path):

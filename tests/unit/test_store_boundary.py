@@ -80,3 +80,13 @@ def test_no_document_id_is_spelled_outside_the_store() -> None:
 
 def test_no_cosmos_sql_outside_the_store() -> None:
     assert _offences(SQL) == []
+
+
+def test_only_the_peer_position_reads_the_whole_org_past_a_customers_view() -> None:
+    # OrgRepository.for_aggregates() hands a customer principal's request the app's view of its
+    # provider's partition; the peer position returns two numbers from it, and nothing else may.
+    callers = [
+        line for line in _offences(re.compile(r"\.for_aggregates\(")) if not line.startswith("core/peers.py:")
+    ]
+    assert callers == []
+    assert _offences(re.compile(r"\.for_aggregates\(")), "the peer position no longer reads past the view"
