@@ -148,9 +148,25 @@ COMPLIANCE_SCOPE = "https://ps.compliance.protection.outlook.com/.default"
 TEAMS_SCOPE = "48ac35b8-9aa8-4d74-927d-1f4a14a0b239/.default"
 
 
-def tls_verification(ca_bundle: str | None) -> ssl.SSLContext | bool:
-    """Trust the system's CAs, or exactly the bundle given (a local simulator's certificate)."""
-    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+def tls_verification(ca_bundle: str | None) -> ssl.SSLContext:
+    """Trust the CAs httpx trusts by default (certifi's), or exactly the bundle given (a local
+    simulator's certificate). One context per process and bundle: loading certifi's roots costs
+    about 17 ms of CPU, and every scan opens two clients (measured: a fresh httpx client with the
+    default verification, 22 ms). A bundle rewritten in place is loaded again."""
+    import os
+
+    if not ca_bundle:
+        return _tls_context(None, 0)
+    return _tls_context(ca_bundle, os.stat(ca_bundle).st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _tls_context(ca_bundle: str | None, _version: int) -> ssl.SSLContext:
+    if ca_bundle:
+        return ssl.create_default_context(cafile=ca_bundle)
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def graph_http_client(settings: Settings, channels: int = 1) -> httpx.AsyncClient:
