@@ -78,10 +78,12 @@ export async function applyLook() {
     return; // the look is a courtesy: the page itself reports what failed
   }
   if (!effective?.enabled || !HEX.test(effective.primary) || !HEX.test(effective.secondary)) return;
-  paint(effective.primary, effective.secondary);
+  // The logo first, then colours and name together: the header never shows the MSP's colours
+  // beside ScanPosture's name while the logo is on its way.
+  const image = await logo(effective.hasLogo, tenantId);
   const name = effective.preparedBy || "Your provider";
-  const brand = h("a", { class: "brand branded-by", href: "#/" }, await logo(effective.hasLogo, tenantId),
-    h("span", { class: "brand-name" }, name));
+  const brand = h("a", { class: "brand branded-by", href: "#/" }, image, h("span", { class: "brand-name" }, name));
+  paint(effective.primary, effective.secondary);
   const slot = document.querySelector("header.top .brand");
   if (slot) slot.replaceWith(brand);
 }
