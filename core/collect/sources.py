@@ -1,4 +1,6 @@
 """What a scan reads from a tenant: every Graph endpoint, Exchange cmdlet and DNS lookup, once.
+Graph's sources are here; the cmdlet channels' (Exchange Online, Security & Compliance) are in
+core/collect/cmdlet_sources.py and the admin services' (SharePoint, Teams) in admin_sources.py.
 
 This list is the contract between the collector (which fetches each source once per scan, all of
 them concurrently), the Graph simulator (which serves exactly these, in Graph's documented JSON
@@ -10,23 +12,52 @@ Licences are Microsoft service-plan names as they appear in `subscribedSkus.serv
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
+
+from core.collect.admin_sources import (
+    SHAREPOINT,
+    SHAREPOINT_ADMIN_SOURCES,
+    SHAREPOINT_ONLINE_APP_ID,
+    TEAMS_PLAN,
+    TEAMS_SOURCES,
+    SharePointAdminSource,
+    TeamsSource,
+)
+from core.collect.cmdlet_sources import (
+    DEFENDER_P1,
+    DEFENDER_P2,
+    DEFENDER_SOURCES,
+    EXCHANGE_SOURCES,
+    MAILBOX_NAME_FIELDS,
+    ExchangeSource,
+)
+
+# The cmdlet and admin channels' sources live in their own modules; importing them from here as
+# well keeps "what a scan reads" one import. (`__all__` names only these re-exports; nothing here
+# is star-imported.)
+__all__ = [
+    "DEFENDER_P1",
+    "DEFENDER_P2",
+    "DEFENDER_SOURCES",
+    "EXCHANGE_SOURCES",
+    "MAILBOX_NAME_FIELDS",
+    "SHAREPOINT",
+    "SHAREPOINT_ADMIN_SOURCES",
+    "SHAREPOINT_ONLINE_APP_ID",
+    "TEAMS_PLAN",
+    "TEAMS_SOURCES",
+    "ExchangeSource",
+    "SharePointAdminSource",
+    "TeamsSource",
+]
+
 
 P1 = "AAD_PREMIUM"
 P2 = "AAD_PREMIUM_P2"
-# Microsoft Defender for Office 365 Plan 1 and Plan 2 (Plan 2 includes everything Plan 1 does).
-DEFENDER_P1 = "ATP_ENTERPRISE"
-DEFENDER_P2 = "THREAT_INTELLIGENCE"
 
 # Microsoft Graph's own application id; its service principal holds the app-role grants.
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
-# "Office 365 SharePoint Online": the API whose application permissions the SharePoint admin REST
-# API checks (its app roles are not Graph's, though some share their names).
-SHAREPOINT_ONLINE_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
-# SharePoint Online (Plan 1). Any SharePoint Online plan will do: core.checks.licensing.SATISFIED_BY
-# lists the others that provide the service.
-SHAREPOINT = "SHAREPOINTSTANDARD"
 
 
 @dataclass(frozen=True)
@@ -55,28 +86,6 @@ class GraphSource:
     # One row per user (or mailbox): many pages in a large tenant, read one after another, so the
     # collector starts these first (core.collect.collector).
     bulk: bool = False
-
-
-@dataclass(frozen=True)
-class ExchangeSource:
-    """One Exchange Online admin API `InvokeCommand` call (a read-only Get- cmdlet), or one on the
-    Security & Compliance endpoint (`endpoint="compliance"`: the same API, its own token resource)."""
-
-    name: str
-    cmdlet: str
-    parameters: dict[str, object] = field(default_factory=dict)
-    permission: str = "Exchange.ManageAsApp"
-    # The service plan the cmdlet needs: Exchange provisions Defender for Office 365 cmdlets only in
-    # tenants that hold it, and answers an unknown cmdlet otherwise (core.collect.failures).
-    licence: str | None = None
-    endpoint: Literal["exchange", "compliance"] = "exchange"
-    # The properties to return ($select on InvokeCommand, as CIPP's New-ExoRequest sends it:
-    # KelvinTegelaar/CIPP-API Modules/CIPPCore/Public/GraphHelper/New-ExoRequest.ps1). A Get-Mailbox
-    # row carries some 200 properties; the checks read about a dozen, so for the per-mailbox cmdlets
-    # this cuts what a scan downloads and parses several times over. Empty: every property.
-    # tests/unit/checks/test_selected_fields.py keeps it in step with what the checks read.
-    select: tuple[str, ...] = ()
-    bulk: bool = False  # as GraphSource.bulk
 
 
 # onPremisesImmutableId as well as onPremisesSyncEnabled: an account once synchronised keeps the anchor
@@ -360,136 +369,6 @@ ADMIN_USER_SOURCES: tuple[GraphSource, ...] = (
     ),
 )
 
-
-@dataclass(frozen=True)
-class SharePointAdminSource:
-    """One GET on a tenant's SharePoint admin REST API, `https://<initial prefix>-admin.sharepoint.com`
-    (core.collect.sharepoint_admin): what Graph's /admin/sharepoint/settings leaves out.
-
-    SharePoint accepts an app-only token there only from a certificate credential and only with its
-    own `Sites.FullControl.All`, which can write: the permission is optional (docs/deploy.md)."""
-
-    name: str
-    path: str  # relative to the admin host
-    permission: str = "Sites.FullControl.All"
-    licence: str | None = SHAREPOINT
-    # Properties every valid answer carries: an answer without them is an error, never settings.
-    required: tuple[str, ...] = ()
-
-
-SHAREPOINT_ADMIN_SOURCES: tuple[SharePointAdminSource, ...] = (
-    # The tenant's properties, as Get-SPOTenant / Get-PnPTenant show them (ScubaGear reads exactly
-    # this: cisagov/ScubaGear PowerShell/ScubaGear/Modules/Providers/ProviderHelpers/SPORestHelper.psm1,
-    # Get-SPOTenantRest, GET <admin url>/_api/SPO.Tenant with odata=verbose).
-    SharePointAdminSource("spo_tenant", "/_api/SPO.Tenant", required=("SharingCapability",)),
-)
-
-# Threat policies of Exchange Online Protection (every tenant) and Defender for Office 365 (Plan 1),
-# judged by core/checks/defender*.py through the resolver in core/checks/defender_policies.py.
-DEFENDER_SOURCES: tuple[ExchangeSource, ...] = (
-    ExchangeSource("exo_accepted_domains", "Get-AcceptedDomain"),
-    ExchangeSource("defender_eop_preset_rules", "Get-EOPProtectionPolicyRule"),
-    ExchangeSource("defender_antiphish_policies", "Get-AntiPhishPolicy"),
-    ExchangeSource("defender_antiphish_rules", "Get-AntiPhishRule"),
-    ExchangeSource("defender_antispam_policies", "Get-HostedContentFilterPolicy"),
-    ExchangeSource("defender_antispam_rules", "Get-HostedContentFilterRule"),
-    ExchangeSource("defender_connection_filter", "Get-HostedConnectionFilterPolicy"),
-    ExchangeSource("defender_malware_policies", "Get-MalwareFilterPolicy"),
-    ExchangeSource("defender_malware_rules", "Get-MalwareFilterRule"),
-    ExchangeSource("defender_atp_preset_rules", "Get-ATPProtectionPolicyRule", licence=DEFENDER_P1),
-    ExchangeSource("defender_safe_links_policies", "Get-SafeLinksPolicy", licence=DEFENDER_P1),
-    ExchangeSource("defender_safe_links_rules", "Get-SafeLinksRule", licence=DEFENDER_P1),
-    ExchangeSource("defender_safe_attachment_policies", "Get-SafeAttachmentPolicy", licence=DEFENDER_P1),
-    ExchangeSource("defender_safe_attachment_rules", "Get-SafeAttachmentRule", licence=DEFENDER_P1),
-    ExchangeSource("defender_atp_o365", "Get-AtpPolicyForO365", licence=DEFENDER_P1),
-    ExchangeSource("defender_email_tenant_settings", "Get-EmailTenantSettings", licence=DEFENDER_P1),
-)
-
-# How a check names a mailbox in its evidence (core.checks.exchange.mailbox_name).
-MAILBOX_NAME_FIELDS = ("PrimarySmtpAddress", "UserPrincipalName", "Identity")
-
-EXCHANGE_SOURCES: tuple[ExchangeSource, ...] = (
-    ExchangeSource("exo_transport_config", "Get-TransportConfig"),
-    ExchangeSource(
-        "exo_cas_mailboxes",
-        "Get-CASMailbox",
-        {"ResultSize": "Unlimited"},
-        select=(*MAILBOX_NAME_FIELDS, "SmtpClientAuthenticationDisabled"),
-        bulk=True,
-    ),
-    ExchangeSource("exo_organization_config", "Get-OrganizationConfig"),
-    ExchangeSource("exo_admin_audit_log_config", "Get-AdminAuditLogConfig"),
-    ExchangeSource("exo_outbound_spam_policies", "Get-HostedOutboundSpamFilterPolicy"),
-    ExchangeSource("exo_remote_domains", "Get-RemoteDomain"),
-    ExchangeSource("exo_external_in_outlook", "Get-ExternalInOutlook"),
-    ExchangeSource("exo_dkim_signing_config", "Get-DkimSigningConfig"),
-    ExchangeSource(
-        "exo_mailboxes",
-        "Get-Mailbox",
-        {"ResultSize": "Unlimited"},
-        select=(
-            *MAILBOX_NAME_FIELDS,
-            "ExternalDirectoryObjectId",
-            "RecipientTypeDetails",
-            "AuditEnabled",
-            "AuditOwner",
-            "AuditDelegate",
-            "AuditAdmin",
-            "DeliverToMailboxAndForward",
-            "ForwardingSmtpAddress",
-        ),
-        bulk=True,
-    ),
-    *DEFENDER_SOURCES,
-    # Mail flow and sharing policies (core/checks/exchange_policies.py, exchange_mailboxes.py).
-    ExchangeSource("exo_transport_rules", "Get-TransportRule", {"ResultSize": "Unlimited"}),
-    ExchangeSource("exo_sharing_policies", "Get-SharingPolicy"),
-    ExchangeSource("exo_role_assignment_policies", "Get-RoleAssignmentPolicy"),
-    ExchangeSource("exo_owa_mailbox_policies", "Get-OwaMailboxPolicy"),
-    ExchangeSource(
-        "exo_mailbox_audit_bypass",
-        "Get-MailboxAuditBypassAssociation",
-        {"ResultSize": "Unlimited"},
-        select=("Identity", "Name", "AuditBypassEnabled"),
-        bulk=True,
-    ),
-    # Security & Compliance PowerShell (core/checks/compliance.py).
-    ExchangeSource("sc_protection_alerts", "Get-ProtectionAlert", endpoint="compliance"),
-    ExchangeSource(
-        "sc_audit_retention_policies", "Get-UnifiedAuditLogRetentionPolicy", endpoint="compliance"
-    ),
-    ExchangeSource("sc_dlp_policies", "Get-DlpCompliancePolicy", endpoint="compliance"),
-)
-
-# Microsoft Teams' plan: a tenant whose subscriptions lack it has no Teams settings to judge.
-TEAMS_PLAN = "TEAMS1"
-
-
-@dataclass(frozen=True)
-class TeamsSource:
-    """One read of the Teams admin service (core/collect/teams.py): every instance of one ConfigAPI
-    type, the data the MicrosoftTeams module's `cmdlet` returns. No application permission is
-    consented for it: the directory role the app's service principal holds authorises the call."""
-
-    name: str
-    config_type: str  # the path segment under /Skype.Policy/configurations/
-    cmdlet: str  # the cmdlet that reads the same, named in the request and in failures
-    permission: str | None = None
-    licence: str = TEAMS_PLAN
-
-
-TEAMS_SOURCES: tuple[TeamsSource, ...] = (
-    TeamsSource("teams_federation", "TenantFederationSettings", "Get-CsTenantFederationConfiguration"),
-    TeamsSource("teams_client_configuration", "TeamsClientConfiguration", "Get-CsTeamsClientConfiguration"),
-    TeamsSource("teams_meeting_policies", "TeamsMeetingPolicy", "Get-CsTeamsMeetingPolicy"),
-    TeamsSource(
-        "teams_broadcast_policies", "TeamsMeetingBroadcastPolicy", "Get-CsTeamsMeetingBroadcastPolicy"
-    ),
-    TeamsSource("teams_messaging_policies", "TeamsMessagingPolicy", "Get-CsTeamsMessagingPolicy"),
-    TeamsSource(
-        "teams_app_permission_policies", "TeamsAppPermissionPolicy", "Get-CsTeamsAppPermissionPolicy"
-    ),
-)
 
 # DNS: for every verified domain that is not *.onmicrosoft.com, the collector stores under
 # source "dns" a mapping  domain -> {"spf": [TXT strings starting "v=spf1"],
