@@ -171,19 +171,20 @@ def _tls_context(ca_bundle: str | None, _version: int) -> ssl.SSLContext:
 
 def graph_http_client(settings: Settings, channels: int = 1) -> httpx.AsyncClient:
     """An httpx client with msgraph-core's middleware (retry honouring Retry-After, redirects,
-    telemetry), with a connection for each request `channels` services may have in flight
-    (collector.py limits each). One per tenant scan, and one per service within it: httpcore's
-    pool bookkeeping grows with requests x connections, so one shared pool for many concurrent
-    scans costs more CPU than a few TLS handshakes (bench/scan.py: 290 -> 390 tenants a minute)."""
+    telemetry) over aiohttp (core.collect.transport), with a connection for each request `channels`
+    services may have in flight (collector.py limits each). One per tenant scan, and one per service
+    within it, so that concurrent scans never queue behind one another's connections."""
     import httpx
     from kiota_http.middleware.options import RetryHandlerOption
     from msgraph_core import GraphClientFactory
 
-    verify = tls_verification(settings.graph_ca_cert)
-    connections = settings.scan_request_concurrency * channels
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    from core.collect.transport import AiohttpTransport, WireClosingClient
+
+    wire = AiohttpTransport(
+        tls_verification(settings.graph_ca_cert), settings.scan_request_concurrency * channels
+    )
     return GraphClientFactory.create_with_default_middleware(
-        client=httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(60.0), limits=limits),
+        client=WireClosingClient(wire, timeout=httpx.Timeout(60.0)),
         # Retry-After is honoured as sent; without it the middleware backs off exponentially.
         options={RetryHandlerOption.get_key(): RetryHandlerOption(delay=0, max_retries=5)},
     )

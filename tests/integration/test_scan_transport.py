@@ -1,0 +1,150 @@
+"""The scanner's aiohttp wire under httpx (core.collect.transport), against a real local HTTP server:
+what httpx's own transport would have done must still happen, byte for byte where it matters."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import ssl
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from aiohttp import web
+
+from core.collect.transport import AiohttpTransport, WireClosingClient
+
+SEEN: dict[str, object] = {}
+
+
+async def _echo(request: web.Request) -> web.Response:
+    SEEN["raw_path"] = request.raw_path
+    SEEN["body"] = await request.read()
+    SEEN["authorization"] = request.headers.get("Authorization")
+    return web.json_response({"method": request.method})
+
+
+async def _gzipped(_: web.Request) -> web.Response:
+    body = gzip.compress(b'{"value": [1, 2, 3]}')
+    return web.Response(body=body, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+
+
+async def _two_links(_: web.Request) -> web.Response:
+    response = web.Response(text="{}")
+    response.headers.add("Link", "<a>; rel=next")
+    response.headers.add("Link", "<b>; rel=last")
+    return response
+
+
+async def _moved(_: web.Request) -> web.Response:
+    raise web.HTTPFound("/echo")
+
+
+async def _slow(_: web.Request) -> web.Response:
+    await asyncio.sleep(2)
+    return web.Response(text="late")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[str]:
+    app = web.Application()
+    app.router.add_route("*", "/echo", _echo)
+    app.router.add_get("/gzip", _gzipped)
+    app.router.add_get("/links", _two_links)
+    app.router.add_get("/moved", _moved)
+    app.router.add_get("/slow", _slow)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+def _client(timeout: float = 10.0) -> WireClosingClient:
+    return WireClosingClient(AiohttpTransport(ssl.create_default_context(), 4), httpx.Timeout(timeout))
+
+
+async def test_the_query_goes_out_exactly_as_httpx_encoded_it(server: str) -> None:
+    client = _client()
+    try:
+        url = f"{server}/echo?$filter=groupId%20eq%20'a%2Fb'&$select=id,displayName"
+        response = await client.get(url, headers={"Authorization": "Bearer t"})
+    finally:
+        await client.aclose()
+    assert response.status_code == 200
+    assert SEEN["raw_path"] == str(httpx.URL(url).raw_path, "ascii")
+    assert SEEN["authorization"] == "Bearer t"
+
+
+async def test_a_post_body_arrives_whole(server: str) -> None:
+    client = _client()
+    body = b'{"CmdletInput": {"CmdletName": "Get-Mailbox"}}' * 200
+    try:
+        response = await client.post(f"{server}/echo", content=body)
+    finally:
+        await client.aclose()
+    assert response.json() == {"method": "POST"}
+    assert SEEN["body"] == body
+
+
+async def test_a_compressed_body_is_decoded_once(server: str) -> None:
+    client = _client()
+    try:
+        response = await client.get(f"{server}/gzip")
+    finally:
+        await client.aclose()
+    assert response.json() == {"value": [1, 2, 3]}
+
+
+async def test_repeated_headers_are_all_kept(server: str) -> None:
+    client = _client()
+    try:
+        response = await client.get(f"{server}/links")
+    finally:
+        await client.aclose()
+    assert response.headers.get_list("link") == ["<a>; rel=next", "<b>; rel=last"]
+
+
+async def test_redirects_are_left_to_the_middleware(server: str) -> None:
+    client = _client()
+    try:
+        response = await client.get(f"{server}/moved")
+    finally:
+        await client.aclose()
+    assert response.status_code == 302
+    assert response.headers["location"].endswith("/echo")
+
+
+async def test_a_read_timeout_is_httpx_s_read_timeout(server: str) -> None:
+    """The collector reads timeouts as 'timed out waiting for the service' (core.collect.failures)."""
+    client = _client(timeout=0.3)
+    try:
+        with pytest.raises(httpx.ReadTimeout):
+            await client.get(f"{server}/slow")
+    finally:
+        await client.aclose()
+
+
+async def test_a_refused_connection_is_httpx_s_connect_error() -> None:
+    with socket.socket() as held:  # a port nobody listens on
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+    client = _client()
+    try:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(f"http://127.0.0.1:{port}/")
+    finally:
+        await client.aclose()
+
+
+async def test_closing_the_client_closes_the_session(server: str) -> None:
+    wire = AiohttpTransport(ssl.create_default_context(), 2)
+    client = WireClosingClient(wire, httpx.Timeout(5.0))
+    await client.get(f"{server}/echo")
+    session = wire._session
+    assert session is not None and not session.closed
+    await client.aclose()
+    assert session.closed
