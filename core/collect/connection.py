@@ -170,23 +170,35 @@ def _tls_context(ca_bundle: str | None, _version: int) -> ssl.SSLContext:
 
 
 def graph_http_client(settings: Settings, channels: int = 1) -> httpx.AsyncClient:
-    """An httpx client with msgraph-core's middleware (retry honouring Retry-After, redirects,
-    telemetry) over aiohttp (core.collect.transport), with a connection for each request `channels`
-    services may have in flight (collector.py limits each). One per tenant scan, and one per service
-    within it, so that concurrent scans never queue behind one another's connections."""
+    """An httpx client with the msgraph-sdk middleware a scan's requests use, over aiohttp
+    (core.collect.transport), with a connection for each request `channels` services may have in
+    flight (collector.py limits each). One per tenant scan, and one per service within it, so that
+    concurrent scans never queue behind one another's connections.
+
+    The middleware: redirects; retries honouring Retry-After as sent (without it, exponential
+    back-off); Graph's telemetry headers (client-request-id, SdkVersion) on requests to Microsoft's
+    hosts, which Microsoft support asks for. Left out of msgraph-core's default chain, because no scan request uses them: URL
+    replacement (Kiota's /users/me-token-to-replace templates), decoding %24select-style names
+    (our URLs and Graph's nextLinks carry $select as written), Kiota's user-agent product and the
+    header and body inspection options. Each handler costs a tracing span per request."""
     import httpx
+    from kiota_http.middleware import RedirectHandler, RetryHandler
     from kiota_http.middleware.options import RetryHandlerOption
     from msgraph_core import GraphClientFactory
+    from msgraph_core.middleware.telemetry import GraphTelemetryHandler
 
     from core.collect.transport import AiohttpTransport, WireClosingClient
 
     wire = AiohttpTransport(
         tls_verification(settings.graph_ca_cert), settings.scan_request_concurrency * channels
     )
-    return GraphClientFactory.create_with_default_middleware(
-        client=WireClosingClient(wire, timeout=httpx.Timeout(60.0)),
-        # Retry-After is honoured as sent; without it the middleware backs off exponentially.
-        options={RetryHandlerOption.get_key(): RetryHandlerOption(delay=0, max_retries=5)},
+    middleware = [
+        RedirectHandler(),
+        RetryHandler(RetryHandlerOption(delay=0, max_retries=5)),
+        GraphTelemetryHandler(),
+    ]
+    return GraphClientFactory.create_with_custom_middleware(
+        middleware, client=WireClosingClient(wire, timeout=httpx.Timeout(60.0))
     )
 
 

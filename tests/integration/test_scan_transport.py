@@ -13,7 +13,10 @@ import httpx
 import pytest
 from aiohttp import web
 
+from core.collect.connection import graph_http_client
+from core.collect.readers import send_json
 from core.collect.transport import AiohttpTransport, WireClosingClient
+from core.settings import Settings
 
 SEEN: dict[str, object] = {}
 
@@ -46,6 +49,17 @@ async def _slow(_: web.Request) -> web.Response:
     return web.Response(text="late")
 
 
+THROTTLED: list[dict[str, str]] = []
+
+
+async def _throttled_once(request: web.Request) -> web.Response:
+    THROTTLED.append(dict(request.headers))
+    if len(THROTTLED) == 1:
+        error = {"error": {"code": "TooManyRequests"}}
+        return web.json_response(error, status=429, headers={"Retry-After": "0"})
+    return web.json_response({"value": []})
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[str]:
     app = web.Application()
@@ -54,6 +68,7 @@ async def server() -> AsyncIterator[str]:
     app.router.add_get("/links", _two_links)
     app.router.add_get("/moved", _moved)
     app.router.add_get("/slow", _slow)
+    app.router.add_get("/throttled", _throttled_once)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -148,3 +163,19 @@ async def test_closing_the_client_closes_the_session(server: str) -> None:
     assert session is not None and not session.closed
     await client.aclose()
     assert session.closed
+
+
+async def test_the_scan_client_still_retries_a_throttled_read(server: str) -> None:
+    """The retry middleware survives the shorter chain in graph_http_client (Graph's telemetry
+    headers go only to Microsoft's own hosts, so this local server sees none)."""
+    from kiota_abstractions.authentication import AnonymousAuthenticationProvider
+    from msgraph.graph_request_adapter import GraphRequestAdapter
+
+    THROTTLED.clear()
+    client = graph_http_client(Settings())
+    try:
+        adapter = GraphRequestAdapter(AnonymousAuthenticationProvider(), client=client)
+        answer = await send_json(adapter, "GET", f"{server}/throttled")
+    finally:
+        await client.aclose()
+    assert answer == {"value": []} and len(THROTTLED) == 2
