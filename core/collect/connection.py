@@ -169,36 +169,34 @@ def _tls_context(ca_bundle: str | None, _version: int) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def graph_http_client(settings: Settings, channels: int = 1) -> httpx.AsyncClient:
+def graph_http_client(settings: Settings) -> httpx.AsyncClient:
     """An httpx client with the msgraph-sdk middleware a scan's requests use, over aiohttp
-    (core.collect.transport), with a connection for each request `channels` services may have in
-    flight (collector.py limits each). One per tenant scan, and one per service within it, so that
-    concurrent scans never queue behind one another's connections.
+    (core.collect.transport), whose connections the process's scans share. The collector limits
+    the requests in flight to each service.
 
     The middleware: redirects; retries honouring Retry-After as sent (without it, exponential
     back-off); Graph's telemetry headers (client-request-id, SdkVersion) on requests to Microsoft's
-    hosts, which Microsoft support asks for. Left out of msgraph-core's default chain, because no scan request uses them: URL
-    replacement (Kiota's /users/me-token-to-replace templates), decoding %24select-style names
-    (our URLs and Graph's nextLinks carry $select as written), Kiota's user-agent product and the
-    header and body inspection options. Each handler costs a tracing span per request."""
+    hosts, which Microsoft support asks for. Left out of msgraph-core's default chain, because no
+    scan request uses them: URL replacement (Kiota's /users/me-token-to-replace templates),
+    decoding %24select-style names (our URLs and Graph's nextLinks carry $select as written),
+    Kiota's user-agent product, and the header and body inspection options. Each handler costs a
+    tracing span per request."""
     import httpx
     from kiota_http.middleware import RedirectHandler, RetryHandler
     from kiota_http.middleware.options import RetryHandlerOption
     from msgraph_core import GraphClientFactory
     from msgraph_core.middleware.telemetry import GraphTelemetryHandler
 
-    from core.collect.transport import AiohttpTransport, WireClosingClient
+    from core.collect.transport import AiohttpTransport
 
-    wire = AiohttpTransport(
-        tls_verification(settings.graph_ca_cert), settings.scan_request_concurrency * channels
-    )
+    wire = AiohttpTransport(tls_verification(settings.graph_ca_cert))
     middleware = [
         RedirectHandler(),
         RetryHandler(RetryHandlerOption(delay=0, max_retries=5)),
         GraphTelemetryHandler(),
     ]
     return GraphClientFactory.create_with_custom_middleware(
-        middleware, client=WireClosingClient(wire, timeout=httpx.Timeout(60.0))
+        middleware, client=httpx.AsyncClient(transport=wire, timeout=httpx.Timeout(60.0))
     )
 
 
@@ -212,9 +210,6 @@ class TenantConnection:
     exchange_base_url: str
     http_client: httpx.AsyncClient
     owns_client: bool
-    # Exchange Online, Security & Compliance and the Teams admin service: a pool apart from Graph's
-    # (graph_http_client).
-    invoke_client: httpx.AsyncClient | None = None
     compliance: HttpxRequestAdapter | None = None  # Security & Compliance: same InvokeCommand API
     compliance_base_url: str = ""
     compliance_auth: Any = None  # its authentication provider, whose allowed hosts grow on discovery
@@ -292,8 +287,6 @@ class TenantConnection:
         await self.credential.close()
         if self.owns_client:
             await self.http_client.aclose()
-            if self.invoke_client is not None:
-                await self.invoke_client.aclose()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -318,7 +311,6 @@ def open_connection(
     credential = build_credential(settings, tenant_id)
     owns_client = client is None
     client = client or graph_http_client(settings)
-    invoke_client = graph_http_client(settings, channels=3) if owns_client else client
     graph_host = urlsplit(settings.graph_base_url).hostname or ""
     exchange_host = urlsplit(settings.exchange_base_url).hostname or ""
     compliance_host = urlsplit(settings.compliance_base_url).hostname or ""
@@ -330,18 +322,18 @@ def open_connection(
     )
     graph = GraphRequestAdapter(graph_auth, client=client)
     graph.base_url = settings.graph_base_url
-    exchange = GraphRequestAdapter(exchange_auth, client=invoke_client)
+    exchange = GraphRequestAdapter(exchange_auth, client=client)
     exchange.base_url = settings.exchange_base_url
     compliance_auth = AzureIdentityAuthenticationProvider(
         credential, scopes=[COMPLIANCE_SCOPE], allowed_hosts=[compliance_host]
     )
-    compliance = GraphRequestAdapter(compliance_auth, client=invoke_client)
+    compliance = GraphRequestAdapter(compliance_auth, client=client)
     compliance.base_url = settings.compliance_base_url
     teams_host = urlsplit(settings.teams_base_url).hostname or ""
     teams_auth = AzureIdentityAuthenticationProvider(
         credential, scopes=[TEAMS_SCOPE], allowed_hosts=[teams_host]
     )
-    teams = GraphRequestAdapter(teams_auth, client=invoke_client)
+    teams = GraphRequestAdapter(teams_auth, client=client)
     teams.base_url = settings.teams_base_url
     return TenantConnection(
         tenant_id=tenant_id,
@@ -352,7 +344,6 @@ def open_connection(
         exchange_base_url=settings.exchange_base_url.rstrip("/"),
         http_client=client,
         owns_client=owns_client,
-        invoke_client=invoke_client if owns_client else None,
         compliance=compliance,
         compliance_base_url=settings.compliance_base_url.rstrip("/"),
         compliance_auth=compliance_auth,

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from core.collect.connection import graph_http_client
 from core.collect.readers import send_json
-from core.collect.transport import AiohttpTransport, WireClosingClient
+from core.collect.transport import AiohttpTransport, shared_session
 from core.settings import Settings
 
 SEEN: dict[str, object] = {}
@@ -25,6 +25,7 @@ async def _echo(request: web.Request) -> web.Response:
     SEEN["raw_path"] = request.raw_path
     SEEN["body"] = await request.read()
     SEEN["authorization"] = request.headers.get("Authorization")
+    SEEN["peer"] = request.transport.get_extra_info("peername") if request.transport else None
     return web.json_response({"method": request.method})
 
 
@@ -78,8 +79,11 @@ async def server() -> AsyncIterator[str]:
     await runner.cleanup()
 
 
-def _client(timeout: float = 10.0) -> WireClosingClient:
-    return WireClosingClient(AiohttpTransport(ssl.create_default_context(), 4), httpx.Timeout(timeout))
+VERIFY = ssl.create_default_context()
+
+
+def _client(timeout: float = 10.0) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=AiohttpTransport(VERIFY), timeout=httpx.Timeout(timeout))
 
 
 async def test_the_query_goes_out_exactly_as_httpx_encoded_it(server: str) -> None:
@@ -155,14 +159,33 @@ async def test_a_refused_connection_is_httpx_s_connect_error() -> None:
         await client.aclose()
 
 
-async def test_closing_the_client_closes_the_session(server: str) -> None:
-    wire = AiohttpTransport(ssl.create_default_context(), 2)
-    client = WireClosingClient(wire, httpx.Timeout(5.0))
-    await client.get(f"{server}/echo")
-    session = wire._session
-    assert session is not None and not session.closed
-    await client.aclose()
-    assert session.closed
+async def test_scans_one_after_another_reuse_the_connection(server: str) -> None:
+    """Each scan has its own httpx client; the loop's session keeps the connection warm between
+    them, so the second scan pays no new connection (no TLS handshake, against Graph)."""
+    peers = []
+    for _ in range(2):
+        client = _client()
+        try:
+            await client.get(f"{server}/echo")
+        finally:
+            await client.aclose()
+        peers.append(SEEN["peer"])
+    assert peers[0] == peers[1]
+
+
+async def test_a_loops_session_is_closed_when_the_loop_shuts_down(server: str) -> None:
+    """asyncio.run (as the CLI and benchmarks use) finalizes the session with its loop: nothing is
+    left open, and another loop gets a session of its own."""
+
+    async def one_scan() -> object:
+        client = _client()
+        await client.get(f"{server}/echo")
+        await client.aclose()
+        return await shared_session(VERIFY)
+
+    other_loops_session = await asyncio.to_thread(asyncio.run, one_scan())
+    assert other_loops_session.closed  # type: ignore[attr-defined]
+    assert await shared_session(VERIFY) is not other_loops_session
 
 
 async def test_the_scan_client_still_retries_a_throttled_read(server: str) -> None:
