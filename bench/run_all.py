@@ -76,6 +76,29 @@ FIGURES: tuple[Figure, ...] = (
         at_most=1.5,
     ),
     Figure(
+        "Scan (a) again, the tenant's first scan (the simulator builds its answers during it)",
+        3,
+        "x",
+        lambda r: r["scan"]["a_one_tenant_5000_users"]["first_scan"]["ratio_to_critical_path"],
+    ),
+    Figure(
+        "Scan (a): 5,000-user tenant, wall time / critical path",
+        24,
+        "x",
+        lambda r: r["scan"]["a_one_tenant_5000_users"]["ratio_to_critical_path"],
+        at_most=1.2,
+    ),
+    Figure(
+        "Scan (c): scanner CPU per 1,000 users (worst of the 5,000- and 1,000-user tenants)",
+        24,
+        "ms",
+        lambda r: max(
+            r["scan"]["a_one_tenant_5000_users"]["cpu_ms_per_1000_users"],
+            r["scan"]["c_one_tenant_1000_users"]["cpu_ms_per_1000_users"],
+        ),
+        at_most=50,
+    ),
+    Figure(
         "Scan (b): 1,000-user tenants through the queue into the store",
         3,
         "tenants/min",

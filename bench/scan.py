@@ -1,10 +1,13 @@
 """Scanning benchmarks (issue 3), against the Graph simulator with 20 ms latency on every request.
 
 (a) one tenant of 5,000 users: scan wall time and its ratio to the critical path (the longest chain
-    of dependent requests x 20 ms)                                        target <= 1.5x
+    of dependent requests x 20 ms)                       target <= 1.5x (issue 3), <= 1.2x (issue 24)
+    The median of five scans after the tenant's first; the first, when the simulator builds its
+    answers, is recorded beside it (see single_tenant).
 (b) 300 tenants of 1,000 users, end to end through the queue into the store
                                                                          target >= 300 tenants/min
-(c) scanner CPU time and peak memory per tenant scan                     target <= 150 ms CPU / 1,000 users
+(c) scanner CPU time and peak memory per tenant scan
+                                  target <= 150 ms CPU / 1,000 users (issue 3), <= 50 ms (issue 24)
 
 Run: .venv/bin/python -m bench.scan [--tenants 300] [--users 1000]
 Prints the figures and saves them to bench/results/scan.json.
@@ -16,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import tempfile
 import time
 import tracemalloc
@@ -77,32 +81,70 @@ async def _assess(settings: Settings, tenant_id: str) -> Any:
     return await GraphTenantConnector(settings).assess(tenant_id)
 
 
-async def single_tenant(settings: Settings, simulator: GraphSimulator, users: int) -> dict[str, Any]:
-    """A warm worker (imports done) scanning one tenant as the queue handler does. Timed without
-    tracemalloc, which slows Python down; peak memory comes from a second, traced run."""
-    tenant_id = simulator.load_tenant(synthetic_tenant(users, seed=5))
-    await _assess(settings, simulator.load_tenant(synthetic_tenant(20, seed=6)))  # warm up
+def _process_cpu_ms(pid: int) -> float:
+    """User + system CPU of another process (the simulator), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+async def _timed_scan(settings: Settings, simulator: GraphSimulator, tenant_id: str) -> dict[str, Any]:
     simulator.reset_request_log(tenant_id)
+    sim0 = _process_cpu_ms(simulator.process.pid)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     assessment = await _assess(settings, tenant_id)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    log = simulator.request_log(tenant_id)
+    return {
+        "wall_ms": wall * 1000,
+        "cpu_ms": cpu * 1000,
+        "simulator_cpu_ms": _process_cpu_ms(simulator.process.pid) - sim0,
+        "log": simulator.request_log(tenant_id),
+        "failures": sorted(assessment.snapshot.failures),
+    }
+
+
+async def single_tenant(
+    settings: Settings, simulator: GraphSimulator, users: int, runs: int = 5
+) -> dict[str, Any]:
+    """A warm worker (imports done, one scan of another tenant behind it) scanning one tenant as the
+    queue handler does. The first scan of the tenant is timed on its own: the simulator builds
+    every answer then (hundreds of ms of its CPU for 5,000 users), a cost real Graph does not
+    have and the 20 ms latency model leaves out. The figures are the median of `runs` scans after
+    it, which the simulator answers from its page cache; each still pays the scanner's own costs
+    (a new credential, tokens for five resources). Timed without tracemalloc, which slows Python
+    down; peak memory comes from one more, traced run."""
+    tenant_id = simulator.load_tenant(synthetic_tenant(users, seed=5))
+    await _assess(settings, simulator.load_tenant(synthetic_tenant(20, seed=6)))  # warm up
+    first = await _timed_scan(settings, simulator, tenant_id)
+    scans = [await _timed_scan(settings, simulator, tenant_id) for _ in range(runs)]
     tracemalloc.start()
     await _assess(settings, tenant_id)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    chain = critical_path_requests(log)
+    chain = critical_path_requests(first["log"])
+    critical_ms = chain * LATENCY_MS
+    wall = statistics.median(s["wall_ms"] for s in scans)
+    cpu = statistics.median(s["cpu_ms"] for s in scans)
     return {
         "users": users,
-        "requests": len(log),
-        "wall_ms": round(wall * 1000, 1),
+        "requests": len(first["log"]),
+        "runs": runs,
+        "wall_ms": round(wall, 1),
+        "wall_ms_each": [round(s["wall_ms"]) for s in scans],
         "critical_path_requests": chain,
-        "critical_path_ms": chain * LATENCY_MS,
-        "ratio_to_critical_path": round(wall * 1000 / (chain * LATENCY_MS), 2),
-        "scanner_cpu_ms": round(cpu * 1000, 1),
-        "cpu_ms_per_1000_users": round(cpu * 1000 / (users / 1000), 1),
+        "critical_path_ms": critical_ms,
+        "ratio_to_critical_path": round(wall / critical_ms, 2),
+        "scanner_cpu_ms": round(cpu, 1),
+        "scanner_cpu_ms_each": [round(s["cpu_ms"]) for s in scans],
+        "cpu_ms_per_1000_users": round(cpu / (users / 1000), 1),
+        "simulator_cpu_ms": round(statistics.median(s["simulator_cpu_ms"] for s in scans)),
+        "first_scan": {
+            "wall_ms": round(first["wall_ms"], 1),
+            "ratio_to_critical_path": round(first["wall_ms"] / critical_ms, 2),
+            "scanner_cpu_ms": round(first["cpu_ms"], 1),
+            "simulator_cpu_ms": round(first["simulator_cpu_ms"]),
+        },
         "peak_python_memory_mb": round(peak / 2**20, 1),
-        "failed_sources": sorted(assessment.snapshot.failures),
+        "failed_sources": first["failures"],
     }
 
 

@@ -170,9 +170,14 @@ def has_service_plan(snapshot: TenantSnapshot, plan: str) -> bool | None:
     return holds_plan(snapshot.get(SUBSCRIBED_SKUS) or [], plan)
 
 
-def users_by_id(snapshot: TenantSnapshot) -> dict[str, Mapping[str, Any]]:
-    """Users keyed by their folded id: look them up with `folded(some_id)`."""
-    return {folded(user["id"]): user for user in snapshot.get("users") or [] if user.get("id")}
+def users_by_id(snapshot: TenantSnapshot) -> Mapping[str, Mapping[str, Any]]:
+    """Users keyed by their folded id: look them up with `folded(some_id)`. Built once per snapshot."""
+    snapshot.get("users")  # unread users raise SourceMissing here, as before
+    return snapshot.derived("users_by_id", "users", _users_by_id)
+
+
+def _users_by_id(users: Any) -> dict[str, Mapping[str, Any]]:
+    return {folded(user["id"]): user for user in users or [] if user.get("id")}
 
 
 def user_ref(user: Mapping[str, Any]) -> dict[str, Any]:

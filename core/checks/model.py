@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from core.checks.licensing import SUBSCRIBED_SKUS, holds_plan
 
@@ -31,6 +31,8 @@ class Severity(StrEnum):
     MEDIUM = "medium"
     LOW = "low"
 
+
+T = TypeVar("T")
 
 FailureKind = Literal["not_licensed", "forbidden", "unavailable", "not_found"]
 
@@ -98,6 +100,23 @@ class TenantSnapshot:
     collected_at: datetime
     data: dict[str, Any] = field(default_factory=dict)
     failures: dict[str, SourceFailure] = field(default_factory=dict)
+    # Indexes many checks build from one source (users by id), each kept with the object it was
+    # built from, and the failures as last settled: 149 checks read one snapshot.
+    _derived: dict[str, tuple[Any, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _settled: tuple[Any, tuple[tuple[str, SourceFailure], ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def derived(self, name: str, source: str, build: Callable[[Any], T]) -> T:
+        """`build(data of source)`, worked out once while that source's data stays the same object.
+        Checks only read what it returns."""
+        raw = self.data.get(source)
+        held = self._derived.get(name)
+        if held is not None and held[0] is raw:
+            return held[1]
+        value = build(raw)
+        self._derived[name] = (raw, value)  # held, so its id cannot be reused
+        return value
 
     def get(self, source: str) -> Any:
         if source in self.data:
@@ -112,11 +131,15 @@ class TenantSnapshot:
         """Decide every licence refusal from `subscribed_skus` (see `settle_licence`), in place, so
         checks that look at `failures` directly see the decided kind too."""
         raw = self.data.get(SUBSCRIBED_SKUS)
+        settled = self._settled
+        if settled is not None and settled[0] is raw and settled[1] == tuple(self.failures.items()):
+            return  # settling again would change nothing: every check's run calls this
         skus = raw if isinstance(raw, list) else None
         unread = self.failures.get(SUBSCRIBED_SKUS)
         why = unread.reason if unread else None if raw is None else "subscribedSkus was not a list"
         for name, failure in list(self.failures.items()):
             self.failures[name] = settle_licence(failure, skus, why)
+        self._settled = (raw, tuple(self.failures.items()))
 
 
 Evidence = Mapping[str, Any] | str

@@ -71,6 +71,28 @@ def test_settling_a_snapshot_is_idempotent() -> None:
     assert once["a"].kind == "unavailable" and once["b"].kind == "not_licensed"
 
 
+def test_settling_again_sees_failures_and_subscriptions_that_changed_since() -> None:
+    """Settling is skipped when nothing changed since the last time, and only then."""
+    snapshot = TenantSnapshot("t", NOW, data={"subscribed_skus": [sku(P1)]}, failures={"a": REFUSAL})
+    snapshot.settle_licences()
+    assert snapshot.failures["a"].kind == "unavailable"  # P1 is held, so the refusal is doubted
+    snapshot.failures["b"] = SourceFailure("not_licensed", "y", "AadPremiumLicenseRequired", P1)
+    snapshot.settle_licences()
+    assert snapshot.failures["b"].kind == "unavailable"
+    snapshot.data["subscribed_skus"] = []  # subscriptions read again: no P1 any more
+    snapshot.failures["c"] = SourceFailure("not_licensed", "z", "AadPremiumLicenseRequired", P1)
+    snapshot.settle_licences()
+    assert snapshot.failures["c"].kind == "not_licensed"
+
+
+def test_an_index_is_built_again_when_its_source_is_replaced() -> None:
+    snapshot = TenantSnapshot("t", NOW, data={"users": [{"id": "A"}]})
+    first = snapshot.derived("ids", "users", lambda users: [u["id"] for u in users])
+    assert snapshot.derived("ids", "users", lambda users: []) is first  # built once
+    snapshot.data["users"] = [{"id": "B"}]
+    assert snapshot.derived("ids", "users", lambda users: [u["id"] for u in users]) == ["B"]
+
+
 SETTINGS = graph_source("sharepoint_settings")
 
 

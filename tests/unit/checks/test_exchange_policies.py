@@ -235,6 +235,25 @@ def test_mailbox_audit_actions_lists_what_each_user_mailbox_misses() -> None:
     assert run(exchange_mailboxes.mailbox_audit_actions, exo_mailboxes=FORBIDDEN).status is Status.ERROR
 
 
+def test_mailbox_audit_actions_judges_each_mailbox_though_many_share_one_set() -> None:
+    """Distinct audit sets are worked out once per scan: mailboxes with the same list share the
+    answer, a different list gets its own, and a malformed entry still counts for nothing."""
+
+    def shared(d: dict[str, Any]) -> None:
+        first, second = d["exo_mailboxes"][0], d["exo_mailboxes"][1]
+        second["AuditOwner"] = list(first["AuditOwner"])  # equal lists, not the same object
+        first["AuditOwner"].remove("Create")
+        second["AuditAdmin"] = [*second["AuditAdmin"], {"not": "an action"}]
+        second["AuditAdmin"].remove("Update")
+
+    outcome = run(exchange_mailboxes.mailbox_audit_actions, mutated(shared))
+    assert outcome.summary == "2 user mailboxes of 2 do not audit every recommended action."
+    assert [e["missing"] for e in outcome.evidence] == [  # type: ignore[index]
+        {"AuditOwner": ["Create"]},
+        {"AuditAdmin": ["Update"]},
+    ]
+
+
 def test_mailbox_audit_bypass_lists_bypassing_accounts() -> None:
     data = mutated(lambda d: d["exo_mailbox_audit_bypass"][1].update(AuditBypassEnabled="True"))
     outcome = run(exchange_mailboxes.mailbox_audit_bypass, data)
