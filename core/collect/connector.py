@@ -25,7 +25,10 @@ class GraphTenantConnector:
         self._settings = settings
 
     async def assess(self, tenant_id: str) -> Assessment:
+        from core.collect.memory import collect_less_often_while_scanning
         from core.scan.assess import assess_tenant
+
+        collect_less_often_while_scanning()
 
         connection = open_connection(self._settings, tenant_id)
         try:
