@@ -109,9 +109,13 @@ def app_credential(
 
     if not client_id:
         raise ValueError("the app's client id is not set")
-    kwargs: dict[str, Any] = {"authority": settings.authority_host, "disable_instance_discovery": True}
-    if settings.graph_ca_cert:
-        kwargs["connection_verify"] = settings.graph_ca_cert
+    from core.collect.transport import SharedSessionTokenTransport
+
+    kwargs: dict[str, Any] = {
+        "authority": settings.authority_host,
+        "disable_instance_discovery": True,
+        "transport": SharedSessionTokenTransport(tls_verification(settings.graph_ca_cert)),
+    }
     signer = _certificate(certificate, certificate_path)
     if signer is not None:
         token_url = f"{settings.authority_host.rstrip('/')}/{tenant_id}/oauth2/v2.0/token"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
+from azure.core.pipeline.transport import AioHttpTransport
 
 if TYPE_CHECKING:
     import aiohttp
@@ -105,6 +106,24 @@ async def _close_with_loop(session: aiohttp.ClientSession) -> AsyncGenerator[Non
         yield
     finally:
         await session.close()
+
+
+class SharedSessionTokenTransport(AioHttpTransport):
+    """azure-identity's token requests on the same shared session: its own transport opens a
+    session per credential, so every scan paid new TLS connections to Entra (four at once, for the
+    tokens it asks for together). Opening borrows the loop's session; closing gives it back
+    untouched. TLS verification is the session's, so the credential is given no connection_verify."""
+
+    def __init__(self, verify: ssl.SSLContext) -> None:
+        super().__init__()
+        self._verify = verify
+
+    async def open(self) -> None:
+        self.session = await shared_session(self._verify)
+        self._session_owner = False  # azure-core must never close the loop's session
+
+    async def close(self) -> None:
+        """The session is the loop's to close (shared_session)."""
 
 
 def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from core.collect.connection import graph_http_client
 from core.collect.readers import send_json
-from core.collect.transport import AiohttpTransport, shared_session
+from core.collect.transport import AiohttpTransport, SharedSessionTokenTransport, shared_session
 from core.settings import Settings
 
 SEEN: dict[str, object] = {}
@@ -202,3 +202,16 @@ async def test_the_scan_client_still_retries_a_throttled_read(server: str) -> No
     finally:
         await client.aclose()
     assert answer == {"value": []} and len(THROTTLED) == 2
+
+
+async def test_token_requests_borrow_the_loops_session_and_leave_it_open(server: str) -> None:
+    """A credential's transport (azure-core) on the shared session: closing the credential, as
+    every scan does, must not close the session the next scan's requests use."""
+    from azure.core.rest import HttpRequest
+
+    transport = SharedSessionTokenTransport(VERIFY)
+    async with transport:
+        answer = await transport.send(HttpRequest("GET", f"{server}/echo"))
+        assert answer.status_code == 200
+        assert transport.session is await shared_session(VERIFY)
+    assert not (await shared_session(VERIFY)).closed
