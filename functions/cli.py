@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -159,9 +158,9 @@ def _scan_with_simulator(tenant: str, json_path: str | None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from functions.local_host import LOG_FORMAT, serve, worker_process_count
+    from functions.local_host import configure_logging, serve, worker_process_count
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    configure_logging()
     try:
         workers = args.workers or worker_process_count()
     except ValueError as exc:  # the environment's FUNCTIONS_WORKER_PROCESS_COUNT

@@ -16,7 +16,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -218,6 +218,15 @@ def worker_process_count(environ: Mapping[str, str] = os.environ) -> int:
     return int(raw)
 
 
+def configure_logging() -> None:
+    """INFO from the app and the host, from the Azure SDKs only WARNING and up: at INFO their HTTP
+    logging policy writes every Cosmos DB and storage request and its response, headers and all
+    (two records a call, about 1.5 ms of a worker's CPU under load, and most API requests make a
+    call or more), which told a developer nothing the app's own log does not."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("azure").setLevel(logging.WARNING)
+
+
 def _local_app(services: LazyServices) -> Any:
     """The API with the portal on the same origin, as one worker process serves them."""
     from fastapi.staticfiles import StaticFiles
@@ -336,7 +345,7 @@ def http_worker(settings: Settings, sock: socket.socket, parent: int) -> None:
     """One HTTP worker process (spawned by serve_workers): the API and portal on `sock` until
     SIGTERM/SIGINT, or until the supervisor is gone."""
     _exit_with_parent(parent)
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    configure_logging()
     services = LazyServices(settings)
     server = _uvicorn(_local_app(services))
 
@@ -355,7 +364,30 @@ def http_worker(settings: Settings, sock: socket.socket, parent: int) -> None:
         finally:
             await services.close()
 
-    asyncio.run(run())
+    _profiled(lambda: asyncio.run(run()))
+
+
+# Local diagnosis only: with this set to a directory, each HTTP worker process writes its CPU
+# profile (cProfile, its event loop's thread) there as <pid>.prof when it stops.
+PROFILE_DIR = "SCANPOSTURE_PROFILE_DIR"
+
+
+def _profiled(run: Callable[[], None]) -> None:
+    directory = os.environ.get(PROFILE_DIR)
+    if not directory:
+        run()
+        return
+    import cProfile
+
+    # CPU time, not the wall clock: on a shared machine a function's wall time includes the time
+    # the process waited for a core.
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    try:
+        run()
+    finally:
+        profile.disable()
+        profile.dump_stats(Path(directory) / f"{os.getpid()}.prof")
 
 
 def _exit_with_parent(parent: int) -> None:
