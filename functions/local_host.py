@@ -241,8 +241,8 @@ def _local_app(services: LazyServices) -> Any:
 def _uvicorn(app: Any, **where: Any) -> Any:
     import uvicorn
 
-    # access_log off: uvicorn's per-request access line is filtered at "warning" anyway, after
-    # being formatted for nothing under load.
+    # access_log off: uvicorn's access line is dropped at "warning" anyway; this skips even the
+    # call per request that finds so.
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", **where)
     return uvicorn.Server(config)
 
@@ -271,7 +271,8 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     """One worker's own listening socket on the shared port. SO_REUSEPORT: the kernel spreads new
     connections over the group's sockets by their addresses, so each worker gets its share of the
     clients; one shared socket would let the first worker to wake accept a whole burst (asyncio
-    accepts up to 100 at a wake-up). Only sockets of the same user join a group."""
+    accepts up to 100 at a wake-up). Only sockets of the same user join a group, and only if every
+    one asks to: a port some other server holds without SO_REUSEPORT fails to bind, as it should."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -285,6 +286,9 @@ async def serve_workers(settings: Settings, host: str, port: int, *, workers: in
     under this process, which prepares the local resources once and runs the queue worker (when
     `worker`) exactly once, as one host instance drains its queues once however many workers it
     has. SIGINT/SIGTERM here stops them all; a worker that exits stops the rest (status 1)."""
+    if port and _answering(host, port):  # another `serve --workers` would share it silently
+        log.error("something already serves %s:%d", host, port)
+        return 1
     services = LazyServices(settings)
     await prepare_local_resources(await services.get())
     stop = asyncio.Event()
@@ -314,6 +318,12 @@ async def serve_workers(settings: Settings, host: str, port: int, *, workers: in
             await worker_task
         await services.close()
     return status
+
+
+def _answering(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+        return True
+    return False
 
 
 async def _until_stopped(stop: asyncio.Event, processes: list[Any]) -> int:

@@ -94,3 +94,25 @@ def test_a_killed_server_takes_its_workers_with_it(two_workers: tuple[ManagedPro
     os.kill(app.pid, signal.SIGKILL)  # no chance to stop them itself
     app.popen.wait(timeout=10)
     assert _gone(workers), "an HTTP worker outlived the killed server"
+
+
+def test_a_worker_that_dies_stops_the_server(two_workers: tuple[ManagedProcess, str]) -> None:
+    app, base = two_workers
+    first, *others = sorted(_answering_workers(base))
+    os.kill(first, signal.SIGKILL)
+    assert app.popen.wait(timeout=20) == 1  # not a server quietly short of a worker
+    assert _gone(set(others)), "the other HTTP worker outlived the server"
+
+
+def test_a_second_server_on_the_same_port_refuses_to_start(
+    two_workers: tuple[ManagedProcess, str], stack: LocalStack, tmp_path: Path
+) -> None:
+    _, base = two_workers
+    port = base.rsplit(":", 1)[1]
+    argv = [sys.executable, "-m", "functions.cli", "serve", "--workers", "2", "--no-worker", "--port", port]
+    second = spawn("second", argv, tmp_path / "second.log", env=stack.env())
+    try:
+        assert second.popen.wait(timeout=60) == 1  # not a silent share of the first one's port
+    finally:
+        second.stop()
+    assert "already serves" in (tmp_path / "second.log").read_text()
