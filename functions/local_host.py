@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -299,7 +300,7 @@ async def serve_workers(settings: Settings, host: str, port: int, *, workers: in
     port = sockets[0].getsockname()[1]  # port 0: the one the first socket was given
     sockets += [_listening_socket(host, port) for _ in range(workers - 1)]
     spawn = multiprocessing.get_context("spawn")  # never fork a process with a running event loop
-    processes = [
+    processes: list[BaseProcess] = [
         spawn.Process(target=http_worker, args=(settings, sock, os.getpid()), name=f"http-{i}", daemon=True)
         for i, sock in enumerate(sockets)
     ]
@@ -326,7 +327,7 @@ def _answering(host: str, port: int) -> bool:
     return False
 
 
-async def _until_stopped(stop: asyncio.Event, processes: list[Any]) -> int:
+async def _until_stopped(stop: asyncio.Event, processes: list[BaseProcess]) -> int:
     while not stop.is_set():
         exited = [p for p in processes if p.exitcode is not None]
         if exited:
@@ -337,7 +338,7 @@ async def _until_stopped(stop: asyncio.Event, processes: list[Any]) -> int:
     return 0
 
 
-def _stop_processes(processes: list[Any], timeout: float = 8.0) -> None:
+def _stop_processes(processes: list[BaseProcess], timeout: float = 8.0) -> None:
     """SIGTERM (uvicorn's graceful shutdown), then SIGKILL whatever is left after `timeout`."""
     for process in processes:
         if process.exitcode is None:
