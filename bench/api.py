@@ -15,10 +15,14 @@ first request (which creates the Cosmos user and permission, mints the token and
 client) is reported apart, and the same dashboard read by the MSP admin on the app's identity is
 measured beside it, so the difference is the cost of the tokens.
 
-Load (issue 11): then 50 concurrent portal users for 60 seconds from a bounded (closed-loop)
-generator on loopback, in this same process, against the one app process: p95 and error rate.
+Load (issues 11 and 24): then 50 concurrent portal users for 60 seconds from a bounded
+(closed-loop) generator on loopback, in this same process, against the app served by `--workers`
+HTTP worker processes (one per CPU unless told): throughput, p95 and error rate, and beside them
+each worker's requests and CPU, the local stack's and this generator's CPU, and how busy the whole
+machine was (bench/load.py). Issue 24's targets: at least 150 requests/s, p95 at most 400 ms, no
+errors.
 
-Run: .venv/bin/python -m bench.api [--customers 1000] [--requests 200] [--load-users 50]
+Run: .venv/bin/python -m bench.api [--customers 1000] [--requests 200] [--load-users 50] [--workers N]
 Prints the figures and saves them to bench/results/api.json.
 """
 
@@ -57,6 +61,11 @@ from devtools.signin.launcher import start_signin
 from devtools.stack import LocalStack
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# The app's HTTP worker processes (FUNCTIONS_WORKER_PROCESS_COUNT, functions/local_host.py): one per
+# core, as an instance of this machine's size would be configured for a CPU-bound API (one Python
+# process uses one core at most; Microsoft's throughput guide for Python apps says to add worker
+# processes for CPU-bound work), within the host's limit of 10.
+DEFAULT_WORKERS = min(os.cpu_count() or 1, 10)
 AUDIENCE = "api://scanposture-bench"
 FINDINGS_PER_CUSTOMER = 50
 
@@ -235,63 +244,6 @@ def fleet_summary(client: httpx.Client, headers: dict[str, str], customers: int)
     return {k: v for k, v in summary.items() if k != "distribution"}
 
 
-LOAD_MIX = ("fleet", "search", "findings", "dashboard")
-
-
-async def load(
-    base: str, headers: dict[str, str], tenants: list[str], users: int, seconds: float
-) -> dict[str, Any]:
-    """A closed loop of `users` portal users, each sending its next request when the last one
-    answers (bounded: never more than `users` in flight), for `seconds`, cycling through the
-    pages an MSP analyst opens: the fleet, a search, a customer's findings and its dashboard."""
-    rng = random.Random(13)
-    checks = [c.id for c in CATALOGUE]
-    samples: dict[str, list[float]] = {kind: [] for kind in LOAD_MIX}
-    errors: dict[str, int] = {}
-    deadline = time.perf_counter() + seconds
-
-    def url(kind: str) -> str:
-        tenant = rng.choice(tenants)
-        return {
-            "fleet": "/api/fleet?sort=score&order=asc",
-            "search": f"/api/search?check={rng.choice(checks)}",
-            "findings": f"/api/tenants/{tenant}/findings?status=fail&pageSize=50",
-            "dashboard": f"/api/tenants/{tenant}/dashboard",
-        }[kind]
-
-    async def user(client: httpx.AsyncClient, offset: int) -> None:
-        turn = offset
-        while time.perf_counter() < deadline:
-            kind = LOAD_MIX[turn % len(LOAD_MIX)]
-            turn += 1
-            start = time.perf_counter()
-            try:
-                response = await client.get(url(kind), headers=headers)
-                failed = None if response.status_code == 200 else str(response.status_code)
-            except httpx.HTTPError as exc:
-                failed = type(exc).__name__
-            samples[kind].append((time.perf_counter() - start) * 1000)
-            if failed:
-                errors[failed] = errors.get(failed, 0) + 1
-
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        began = time.perf_counter()
-        await asyncio.gather(*(user(client, i) for i in range(users)))
-        elapsed = time.perf_counter() - began
-    everything = [ms for kind in LOAD_MIX for ms in samples[kind]]
-    return {
-        "concurrent_users": users,
-        "seconds": round(elapsed, 1),
-        "requests": len(everything),
-        "requests_per_second": round(len(everything) / elapsed, 1),
-        "error_rate": round(sum(errors.values()) / max(len(everything), 1), 4),
-        "errors": errors,
-        "all": percentiles(everything),
-        **{kind: percentiles(samples[kind]) for kind in LOAD_MIX if samples[kind]},
-    }
-
-
 @dataclass(frozen=True)
 class SeededApp:
     """The app served under uvicorn over an MSP seeded with `customers` customers."""
@@ -303,12 +255,20 @@ class SeededApp:
     seed_seconds: float
     viewer_headers: dict[str, str]  # a customer viewer of tenants[1] (issue 23)
     settings: Settings  # the stack's, for in-process measurements
+    processes: dict[str, int]  # role -> pid: the app ("app") and the local stack's, for CPU figures
+
+
+def stack_processes(stack: LocalStack) -> dict[str, int]:
+    """The local stack's processes, whose CPU the load shares the machine with."""
+    running = {"cosmos stand-in": stack.cosmos, "azurite": stack.azurite}
+    return {role: service.process.pid for role, service in running.items() if service is not None}
 
 
 @contextlib.contextmanager
-def seeded_app(customers: int) -> Iterator[SeededApp]:
+def seeded_app(customers: int, workers: int = 1) -> Iterator[SeededApp]:
     """The local stack, the sign-in provider (for the portal too) and the app over a seeded MSP,
-    stopped on leaving: what the API and portal benchmarks measure against."""
+    served by `workers` HTTP worker processes, stopped on leaving: what the API and portal
+    benchmarks measure against."""
     admin = {
         "id": "admin",
         "tid": str(uuid.uuid4()),
@@ -339,12 +299,9 @@ def seeded_app(customers: int) -> Iterator[SeededApp]:
             t0 = time.perf_counter()
             tenants = asyncio.run(seed(settings, "bench-msp", customers, admin, viewer))
             seeded_s = time.perf_counter() - t0
-            app = spawn(
-                "app",
-                [sys.executable, "-m", "functions.cli", "serve", "--no-worker", "--port", str(port)],
-                Path(workdir) / "app.log",
-                env=env,
-            )
+            serve = ["serve", "--no-worker", "--port", str(port), "--workers", str(workers)]
+            argv = [sys.executable, "-m", "functions.cli", *serve]
+            app = spawn("app", argv, Path(workdir) / "app.log", env=env)
 
             def up() -> bool:
                 try:
@@ -356,7 +313,10 @@ def seeded_app(customers: int) -> Iterator[SeededApp]:
             headers = {"authorization": f"Bearer {signin.token_for('admin')}"}
             viewer_headers = {"authorization": f"Bearer {signin.token_for('viewer')}"}
             seconds = round(seeded_s, 1)
-            yield SeededApp(base, headers, admin["name"], tenants, seconds, viewer_headers, settings)
+            processes = {"app": app.pid, **stack_processes(stack)}
+            yield SeededApp(
+                base, headers, admin["name"], tenants, seconds, viewer_headers, settings, processes
+            )
         finally:
             if app is not None:
                 app.stop()
@@ -372,8 +332,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--load-users", type=int, default=50, help="concurrent users; 0 skips the load")
     parser.add_argument("--load-seconds", type=float, default=60)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help="HTTP worker processes serving the app (default: one per CPU, at most 10)",
+    )
     args = parser.parse_args()
-    with seeded_app(args.customers) as served:
+    with seeded_app(args.customers, args.workers) as served:
         base, headers, tenants = served.base, served.headers, served.tenants
         rng = random.Random(11)
         with httpx.Client(base_url=base, timeout=30) as client:
@@ -421,7 +387,11 @@ def main() -> None:
         cpu = cpu_per_request(served.settings, "bench-msp", min(args.requests, 100))
         results["cpu_per_request"] = asyncio.run(cpu)
         if args.load_users:
-            results["load"] = asyncio.run(load(base, headers, tenants, args.load_users, args.load_seconds))
+            from bench.load import load
+
+            users, seconds = args.load_users, args.load_seconds
+            figures = load(base, headers, tenants, users, seconds, served.processes, args.workers)
+            results["load"] = {"workers": args.workers, **asyncio.run(figures)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "api.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

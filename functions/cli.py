@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -158,6 +157,19 @@ def _scan_with_simulator(tenant: str, json_path: str | None) -> int:
             simulator.stop()
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from functions.local_host import configure_logging, serve, worker_process_count
+
+    configure_logging()
+    try:
+        workers = args.workers or worker_process_count()
+    except ValueError as exc:  # the environment's FUNCTIONS_WORKER_PROCESS_COUNT
+        print(exc, file=sys.stderr)
+        return 2
+    settings = get_settings()
+    return asyncio.run(serve(settings, args.host, args.port, worker=not args.no_worker, workers=workers))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scanposture", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -212,7 +224,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7071)
     serve.add_argument("--no-worker", action="store_true", help="serve HTTP only")
+    serve.add_argument(
+        "--workers",
+        type=_worker_count,
+        help="HTTP worker processes (1-10), as a Functions host instance runs; "
+        "default: FUNCTIONS_WORKER_PROCESS_COUNT, else 1. The queue worker runs once either way",
+    )
     return parser
+
+
+def _worker_count(text: str) -> int:
+    from functions.local_host import MAX_WORKER_PROCESSES, WORKER_PROCESS_COUNT, worker_process_count
+
+    try:
+        return worker_process_count({WORKER_PROCESS_COUNT: text})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_WORKER_PROCESSES}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -249,11 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_mcp_server(LazyServices(get_settings()), key).run("stdio")
         return 0
     if args.command == "serve":
-        from functions.local_host import serve
-
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        asyncio.run(serve(get_settings(), args.host, args.port, worker=not args.no_worker))
-        return 0
+        return _serve(args)
     return 2  # argparse rejects unknown commands before this
 
 

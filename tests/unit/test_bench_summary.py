@@ -41,3 +41,19 @@ def test_a_benchmark_that_did_not_run_is_reported_as_not_measured() -> None:
     assert _row(text, "Scan (b)")[3:] == ["not measured", ""]
     assert text.count("| ") >= len(FIGURES)
     assert "Wall time per benchmark: api 95 s." in text
+
+
+def test_the_load_is_judged_against_issue_24s_targets() -> None:
+    results = _results()
+    load = {"requests_per_second": 151.2, "all": {"p95_ms": 401.0}, "error_rate": 0.0, "workers": 2}
+    results["api"]["load"] = {**load, "machine_cpu": {"busy_share": 0.97}}
+    text = summary(results)
+    assert _row(text, "Load target, 50 users for 60 s: throughput")[2:] == [
+        "≥ 150 requests/s",
+        "151.2 requests/s",
+        "met",
+    ]
+    assert _row(text, "Load target, 50 users for 60 s: p95")[2:] == ["≤ 400 ms", "401 ms", "MISSED"]
+    assert _row(text, "Load target, 50 users for 60 s: error rate")[2:] == ["≤ 0", "0", "met"]
+    assert _row(text, "Load: throughput")[2:] == ["(recorded)", "151.2 requests/s", ""]  # issue 11's stays
+    assert _row(text, "Load: HTTP worker processes")[3] == "2"
