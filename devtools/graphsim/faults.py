@@ -130,8 +130,11 @@ class FaultBook:
             self.generation += 1
 
     def clear(self, tenant_id: str | None) -> None:
+        """One tenant's faults, or (no tenant) every fault: the default ones and each tenant's, so a
+        test that cleans up after itself leaves no tenant fault to the next."""
         if tenant_id is None:
             self.default = Faults()
+            self.tenants.clear()
         else:
             self.tenants.pop(tenant_id.lower(), None)
         self.generation += 1

@@ -190,6 +190,7 @@ class GraphSimulator:
         self._call("POST", "/_sim/faults", json={"tenant": tenant_id, "faults": faults})
 
     def clear_faults(self, tenant_id: str | None = None) -> None:
+        """One tenant's faults, or with no tenant every fault the simulator holds."""
         self._call("DELETE", "/_sim/faults", params={"tenant": tenant_id} if tenant_id else None)
 
     def faults(self) -> dict[str, Any]:
