@@ -30,6 +30,7 @@ from functions.api.bodies import LimitBodies
 from functions.api.errors import answer_error
 from functions.api.examples import add_response_examples
 from functions.api.validation import answer_invalid_request
+from functions.runtime import LazyAsgi
 
 API_PREFIX = "/api"
 # Every router of the API; the isolation test walks these and checks they are all there is.
@@ -51,19 +52,15 @@ ROUTERS = (
 )
 
 
-class _LazyMcpRoute:
+def _mcp_route(services: LazyServices) -> LazyAsgi:
     """The MCP HTTP route, imported on its first request so the mcp SDK never slows a cold start."""
 
-    def __init__(self, services: LazyServices) -> None:
-        self._services = services
-        self._route: Any = None
+    def build() -> Any:
+        from functions.mcp_server import McpHttpRoute  # the mcp SDK, at the first MCP request
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if self._route is None:
-            from functions.mcp_server import McpHttpRoute
+        return McpHttpRoute(services)
 
-            self._route = McpHttpRoute(self._services)
-        await self._route(scope, receive, send)
+    return LazyAsgi(build)
 
 
 def create_api(services: LazyServices) -> FastAPI:
@@ -84,7 +81,7 @@ def create_api(services: LazyServices) -> FastAPI:
     api.add_middleware(AuthenticateFirst)
     for router in ROUTERS:
         api.include_router(router, prefix=API_PREFIX)
-    api.mount(f"{API_PREFIX}/mcp", _LazyMcpRoute(services))
+    api.mount(f"{API_PREFIX}/mcp", _mcp_route(services))
     build_openapi = api.openapi
 
     def openapi_with_examples() -> dict[str, Any]:
