@@ -48,9 +48,31 @@ HEAVY_MODULES: dict[str, tuple[str, ...]] = {
     "mcp": ("functions.mcp_server", "mcp"),
     "mail": ("core.mail",),
 }
-# Small pure modules of those packages that HTTP paths may load: the scan queue's message model
-# (core.messages) and the score bands (GET /api/config); neither imports anything heavy.
-LIGHT_EXCEPTIONS = ("core.scan", "core.scan.requests", "core.scan.scoring")
+# Modules of those packages that the API's routes name for their types and constants: pure data
+# and pydantic models, importing nothing heavy (tests/unit/test_import_boundaries.py checks it).
+# Importing `function_app` loads only the first two (core.messages names the scan request model).
+LIGHT_EXCEPTIONS = (
+    "core.scan",
+    "core.scan.requests",
+    "core.scan.scoring",  # score bands, GET /api/config
+    "core.scan.findings",  # the stored finding and the scan document: views read them
+    "core.scan.record",
+    "core.scan.attribution",
+    "core.checks",
+    "core.checks.model",  # Severity, Status, CheckMetadata: query parameters and views
+    "core.checks.licensing",
+    "core.checks.vocabulary",  # search words
+    "core.collect",
+    "core.collect.connection",  # the TLS settings and TenantUnreachable, for auth and consent
+    "core.collect.failures",
+    "core.collect.unreadable",  # why a source could not be read, in words
+    "core.collect.sources",
+    "core.collect.cmdlet_sources",
+    "core.collect.admin_sources",
+    "core.reports",
+    "core.reports.model",  # Brand
+    "core.reports.logo",  # the logo size limit and check; Pillow loads at the first logo
+)
 
 # Runs in the fresh interpreter. Times are from just before `import function_app`.
 PROBE = """
