@@ -1,6 +1,7 @@
 """What every trigger in one worker process shares: the services, and the HTTP app, which is
 built at its first request (issue 24: importing `function_app`, as the host does to index it and
-as every queue and timer worker does, loads neither FastAPI nor the routes)."""
+as every queue and timer worker does, loads neither FastAPI nor the routes), and then over only the
+routers each request's path reaches (functions.api.families)."""
 
 from __future__ import annotations
 
@@ -30,9 +31,10 @@ class LazyAsgi:
 
 
 def _build_api() -> Any:
-    from functions.api import create_api  # FastAPI and every router: on the first HTTP call
+    # FastAPI, and of the routers those the first request's path reaches: at the first HTTP call.
+    from functions.api.families import FamilyApps
 
-    return create_api(services)
+    return FamilyApps(services)
 
 
 http_app = LazyAsgi(_build_api)

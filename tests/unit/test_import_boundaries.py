@@ -60,7 +60,10 @@ def call(method, path):
     request = func.HttpRequest(method, "http://localhost" + path, headers={}, body=b"")
     return asyncio.run(handler(request, Context())).status_code
 
-statuses = {"/api/config": call("GET", "/api/config"), "/api/openapi.json": call("GET", "/api/openapi.json")}
+statuses = {"/api/config": call("GET", "/api/config")}
+from functions.api import ROUTER_MODULES
+first = sorted(m for m in ROUTER_MODULES if "functions.api." + m in sys.modules)
+statuses["/api/openapi.json"] = call("GET", "/api/openapi.json")
 from functions.api import ROUTERS
 from functions.api.auth import PUBLIC_PATHS
 public_only = []
@@ -75,6 +78,7 @@ statuses["mcp /api/mcp"] = call("POST", "/api/mcp")
 print(json.dumps({
     "statuses": statuses,
     "public_only": public_only,
+    "routers_after_first_request": first,
     "heavy": heavy(set(LIGHT_EXCEPTIONS)),
     "packages": sorted({m.split(".")[0] for m in sys.modules}),
 }))
@@ -106,6 +110,8 @@ def test_every_route_family_answers_its_first_request_without_heavy_modules() ->
     answered = _fresh(_REQUESTS)
     statuses = answered["statuses"]
     assert statuses.pop("/api/config") == 200
+    # The first request imported its own router only (functions.api.families).
+    assert answered["routers_after_first_request"] == ["config"]
     assert statuses.pop("/api/openapi.json") == 200
     assert sorted(answered["public_only"]) == ["config", "consent", "health"]
     assert len(statuses) == 12  # a route of each of the other eleven routers, and the MCP mount
