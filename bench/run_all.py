@@ -213,6 +213,20 @@ FIGURES: tuple[Figure, ...] = (
         lambda r: len(r["coldstart"]["graph_modules_loaded_on_http_paths"]),
         at_most=0,
     ),
+    Figure(
+        "Cold start: import function_app + answer the first request (median)",
+        24,
+        "ms",
+        lambda r: r["coldstart"]["cold_start_ms_median"],
+        at_most=400,
+    ),
+    Figure(
+        "Cold start: heavy modules (scanning, PDF, MCP, mail) loaded by import + first request",
+        24,
+        "",
+        lambda r: len(r["coldstart"]["heavy_modules_loaded_by_first_request"]),
+        at_most=0,
+    ),
 )
 
 

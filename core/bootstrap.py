@@ -1,61 +1,98 @@
-"""The one place that wires real adapters from settings."""
+"""The one place that wires real adapters from settings.
+
+Each adapter is built, and its SDK imported, when a use case first reaches for it (issue 24: a
+cold start pays only for what its route uses; GET /api/config touches no SDK, a health check
+imports the storage SDKs but never Graph's). The imports inside the properties below are that
+seam; every adapter is still built once per process.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from core.clock import SystemClock
-from core.collect.connector import GraphTenantConnector
-from core.mail.graph import GraphMailer
 from core.settings import Settings, get_settings
-from core.store.blobs import BlobStore, blob_service_from_settings
-from core.store.cosmos import CosmosStore
-from core.store.queues import QueueChannel
+
+if TYPE_CHECKING:
+    from core.collect.connector import GraphTenantConnector
+    from core.mail.graph import GraphMailer
+    from core.store.blobs import BlobStore
+    from core.store.cosmos import CosmosStore
+    from core.store.queues import QueueChannel
+
+_QUEUES = ("scan_queue", "webhook_queue", "email_queue")
 
 
-@dataclass
 class Services:
     """Every adapter, built once per process (Azure's guidance for Functions: create clients once
-    and reuse them); use cases see it through `core.ports.Services`."""
+    and reuse them) and at its first use; use cases see it through `core.ports.Services`."""
 
-    settings: Settings
-    store: CosmosStore
-    blobs: BlobStore
-    scan_queue: QueueChannel
-    webhook_queue: QueueChannel
-    email_queue: QueueChannel
-    mailer: GraphMailer
-    tenants: GraphTenantConnector
-    clock: SystemClock
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.clock = SystemClock()
+
+    @cached_property
+    def store(self) -> CosmosStore:
+        from core.store.cosmos import CosmosStore  # azure.cosmos, at first use (module docstring)
+
+        return CosmosStore.from_settings(self.settings)
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        from core.store.blobs import BlobStore, blob_service_from_settings  # azure.storage.blob
+
+        return BlobStore(blob_service_from_settings(self.settings))
+
+    @cached_property
+    def scan_queue(self) -> QueueChannel:
+        return self._channel(self.settings.scan_queue_name)
+
+    @cached_property
+    def webhook_queue(self) -> QueueChannel:
+        return self._channel(self.settings.webhook_queue_name)
+
+    @cached_property
+    def email_queue(self) -> QueueChannel:
+        return self._channel(self.settings.email_queue_name)
+
+    @cached_property
+    def mailer(self) -> GraphMailer:
+        from core.mail.graph import GraphMailer  # the Graph SDK loads later still, at the first mail
+
+        return GraphMailer(self.settings)
+
+    @cached_property
+    def tenants(self) -> GraphTenantConnector:
+        from core.collect.connector import GraphTenantConnector  # httpx and jwt, for scans only
+
+        return GraphTenantConnector(self.settings)
+
+    def _channel(self, name: str) -> QueueChannel:
+        from core.store.queues import QueueChannel  # azure.storage.queue, at first use
+
+        return QueueChannel.from_settings(self.settings, name)
 
     def queue(self, name: str) -> QueueChannel:
         """The channel of the queue called `name` (one of the three the app uses)."""
-        for channel in (self.scan_queue, self.webhook_queue, self.email_queue):
-            if channel.name == name:
+        settings = self.settings
+        names = (settings.scan_queue_name, settings.webhook_queue_name, settings.email_queue_name)
+        for attribute, queue_name in zip(_QUEUES, names, strict=True):
+            if queue_name == name:
+                channel: QueueChannel = getattr(self, attribute)
                 return channel
         raise ValueError(f"no queue called {name!r} is wired")
 
     async def close(self) -> None:
-        await self.store.close()
-        await self.blobs.close()
-        for channel in (self.scan_queue, self.webhook_queue, self.email_queue):
-            await channel.close()
-        await self.mailer.close()
+        """Close the adapters that were built; one never used has nothing open."""
+        built = vars(self)
+        for attribute in ("store", "blobs", *_QUEUES, "mailer"):
+            if attribute in built:
+                await built[attribute].close()
 
 
 def build_services(settings: Settings | None = None) -> Services:
-    settings = settings or get_settings()
-    return Services(
-        settings=settings,
-        store=CosmosStore.from_settings(settings),
-        blobs=BlobStore(blob_service_from_settings(settings)),
-        scan_queue=QueueChannel.from_settings(settings, settings.scan_queue_name),
-        webhook_queue=QueueChannel.from_settings(settings, settings.webhook_queue_name),
-        email_queue=QueueChannel.from_settings(settings, settings.email_queue_name),
-        mailer=GraphMailer(settings),
-        tenants=GraphTenantConnector(settings),
-        clock=SystemClock(),
-    )
+    return Services(settings or get_settings())
 
 
 async def prepare_local_resources(services: Services) -> None:

@@ -17,10 +17,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.audit import Actor, record
-from core.auth.code_flow import authorize_url, new_pkce_pair
 from core.auth.id_tokens import ConsentSignIn, ConsentSignInRefused
 from core.collect.connection import TenantUnreachable
 from core.collect.failures import SourceError
@@ -32,12 +31,19 @@ from core.customers import (
     get_customer_by_id,
     update_customer_by_id,
 )
+from core.lazy import lazy_module
 from core.onboarding import ConsentRefused, consent_redirect_uri, consent_state_id, hash_secret
 from core.ports import Services
 from core.scan.requests import ScanRequest
 from core.store import Conflict, NotFound, OrgRepository, StoredItem
 from core.store.documents import consent_secret_hash
 from core.webhooks.events import emit
+
+if TYPE_CHECKING:
+    from core.auth import code_flow
+else:
+    # httpx, PyJWT and cryptography: loaded by the first consent sign-in, not with the API (issue 24).
+    code_flow = lazy_module("core.auth.code_flow")
 
 _GUID = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$")
 # The browser that saw the consent step must be the one that signs in.
@@ -108,7 +114,8 @@ async def begin_consent_sign_in(
     if not _GUID.match(tenant_id):
         raise ConsentRefused("the sign-in service did not say which tenant consented")
     await _check_tenant(loaded, tenant_id)
-    pkce, nonce, browser_secret = new_pkce_pair(), secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    pkce = code_flow.new_pkce_pair()
+    nonce, browser_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     sign_in = {
         "tenantId": tenant_id,
         "nonce": nonce,
@@ -121,7 +128,7 @@ async def begin_consent_sign_in(
     except Conflict as exc:
         raise ConsentRefused("this consent link is being used right now; try again") from exc
     settings = services.settings
-    url = authorize_url(
+    url = code_flow.authorize_url(
         authority=settings.browser_authority,  # the browser goes there; the code is redeemed over HTTPS
         tenant=tenant_id,
         client_id=settings.app_client_id,

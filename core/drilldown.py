@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from core.checks.catalogue import get_check
 from core.checks.model import CATEGORIES, Severity, Status
 from core.collect.unreadable import explain_summary
 from core.customers import Customer
 from core.frameworks.coverage import coverage_overview
+from core.lazy import lazy_module
 from core.paging import BadPageToken, decode_page_token, encode_page_token, query_scope
 from core.posture import SinceLastScan, effective, since_last_scan
 from core.priorities import top_priorities
@@ -21,6 +21,11 @@ from core.scan.record import ScanDocument
 from core.store import NotFound, RelationshipRepository
 from core.store.errors import Unavailable
 from core.store.partitions import FindingQuery
+
+if TYPE_CHECKING:
+    from core.checks import catalogue
+else:
+    catalogue = lazy_module("core.checks.catalogue")  # every check module, at the first finding shown
 
 TEXT_MAX = 80
 
@@ -136,7 +141,7 @@ async def finding_counts(tenant: RelationshipRepository) -> dict[str, int]:
 async def finding_detail(tenant: RelationshipRepository, check_id: str, now: datetime) -> dict[str, Any]:
     finding, _ = await tenant.finding(check_id)
     try:
-        meta = get_check(check_id).metadata
+        meta = catalogue.get_check(check_id).metadata
     except KeyError as exc:
         raise NotFound("check", check_id) from exc
     unreadable = explain_summary(finding.summary) if finding.status == Status.ERROR.value else None

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from core.checks.catalogue import CATALOGUE
 from core.checks.model import CheckMetadata
 from core.compliance import FleetMatrix, MatrixFilter, compliance_question, fleet_matrix
 from core.customers import ConnectionState, PostureSummary, list_customers
+from core.lazy import lazy_module
 from core.posture import active_acceptances
 from core.search_words import rank_checks
 from core.store import OrgRepository
+
+if TYPE_CHECKING:
+    from core.checks import catalogue
+else:
+    catalogue = lazy_module("core.checks.catalogue")  # every check module, at the first search
 
 MAX_QUERY_LENGTH = 200
 Unassessed = Literal["error", "not_applicable", "not_scanned", "connection_lost"]
@@ -54,7 +59,7 @@ def matching_checks(check_id: str | None, text: str | None) -> list[CheckMetadat
     """The checks a search means, best first: a check id; a check or framework id in the text; or
     the checks whose words cover most of the question's (core.search_words)."""
     if check_id:
-        return [c.metadata for c in CATALOGUE if c.id == check_id]
+        return [c.metadata for c in catalogue.CATALOGUE if c.id == check_id]
     return rank_checks(text or "")
 
 

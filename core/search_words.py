@@ -14,11 +14,17 @@ import difflib
 import functools
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from core.checks.catalogue import CATALOGUE
 from core.checks.model import CheckMetadata
 from core.checks.vocabulary import CHECK_WORDS, STOP_WORDS, fold
 from core.frameworks.mappings import framework_ids, ids_text
+from core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from core.checks import catalogue
+else:
+    catalogue = lazy_module("core.checks.catalogue")  # every check module, at the first search
 
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Where a word appears says how surely the check is meant.
@@ -49,7 +55,7 @@ def _found(word: str, words: frozenset[str]) -> bool:
 @functools.cache
 def _index() -> tuple[_Indexed, ...]:
     indexed = []
-    for check in CATALOGUE:
+    for check in catalogue.CATALOGUE:
         meta = check.metadata
         ids = {meta.id.lower()} | {
             i.lower() for v in framework_ids(meta.id).values() for i in ids_text(v, " ").split()

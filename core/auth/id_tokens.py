@@ -20,11 +20,15 @@ import hmac
 import ssl
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import jwt
+from typing import TYPE_CHECKING, Any, Literal
 
 from core.auth.tokens import LEEWAY_SECONDS, InvalidToken, JwksCache
+from core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import jwt
+else:
+    jwt = lazy_module("jwt")  # with the first ID token to check, not with the API (issue 24)
 
 # Directory roles that can grant tenant-wide admin consent to an app asking for application
 # permissions (role template ids, "Microsoft Entra built-in roles",

@@ -10,11 +10,20 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-import jwt
-from jwt.algorithms import RSAAlgorithm
+from core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import httpx
+    import jwt
+    from jwt import algorithms
+else:
+    # httpx and PyJWT (with cryptography) load at the first token to check, not with the API:
+    # public routes such as GET /api/health never need them (issue 24).
+    httpx = lazy_module("httpx")
+    jwt = lazy_module("jwt")
+    algorithms = lazy_module("jwt.algorithms")
 
 # Entra signs access tokens with RS256 only; accepting anything else (none, HS256 with the public
 # key as secret, ...) is how token forgeries work.
@@ -62,7 +71,7 @@ class JwksCache:
         keys = {}
         for jwk in response.json().get("keys", []):
             if jwk.get("kty") == "RSA" and jwk.get("kid"):
-                keys[jwk["kid"]] = RSAAlgorithm.from_jwk(json.dumps(jwk))
+                keys[jwk["kid"]] = algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
         self._keys, self._fetched_at = keys, time.monotonic()
         self.fetches += 1
 

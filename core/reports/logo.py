@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import io
 import warnings
-
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from core import errors
+from core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from PIL import Image
+else:
+    Image = lazy_module("PIL.Image")  # Pillow loads with the first logo, not with the API (issue 24)
 
 MAX_LOGO_BYTES = 1_000_000
 MAX_SIDE = 2_000  # pixels
@@ -38,7 +43,11 @@ def sanitise_logo(data: bytes) -> bytes:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))
-        except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        except (
+            Image.UnidentifiedImageError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as exc:
             raise LogoRejected("logo: not a PNG or JPEG image") from exc
         except (OSError, SyntaxError, ValueError) as exc:
             # Pillow reads a recognised header eagerly; a damaged one fails here, not in load().

@@ -14,12 +14,12 @@ import logging
 import ssl
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from standardwebhooks import Webhook
 
 from core.audit import SYSTEM, record
+from core.lazy import lazy_module
 from core.messages import WebhookDelivery
 from core.ports import Services
 from core.store import NotFound
@@ -27,6 +27,11 @@ from core.store.documents import WEBHOOK_DELIVERY, webhook_delivery_id
 from core.store.model import StoredModel, Timestamp
 from core.webhooks.egress import EgressPolicy, EndpointRefused, pinned_client, vet
 from core.webhooks.endpoints import WebhookEndpoint, enabled_endpoints
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")  # with the first delivery, not with the API (issue 24)
 
 log = logging.getLogger(__name__)
 

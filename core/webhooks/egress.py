@@ -14,13 +14,20 @@ import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-
 from core import errors
+from core.lazy import lazy_module
 from core.settings import Settings
 from core.webhooks.addresses import IPAddress, refusal
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    # httpx loads when a URL is first vetted, not with the API (issue 24); the transport that
+    # subclasses it lives in core.webhooks.pinned for that reason.
+    httpx = lazy_module("httpx")
 
 TIMEOUT_SECONDS = 10.0
 
@@ -140,43 +147,11 @@ async def vet(url: str, policy: EgressPolicy) -> VettedTarget:
     return VettedTarget(url, host, port, tuple(addresses))
 
 
-class PinnedTransport(httpx.AsyncHTTPTransport):
-    """Sends requests for one vetted host to its vetted addresses, and nothing else anywhere."""
-
-    def __init__(self, target: VettedTarget, *, tls: ssl.SSLContext | None = None) -> None:
-        # trust_env here only lets SSL_CERT_FILE/SSL_CERT_DIR name the CAs (local receivers);
-        # proxies from the environment are switched off on the client (see pinned_client).
-        super().__init__(verify=tls if tls is not None else True, trust_env=True, retries=0)
-        self.target = target
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        asked = (url.scheme, url.raw_host.decode("ascii").lower(), url.port or 443)
-        if asked != ("https", self.target.host, self.target.port):
-            # A redirect or any other host was never vetted: refuse rather than resolve it.
-            raise EndpointRefused(f"url: {url.host}:{url.port or 443} was not vetted for this delivery")
-        last_error: httpx.ConnectError | None = None
-        for address in self.target.addresses:
-            pinned = httpx.Request(
-                request.method,
-                url.copy_with(host=address),  # the socket goes to the vetted address ...
-                headers=request.headers,  # ... the Host header keeps the name (httpx set it) ...
-                stream=request.stream,
-                # ... and so does TLS: SNI and the certificate's name check use the host name.
-                extensions={**request.extensions, "sni_hostname": self.target.host},
-            )
-            try:
-                return await super().handle_async_request(pinned)
-            except httpx.ConnectError as exc:
-                last_error = exc  # nothing was sent; the next vetted address may answer
-        if last_error is None:  # vet never returns a target without addresses
-            raise EndpointRefused(f"url: {self.target.host} has no vetted address")
-        raise last_error
-
-
 def pinned_client(target: VettedTarget, *, tls: ssl.SSLContext | None = None) -> httpx.AsyncClient:
     """A client for one delivery to `target`. Redirects are not followed (a receiver answers 2xx or
     fails); trust_env is off so HTTPS_PROXY and friends cannot route around the pinned transport."""
+    from core.webhooks.pinned import PinnedTransport  # subclasses httpx's: imported with the client
+
     return httpx.AsyncClient(
         transport=PinnedTransport(target, tls=tls),
         timeout=TIMEOUT_SECONDS,

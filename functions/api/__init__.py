@@ -1,96 +1,53 @@
-"""The HTTP API: a FastAPI app with one router per feature, all under /api."""
+"""The HTTP API: a FastAPI app with one router per feature, all under /api.
+
+Importing this package loads no router: `routers()` imports them (issue 24, cold start), and
+`functions.api.families` builds an app over only those a request's path can reach."""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, FastAPI
 
 from core.bootstrap import LazyServices
-from core.errors import ScanPostureError
-from functions.api import (
-    audit,
-    billing,
-    branding,
-    config,
-    consent,
-    customers,
-    fleet,
-    health,
-    integrations,
-    me,
-    reports,
-    scorecards,
-    team,
-    tenant_views,
-)
-from functions.api.auth import AuthenticateFirst
-from functions.api.bodies import LimitBodies
-from functions.api.errors import answer_error
-from functions.api.examples import add_response_examples
-from functions.api.validation import answer_invalid_request
+from functions.api.app import API_PREFIX, build_app
 
-API_PREFIX = "/api"
-# Every router of the API; the isolation test walks these and checks they are all there is.
-ROUTERS = (
-    health.router,
-    config.router,
-    me.router,
-    customers.router,
-    consent.router,
-    team.router,
-    audit.router,
-    fleet.router,
-    tenant_views.router,
-    scorecards.router,
-    branding.router,
-    reports.router,
-    billing.router,
-    integrations.router,
+if TYPE_CHECKING:
+    ROUTERS: tuple[APIRouter, ...]
+
+__all__ = ["API_PREFIX", "ROUTERS", "ROUTER_MODULES", "create_api", "routers"]
+# Every router of the API, by module and in the order the app includes them; the isolation test
+# walks them (as ROUTERS) and checks they are all there is.
+ROUTER_MODULES = (
+    "health",
+    "config",
+    "me",
+    "customers",
+    "consent",
+    "team",
+    "audit",
+    "fleet",
+    "tenant_views",
+    "scorecards",
+    "branding",
+    "reports",
+    "billing",
+    "integrations",
 )
 
 
-class _LazyMcpRoute:
-    """The MCP HTTP route, imported on its first request so the mcp SDK never slows a cold start."""
-
-    def __init__(self, services: LazyServices) -> None:
-        self._services = services
-        self._route: Any = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if self._route is None:
-            from functions.mcp_server import McpHttpRoute
-
-            self._route = McpHttpRoute(self._services)
-        await self._route(scope, receive, send)
+def routers(modules: tuple[str, ...] = ROUTER_MODULES) -> tuple[APIRouter, ...]:
+    """The routers of `modules` (names in ROUTER_MODULES), imported now if they were not yet."""
+    return tuple(importlib.import_module(f"functions.api.{name}").router for name in modules)
 
 
 def create_api(services: LazyServices) -> FastAPI:
-    api = FastAPI(
-        title="ScanPosture API",
-        version="0.1.0",
-        description="Security posture of Microsoft 365 / Entra ID tenants for MSPs and their customers.",
-        openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
-        redoc_url=None,
-    )
-    api.state.services = services
-    api.add_exception_handler(RequestValidationError, answer_invalid_request)
-    # The one translation of core.errors to HTTP (an InvalidId from the request is Refused: 400).
-    api.add_exception_handler(ScanPostureError, answer_error)
-    # The last added runs first: authenticate before anything reads or counts a body.
-    api.add_middleware(LimitBodies)
-    api.add_middleware(AuthenticateFirst)
-    for router in ROUTERS:
-        api.include_router(router, prefix=API_PREFIX)
-    api.mount(f"{API_PREFIX}/mcp", _LazyMcpRoute(services))
-    build_openapi = api.openapi
+    """The whole API."""
+    return build_app(services, routers())
 
-    def openapi_with_examples() -> dict[str, Any]:
-        if api.openapi_schema is None:
-            api.openapi_schema = add_response_examples(build_openapi())
-        return api.openapi_schema
 
-    api.openapi = openapi_with_examples  # type: ignore[method-assign]
-    return api
+def __getattr__(name: str) -> object:
+    if name == "ROUTERS":  # every router: importing this package alone imports none
+        return routers()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -13,12 +13,17 @@ from core.audit import record
 from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.customers import Customer, get_customer, get_customer_by_id
-from core.mail.graph import MailFailed
-from core.mail.invitation import send_consent_email
+from core.lazy import lazy_module
 from core.onboarding import CustomerChange, add_customer, edit_customer, issue_consent_link, remove_customer
 from core.store import NotFound
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep
+
+if TYPE_CHECKING:
+    from core.mail import graph, invitation
+else:
+    invitation = lazy_module("core.mail.invitation")  # mail, at the first invitation sent
+    graph = lazy_module("core.mail.graph")  # its MailFailed is only met after an invitation was tried
 
 router = APIRouter(tags=["customers"])
 DOMAIN = r"^([a-zA-Z0-9-]{1,63}\.)+[a-zA-Z]{2,63}$"
@@ -216,8 +221,8 @@ async def email_consent_link(
         raise errors.NotFound("no such customer") from exc
     link = await issue_consent_link(services, grant.org_id, customer_id)
     try:
-        await send_consent_email(services, customer, link, [str(a) for a in body.to])
-    except MailFailed as exc:
+        await invitation.send_consent_email(services, customer, link, [str(a) for a in body.to])
+    except graph.MailFailed as exc:
         raise HTTPException(502, f"the consent link was made but could not be mailed: {exc}") from exc
     await record(
         services.store,

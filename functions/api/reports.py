@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
@@ -11,12 +11,18 @@ from fastapi.responses import Response
 from core import errors
 from core.auth.principals import Grant
 from core.auth.roles import Action
-from core.reports.service import ReportRecord, generate_report, list_reports, read_report, report_link
+from core.lazy import lazy_module
 from core.store import NotFound
-from core.summaries import send_summary
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
 from functions.api.examples import PDF
+
+if TYPE_CHECKING:
+    from core import summaries
+    from core.reports import service
+else:
+    summaries = lazy_module("core.summaries")  # mail and the PDF, at the first summary sent
+    service = lazy_module("core.reports.service")  # the check catalogue, at the first report
 
 router = APIRouter(tags=["reports"], dependencies=[Depends(known_query_parameters())])
 GenerateReport = Annotated[Grant, Depends(require(Action.GENERATE_REPORT))]
@@ -30,7 +36,7 @@ def _tenant(grant: Grant) -> str:
     return grant.tenant_id
 
 
-def _out(report: ReportRecord, tenant_id: str) -> dict[str, Any]:
+def _out(report: service.ReportRecord, tenant_id: str) -> dict[str, Any]:
     shown = report.model_dump(
         by_alias=True, mode="json", include={"scan_id", "size_bytes", "generated_at", "score", "branded"}
     )
@@ -42,7 +48,7 @@ async def generate(
     tenant_id: str, grant: GenerateReport, principal: PrincipalDep, services: ServicesDep, request: Request
 ) -> dict[str, Any]:
     """A report of the latest scan, in the customer's branding (replacing one for the same scan)."""
-    report = await generate_report(services, grant.org_id, _tenant(grant), actor(request, principal))
+    report = await service.generate_report(services, grant.org_id, _tenant(grant), actor(request, principal))
     return _out(report, _tenant(grant))
 
 
@@ -52,7 +58,7 @@ async def send_now(
 ) -> dict[str, Any]:
     """Mail the summary with the latest report to the customer's recipients now (MSP roles)."""
     period = f"now-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-    delivery = await send_summary(
+    delivery = await summaries.send_summary(
         services, grant.org_id, _tenant(grant), actor(request, principal), period=period
     )
     return delivery.model_dump(
@@ -64,7 +70,7 @@ async def send_now(
 
 @router.get("/tenants/{tenant_id}/reports")
 async def reports(tenant_id: str, grant: ViewTenant, services: ServicesDep) -> list[dict[str, Any]]:
-    return [_out(r, _tenant(grant)) for r in await list_reports(services, grant.relationship)]
+    return [_out(r, _tenant(grant)) for r in await service.list_reports(services, grant.relationship)]
 
 
 @router.get(
@@ -72,7 +78,7 @@ async def reports(tenant_id: str, grant: ViewTenant, services: ServicesDep) -> l
 )
 async def download(tenant_id: str, scan_id: ScanId, grant: ViewTenant, services: ServicesDep) -> Response:
     try:
-        pdf = await read_report(services, grant.relationship, scan_id)
+        pdf = await service.read_report(services, grant.relationship, scan_id)
     except NotFound as exc:
         raise errors.NotFound("no such report") from exc
     return Response(
@@ -89,7 +95,7 @@ async def download(tenant_id: str, scan_id: ScanId, grant: ViewTenant, services:
 async def link(tenant_id: str, scan_id: ScanId, grant: ViewTenant, services: ServicesDep) -> dict[str, Any]:
     """A read-only link that expires after REPORT_LINK_MINUTES, for handing to a browser."""
     try:
-        url, expires_at = await report_link(services, grant.relationship, scan_id)
+        url, expires_at = await service.report_link(services, grant.relationship, scan_id)
     except NotFound as exc:
         raise errors.NotFound("no such report") from exc
     return {"url": url, "expiresAt": expires_at}

@@ -4,7 +4,7 @@ acceptance. MSP staff reach every customer of their org; customer users their ow
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -28,14 +28,19 @@ from core.drilldown import (
 )
 from core.exports import tenant_rows, to_csv
 from core.frameworks.coverage import Framework, framework_coverage
+from core.lazy import lazy_module
 from core.paging import BadPageToken
 from core.risk import AcceptanceRefused, accept_risk, revoke_acceptance
-from core.scan.now import request_scan
 from core.store import NotFound, RelationshipRepository
 from core.store.documents import PENDING_ID
 from functions.api.auth import PrincipalDep, actor, require
 from functions.api.deps import ServicesDep, known_query_parameters
 from functions.api.examples import CSV
+
+if TYPE_CHECKING:
+    from core.scan import now as scanning
+else:
+    scanning = lazy_module("core.scan.now")  # scanning's queue side, at the first scan asked for
 
 router = APIRouter(tags=["tenant"])
 ViewTenant = Annotated[Grant, Depends(require(Action.VIEW_TENANT))]
@@ -172,7 +177,7 @@ async def scan_now(
     request: Request,
     response: Response,
 ) -> dict[str, Any]:
-    ticket = await request_scan(services, grant, actor(request, principal))
+    ticket = await scanning.request_scan(services, grant, actor(request, principal))
     location = f"/api/tenants/{_tenant(grant)}/scans/{ticket.scan_id}"
     response.headers["location"] = location
     return {
