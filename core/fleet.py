@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from core.answers import until_next_change
 from core.customers import ConnectionState, Customer, list_customers
 from core.posture import effective
 from core.scan.scoring import SCORE_BANDS, UNSCORED, ScoreBand, band_of
@@ -154,12 +155,14 @@ class FleetView:
     rows: list[FleetRow]  # those the filter keeps, sorted
     summary: FleetSummary  # of the whole fleet
     tags: list[str]  # every tag in use in the org, for the filter
+    until: datetime  # when the time alone may change this view (core.answers.until_next_change)
 
 
 async def fleet_overview(org: OrgRepository, wanted: FleetFilter, now: datetime) -> FleetView:
     """The filtered, sorted table and the summary of the whole fleet, from one read."""
     every = []
-    for customer in await list_customers(org):
+    customers = await list_customers(org)
+    for customer in customers:
         posture = effective(customer.summary, now)
         every.append(
             FleetRow(
@@ -174,7 +177,8 @@ async def fleet_overview(org: OrgRepository, wanted: FleetFilter, now: datetime)
     present = [r for r in rows if _sort_value(r, wanted.sort)[0] == 0]
     absent = [r for r in rows if _sort_value(r, wanted.sort)[0] == 1]
     present.sort(key=lambda r: _sort_value(r, wanted.sort)[1], reverse=wanted.descending)  # type: ignore[arg-type,return-value]
-    return FleetView(present + absent, summarise_fleet(every), tags_in_use(r.customer for r in every))
+    until = until_next_change(customers, now, STALE_AFTER)
+    return FleetView(present + absent, summarise_fleet(every), tags_in_use(r.customer for r in every), until)
 
 
 async def fleet_view(org: OrgRepository, wanted: FleetFilter, now: datetime) -> list[FleetRow]:

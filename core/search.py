@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from core.answers import until_next_change
 from core.checks.catalogue import CATALOGUE
 from core.checks.model import CheckMetadata
 from core.compliance import FleetMatrix, MatrixFilter, compliance_question, fleet_matrix
@@ -112,13 +113,17 @@ class SearchAnswer:
     matches: list[CheckMatch]
     compliance: FleetMatrix | None = None
     below: float | None = None
+    until: datetime | None = None  # when the time alone may change it (core.answers)
 
 
 async def answer_search(
     org: OrgRepository, *, check_id: str | None, text: str | None, now: datetime
 ) -> SearchAnswer:
     question = compliance_question(text) if text and not check_id else None
+    # Acceptances lapsing and cancellations taking effect change an answer; staleness is not shown.
+    until = until_next_change(await list_customers(org), now)
     if question is not None:
         wanted = MatrixFilter(below=question.below, sort="share")
-        return SearchAnswer([], await fleet_matrix(org, question.profile, wanted, now), question.below)
-    return SearchAnswer(await search_fleet(org, check_id=check_id, text=text, now=now))
+        matrix = await fleet_matrix(org, question.profile, wanted, now)
+        return SearchAnswer([], matrix, question.below, until)
+    return SearchAnswer(await search_fleet(org, check_id=check_id, text=text, now=now), until=until)
