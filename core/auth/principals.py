@@ -10,11 +10,13 @@ revocations principal-first, so access appears last and disappears first.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from core import errors
+from core.auth.memo import PRINCIPAL_TTL_SECONDS, Memo, forget_all, generation
 from core.auth.roles import PEOPLE_ONLY_ACTIONS, TENANT_ACTIONS, Action, Role, may
 from core.auth.tokens import TokenClaims
 from core.customers import find_customer
@@ -70,10 +72,21 @@ class Grant:
         return self.relationship_id
 
 
+# Memberships read lately, by (store, home tenant, object id); see core/auth/memo.py for how long.
+_memberships: Memo[tuple[Membership, ...]] = Memo(4096)
+
+
 async def load_principal(store: Store, claims: TokenClaims) -> Principal:
-    """The caller's memberships. A validly signed user with none is refused, never enrolled."""
-    stored = await store.home_tenant(claims.tenant_id).find(principal_document_id(claims.object_id))
-    memberships = tuple(Membership.from_json(m) for m in (stored.body["memberships"] if stored else []))
+    """The caller's memberships. A validly signed user with none is refused, never enrolled.
+    Remembered for PRINCIPAL_TTL_SECONDS at most, and forgotten at once when this process
+    changes anyone's memberships (`_change_memberships`); a refusal is never remembered."""
+    key, seen = (id(store), claims.tenant_id, claims.object_id), generation()
+    memberships = _memberships.get(key)
+    if memberships is None:
+        stored = await store.home_tenant(claims.tenant_id).find(principal_document_id(claims.object_id))
+        memberships = tuple(Membership.from_json(m) for m in (stored.body["memberships"] if stored else []))
+        if memberships:
+            _memberships.remember(key, memberships, time.time() + PRINCIPAL_TTL_SECONDS, seen)
     if not memberships:
         raise Forbidden("you are signed in, but not a member of any organisation in ScanPosture")
     return Principal(claims.tenant_id, claims.object_id, claims.name, claims.email, memberships)
@@ -193,4 +206,6 @@ async def _change_memberships(
             return
         except (Conflict, AlreadyExists):
             continue  # a concurrent change: read again and re-apply ours
+        finally:
+            forget_all()  # whatever happened, no principal remembered before it is served after
     raise Conflict(principal_document_id(oid))
