@@ -9,6 +9,7 @@ from typing import Literal
 
 from core.answers import until_next_change
 from core.customers import ConnectionState, Customer, list_customers
+from core.paging import BadPageToken, decode_page_token, encode_page_token, query_scope
 from core.posture import effective
 from core.scan.scoring import SCORE_BANDS, UNSCORED, ScoreBand, band_of
 from core.store import OrgRepository
@@ -179,6 +180,31 @@ async def fleet_overview(org: OrgRepository, wanted: FleetFilter, now: datetime)
     present.sort(key=lambda r: _sort_value(r, wanted.sort)[1], reverse=wanted.descending)  # type: ignore[arg-type,return-value]
     until = until_next_change(customers, now, STALE_AFTER)
     return FleetView(present + absent, summarise_fleet(every), tags_in_use(r.customer for r in every), until)
+
+
+# The fleet view answers every matching customer unless the caller asks for pages (pageSize):
+# the portal draws the whole table, an API client with 10,000 customers may want it in parts.
+MAX_FLEET_PAGE = 1000
+DEFAULT_FLEET_PAGE = 100
+
+
+def fleet_page(
+    rows: list[FleetRow], wanted: FleetFilter, org_id: str, page_size: int, page_token: str | None
+) -> tuple[list[FleetRow], str | None]:
+    """One page of the filtered, sorted rows and the token of the next. The token is an offset
+    bound to the org and the filter (core.paging): a customer added or removed between two pages
+    shifts the rows after it, as any offset would; the total says how many there are now."""
+    scope = query_scope("fleet", org_id, repr(wanted))
+    continuation = decode_page_token(page_token, scope)
+    offset = 0 if continuation is None else _offset(continuation)
+    end = offset + page_size
+    return rows[offset:end], encode_page_token(scope, str(end) if end < len(rows) else None)
+
+
+def _offset(continuation: str) -> int:
+    if not continuation.isdigit():
+        raise BadPageToken("pageToken is not a token this API issued")
+    return int(continuation)
 
 
 async def fleet_view(org: OrgRepository, wanted: FleetFilter, now: datetime) -> list[FleetRow]:

@@ -19,16 +19,21 @@ from core.auth.roles import Action
 from core.customers import MAX_TAG_LENGTH, ConnectionState
 from core.exports import fleet_rows, to_csv
 from core.fleet import (
+    DEFAULT_FLEET_PAGE,
+    MAX_FLEET_PAGE,
     STALE_AFTER,
     BandFilter,
     FleetFilter,
     FleetRow,
     FleetSummary,
+    FleetView,
     SortKey,
     fleet_overview,
+    fleet_page,
 )
 from core.frameworks.mappings import framework_ids
 from core.frameworks.scorecard_view import matrix_body
+from core.paging import BadPageToken
 from core.search import MAX_QUERY_LENGTH, SearchAnswer, answer_search
 from core.search_words import suggest_checks
 from functions.api.auth import require
@@ -82,10 +87,13 @@ class FleetSummaryOut(BaseModel):
 
 
 class FleetOut(BaseModel):
-    total: int
+    total: int = Field(description="Customers the filter keeps (on every page, when paged)")
     customers: list[FleetCustomerOut]
     tags: list[str]  # every tag in the org, for the filter, whatever this page's filter
     summary: FleetSummaryOut
+    nextPageToken: str | None = Field(
+        None, description="Only when pageSize or pageToken is given: the next page's token, or null"
+    )
 
 
 def summary_body(summary: FleetSummary) -> dict[str, Any]:
@@ -110,7 +118,18 @@ def summary_body(summary: FleetSummary) -> dict[str, Any]:
     dependencies=[
         Depends(
             known_query_parameters(
-                "state", "minScore", "maxScore", "name", "sort", "order", "tag", "band", "stale", "priorities"
+                "state",
+                "minScore",
+                "maxScore",
+                "name",
+                "sort",
+                "order",
+                "tag",
+                "band",
+                "stale",
+                "priorities",
+                "pageSize",
+                "pageToken",
             )
         )
     ],
@@ -135,6 +154,13 @@ async def fleet(
     priorities: Annotated[
         Literal["open"] | None, Query(description="open: only customers with open P1 findings")
     ] = None,
+    pageSize: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_FLEET_PAGE, description="Answer in pages of this many customers (default: all)"),
+    ] = None,
+    pageToken: Annotated[
+        str | None, Query(max_length=4000, description="The previous page's nextPageToken")
+    ] = None,
 ) -> Response:
     wanted = FleetFilter(
         state=state,
@@ -153,18 +179,29 @@ async def fleet(
 
     async def build() -> Built:
         view = await fleet_overview(org, wanted, now)
-        # Built as plain data and encoded with orjson: validating 1,000 rows through the response
-        # model costs more than the rest of the request (bench/api.py). FleetOut documents the shape.
-        customers = [_row_body(r) for r in view.rows]
-        body = {
-            "total": len(customers),
-            "customers": customers,
-            "tags": view.tags,
-            "summary": summary_body(view.summary),
-        }
-        return orjson.dumps(body), view.until
+        if pageSize is None and pageToken is None:
+            return orjson.dumps(_fleet_body(view, view.rows)), view.until
+        try:
+            size = pageSize or DEFAULT_FLEET_PAGE
+            rows, next_token = fleet_page(view.rows, wanted, grant.org_id, size, pageToken)
+        except BadPageToken as exc:
+            raise errors.Refused(f"pageToken: {exc}") from exc
+        # Only a paged answer says nextPageToken: one without pages keeps the shape it always had.
+        return orjson.dumps({**_fleet_body(view, rows), "nextPageToken": next_token}), view.until
 
-    return conditional(request, await cached_answer(org, grant, f"fleet?{wanted}", now, build))
+    page = orjson.dumps([pageSize, pageToken]).decode()
+    return conditional(request, await cached_answer(org, grant, f"fleet?{wanted}&{page}", now, build))
+
+
+def _fleet_body(view: FleetView, rows: list[FleetRow]) -> dict[str, Any]:
+    # Built as plain data and encoded with orjson: validating 1,000 rows through the response
+    # model costs more than the rest of the request (bench/api.py). FleetOut documents the shape.
+    return {
+        "total": len(view.rows),
+        "customers": [_row_body(r) for r in rows],
+        "tags": view.tags,
+        "summary": summary_body(view.summary),
+    }
 
 
 def _row_body(r: FleetRow) -> dict[str, Any]:

@@ -159,3 +159,29 @@ async def test_a_cached_fleet_view_changes_when_time_passes_a_staleness_boundary
             assert stale.json()["customers"][0]["stale"] is True and stale.json()["summary"]["stale"] == 1
     finally:
         await lazy.close()
+
+
+async def test_the_fleet_view_answers_in_pages_when_asked_and_whole_otherwise(
+    client: httpx.AsyncClient, api_services: Services
+) -> None:
+    org_id, _, headers = await _keyed_org(api_services)
+    for name in ("Beta Ltd", "Gamma Ltd"):
+        await register_customer(
+            api_services.store.org(org_id),
+            tenant_id=str(uuid.uuid4()),
+            display_name=name,
+            primary_domain=f"{name.split()[0].lower()}.example",
+            connected=True,
+        )
+    whole = (await client.get("/api/fleet", headers=headers)).json()
+    assert "nextPageToken" not in whole and whole["total"] == 3
+    first = (await client.get("/api/fleet?pageSize=2", headers=headers)).json()
+    assert (first["total"], len(first["customers"]), first["summary"]) == (3, 2, whole["summary"])
+    token = first["nextPageToken"]
+    second = (await client.get(f"/api/fleet?pageSize=2&pageToken={token}", headers=headers)).json()
+    assert second["nextPageToken"] is None
+    assert first["customers"] + second["customers"] == whole["customers"]
+    other_filter = await client.get(f"/api/fleet?pageSize=2&sort=score&pageToken={token}", headers=headers)
+    assert other_filter.status_code == 400 and "pageToken" in other_filter.text
+    forged = await client.get("/api/fleet?pageToken=eyJzIjoieCIsImMiOiIxIn0", headers=headers)
+    assert forged.status_code == 400
