@@ -19,7 +19,7 @@ from core import errors
 from core.auth.memo import PRINCIPAL_TTL_SECONDS, Memo, forget_all, generation
 from core.auth.roles import PEOPLE_ONLY_ACTIONS, TENANT_ACTIONS, Action, Role, may
 from core.auth.tokens import TokenClaims
-from core.customers import find_customer
+from core.customers import customer_of_tenant
 from core.ports import Store
 from core.store import AlreadyExists, Conflict, NotFound
 from core.store.documents import MEMBER, PRINCIPAL, member_id, principal_document_id
@@ -132,9 +132,10 @@ async def _tenant_grant(
     scopes.sort(key=lambda m: m.role.is_msp)  # the person's own tenant first
     today = datetime.now(UTC).date()
     for m in scopes:
-        found = await find_customer(store.org(m.org_id), tenant_id)
-        if found is not None and found[0].grants_access(today):
-            return Grant(principal, m.org_id, m.role, tenant_id, found[0].relationship_id)
+        # As fresh as the fleet version (core.customers.customer_of_tenant): every request reads it.
+        found = await customer_of_tenant(store.org(m.org_id), tenant_id)
+        if found is not None and found.grants_access(today):
+            return Grant(principal, m.org_id, m.role, tenant_id, found.relationship_id)
     raise Forbidden(f"you may not {action.value.replace('_', ' ')} for this tenant")
 
 

@@ -17,7 +17,7 @@ from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.bootstrap import Services
 from core.checks.model import Severity, Status
-from core.customers import get_customer
+from core.customers import customer_of_tenant, get_customer
 from core.drilldown import (
     TEXT_MAX,
     BadText,
@@ -69,7 +69,9 @@ async def tenant_dashboard(
     org, now = services.store.org(grant.org_id), services.clock.now()
 
     async def build() -> Built:
-        customer, _ = await get_customer(org, _tenant(grant))
+        customer = await customer_of_tenant(org, _tenant(grant))
+        if customer is None:  # removed since the grant was made
+            raise NotFound("customer", _tenant(grant))
         findings = await _data(services, grant).findings()
         until = until_next_change([customer], now, extra=acceptance_expiries(findings))
         return encode(dashboard_of(findings, customer, now)), until

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime, timedelta
 
 from core.answers import (
@@ -16,8 +17,18 @@ from core.answers import (
 )
 from core.auth.principals import Grant, Principal
 from core.auth.roles import Role
-from core.customers import Customer, PostureSummary, bump_fleet_version, customer_document_id
+from core.customers import (
+    Customer,
+    PostureSummary,
+    bump_fleet_version,
+    customer_document_id,
+    customer_of_tenant,
+    register_customer,
+    update_customer,
+)
 from core.fleet import STALE_AFTER
+from core.store.errors import AccessDenied
+from core.store.narrow_org import NarrowOrgRepository, OrgView
 from core.store.scope import RelationshipScope, enter_scope, leave_scope
 from tests.unit.fakes import FakeStore
 
@@ -142,3 +153,28 @@ def test_an_answer_holds_until_the_first_time_boundary_of_its_customers() -> Non
     just_before_midnight = datetime(2026, 6, 1, 23, 59, 50, tzinfo=UTC)
     assert until_next_change([cancelled], just_before_midnight) == datetime(2026, 6, 2, tzinfo=UTC)
     assert until_next_change([], NOW, extra=[NOW + timedelta(seconds=1)]) == NOW + timedelta(seconds=1)
+
+
+async def test_a_tenant_is_found_in_the_version_checked_list_and_a_narrow_view_never_reads_it() -> None:
+    store = FakeStore()
+    org = store.org(ORG)
+    a = await register_customer(org, tenant_id="tenant-a", display_name="A", primary_domain="a.example")
+    b = await register_customer(org, tenant_id="tenant-b", display_name="B", primary_domain="b.example")
+    assert (await customer_of_tenant(org, "tenant-b")) == b
+
+    def tag(c: Customer) -> None:
+        c.tags = ["gold"]
+
+    await update_customer(org, "tenant-b", tag)  # moves the fleet version: the list is read again
+    found = await customer_of_tenant(org, "tenant-b")
+    assert found is not None and found.tags == ["gold"]
+    await org.delete(customer_document_id(b.customer_id))
+    await bump_fleet_version(org)
+    assert await customer_of_tenant(org, "tenant-b") is None
+    # A customer principal's narrow view never reads the whole fleet's list, cached as it is.
+    narrow = NarrowOrgRepository(
+        org.container, ORG, OrgView(frozenset({"tenant-a"}), frozenset({a.customer_id}))
+    )
+    assert await customer_of_tenant(narrow, "tenant-a") == a
+    with contextlib.suppress(AccessDenied):
+        assert await customer_of_tenant(narrow, "tenant-b") is None
