@@ -11,10 +11,17 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from core.audit import Actor
 from core.auth.api_keys import create_api_key
+from core.auth.principals import Grant, Principal
 from core.auth.roles import Role
 from core.bootstrap import LazyServices, Services
+from core.checks.catalogue import CATALOGUE
+from core.checks.model import Outcome, Status
 from core.customers import Customer, register_customer, update_customer_by_id
+from core.posture import summarise_scan
+from core.risk import accept_risk
+from core.scan.findings import CheckResult, next_finding
 from core.settings import Settings
 from functions.api import create_api
 from tests.conftest import api_over_http
@@ -185,3 +192,43 @@ async def test_the_fleet_view_answers_in_pages_when_asked_and_whole_otherwise(
     assert other_filter.status_code == 400 and "pageToken" in other_filter.text
     forged = await client.get("/api/fleet?pageToken=eyJzIjoieCIsImMiOiIxIn0", headers=headers)
     assert forged.status_code == 400
+
+
+async def test_a_scan_landing_and_an_acceptance_move_the_tenant_views_answers(
+    client: httpx.AsyncClient, api_services: Services
+) -> None:
+    """The writes behind the tenant views as their use cases make them: findings stored and the
+    summary updated (a scan landing), then a risk accepted; each answer follows at once."""
+    org_id, customer, headers = await _keyed_org(api_services)
+    urls = [f"/api/tenants/{customer.tenant_id}/dashboard", f"/api/tenants/{customer.tenant_id}/findings"]
+    before = {url: (await client.get(url, headers=headers)).headers["etag"] for url in urls}
+    check = CATALOGUE[0]
+    result = CheckResult(check.metadata, Outcome(Status.FAIL, "fails", ({"id": "o1"},)))
+    now = datetime.now(UTC)
+    finding = next_finding(result, None, "scan-1", now)[0]
+    await api_services.store.relationship(customer.relationship_id).upsert_many([finding.to_document()])
+
+    def landed(c: Customer) -> None:
+        c.summary = summarise_scan(c.summary, [result], [finding], "scan-1", now)
+
+    await update_customer_by_id(api_services.store.org(org_id), customer.customer_id, landed)
+    scanned = {url: await client.get(url, headers={**headers, "if-none-match": before[url]}) for url in urls}
+    assert all(r.status_code == 200 for r in scanned.values())
+    assert scanned[urls[1]].json()["counts"] == {"failing": 1, "total": 1}
+
+    grant = Grant(
+        Principal("t", "o", None, None, ()), org_id, Role.MSP_ADMIN, customer.tenant_id, customer.customer_id
+    )
+    expires = now + timedelta(days=30)
+    await accept_risk(
+        api_services,
+        grant,
+        Actor("system"),
+        check_id=check.id,
+        justification="A test accepts it",
+        expires_at=expires,
+    )
+    for url in urls:
+        accepted = await client.get(url, headers={**headers, "if-none-match": scanned[url].headers["etag"]})
+        assert accepted.status_code == 200, f"{url}: an acceptance did not move the cached answer"
+    assert accepted.json()["items"][0]["accepted"] is True
