@@ -17,7 +17,7 @@ from core.checks.catalogue import CATALOGUE
 from core.checks.model import CheckMetadata
 from core.compliance import FleetMatrix, MatrixFilter, compliance_question, fleet_matrix
 from core.customers import ConnectionState, PostureSummary, list_customers
-from core.posture import active_acceptances
+from core.scan.findings import in_force
 from core.search_words import rank_checks
 from core.store import OrgRepository
 
@@ -66,14 +66,14 @@ async def search_fleet(
     if not checks:
         return []
     customers = await list_customers(org)
-    accepted = {c.customer_id: active_acceptances(c.summary, now) for c in customers}
+    # Only a relationship that opens tenant data shows its posture; a pending or cancelled one is
+    # listed as not scanned. Decided once per customer, not once per matching check.
+    today, nothing = now.date(), PostureSummary()
+    shown = [(c, c.summary if c.grants_access(today) else nothing) for c in customers]
     matches = []
     for meta in checks:
         match = CheckMatch(meta)
-        for c in customers:
-            # Only a relationship that opens tenant data shows its posture; a pending or cancelled
-            # one is listed as not scanned.
-            summary = c.summary if c.grants_access(now.date()) else PostureSummary()
+        for c, summary in shown:
             reason: Unassessed | None = None
             if c.connection.state is ConnectionState.CONNECTION_LOST:
                 reason = "connection_lost"
@@ -94,7 +94,8 @@ async def search_fleet(
                         failing.evidence_count,
                         failing.first_seen_at,
                         failing.last_seen_at,
-                        meta.id in accepted[c.customer_id],
+                        # core.posture.active_acceptances, for this one failing check only
+                        (expires := summary.acceptances.get(meta.id)) is not None and in_force(expires, now),
                     )
                 )
             elif reason is not None:
