@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -161,8 +162,41 @@ class FleetView:
 
 async def fleet_overview(org: OrgRepository, wanted: FleetFilter, now: datetime) -> FleetView:
     """The filtered, sorted table and the summary of the whole fleet, from one read."""
+    fleet = _fleet_rows(org, await list_customers(org), now)
+    rows = [r for r in fleet.every if _matches(r, wanted)]
+    present = [r for r in rows if _sort_value(r, wanted.sort)[0] == 0]
+    absent = [r for r in rows if _sort_value(r, wanted.sort)[0] == 1]
+    present.sort(key=lambda r: _sort_value(r, wanted.sort)[1], reverse=wanted.descending)  # type: ignore[arg-type,return-value]
+    return FleetView(present + absent, fleet.summary, fleet.tags, fleet.until)
+
+
+@dataclass(frozen=True)
+class _FleetRows:
+    """Every customer's row, the summary and the tags, whatever the filter: what a fleet view
+    derives from the customer list and the time, the same for any `now` in [at, until)."""
+
+    customers: list[Customer]  # the list they were derived from (list_customers hands out one a version)
+    at: datetime
+    every: list[FleetRow]
+    summary: FleetSummary
+    tags: list[str]
+    until: datetime
+
+
+_DERIVED: OrderedDict[tuple[int, str], _FleetRows] = OrderedDict()
+_DERIVED_KEPT = 64
+
+
+def _fleet_rows(org: OrgRepository, customers: list[Customer], now: datetime) -> _FleetRows:
+    """The rows of the org's fleet at `now`, derived again only when the customer list (the fleet
+    version) changed or the time passed a boundary (core.answers.until_next_change): every filter,
+    sort and page of the fleet view shares them. Only for the app's own view of the org."""
+    key = (id(org.container), org.org_id)
+    kept = _DERIVED.get(key) if type(org) is OrgRepository else None
+    if kept is not None and kept.customers is customers and kept.at <= now < kept.until:
+        _DERIVED.move_to_end(key)
+        return kept
     every = []
-    customers = await list_customers(org)
     for customer in customers:
         posture = effective(customer.summary, now)
         every.append(
@@ -174,12 +208,13 @@ async def fleet_overview(org: OrgRepository, wanted: FleetFilter, now: datetime)
                 is_stale(customer, now),
             )
         )
-    rows = [r for r in every if _matches(r, wanted)]
-    present = [r for r in rows if _sort_value(r, wanted.sort)[0] == 0]
-    absent = [r for r in rows if _sort_value(r, wanted.sort)[0] == 1]
-    present.sort(key=lambda r: _sort_value(r, wanted.sort)[1], reverse=wanted.descending)  # type: ignore[arg-type,return-value]
     until = until_next_change(customers, now, STALE_AFTER)
-    return FleetView(present + absent, summarise_fleet(every), tags_in_use(r.customer for r in every), until)
+    derived = _FleetRows(customers, now, every, summarise_fleet(every), tags_in_use(customers), until)
+    if type(org) is OrgRepository:
+        _DERIVED[key] = derived
+        while len(_DERIVED) > _DERIVED_KEPT:
+            _DERIVED.popitem(last=False)
+    return derived
 
 
 # The fleet view answers every matching customer unless the caller asks for pages (pageSize):

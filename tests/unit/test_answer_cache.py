@@ -26,7 +26,7 @@ from core.customers import (
     register_customer,
     update_customer,
 )
-from core.fleet import STALE_AFTER
+from core.fleet import STALE_AFTER, FleetFilter, fleet_overview
 from core.store.errors import AccessDenied
 from core.store.narrow_org import NarrowOrgRepository, OrgView
 from core.store.scope import RelationshipScope, enter_scope, leave_scope
@@ -178,3 +178,23 @@ async def test_a_tenant_is_found_in_the_version_checked_list_and_a_narrow_view_n
     assert await customer_of_tenant(narrow, "tenant-a") == a
     with contextlib.suppress(AccessDenied):
         assert await customer_of_tenant(narrow, "tenant-b") is None
+
+
+async def test_every_filter_of_the_fleet_view_shares_its_rows_until_the_time_passes_a_boundary() -> None:
+    store = FakeStore()
+    org = store.org(ORG)
+    customer = await register_customer(
+        org, tenant_id="tenant-s", display_name="S", primary_domain="s.example", connected=True
+    )
+
+    def scanned(c: Customer) -> None:
+        c.summary.last_scan_id, c.summary.last_scan_at = "s1", NOW - STALE_AFTER + timedelta(minutes=1)
+
+    await update_customer(org, customer.tenant_id or "", scanned)
+    by_name = await fleet_overview(org, FleetFilter(), NOW)
+    by_score = await fleet_overview(org, FleetFilter(sort="score"), NOW + timedelta(seconds=30))
+    assert by_score.rows[0] is by_name.rows[0] and not by_name.rows[0].stale  # derived once
+    later = await fleet_overview(org, FleetFilter(), NOW + timedelta(minutes=1, seconds=1))
+    assert later.rows[0].stale and later.summary.stale == 1  # derived again past the boundary
+    earlier = await fleet_overview(org, FleetFilter(), NOW - timedelta(seconds=1))
+    assert not earlier.rows[0].stale  # a clock set back never reads rows derived for later
