@@ -16,7 +16,7 @@ from core.answers import until_next_change
 from core.checks.catalogue import CATALOGUE
 from core.checks.model import CheckMetadata
 from core.compliance import FleetMatrix, MatrixFilter, compliance_question, fleet_matrix
-from core.customers import ConnectionState, PostureSummary, list_customers
+from core.customers import ConnectionState, Customer, PostureSummary, list_customers
 from core.scan.findings import in_force
 from core.search_words import rank_checks
 from core.store import OrgRepository
@@ -60,12 +60,19 @@ def matching_checks(check_id: str | None, text: str | None) -> list[CheckMetadat
 
 
 async def search_fleet(
-    org: OrgRepository, *, check_id: str | None, text: str | None, now: datetime
+    org: OrgRepository,
+    *,
+    check_id: str | None,
+    text: str | None,
+    now: datetime,
+    customers: list[Customer] | None = None,
 ) -> list[CheckMatch]:
+    """`customers`: the org's list when the caller read it already (each read checks the fleet
+    version, one point read)."""
     checks = matching_checks(check_id, text)
     if not checks:
         return []
-    customers = await list_customers(org)
+    customers = await list_customers(org) if customers is None else customers
     # Only a relationship that opens tenant data shows its posture; a pending or cancelled one is
     # listed as not scanned. Decided once per customer, not once per matching check.
     today, nothing = now.date(), PostureSummary()
@@ -122,9 +129,11 @@ async def answer_search(
 ) -> SearchAnswer:
     question = compliance_question(text) if text and not check_id else None
     # Acceptances lapsing and cancellations taking effect change an answer; staleness is not shown.
-    until = until_next_change(await list_customers(org), now)
+    customers = await list_customers(org)
+    until = until_next_change(customers, now)
     if question is not None:
         wanted = MatrixFilter(below=question.below, sort="share")
         matrix = await fleet_matrix(org, question.profile, wanted, now)
         return SearchAnswer([], matrix, question.below, until)
-    return SearchAnswer(await search_fleet(org, check_id=check_id, text=text, now=now), until=until)
+    matches = await search_fleet(org, check_id=check_id, text=text, now=now, customers=customers)
+    return SearchAnswer(matches, until=until)
