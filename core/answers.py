@@ -21,6 +21,7 @@ What an answer is derived from, and how each is covered:
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -61,9 +62,8 @@ def scope_of(grant: Grant) -> str:
     """The caller's data scope, as cache keys and ETags name it: the MSP's roles see the org, a
     customer's people one tenant through one relationship, perhaps through their own tokens."""
     reads = "tokens" if current_scope() is not None else "app"
-    return (
-        f"{grant.org_id}|{grant.role.value}|{grant.tenant_id or '*'}|{grant.relationship_id or '*'}|{reads}"
-    )
+    # JSON, so that no id, whatever characters it holds, can make two scopes read alike.
+    return json.dumps([grant.org_id, grant.role.value, grant.tenant_id, grant.relationship_id, reads])
 
 
 def etag_of(scope: str, body: bytes) -> str:
