@@ -167,8 +167,3 @@ async def cached_answer(
     if version is not None:
         _answers.put(key, answer)
     return answer
-
-
-def forget_answers() -> None:
-    """Tests that change the store behind the app's back (no version moved) start afresh."""
-    _answers.clear()
