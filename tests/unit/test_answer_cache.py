@@ -27,8 +27,10 @@ from core.customers import (
     update_customer,
 )
 from core.fleet import STALE_AFTER, FleetFilter, fleet_overview
+from core.store.documents import FLEET_VERSION, FLEET_VERSION_ID
 from core.store.errors import AccessDenied
 from core.store.narrow_org import NarrowOrgRepository, OrgView
+from core.store.read_snapshot import enter_snapshot, leave_snapshot
 from core.store.scope import RelationshipScope, enter_scope, leave_scope
 from tests.unit.fakes import FakeStore
 
@@ -198,3 +200,20 @@ async def test_every_filter_of_the_fleet_view_shares_its_rows_until_the_time_pas
     assert later.rows[0].stale and later.summary.stale == 1  # derived again past the boundary
     earlier = await fleet_overview(org, FleetFilter(), NOW - timedelta(seconds=1))
     assert not earlier.rows[0].stale  # a clock set back never reads rows derived for later
+
+
+async def test_a_read_only_request_reads_the_fleet_version_once_and_its_own_write_replaces_it() -> None:
+    store = FakeStore()
+    org = store.org(ORG)
+    await bump_fleet_version(org)
+    token = enter_snapshot()
+    try:
+        seen = await org.find_fleet_version()
+        await store.org(ORG).upsert({"id": FLEET_VERSION_ID, "type": FLEET_VERSION, "version": "elsewhere"})
+        assert await org.find_fleet_version() == seen  # another process's write: the next request's
+        await bump_fleet_version(org)  # this request's own write
+        own = await org.find_fleet_version()
+        assert own not in (seen, "elsewhere")
+    finally:
+        leave_snapshot(token)
+    assert await org.find_fleet_version() == own  # outside a snapshot: read from the store
