@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import time
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from core.auth import memo as memo_module
 from core.auth.memo import Memo, forget_all, generation
 from core.auth.principals import Forbidden, Membership, grant_membership, load_principal, revoke_membership
 from core.auth.roles import Role
-from core.auth.tokens import TokenClaims
+from core.auth.tokens import JwksCache, TokenClaims, TokenValidator
 from tests.unit.fakes import FakeStore
 
 
@@ -74,3 +77,36 @@ def test_nothing_is_served_past_its_deadline_and_the_memo_is_bounded() -> None:
     for key in ("a", "b", "c"):
         memo.remember(key, 1, time.time() + 60, generation())
     assert memo.get("a") is None and memo.get("c") == 1
+
+
+class _OneKey(JwksCache):
+    def __init__(self, public_key: object) -> None:
+        super().__init__("https://keys.invalid")
+        self._public = public_key
+
+    async def key(self, kid: str) -> object:
+        return self._public
+
+
+async def test_a_validated_token_is_remembered_until_its_exp_and_not_past_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    validator = TokenValidator(_OneKey(private.public_key()), "api://memo", "https://issuer/{tid}/v2.0")
+    exp = int(time.time()) + 120
+    claims = {"tid": "t1", "oid": "o1", "iss": "https://issuer/t1/v2.0", "aud": "api://memo", "exp": exp}
+    token = jwt.encode(claims, private, algorithm="RS256", headers={"kid": "k1"})
+    checked = []
+    real = validator._validate
+
+    async def counting(presented: str) -> TokenClaims:
+        checked.append(presented)
+        return await real(presented)
+
+    monkeypatch.setattr(validator, "_validate", counting)
+    assert (await validator.validate(token)).object_id == "o1"
+    assert (await validator.validate(token)).object_id == "o1"
+    assert len(checked) == 1  # the signature was verified once
+    monkeypatch.setattr(memo_module.time, "time", lambda: exp + 1.0)
+    await validator.validate(token)  # past exp: verified again (PyJWT's leeway then decides)
+    assert len(checked) == 2
