@@ -29,7 +29,10 @@ RESULTS = ROOT / "bench" / "results"
 # name -> (module arguments at full size, at --quick size)
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "scan": (["--tenants", "300"], ["--tenants", "20"]),
-    "api": (["--customers", "1000"], ["--customers", "100", "--requests", "40", "--load-seconds", "5"]),
+    "api": (
+        ["--customers", "1000", "--fleet-sizes", "10000"],
+        ["--customers", "100", "--requests", "40", "--load-seconds", "5", "--fleet-sizes", "500"],
+    ),
     "reports": ([], ["--runs", "3"]),
     "portal": (["--customers", "1000"], ["--customers", "100", "--visits", "5"]),
     "coldstart": (["--runs", "7"], ["--runs", "2"]),
@@ -65,6 +68,11 @@ class Figure:
 
 def _report_60(results: dict[str, Any]) -> dict[str, Any]:
     return next(size for size in results["reports"]["sizes"] if size["findings"] == 60)
+
+
+def _cpu_of(route: str) -> Callable[[dict[str, Any]], Any]:
+    """The in-process CPU per request of one route of the load mix (bench/api_requests.py)."""
+    return lambda r: r["api"]["cpu_per_request"][route]["p50_ms"]
 
 
 FIGURES: tuple[Figure, ...] = (
@@ -173,6 +181,20 @@ FIGURES: tuple[Figure, ...] = (
     Figure("Load: error rate", 11, "", lambda r: r["api"]["load"]["error_rate"]),
     Figure("Load: throughput", 11, "requests/s", lambda r: r["api"]["load"]["requests_per_second"]),
     Figure(
+        "API: fleet view p95, 1,000 customers",
+        24,
+        "ms",
+        lambda r: r["api"]["fleet_view"]["p95_ms"],
+        at_most=15,
+    ),
+    Figure(
+        "API: fleet view p95, 10,000 customers",
+        24,
+        "ms",
+        lambda r: r["api"]["fleet_view_at_size"]["10000"]["p95_ms"],
+        at_most=60,
+    ),
+    Figure(
         "Load target, 50 users for 60 s: throughput",
         24,
         "requests/s",
@@ -199,6 +221,10 @@ FIGURES: tuple[Figure, ...] = (
         24,
         "",
         lambda r: r["api"]["load"]["machine_cpu"]["busy_share"],
+    ),
+    *(
+        Figure(f"API: CPU per request in-process, {route.replace('_', ' ')} (p50)", 24, "ms", _cpu_of(route))
+        for route in ("fleet_view", "search_by_check", "drill_down_findings_page", "drill_down_dashboard")
     ),
     Figure(
         "Cold start: import function_app and answer the first request (median)",

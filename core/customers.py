@@ -304,7 +304,7 @@ class _FleetCache:
 
     def __init__(self, capacity: int = 64) -> None:
         self._entries: OrderedDict[tuple[int, str], tuple[str, list[Customer]]] = OrderedDict()
-        self._capacity = capacity
+        self.capacity = capacity
 
     def get(self, key: tuple[int, str], version: str) -> list[Customer] | None:
         entry = self._entries.get(key)
@@ -316,7 +316,7 @@ class _FleetCache:
     def put(self, key: tuple[int, str], version: str, customers: list[Customer]) -> None:
         self._entries[key] = (version, customers)
         self._entries.move_to_end(key)
-        while len(self._entries) > self._capacity:
+        while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
 
 
@@ -333,3 +333,32 @@ async def list_customers(org: OrgRepository) -> list[Customer]:
     if version is not None:
         _cache.put(key, version, customers)
     return customers
+
+
+# The same list by tenant id, built once per list list_customers hands out.
+_by_tenant: OrderedDict[tuple[int, str], tuple[list[Customer], dict[str, Customer]]] = OrderedDict()
+
+
+async def customer_of_tenant(org: OrgRepository, tenant_id: str) -> Customer | None:
+    """The org's customer for a tenant, on the request path (authorising a tenant route, a
+    tenant's dashboard): through the app's own view of the org, from the customer list checked
+    against the fleet version (one point read, where find_customer is a query), so as fresh as the
+    fleet view: a change is seen once its writer moved the version, a moment after it is stored.
+    Through any other view (a customer principal's narrow one) the one record is read as before:
+    the list is the whole fleet's."""
+    if type(org) is not OrgRepository:
+        found = await find_customer(org, tenant_id)
+        return None if found is None else found[0]
+    customers = await list_customers(org)
+    key = (id(org.container), org.org_id)
+    entry = _by_tenant.get(key)
+    if entry is None or entry[0] is not customers:
+        index: dict[str, Customer] = {}
+        for c in customers:
+            if c.tenant_id is not None:
+                index.setdefault(c.tenant_id, c)
+        entry = _by_tenant[key] = (customers, index)
+    _by_tenant.move_to_end(key)
+    while len(_by_tenant) > _cache.capacity:
+        _by_tenant.popitem(last=False)
+    return entry[1].get(tenant_id)

@@ -74,7 +74,10 @@ def _priority_item(finding: Finding) -> dict[str, Any]:
 
 
 async def dashboard(tenant: RelationshipRepository, customer: Customer, now: datetime) -> dict[str, Any]:
-    findings = await tenant.findings()
+    return dashboard_of(await tenant.findings(), customer, now)
+
+
+def dashboard_of(findings: list[Finding], customer: Customer, now: datetime) -> dict[str, Any]:
     posture = effective(customer.summary, now)
     failing = [f for f in findings if f.status == Status.FAIL.value]
     return {
@@ -131,11 +134,20 @@ async def findings_page(
 
 async def finding_counts(tenant: RelationshipRepository) -> dict[str, int]:
     """How many findings fail of how many there are, whatever the filters ("44 failing of 66")."""
-    findings = await tenant.findings()
+    return counts_of(await tenant.findings())
+
+
+def counts_of(findings: list[Finding]) -> dict[str, int]:
     return {
         "failing": sum(1 for f in findings if f.status == Status.FAIL.value),
         "total": len(findings),
     }
+
+
+def acceptance_expiries(findings: list[Finding]) -> list[datetime]:
+    """When each finding's acceptance lapses: a view of these findings reads differently then
+    (core.answers.until_next_change), whether or not the customer's summary still lists it."""
+    return [f.acceptance.expires_at for f in findings if f.acceptance is not None]
 
 
 async def finding_detail(tenant: RelationshipRepository, check_id: str, now: datetime) -> dict[str, Any]:

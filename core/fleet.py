@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from core.answers import until_next_change
 from core.customers import ConnectionState, Customer, list_customers
+from core.paging import BadPageToken, decode_page_token, encode_page_token, query_scope
 from core.posture import effective
 from core.scan.scoring import SCORE_BANDS, UNSCORED, ScoreBand, band_of
 from core.store import OrgRepository
@@ -154,12 +157,47 @@ class FleetView:
     rows: list[FleetRow]  # those the filter keeps, sorted
     summary: FleetSummary  # of the whole fleet
     tags: list[str]  # every tag in use in the org, for the filter
+    until: datetime  # when the time alone may change this view (core.answers.until_next_change)
 
 
 async def fleet_overview(org: OrgRepository, wanted: FleetFilter, now: datetime) -> FleetView:
     """The filtered, sorted table and the summary of the whole fleet, from one read."""
+    fleet = _fleet_rows(org, await list_customers(org), now)
+    rows = [r for r in fleet.every if _matches(r, wanted)]
+    present = [r for r in rows if _sort_value(r, wanted.sort)[0] == 0]
+    absent = [r for r in rows if _sort_value(r, wanted.sort)[0] == 1]
+    present.sort(key=lambda r: _sort_value(r, wanted.sort)[1], reverse=wanted.descending)  # type: ignore[arg-type,return-value]
+    return FleetView(present + absent, fleet.summary, fleet.tags, fleet.until)
+
+
+@dataclass(frozen=True)
+class _FleetRows:
+    """Every customer's row, the summary and the tags, whatever the filter: what a fleet view
+    derives from the customer list and the time, the same for any `now` in [at, until)."""
+
+    customers: list[Customer]  # the list they were derived from (list_customers hands out one a version)
+    at: datetime
+    every: list[FleetRow]
+    summary: FleetSummary
+    tags: list[str]
+    until: datetime
+
+
+_DERIVED: OrderedDict[tuple[int, str], _FleetRows] = OrderedDict()
+_DERIVED_KEPT = 64
+
+
+def _fleet_rows(org: OrgRepository, customers: list[Customer], now: datetime) -> _FleetRows:
+    """The rows of the org's fleet at `now`, derived again only when the customer list (the fleet
+    version) changed or the time passed a boundary (core.answers.until_next_change): every filter,
+    sort and page of the fleet view shares them. Only for the app's own view of the org."""
+    key = (id(org.container), org.org_id)
+    kept = _DERIVED.get(key) if type(org) is OrgRepository else None
+    if kept is not None and kept.customers is customers and kept.at <= now < kept.until:
+        _DERIVED.move_to_end(key)
+        return kept
     every = []
-    for customer in await list_customers(org):
+    for customer in customers:
         posture = effective(customer.summary, now)
         every.append(
             FleetRow(
@@ -170,11 +208,43 @@ async def fleet_overview(org: OrgRepository, wanted: FleetFilter, now: datetime)
                 is_stale(customer, now),
             )
         )
-    rows = [r for r in every if _matches(r, wanted)]
-    present = [r for r in rows if _sort_value(r, wanted.sort)[0] == 0]
-    absent = [r for r in rows if _sort_value(r, wanted.sort)[0] == 1]
-    present.sort(key=lambda r: _sort_value(r, wanted.sort)[1], reverse=wanted.descending)  # type: ignore[arg-type,return-value]
-    return FleetView(present + absent, summarise_fleet(every), tags_in_use(r.customer for r in every))
+    until = until_next_change(customers, now, STALE_AFTER)
+    derived = _FleetRows(customers, now, every, summarise_fleet(every), tags_in_use(customers), until)
+    if type(org) is OrgRepository:
+        _DERIVED[key] = derived
+        while len(_DERIVED) > _DERIVED_KEPT:
+            _DERIVED.popitem(last=False)
+    return derived
+
+
+def forget_fleet_rows() -> None:
+    """Benchmarks that measure deriving the rows (a fleet version just moved) start afresh."""
+    _DERIVED.clear()
+
+
+# The fleet view answers every matching customer unless the caller asks for pages (pageSize):
+# the portal draws the whole table, an API client with 10,000 customers may want it in parts.
+MAX_FLEET_PAGE = 1000
+DEFAULT_FLEET_PAGE = 100
+
+
+def fleet_page(
+    rows: list[FleetRow], wanted: FleetFilter, org_id: str, page_size: int, page_token: str | None
+) -> tuple[list[FleetRow], str | None]:
+    """One page of the filtered, sorted rows and the token of the next. The token is an offset
+    bound to the org and the filter (core.paging): a customer added or removed between two pages
+    shifts the rows after it, as any offset would; the total says how many there are now."""
+    scope = query_scope("fleet", org_id, repr(wanted))
+    continuation = decode_page_token(page_token, scope)
+    offset = 0 if continuation is None else _offset(continuation)
+    end = offset + page_size
+    return rows[offset:end], encode_page_token(scope, str(end) if end < len(rows) else None)
+
+
+def _offset(continuation: str) -> int:
+    if not continuation.isdigit():
+        raise BadPageToken("pageToken is not a token this API issued")
+    return int(continuation)
 
 
 async def fleet_view(org: OrgRepository, wanted: FleetFilter, now: datetime) -> list[FleetRow]:

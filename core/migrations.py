@@ -17,7 +17,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
-from core.customers import ConnectionState, Customer
+from core.customers import ConnectionState, Customer, bump_fleet_version
 from core.ports import Services
 from core.store import NotFound, TenantRepository
 from core.store.documents import AUDIT, REPORT
@@ -61,6 +61,9 @@ async def migrate_relationships(services: Services) -> MigrationReport:
         moved = await _move_documents(services, tenant_id, owner)
         moved_blobs = await _move_report_blobs(services, tenant_id, owner)
         if moved or moved_blobs:
+            # The owner's dashboard and findings now read the moved findings: its org's cached
+            # answers (core/answers.py) must not outlive the move.
+            await bump_fleet_version(services.store.org(owner.org_id))
             report.tenants += 1
             report.documents += moved
             report.blobs += moved_blobs

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from core.answers import until_next_change
 from core.checks.model import CheckMetadata
 from core.compliance import FleetMatrix, MatrixFilter, compliance_question, fleet_matrix
-from core.customers import ConnectionState, PostureSummary, list_customers
+from core.customers import ConnectionState, Customer, PostureSummary, list_customers
 from core.lazy import lazy_module
-from core.posture import active_acceptances
+from core.scan.findings import in_force
 from core.search_words import rank_checks
 from core.store import OrgRepository
 
@@ -64,20 +65,27 @@ def matching_checks(check_id: str | None, text: str | None) -> list[CheckMetadat
 
 
 async def search_fleet(
-    org: OrgRepository, *, check_id: str | None, text: str | None, now: datetime
+    org: OrgRepository,
+    *,
+    check_id: str | None,
+    text: str | None,
+    now: datetime,
+    customers: list[Customer] | None = None,
 ) -> list[CheckMatch]:
+    """`customers`: the org's list when the caller read it already (each read checks the fleet
+    version, one point read)."""
     checks = matching_checks(check_id, text)
     if not checks:
         return []
-    customers = await list_customers(org)
-    accepted = {c.customer_id: active_acceptances(c.summary, now) for c in customers}
+    customers = await list_customers(org) if customers is None else customers
+    # Only a relationship that opens tenant data shows its posture; a pending or cancelled one is
+    # listed as not scanned. Decided once per customer, not once per matching check.
+    today, nothing = now.date(), PostureSummary()
+    shown = [(c, c.summary if c.grants_access(today) else nothing) for c in customers]
     matches = []
     for meta in checks:
         match = CheckMatch(meta)
-        for c in customers:
-            # Only a relationship that opens tenant data shows its posture; a pending or cancelled
-            # one is listed as not scanned.
-            summary = c.summary if c.grants_access(now.date()) else PostureSummary()
+        for c, summary in shown:
             reason: Unassessed | None = None
             if c.connection.state is ConnectionState.CONNECTION_LOST:
                 reason = "connection_lost"
@@ -98,7 +106,8 @@ async def search_fleet(
                         failing.evidence_count,
                         failing.first_seen_at,
                         failing.last_seen_at,
-                        meta.id in accepted[c.customer_id],
+                        # core.posture.active_acceptances, for this one failing check only
+                        (expires := summary.acceptances.get(meta.id)) is not None and in_force(expires, now),
                     )
                 )
             elif reason is not None:
@@ -117,13 +126,19 @@ class SearchAnswer:
     matches: list[CheckMatch]
     compliance: FleetMatrix | None = None
     below: float | None = None
+    until: datetime | None = None  # when the time alone may change it (core.answers)
 
 
 async def answer_search(
     org: OrgRepository, *, check_id: str | None, text: str | None, now: datetime
 ) -> SearchAnswer:
     question = compliance_question(text) if text and not check_id else None
+    # Acceptances lapsing and cancellations taking effect change an answer; staleness is not shown.
+    customers = await list_customers(org)
+    until = until_next_change(customers, now)
     if question is not None:
         wanted = MatrixFilter(below=question.below, sort="share")
-        return SearchAnswer([], await fleet_matrix(org, question.profile, wanted, now), question.below)
-    return SearchAnswer(await search_fleet(org, check_id=check_id, text=text, now=now))
+        matrix = await fleet_matrix(org, question.profile, wanted, now)
+        return SearchAnswer([], matrix, question.below, until)
+    matches = await search_fleet(org, check_id=check_id, text=text, now=now, customers=customers)
+    return SearchAnswer(matches, until=until)

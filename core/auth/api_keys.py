@@ -12,11 +12,13 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from core.auth.memo import PRINCIPAL_TTL_SECONDS, Memo, forget_all, generation
 from core.auth.principals import Forbidden, Membership, Principal
 from core.auth.roles import Role
 from core.ports import Store
@@ -87,7 +89,16 @@ async def create_api_key(
 
 async def revoke_api_key(store: Store, org_id: str, key_id: str) -> None:
     stored = await store.org(org_id).api_key(key_id)
-    await store.org(org_id).replace({**stored.body, "revokedAt": datetime.now(UTC).isoformat()}, stored.etag)
+    try:
+        await store.org(org_id).replace(
+            {**stored.body, "revokedAt": datetime.now(UTC).isoformat()}, stored.etag
+        )
+    finally:
+        forget_all()  # the key is refused by this process's very next request
+
+
+# Keys checked lately, by the digest of the whole presented key; see core/auth/memo.py for how long.
+_accepted: Memo[Principal] = Memo(1024)
 
 
 async def list_api_keys(store: Store, org_id: str) -> list[dict[str, Any]]:
@@ -96,6 +107,18 @@ async def list_api_keys(store: Store, org_id: str) -> list[dict[str, Any]]:
 
 
 async def principal_for_api_key(store: Store, token: str) -> Principal:
+    """The key's principal, remembered (never a refusal) until the key expires and for
+    PRINCIPAL_TTL_SECONDS at most; forgotten at once when this process revokes any key."""
+    key, seen = (id(store), hashlib.sha256(token.encode()).digest()), generation()
+    remembered = _accepted.get(key)
+    if remembered is not None:
+        return remembered
+    principal, expires_at = await _check_api_key(store, token)
+    _accepted.remember(key, principal, min(expires_at.timestamp(), time.time() + PRINCIPAL_TTL_SECONDS), seen)
+    return principal
+
+
+async def _check_api_key(store: Store, token: str) -> tuple[Principal, datetime]:
     shape = _KEY_SHAPE.fullmatch(token)
     if shape is None:
         raise ApiKeyRejected("malformed API key")
@@ -111,12 +134,13 @@ async def principal_for_api_key(store: Store, token: str) -> Principal:
         raise ApiKeyRejected("unknown API key")
     if key["revokedAt"]:
         raise ApiKeyRejected("this API key was revoked")
-    if datetime.fromisoformat(key["expiresAt"]) <= datetime.now(UTC):
+    expires_at = datetime.fromisoformat(key["expiresAt"])
+    if expires_at <= datetime.now(UTC):
         raise ApiKeyRejected("this API key has expired")
     role = Role(key["role"])
     if not role.is_msp:
         raise Forbidden("this API key has no usable role")
-    return Principal(
+    principal = Principal(
         tenant_id=f"apikey:{org_id}",
         object_id=key_id,
         name=key["name"],
@@ -124,3 +148,4 @@ async def principal_for_api_key(store: Store, token: str) -> Principal:
         memberships=(Membership(org_id, role),),
         api_key_id=key_id,
     )
+    return principal, expires_at

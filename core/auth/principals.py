@@ -10,14 +10,16 @@ revocations principal-first, so access appears last and disappears first.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from core import errors
+from core.auth.memo import PRINCIPAL_TTL_SECONDS, Memo, forget_all, generation
 from core.auth.roles import PEOPLE_ONLY_ACTIONS, TENANT_ACTIONS, Action, Role, may
 from core.auth.tokens import TokenClaims
-from core.customers import find_customer
+from core.customers import customer_of_tenant
 from core.ports import Store
 from core.store import AlreadyExists, Conflict, NotFound
 from core.store.documents import MEMBER, PRINCIPAL, member_id, principal_document_id
@@ -70,10 +72,21 @@ class Grant:
         return self.relationship_id
 
 
+# Memberships read lately, by (store, home tenant, object id); see core/auth/memo.py for how long.
+_memberships: Memo[tuple[Membership, ...]] = Memo(4096)
+
+
 async def load_principal(store: Store, claims: TokenClaims) -> Principal:
-    """The caller's memberships. A validly signed user with none is refused, never enrolled."""
-    stored = await store.home_tenant(claims.tenant_id).find(principal_document_id(claims.object_id))
-    memberships = tuple(Membership.from_json(m) for m in (stored.body["memberships"] if stored else []))
+    """The caller's memberships. A validly signed user with none is refused, never enrolled.
+    Remembered for PRINCIPAL_TTL_SECONDS at most, and forgotten at once when this process
+    changes anyone's memberships (`_change_memberships`); a refusal is never remembered."""
+    key, seen = (id(store), claims.tenant_id, claims.object_id), generation()
+    memberships = _memberships.get(key)
+    if memberships is None:
+        stored = await store.home_tenant(claims.tenant_id).find(principal_document_id(claims.object_id))
+        memberships = tuple(Membership.from_json(m) for m in (stored.body["memberships"] if stored else []))
+        if memberships:
+            _memberships.remember(key, memberships, time.time() + PRINCIPAL_TTL_SECONDS, seen)
     if not memberships:
         raise Forbidden("you are signed in, but not a member of any organisation in ScanPosture")
     return Principal(claims.tenant_id, claims.object_id, claims.name, claims.email, memberships)
@@ -119,9 +132,10 @@ async def _tenant_grant(
     scopes.sort(key=lambda m: m.role.is_msp)  # the person's own tenant first
     today = datetime.now(UTC).date()
     for m in scopes:
-        found = await find_customer(store.org(m.org_id), tenant_id)
-        if found is not None and found[0].grants_access(today):
-            return Grant(principal, m.org_id, m.role, tenant_id, found[0].relationship_id)
+        # As fresh as the fleet version (core.customers.customer_of_tenant): every request reads it.
+        found = await customer_of_tenant(store.org(m.org_id), tenant_id)
+        if found is not None and found.grants_access(today):
+            return Grant(principal, m.org_id, m.role, tenant_id, found.relationship_id)
     raise Forbidden(f"you may not {action.value.replace('_', ' ')} for this tenant")
 
 
@@ -193,4 +207,6 @@ async def _change_memberships(
             return
         except (Conflict, AlreadyExists):
             continue  # a concurrent change: read again and re-apply ours
+        finally:
+            forget_all()  # whatever happened, no principal remembered before it is served after
     raise Conflict(principal_document_id(oid))

@@ -7,6 +7,7 @@ template (settings) differ. Every rejection carries a reason that the API return
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -24,6 +25,12 @@ else:
     httpx = lazy_module("httpx")
     jwt = lazy_module("jwt")
     algorithms = lazy_module("jwt.algorithms")
+
+from core.auth.memo import Memo, generation
+
+# Tokens validated lately, remembered until they expire (a portal sends the same token on every
+# request for an hour): bounded, so a stream of distinct valid tokens only evicts older ones.
+VALIDATED_TOKENS_KEPT = 4096
 
 # Entra signs access tokens with RS256 only; accepting anything else (none, HS256 with the public
 # key as secret, ...) is how token forgeries work.
@@ -100,8 +107,22 @@ class TokenValidator:
         self._jwks = jwks
         self._audience = audience
         self._issuer_template = issuer_template
+        self._validated: Memo[TokenClaims] = Memo(VALIDATED_TOKENS_KEPT, of_principals=False)
 
     async def validate(self, token: str) -> TokenClaims:
+        """The token's claims, if it is valid now; a token validated before is remembered (by its
+        digest) until its `exp`, never past it: a signature and claims do not change, and expiry
+        is the only way a valid token stops being valid (a signing key withdrawn from the JWKS
+        was already honoured until the JWKS cache's next refresh)."""
+        digest, seen = hashlib.sha256(token.encode()).digest(), generation()
+        remembered = self._validated.get(digest)
+        if remembered is not None:
+            return remembered
+        claims = await self._validate(token)
+        self._validated.remember(digest, claims, float(claims.raw["exp"]), seen)
+        return claims
+
+    async def _validate(self, token: str) -> TokenClaims:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

@@ -72,6 +72,12 @@ class NarrowOrgRepository(OrgRepository):
         percentile and a rounded median (shown from five scored peers), never a record."""
         return OrgRepository(self.container, self.org_id)
 
+    async def find_fleet_version(self) -> str | None:
+        """The org's fleet version, read past the view: a random token that moves when any customer
+        does, which names no record; the caller's cached answers (core/answers.py) key on it and
+        never show it (their ETags digest the answer, not the version)."""
+        return await OrgRepository(self.container, self.org_id).find_fleet_version()
+
     async def customers_of_tenant(self, tenant_id: str) -> list[StoredItem]:
         key = (self.org_id, tenant_id)
         if key not in self._rows:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from azure.cosmos.aio import ContainerProxy
 
 from core.store import documents as docs
+from core.store.read_snapshot import current_versions
 from core.store.repository import Item, Page, PartitionRepository, StoredItem, type_filter
 
 if TYPE_CHECKING:
@@ -115,11 +116,21 @@ class OrgRepository(PartitionRepository):
         return await self.query_stored(where, params)
 
     async def find_fleet_version(self) -> str | None:
+        """The org's fleet version; read once per read-only request (core/store/read_snapshot.py)."""
+        snapshot, key = current_versions(), (id(self.container), self.org_id)
+        if snapshot is not None and key in snapshot:
+            return snapshot[key]
         marker = await self.find(docs.FLEET_VERSION_ID)
-        return str(marker.body["version"]) if marker else None
+        version = str(marker.body["version"]) if marker else None
+        if snapshot is not None:
+            snapshot[key] = version
+        return version
 
     async def put_fleet_version(self, version: str) -> None:
         await self.upsert({"id": docs.FLEET_VERSION_ID, "type": docs.FLEET_VERSION, "version": version})
+        snapshot = current_versions()
+        if snapshot is not None:
+            snapshot[(id(self.container), self.org_id)] = version
 
     # People.
     async def members(self, *, role: str | None = None, tenant_id: str | None = None) -> list[Item]:

@@ -36,6 +36,7 @@ from core.collect.connection import tls_verification
 from core.errors import ScanPostureError
 from core.store import InvalidId
 from core.store.documents import principal_document_id
+from core.store.read_snapshot import enter_snapshot, leave_snapshot
 from core.store.repository import check_document_id
 from core.store.scope import enter_scope, leave_scope
 from functions.api.deps import ServicesDep, get_services, route_path
@@ -195,9 +196,13 @@ async def current_principal(request: Request, services: ServicesDep) -> AsyncIte
     principal = await _load_principal(request, services)
     scope = await database_scope(services.store, principal, datetime.now(UTC).date())
     token = enter_scope(scope)
+    # A read-only request reads each org's fleet version once (core/store/read_snapshot.py).
+    snapshot = enter_snapshot() if request.method in ("GET", "HEAD") else None
     try:
         yield principal
     finally:
+        if snapshot is not None:
+            leave_snapshot(snapshot)
         leave_scope(token)
 
 

@@ -7,30 +7,37 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from pydantic.alias_generators import to_camel
 
 from core import errors
+from core.answers import Built, cached_answer
 from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.customers import MAX_TAG_LENGTH, ConnectionState
 from core.exports import fleet_rows, to_csv
 from core.fleet import (
+    DEFAULT_FLEET_PAGE,
+    MAX_FLEET_PAGE,
     STALE_AFTER,
     BandFilter,
     FleetFilter,
     FleetRow,
     FleetSummary,
+    FleetView,
     SortKey,
     fleet_overview,
+    fleet_page,
 )
 from core.frameworks.mappings import framework_ids
 from core.frameworks.scorecard_view import matrix_body
-from core.search import MAX_QUERY_LENGTH, answer_search
+from core.paging import BadPageToken
+from core.search import MAX_QUERY_LENGTH, SearchAnswer, answer_search
 from core.search_words import suggest_checks
 from functions.api.auth import require
+from functions.api.conditional import conditional
 from functions.api.deps import ServicesDep, known_query_parameters
 from functions.api.examples import CSV
 
@@ -80,10 +87,13 @@ class FleetSummaryOut(BaseModel):
 
 
 class FleetOut(BaseModel):
-    total: int
+    total: int = Field(description="Customers the filter keeps (on every page, when paged)")
     customers: list[FleetCustomerOut]
     tags: list[str]  # every tag in the org, for the filter, whatever this page's filter
     summary: FleetSummaryOut
+    nextPageToken: str | None = Field(
+        None, description="Only when pageSize or pageToken is given: the next page's token, or null"
+    )
 
 
 def summary_body(summary: FleetSummary) -> dict[str, Any]:
@@ -108,12 +118,24 @@ def summary_body(summary: FleetSummary) -> dict[str, Any]:
     dependencies=[
         Depends(
             known_query_parameters(
-                "state", "minScore", "maxScore", "name", "sort", "order", "tag", "band", "stale", "priorities"
+                "state",
+                "minScore",
+                "maxScore",
+                "name",
+                "sort",
+                "order",
+                "tag",
+                "band",
+                "stale",
+                "priorities",
+                "pageSize",
+                "pageToken",
             )
         )
     ],
 )
 async def fleet(
+    request: Request,
     grant: ViewFleet,
     services: ServicesDep,
     state: ConnectionState | None = None,
@@ -132,6 +154,13 @@ async def fleet(
     priorities: Annotated[
         Literal["open"] | None, Query(description="open: only customers with open P1 findings")
     ] = None,
+    pageSize: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_FLEET_PAGE, description="Answer in pages of this many customers (default: all)"),
+    ] = None,
+    pageToken: Annotated[
+        str | None, Query(max_length=4000, description="The previous page's nextPageToken")
+    ] = None,
 ) -> Response:
     wanted = FleetFilter(
         state=state,
@@ -146,17 +175,33 @@ async def fleet(
         tag=tag,
     )
     org = services.store.org(grant.org_id)
-    view = await fleet_overview(org, wanted, datetime.now(UTC))
+    now = services.clock.now()
+
+    async def build() -> Built:
+        view = await fleet_overview(org, wanted, now)
+        if pageSize is None and pageToken is None:
+            return orjson.dumps(_fleet_body(view, view.rows)), view.until
+        try:
+            size = pageSize or DEFAULT_FLEET_PAGE
+            rows, next_token = fleet_page(view.rows, wanted, grant.org_id, size, pageToken)
+        except BadPageToken as exc:
+            raise errors.Refused(f"pageToken: {exc}") from exc
+        # Only a paged answer says nextPageToken: one without pages keeps the shape it always had.
+        return orjson.dumps({**_fleet_body(view, rows), "nextPageToken": next_token}), view.until
+
+    page = orjson.dumps([pageSize, pageToken]).decode()
+    return conditional(request, await cached_answer(org, grant, f"fleet?{wanted}&{page}", now, build))
+
+
+def _fleet_body(view: FleetView, rows: list[FleetRow]) -> dict[str, Any]:
     # Built as plain data and encoded with orjson: validating 1,000 rows through the response
     # model costs more than the rest of the request (bench/api.py). FleetOut documents the shape.
-    customers = [_row_body(r) for r in view.rows]
-    body = {
-        "total": len(customers),
-        "customers": customers,
+    return {
+        "total": len(view.rows),
+        "customers": [_row_body(r) for r in rows],
         "tags": view.tags,
         "summary": summary_body(view.summary),
     }
-    return Response(orjson.dumps(body), media_type="application/json")
 
 
 def _row_body(r: FleetRow) -> dict[str, Any]:
@@ -203,6 +248,7 @@ def _camel(fields: dict[str, Any]) -> dict[str, Any]:
     dependencies=[Depends(known_query_parameters("check", "q"))],
 )
 async def search(
+    request: Request,
     grant: SearchFleet,
     services: ServicesDep,
     check: Annotated[str | None, Query(max_length=80, description="A check id")] = None,
@@ -213,13 +259,22 @@ async def search(
 ) -> Response:
     if not check and not (q or "").strip():
         raise errors.Refused("check or q: say what to search for")
-    answer = await answer_search(
-        services.store.org(grant.org_id), check_id=check, text=q, now=datetime.now(UTC)
-    )
+    org, now = services.store.org(grant.org_id), services.clock.now()
+
+    async def build() -> Built:
+        answer = await answer_search(org, check_id=check, text=q, now=now)
+        assert answer.until is not None
+        return orjson.dumps(search_body(answer, check, q)), answer.until
+
+    view = orjson.dumps({"check": check, "q": q}).decode()
+    return conditional(request, await cached_answer(org, grant, f"search?{view}", now, build))
+
+
+def search_body(answer: SearchAnswer, check: str | None, q: str | None) -> dict[str, Any]:
     matches = answer.matches
     # orjson, as for the fleet view: broad words match several checks across every customer, and
     # FastAPI's generic encoder was most of the request's time (bench/api.py, search by text).
-    body = {
+    return {
         "matches": [
             {
                 "checkId": m.check.id,
@@ -243,7 +298,6 @@ async def search(
         if answer.compliance is None
         else {**matrix_body(answer.compliance), "below": answer.below},
     }
-    return Response(orjson.dumps(body), media_type="application/json")
 
 
 @router.get(

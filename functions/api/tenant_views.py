@@ -6,22 +6,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import errors
+from core.answers import Built, cached_answer, until_next_change
 from core.auth.principals import Grant
 from core.auth.roles import Action
 from core.bootstrap import Services
 from core.checks.model import Severity, Status
-from core.customers import get_customer
+from core.customers import customer_of_tenant, get_customer
 from core.drilldown import (
     TEXT_MAX,
     BadText,
     FindingFilter,
-    dashboard,
-    finding_counts,
+    acceptance_expiries,
+    counts_of,
+    dashboard_of,
     finding_detail,
     findings_page,
     scan_history,
@@ -34,6 +37,7 @@ from core.risk import AcceptanceRefused, accept_risk, revoke_acceptance
 from core.store import NotFound, RelationshipRepository
 from core.store.documents import PENDING_ID
 from functions.api.auth import PrincipalDep, actor, require
+from functions.api.conditional import conditional, encode
 from functions.api.deps import ServicesDep, known_query_parameters
 from functions.api.examples import CSV
 
@@ -59,10 +63,25 @@ def _tenant(grant: Grant) -> str:
     return grant.tenant_id
 
 
-@router.get("/tenants/{tenant_id}/dashboard", dependencies=[Depends(known_query_parameters())])
-async def tenant_dashboard(tenant_id: str, grant: ViewTenant, services: ServicesDep) -> dict[str, Any]:
-    customer, _ = await get_customer(services.store.org(grant.org_id), _tenant(grant))
-    return await dashboard(_data(services, grant), customer, datetime.now(UTC))
+@router.get(
+    "/tenants/{tenant_id}/dashboard",
+    response_model=dict[str, Any],
+    dependencies=[Depends(known_query_parameters())],
+)
+async def tenant_dashboard(
+    tenant_id: str, request: Request, grant: ViewTenant, services: ServicesDep
+) -> Response:
+    org, now = services.store.org(grant.org_id), services.clock.now()
+
+    async def build() -> Built:
+        customer = await customer_of_tenant(org, _tenant(grant))
+        if customer is None:  # removed since the grant was made
+            raise NotFound("customer", _tenant(grant))
+        findings = await _data(services, grant).findings()
+        until = until_next_change([customer], now, extra=acceptance_expiries(findings))
+        return encode(dashboard_of(findings, customer, now)), until
+
+    return conditional(request, await cached_answer(org, grant, "dashboard", now, build))
 
 
 FILTERS = ("status", "severity", "category", "framework", "new", "accepted", "text")
@@ -90,27 +109,35 @@ def finding_filter(
 FilterDep = Annotated[FindingFilter, Depends(finding_filter)]
 
 
-@router.get("/tenants/{tenant_id}/findings", dependencies=[Depends(known_query_parameters(*FINDING_FILTERS))])
+@router.get(
+    "/tenants/{tenant_id}/findings",
+    response_model=dict[str, Any],
+    dependencies=[Depends(known_query_parameters(*FINDING_FILTERS))],
+)
 async def findings(
     tenant_id: str,
+    request: Request,
     grant: ViewTenant,
     services: ServicesDep,
     wanted: FilterDep,
     pageSize: Annotated[int, Query(ge=1, le=100)] = 50,
     pageToken: Annotated[str | None, Query(max_length=4000)] = None,
-) -> dict[str, Any]:
-    try:
-        items, next_token = await findings_page(
-            _data(services, grant),
-            wanted,
-            page_size=pageSize,
-            page_token=pageToken,
-            now=datetime.now(UTC),
-        )
-    except BadPageToken as exc:
-        raise errors.Refused(f"pageToken: {exc}") from exc
-    counts = await finding_counts(_data(services, grant))
-    return {"items": items, "nextPageToken": next_token, "counts": counts}
+) -> Response:
+    org, now, tenant = services.store.org(grant.org_id), services.clock.now(), _data(services, grant)
+
+    async def build() -> Built:
+        try:
+            items, next_token = await findings_page(
+                tenant, wanted, page_size=pageSize, page_token=pageToken, now=now
+            )
+        except BadPageToken as exc:
+            raise errors.Refused(f"pageToken: {exc}") from exc
+        every = await tenant.findings()
+        body = {"items": items, "nextPageToken": next_token, "counts": counts_of(every)}
+        return encode(body), until_next_change((), now, extra=acceptance_expiries(every))
+
+    view = orjson.dumps([repr(wanted), pageSize, pageToken]).decode()
+    return conditional(request, await cached_answer(org, grant, f"findings?{view}", now, build))
 
 
 @router.get(
