@@ -6,7 +6,7 @@ names its host)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -54,10 +54,15 @@ CHANNELS = ("graph", "exchange", "compliance", "sharepoint", "teams")
 GRAPH_DEFAULT_PAGE_SIZE = 100
 
 
-async def collect_tenant(connection: TenantConnection, settings: Settings) -> TenantSnapshot:
+async def collect_tenant(
+    connection: TenantConnection,
+    settings: Settings,
+    when_one_read_left: Callable[[TenantSnapshot], None] | None = None,
+) -> TenantSnapshot:
     """Read everything the catalogue needs. A Graph token failure raises `TenantUnreachable` (the
     scan cannot start); any other failure, an Exchange token refused included, is recorded against
-    its sources and the rest completes."""
+    its sources and the rest completes. `when_one_read_left` is told once, when all but one read
+    (usually the longest run of pages) are done (core.scan.early)."""
     snapshot = TenantSnapshot(tenant_id=connection.tenant_id, collected_at=datetime.now(UTC))
     await _probe_tokens(connection, snapshot)
     run = _Collection(connection, settings, snapshot)
@@ -79,14 +84,30 @@ async def collect_tenant(connection: TenantConnection, settings: Settings) -> Te
     # One request each, on the Teams admin service's own limiter.
     tasks += [run.fetch(s.name, run.teams(s)) for s in TEAMS_SOURCES if s.name not in snapshot.failures]
     tasks += [run.fetch(s.name, run.read(s)) for s in independent if not s.bulk]
-    results = await asyncio.gather(*tasks, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
+    await _all_of(tasks, snapshot, when_one_read_left)
     _stop_if_identity_gone(snapshot)
     settle_teams_licence(snapshot)  # a tenant without Teams: its subscriptions decide, not the answer
     snapshot.settle_licences()  # so the scan records why a licence refusal was or was not believed
     return snapshot
+
+
+async def _all_of(
+    reads: list[Coroutine[Any, Any, None]],
+    snapshot: TenantSnapshot,
+    when_one_left: Callable[[TenantSnapshot], None] | None,
+) -> None:
+    """Run every read to its end, then raise the first failure among them in their order (as
+    gather(return_exceptions=True) would), telling `when_one_left` once a single read is left."""
+    futures = [asyncio.ensure_future(read) for read in reads]
+    running: set[asyncio.Future[None]] = set(futures)
+    while running:
+        _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        if when_one_left is not None and len(running) <= 1:
+            when_one_left(snapshot)
+            when_one_left = None
+    for future in futures:
+        if future.exception() is not None:
+            raise future.exception()  # type: ignore[misc]
 
 
 def _rows_per_page(source: GraphSource | ExchangeSource) -> int:

@@ -10,7 +10,7 @@ from core.collect.collector import collect_tenant
 from core.collect.connection import TenantConnection
 from core.frameworks.mappings import framework_ids
 from core.priorities import urgency
-from core.scan.evaluate import evaluate_catalogue
+from core.scan.early import EarlyEvaluation
 from core.scan.findings import CheckResult
 from core.scan.scoring import SCORING_METHOD, Scored, open_priority_count, posture_score, priority_for
 from core.settings import Settings
@@ -65,5 +65,12 @@ class Assessment:
 
 
 async def assess_tenant(connection: TenantConnection, settings: Settings) -> Assessment:
-    snapshot = await collect_tenant(connection, settings)
-    return Assessment(snapshot, evaluate_catalogue(snapshot))
+    """Collect, evaluating the catalogue in the gaps of the last read's pages (core.scan.early)."""
+    from core.checks.catalogue import CATALOGUE
+
+    early = EarlyEvaluation(CATALOGUE)
+    try:
+        snapshot = await collect_tenant(connection, settings, early.start)
+        return Assessment(snapshot, await early.finish(snapshot))
+    finally:
+        early.cancel()  # a scan that stopped mid-way leaves no evaluation running
