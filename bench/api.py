@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -258,7 +258,20 @@ def seeded_app(customers: int, workers: int = 1) -> Iterator[SeededApp]:
             stack.stop()
 
 
-def main() -> None:
+TARGETS = {
+    "fleet_view_p95_ms": 50,
+    "search_p95_ms": 100,
+    "drill_down_p95_ms": 100,
+    "customer_dashboard_p95_ms": 100,
+    "fleet_compliance_p95_ms": 15,
+    "issue_24_fleet_view_p95_ms": 15,
+    "issue_24_fleet_view_10000_p95_ms": 60,
+    "issue_24_load_requests_per_second": 150,
+    "issue_24_load_p95_ms": 400,
+}
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -279,69 +292,66 @@ def main() -> None:
         default=[],
         help="also measure the fleet view of another MSP of each of these sizes (issue 24: 10000)",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def route_figures(served: SeededApp, customers: int, requests: int) -> dict[str, Any]:
+    """Each route's latency over HTTP, one request at a time, after a warm-up."""
+    headers, tenants = served.headers, served.tenants
+    rng = random.Random(11)
+    checks = [c.id for c in CATALOGUE]
+
+    def each(make: Callable[[], str]) -> list[str]:
+        return [make() for _ in range(requests)]
+
+    with httpx.Client(base_url=served.base, timeout=30) as client:
+        for _ in range(5):  # warm: JWKS fetch, imports, connection pools
+            client.get("/api/fleet", headers=headers)
+        return {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {"cpus": os.cpu_count()},
+            "customers": customers,
+            "findings_per_customer": FINDINGS_PER_CUSTOMER,
+            "seed_seconds": served.seed_seconds,
+            "fleet_summary": fleet_summary(client, headers, customers),
+            "fleet_view": measure(client, ["/api/fleet?sort=score&order=asc"] * requests, headers),
+            "search_by_check": measure(
+                client, each(lambda: f"/api/search?check={rng.choice(checks)}"), headers
+            ),
+            "search_by_text": measure(client, ["/api/search?q=mfa"] * requests, headers),
+            "drill_down_findings_page": measure(
+                client,
+                each(lambda: f"/api/tenants/{rng.choice(tenants)}/findings?status=fail&pageSize=50"),
+                headers,
+            ),
+            "drill_down_dashboard": measure(
+                client, each(lambda: f"/api/tenants/{rng.choice(tenants)}/dashboard"), headers
+            ),
+            "customer_dashboard": customer_dashboard(client, served, requests),
+            **compliance_figures(client, headers, requests),
+            "targets": TARGETS,
+        }
+
+
+def main() -> None:
+    args = _arguments()
     with seeded_app(args.customers, args.workers) as served:
-        base, headers, tenants = served.base, served.headers, served.tenants
-        rng = random.Random(11)
-        with httpx.Client(base_url=base, timeout=30) as client:
-            for _ in range(5):  # warm: JWKS fetch, imports, connection pools
-                client.get("/api/fleet", headers=headers)
-            summary = fleet_summary(client, headers, args.customers)
-            checks = [c.id for c in CATALOGUE]
-            results = {
-                "when": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": {"cpus": os.cpu_count()},
-                "customers": args.customers,
-                "findings_per_customer": FINDINGS_PER_CUSTOMER,
-                "seed_seconds": served.seed_seconds,
-                "fleet_summary": summary,
-                "fleet_view": measure(client, ["/api/fleet?sort=score&order=asc"] * args.requests, headers),
-                "search_by_check": measure(
-                    client,
-                    [f"/api/search?check={rng.choice(checks)}" for _ in range(args.requests)],
-                    headers,
-                ),
-                "search_by_text": measure(client, ["/api/search?q=mfa"] * args.requests, headers),
-                "drill_down_findings_page": measure(
-                    client,
-                    [
-                        f"/api/tenants/{rng.choice(tenants)}/findings?status=fail&pageSize=50"
-                        for _ in range(args.requests)
-                    ],
-                    headers,
-                ),
-                "drill_down_dashboard": measure(
-                    client,
-                    [f"/api/tenants/{rng.choice(tenants)}/dashboard" for _ in range(args.requests)],
-                    headers,
-                ),
-                "customer_dashboard": customer_dashboard(client, served, args.requests),
-                **compliance_figures(client, headers, args.requests),
-                "targets": {
-                    "fleet_view_p95_ms": 50,
-                    "search_p95_ms": 100,
-                    "drill_down_p95_ms": 100,
-                    "customer_dashboard_p95_ms": 100,
-                    "fleet_compliance_p95_ms": 15,
-                    "issue_24_fleet_view_p95_ms": 15,
-                    "issue_24_fleet_view_10000_p95_ms": 60,
-                    "issue_24_load_requests_per_second": 150,
-                    "issue_24_load_p95_ms": 400,
-                },
-            }
+        results = route_figures(served, args.customers, args.requests)
         cpu = cpu_per_request(
-            served.settings, "bench-msp", headers, tenants, min(args.requests, 100), percentiles
+            served.settings, "bench-msp", served.headers, served.tenants, min(args.requests, 100), percentiles
         )
         results["cpu_per_request"] = asyncio.run(cpu)
         if args.fleet_sizes:
             results["fleet_view_at_size"] = fleet_at_sizes(
-                base, served.settings, args.fleet_sizes, args.requests, measure
+                served.base, served.settings, args.fleet_sizes, args.requests, measure
             )
         if args.load_users:
             from bench.load import load
 
             users, seconds = args.load_users, args.load_seconds
-            figures = load(base, headers, tenants, users, seconds, served.processes, args.workers)
+            figures = load(
+                served.base, served.headers, served.tenants, users, seconds, served.processes, args.workers
+            )
             results["load"] = {"workers": args.workers, **asyncio.run(figures)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "api.json").write_text(json.dumps(results, indent=2))

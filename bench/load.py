@@ -11,7 +11,7 @@ import asyncio
 import os
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,53 @@ async def warm_every_worker(base: str, headers: dict[str, str], workers: int, tr
     return warmed
 
 
+@dataclass
+class _PortalUsers:
+    """The simulated users' shared pick of pages and what they measured."""
+
+    base: str
+    headers: dict[str, str]
+    tenants: list[str]
+    deadline: float
+    rng: random.Random = field(default_factory=lambda: random.Random(13))
+    checks: list[str] = field(default_factory=lambda: [c.id for c in CATALOGUE])
+    samples: dict[str, list[float]] = field(default_factory=lambda: {kind: [] for kind in LOAD_MIX})
+    answered: dict[int, list[float]] = field(default_factory=dict)  # worker pid -> latencies
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def url(self, kind: str) -> str:
+        tenant = self.rng.choice(self.tenants)
+        return (
+            self.base
+            + {
+                "fleet": "/api/fleet?sort=score&order=asc",
+                "search": f"/api/search?check={self.rng.choice(self.checks)}",
+                "findings": f"/api/tenants/{tenant}/findings?status=fail&pageSize=50",
+                "dashboard": f"/api/tenants/{tenant}/dashboard",
+            }[kind]
+        )
+
+    async def user(self, client: aiohttp.ClientSession, offset: int) -> None:
+        turn = offset
+        while time.perf_counter() < self.deadline:
+            kind = LOAD_MIX[turn % len(LOAD_MIX)]
+            turn += 1
+            start = time.perf_counter()
+            pid = 0
+            try:
+                async with client.get(self.url(kind), headers=self.headers) as response:
+                    await response.read()
+                    failed = None if response.status == 200 else str(response.status)
+                    pid = int(response.headers.get(WORKER_HEADER, 0))
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                failed = type(exc).__name__
+            ms = (time.perf_counter() - start) * 1000
+            self.samples[kind].append(ms)
+            self.answered.setdefault(pid, []).append(ms)
+            if failed:
+                self.errors[failed] = self.errors.get(failed, 0) + 1
+
+
 async def load(
     base: str,
     headers: dict[str, str],
@@ -148,42 +195,7 @@ async def load(
     `processes` names the served app's process ("app") and others to account CPU for (role: pid);
     each of its `workers` HTTP worker processes is warmed first."""
     warmed = await warm_every_worker(base, headers, workers)
-    rng = random.Random(13)
-    checks = [c.id for c in CATALOGUE]
-    samples: dict[str, list[float]] = {kind: [] for kind in LOAD_MIX}
-    answered: dict[int, list[float]] = {}
-    errors: dict[str, int] = {}
-    deadline = time.perf_counter() + seconds
-
-    def url(kind: str) -> str:
-        tenant = rng.choice(tenants)
-        return {
-            "fleet": "/api/fleet?sort=score&order=asc",
-            "search": f"/api/search?check={rng.choice(checks)}",
-            "findings": f"/api/tenants/{tenant}/findings?status=fail&pageSize=50",
-            "dashboard": f"/api/tenants/{tenant}/dashboard",
-        }[kind]
-
-    async def user(client: aiohttp.ClientSession, offset: int) -> None:
-        turn = offset
-        while time.perf_counter() < deadline:
-            kind = LOAD_MIX[turn % len(LOAD_MIX)]
-            turn += 1
-            start = time.perf_counter()
-            pid = 0
-            try:
-                async with client.get(base + url(kind), headers=headers) as response:
-                    await response.read()
-                    failed = None if response.status == 200 else str(response.status)
-                    pid = int(response.headers.get(WORKER_HEADER, 0))
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                failed = type(exc).__name__
-            ms = (time.perf_counter() - start) * 1000
-            samples[kind].append(ms)
-            answered.setdefault(pid, []).append(ms)
-            if failed:
-                errors[failed] = errors.get(failed, 0) + 1
-
+    portal = _PortalUsers(base, headers, tenants, time.perf_counter() + seconds)
     named = dict(processes or {})
     app_pid = named.pop("app", 0)
     app = [app_pid, *children(app_pid)] if app_pid else []
@@ -196,20 +208,20 @@ async def load(
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
         began = time.perf_counter()
-        await asyncio.gather(*(user(client, i) for i in range(users)))
+        await asyncio.gather(*(portal.user(client, i) for i in range(users)))
         elapsed = time.perf_counter() - began
     after = CpuSnapshot.take(list(before.processes))
-    everything = [ms for kind in LOAD_MIX for ms in samples[kind]]
+    everything = [ms for kind in LOAD_MIX for ms in portal.samples[kind]]
     return {
         "concurrent_users": users,
         "seconds": round(elapsed, 1),
         "requests": len(everything),
         "requests_per_second": round(len(everything) / elapsed, 1),
-        "error_rate": round(sum(errors.values()) / max(len(everything), 1), 4),
-        "errors": errors,
+        "error_rate": round(sum(portal.errors.values()) / max(len(everything), 1), 4),
+        "errors": portal.errors,
         "all": percentiles(everything),
-        **{kind: percentiles(samples[kind]) for kind in LOAD_MIX if samples[kind]},
-        "http_workers": len([pid for pid in answered if pid]),
+        **{kind: percentiles(portal.samples[kind]) for kind in LOAD_MIX if portal.samples[kind]},
+        "http_workers": len([pid for pid in portal.answered if pid]),
         "http_workers_warmed_first": len(warmed),
-        **process_figures(app_pid, named, answered, before, after, elapsed),
+        **process_figures(app_pid, named, portal.answered, before, after, elapsed),
     }
