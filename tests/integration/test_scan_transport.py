@@ -215,3 +215,42 @@ async def test_token_requests_borrow_the_loops_session_and_leave_it_open(server:
         assert answer.status_code == 200
         assert transport.session is await shared_session(VERIFY)
     assert not (await shared_session(VERIFY)).closed
+
+
+class _DropsFirst:
+    """A bare HTTP server that closes its first connection without answering (as a server does to a
+    kept-alive connection it timed out) and answers every later one."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+
+    async def __call__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        await reader.readuntil(b"\r\n\r\n")
+        if self.connections > 1:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+            await writer.drain()
+        writer.close()
+
+
+@pytest.mark.parametrize(("method", "answered"), [("GET", True), ("POST", False)])
+async def test_a_dropped_connection_is_retried_once_for_a_read_only(method: str, answered: bool) -> None:
+    """aiohttp sends an idempotent request once more when the server closed the connection without
+    an answer (a kept-alive connection it timed out: likelier now that scans share warm ones), and
+    never a POST (the mailer's sendMail must not go twice). The transport relies on both."""
+    drops = _DropsFirst()
+    server = await asyncio.start_server(drops, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = _client()
+    try:
+        if answered:
+            response = await client.request(method, f"http://127.0.0.1:{port}/")
+            assert response.status_code == 200 and drops.connections == 2
+        else:
+            with pytest.raises(httpx.RemoteProtocolError):
+                await client.request(method, f"http://127.0.0.1:{port}/", content=b"{}")
+            assert drops.connections == 1  # a POST (the mailer's sendMail) is never sent twice
+    finally:
+        await client.aclose()
+        server.close()
+        await server.wait_closed()
