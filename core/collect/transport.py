@@ -19,13 +19,11 @@ import ssl
 import weakref
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+import aiohttp
 import httpx
 from azure.core.pipeline.transport import AioHttpTransport
-
-if TYPE_CHECKING:
-    import aiohttp
+from yarl import URL
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -36,9 +34,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._verify = verify
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        import aiohttp
-        from yarl import URL
-
         session = await shared_session(self._verify)
         body = await request.aread()
         try:
@@ -89,8 +84,6 @@ async def shared_session(verify: ssl.SSLContext) -> aiohttp.ClientSession:
 
 
 def _open(verify: ssl.SSLContext) -> aiohttp.ClientSession:
-    import aiohttp
-
     # trust_env: the proxy variables httpx honours by default. No cookie jar: these are APIs.
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(ssl=verify, limit=0),
@@ -129,8 +122,6 @@ class SharedSessionTokenTransport(AioHttpTransport):
 def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
     """httpx's per-request timeouts (the client's 60 s unless a request sets its own), read the
     way httpx applies them: to connecting, and to each wait for data."""
-    import aiohttp
-
     timeouts = request.extensions.get("timeout", {})
     return aiohttp.ClientTimeout(
         total=None,
@@ -140,8 +131,6 @@ def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
 
 
 def _as_httpx(exc: BaseException, request: httpx.Request) -> httpx.TransportError:
-    import aiohttp
-
     message = str(exc) or type(exc).__name__
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return httpx.ConnectTimeout(message, request=request)
