@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.load import cpu_seconds
 from core.bootstrap import build_services, prepare_local_resources
 from core.collect.connector import GraphTenantConnector
 from core.customers import register_customer
@@ -82,9 +83,8 @@ async def _assess(settings: Settings, tenant_id: str) -> Any:
 
 
 def _process_cpu_ms(pid: int) -> float:
-    """User + system CPU of another process (the simulator), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    """The simulator's CPU so far (bench.load reads it from /proc)."""
+    return (cpu_seconds(pid) or 0.0) * 1000
 
 
 async def _timed_scan(settings: Settings, simulator: GraphSimulator, tenant_id: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 from typing import Literal
 
 from pydantic import Field
@@ -297,46 +298,55 @@ async def register_customer(
 # The org's customer list, cached per process while the org's fleet version is unchanged.
 
 
+class CustomerList(list[Customer]):
+    """The org's customers, sorted by name, with what is looked up in them worked out once for the
+    list (which the cache hands out for as long as the fleet version holds)."""
+
+    @cached_property
+    def by_tenant(self) -> dict[str, Customer]:
+        index: dict[str, Customer] = {}
+        for c in self:
+            if c.tenant_id is not None:
+                index.setdefault(c.tenant_id, c)
+        return index
+
+
 class _FleetCache:
     """The customer list of recently read orgs, as parsed models, valid while the org's fleet
     version is unchanged. Reading 1,000 full customer documents and validating them costs about
     200 ms; checking the version is one point read. Per process, bounded, never shared state."""
 
     def __init__(self, capacity: int = 64) -> None:
-        self._entries: OrderedDict[tuple[int, str], tuple[str, list[Customer]]] = OrderedDict()
-        self.capacity = capacity
+        self._entries: OrderedDict[tuple[int, str], tuple[str, CustomerList]] = OrderedDict()
+        self._capacity = capacity
 
-    def get(self, key: tuple[int, str], version: str) -> list[Customer] | None:
+    def get(self, key: tuple[int, str], version: str) -> CustomerList | None:
         entry = self._entries.get(key)
         if entry is None or entry[0] != version:
             return None
         self._entries.move_to_end(key)
         return entry[1]
 
-    def put(self, key: tuple[int, str], version: str, customers: list[Customer]) -> None:
+    def put(self, key: tuple[int, str], version: str, customers: CustomerList) -> None:
         self._entries[key] = (version, customers)
         self._entries.move_to_end(key)
-        while len(self._entries) > self.capacity:
+        while len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
 
 
 _cache = _FleetCache()
 
 
-async def list_customers(org: OrgRepository) -> list[Customer]:
+async def list_customers(org: OrgRepository) -> CustomerList:
     """The org's customers, sorted by name. Callers must not mutate them (they may be shared)."""
     version = await org.find_fleet_version()
     key = (id(org.container), org.org_id)
     if version is not None and (cached := _cache.get(key, version)) is not None:
         return cached
-    customers = sorted(await org.customers(), key=lambda c: c.display_name.lower())
+    customers = CustomerList(sorted(await org.customers(), key=lambda c: c.display_name.lower()))
     if version is not None:
         _cache.put(key, version, customers)
     return customers
-
-
-# The same list by tenant id, built once per list list_customers hands out.
-_by_tenant: OrderedDict[tuple[int, str], tuple[list[Customer], dict[str, Customer]]] = OrderedDict()
 
 
 async def customer_of_tenant(org: OrgRepository, tenant_id: str) -> Customer | None:
@@ -349,16 +359,4 @@ async def customer_of_tenant(org: OrgRepository, tenant_id: str) -> Customer | N
     if type(org) is not OrgRepository:
         found = await find_customer(org, tenant_id)
         return None if found is None else found[0]
-    customers = await list_customers(org)
-    key = (id(org.container), org.org_id)
-    entry = _by_tenant.get(key)
-    if entry is None or entry[0] is not customers:
-        index: dict[str, Customer] = {}
-        for c in customers:
-            if c.tenant_id is not None:
-                index.setdefault(c.tenant_id, c)
-        entry = _by_tenant[key] = (customers, index)
-    _by_tenant.move_to_end(key)
-    while len(_by_tenant) > _cache.capacity:
-        _by_tenant.popitem(last=False)
-    return entry[1].get(tenant_id)
+    return (await list_customers(org)).by_tenant.get(tenant_id)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from core.checks.licensing import SUBSCRIBED_SKUS
@@ -50,7 +49,6 @@ class _FailuresSoFar(dict[str, SourceFailure]):
         return super().get(name, default)
 
 
-@dataclass
 class CollectedSoFar(TenantSnapshot):
     """The snapshot as collected so far: the same data (sources land whole, never half-read) and a
     copy of the failures, settled as the collector will settle them."""

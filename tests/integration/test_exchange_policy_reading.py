@@ -9,8 +9,7 @@ import ssl
 import pytest
 
 from core.checks import compliance, exchange_mailboxes, exchange_policies
-from core.checks.model import Status, TenantSnapshot, run_check
-from core.collect.collector import collect_tenant
+from core.checks.model import Status, run_check
 from core.collect.compliance import discover_base, regional_base
 from core.collect.connection import COMPLIANCE_SCOPE, open_connection
 from core.collect.exchange import exchange_headers, read_exchange_source
@@ -18,6 +17,7 @@ from core.collect.sources import EXCHANGE_SOURCES
 from core.settings import Settings
 from devtools.graphsim.compliance import region
 from devtools.graphsim.launcher import GraphSimulator
+from tests.reading import collected_snapshot, demo_tenant_id
 
 CHECKS = (*exchange_policies.CHECKS, *exchange_mailboxes.CHECKS, *compliance.CHECKS)
 NEW_SOURCES = (
@@ -30,18 +30,6 @@ NEW_SOURCES = (
     "sc_audit_retention_policies",
     "sc_dlp_policies",
 )
-
-
-async def _snapshot(settings: Settings, tenant_id: str) -> TenantSnapshot:
-    connection = open_connection(settings, tenant_id)
-    try:
-        return await collect_tenant(connection, settings)
-    finally:
-        await connection.close()
-
-
-def _demo(graphsim: GraphSimulator, name: str) -> str:
-    return next(t["id"] for t in graphsim.demo_tenants() if t["displayName"] == name)
 
 
 @pytest.mark.parametrize(
@@ -81,7 +69,7 @@ def _demo(graphsim: GraphSimulator, name: str) -> str:
 async def test_demo_postures_give_clearly_different_verdicts(
     scan_settings: Settings, graphsim: GraphSimulator, name: str, expected: dict[str, Status]
 ) -> None:
-    snapshot = await _snapshot(scan_settings, _demo(graphsim, name))
+    snapshot = await collected_snapshot(scan_settings, demo_tenant_id(graphsim, name))
     assert not set(NEW_SOURCES) & set(snapshot.failures), snapshot.failures
     verdicts = {c.id: run_check(c, snapshot) for c in CHECKS}
     assert {k: v.status for k, v in verdicts.items()} == expected, {k: v.summary for k, v in verdicts.items()}
@@ -90,7 +78,7 @@ async def test_demo_postures_give_clearly_different_verdicts(
 async def test_the_new_cmdlets_answer_in_the_admin_api_shape(
     scan_settings: Settings, graphsim: GraphSimulator
 ) -> None:
-    tenant = _demo(graphsim, "Contoso Dental")
+    tenant = demo_tenant_id(graphsim, "Contoso Dental")
     connection = open_connection(scan_settings, tenant)
     try:
         assert await connection.exchange_token_refusal() is None
@@ -117,7 +105,7 @@ async def test_the_new_cmdlets_answer_in_the_admin_api_shape(
 async def test_a_tenant_without_exchange_has_these_checks_in_error(
     scan_settings: Settings, graphsim: GraphSimulator
 ) -> None:
-    snapshot = await _snapshot(scan_settings, _demo(graphsim, "Tailwind Traders"))
+    snapshot = await collected_snapshot(scan_settings, demo_tenant_id(graphsim, "Tailwind Traders"))
     for check in CHECKS:
         outcome = run_check(check, snapshot)
         assert outcome.status is Status.ERROR, (check.id, outcome.summary)
@@ -129,7 +117,7 @@ async def test_the_compliance_endpoint_wants_its_own_token_and_answers_like_exch
 ) -> None:
     import httpx
 
-    tenant = _demo(graphsim, "Northwind Logistics")
+    tenant = demo_tenant_id(graphsim, "Northwind Logistics")
     connection = open_connection(scan_settings, tenant)
     try:
         exchange_token = await connection.credential.get_token("https://outlook.office365.com/.default")

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 from core.checks.model import Status
-from core.collect.connection import open_connection
-from core.scan.assess import Assessment, assess_tenant
-from core.settings import Settings
+from core.scan.assess import Assessment
 from devtools.graphsim.launcher import GraphSimulator
+from tests.reading import assess
 
 CONTOSO = "babd5d49-1067-4712-813b-d4f179d61913"  # weak, no Entra ID P1 or P2
 NORTHWIND = "10e36c9e-9dda-40fb-ab2f-b1889571e188"  # mixed, P1
@@ -42,15 +41,6 @@ EXPECTED = {
     # and its guest review ran once.
     TAILWIND: (F, P, P, F, P, P, F, P, P, F, F, P),
 }
-
-
-async def assess(graphsim: GraphSimulator, tenant_id: str) -> Assessment:
-    settings = Settings(**{k.lower(): v for k, v in graphsim.env().items()})  # type: ignore[arg-type]
-    connection = open_connection(settings, tenant_id)
-    try:
-        return await assess_tenant(connection, settings)
-    finally:
-        await connection.close()
 
 
 def outcomes(assessment: Assessment) -> dict[str, Any]:

@@ -13,22 +13,12 @@ import pytest
 from core.checks.directory_roles import holders
 from core.checks.model import Status
 from core.checks.well_known import EXCHANGE_ADMINISTRATOR
-from core.collect.connection import open_connection
-from core.scan.assess import Assessment, assess_tenant
-from core.settings import Settings
+from core.scan.assess import Assessment
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
+from tests.reading import assess
 
 NORTHWIND = "10e36c9e-9dda-40fb-ab2f-b1889571e188"  # mixed posture, Entra ID P1
-
-
-async def assess(graphsim: GraphSimulator, tenant_id: str) -> Assessment:
-    settings = Settings(**{k.lower(): v for k, v in graphsim.env().items()})  # type: ignore[arg-type]
-    connection = open_connection(settings, tenant_id)
-    try:
-        return await assess_tenant(connection, settings)
-    finally:
-        await connection.close()
 
 
 def result(assessment: Assessment, check_id: str) -> Any:

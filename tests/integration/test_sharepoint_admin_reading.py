@@ -11,26 +11,14 @@ import httpx
 import pytest
 
 from core.checks import sharepoint_admin, sharepoint_content
-from core.checks.model import Status, TenantSnapshot, run_check
-from core.collect.collector import collect_tenant
+from core.checks.model import Status, run_check
 from core.collect.connection import open_connection
 from core.settings import Settings
 from devtools.graphsim.launcher import GraphSimulator
+from tests.reading import collected_snapshot, demo_tenant_id
 
 CHECKS = (*sharepoint_admin.CHECKS, *sharepoint_content.CHECKS)
 SOURCE = "spo_tenant"
-
-
-async def _snapshot(settings: Settings, tenant_id: str) -> TenantSnapshot:
-    connection = open_connection(settings, tenant_id)
-    try:
-        return await collect_tenant(connection, settings)
-    finally:
-        await connection.close()
-
-
-def _demo(graphsim: GraphSimulator, name: str) -> str:
-    return next(t["id"] for t in graphsim.demo_tenants() if t["displayName"] == name)
 
 
 @pytest.fixture
@@ -69,7 +57,7 @@ async def no_faults(graphsim: GraphSimulator) -> AsyncIterator[None]:
 async def test_demo_postures_give_clearly_different_verdicts(
     scan_settings: Settings, graphsim: GraphSimulator, name: str, expected: dict[str, Status]
 ) -> None:
-    snapshot = await _snapshot(scan_settings, _demo(graphsim, name))
+    snapshot = await collected_snapshot(scan_settings, demo_tenant_id(graphsim, name))
     verdicts = {c.id: run_check(c, snapshot) for c in CHECKS}
     assert {k: v.status for k, v in verdicts.items()} == expected, {k: v.summary for k, v in verdicts.items()}
 
@@ -77,9 +65,9 @@ async def test_demo_postures_give_clearly_different_verdicts(
 async def test_the_host_is_the_initial_domains_and_the_answer_is_verbose(
     scan_settings: Settings, graphsim: GraphSimulator
 ) -> None:
-    tenant = _demo(graphsim, "Contoso Dental")
+    tenant = demo_tenant_id(graphsim, "Contoso Dental")
     graphsim.reset_request_log(tenant)
-    snapshot = await _snapshot(scan_settings, tenant)
+    snapshot = await collected_snapshot(scan_settings, tenant)
     paths = [e["path"] for e in graphsim.request_log(tenant) if e["path"].startswith("/sharepoint/")]
     assert paths == ["/sharepoint/contosodental-admin.sharepoint.com/_api/SPO.Tenant"]
     settings = snapshot.data[SOURCE]
@@ -89,9 +77,9 @@ async def test_the_host_is_the_initial_domains_and_the_answer_is_verbose(
 async def test_without_the_permission_the_checks_name_it(
     scan_settings: Settings, graphsim: GraphSimulator, no_faults: None
 ) -> None:
-    tenant = _demo(graphsim, "Fabrikam Legal")
+    tenant = demo_tenant_id(graphsim, "Fabrikam Legal")
     graphsim.set_faults(tenant, removed_permissions=["Sites.FullControl.All"])
-    snapshot = await _snapshot(scan_settings, tenant)
+    snapshot = await collected_snapshot(scan_settings, tenant)
     assert snapshot.failures[SOURCE].kind == "forbidden"
     assert "Access denied" in snapshot.failures[SOURCE].reason
     for check in CHECKS:
@@ -104,7 +92,7 @@ async def test_a_client_secret_is_refused_and_said_so(
     scan_settings: Settings, graphsim: GraphSimulator
 ) -> None:
     secret_only = scan_settings.model_copy(update={"app_certificate_path": None, "app_certificate": None})
-    snapshot = await _snapshot(secret_only, _demo(graphsim, "Fabrikam Legal"))
+    snapshot = await collected_snapshot(secret_only, demo_tenant_id(graphsim, "Fabrikam Legal"))
     failure = snapshot.failures[SOURCE]
     assert failure.kind == "forbidden" and "certificate" in failure.reason
     assert "Unsupported app only token." in failure.reason
@@ -114,9 +102,9 @@ async def test_a_client_secret_is_refused_and_said_so(
 async def test_a_tenant_whose_sharepoint_plan_is_switched_off_is_not_applicable(
     scan_settings: Settings, graphsim: GraphSimulator, no_faults: None
 ) -> None:
-    tenant = _demo(graphsim, "Northwind Logistics")
+    tenant = demo_tenant_id(graphsim, "Northwind Logistics")
     graphsim.set_faults(tenant, missing_licences=["SHAREPOINTSTANDARD"])
-    snapshot = await _snapshot(scan_settings, tenant)
+    snapshot = await collected_snapshot(scan_settings, tenant)
     assert snapshot.failures[SOURCE].code == "AADSTS500011"
     assert run_check(sharepoint_admin.default_link_view_only, snapshot).status is Status.NOT_APPLICABLE
 
@@ -124,7 +112,7 @@ async def test_a_tenant_whose_sharepoint_plan_is_switched_off_is_not_applicable(
 async def test_the_endpoint_refuses_in_sharepoints_own_words(
     scan_settings: Settings, graphsim: GraphSimulator
 ) -> None:
-    tenant = _demo(graphsim, "Contoso Dental")
+    tenant = demo_tenant_id(graphsim, "Contoso Dental")
     resource = "https://contosodental-admin.sharepoint.com"
     connection = open_connection(scan_settings, tenant)
     try:
@@ -159,7 +147,7 @@ async def test_entra_issues_tokens_only_for_the_tenants_own_admin_host(
 ) -> None:
     from azure.core.exceptions import ClientAuthenticationError
 
-    connection = open_connection(scan_settings, _demo(graphsim, "Contoso Dental"))
+    connection = open_connection(scan_settings, demo_tenant_id(graphsim, "Contoso Dental"))
     try:
         with pytest.raises(ClientAuthenticationError, match="AADSTS500011"):
             await connection.credential.get_token("https://fabrikamlegal-admin.sharepoint.com/.default")

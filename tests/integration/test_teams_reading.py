@@ -9,14 +9,14 @@ import httpx
 import pytest
 
 from core.checks import teams, teams_meetings
-from core.checks.model import Status, TenantSnapshot, run_check
-from core.collect.collector import collect_tenant
+from core.checks.model import Status, run_check
 from core.collect.connection import TEAMS_SCOPE, open_connection
 from core.collect.sources import TEAMS_SOURCES
 from core.collect.teams import read_teams_source
 from core.settings import Settings
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
+from tests.reading import collected_snapshot, demo_tenant_id
 
 CHECKS = (*teams.CHECKS, *teams_meetings.CHECKS)
 SOURCES = {s.name for s in TEAMS_SOURCES}
@@ -32,18 +32,6 @@ NORTHWIND_FAILS = {
     "teams.external_meeting_chat_off",
     "teams.recording_off_by_default",
 }
-
-
-async def _snapshot(settings: Settings, tenant_id: str) -> TenantSnapshot:
-    connection = open_connection(settings, tenant_id)
-    try:
-        return await collect_tenant(connection, settings)
-    finally:
-        await connection.close()
-
-
-def _demo(graphsim: GraphSimulator, name: str) -> str:
-    return next(t["id"] for t in graphsim.demo_tenants() if t["displayName"] == name)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +50,7 @@ def _demo(graphsim: GraphSimulator, name: str) -> str:
 async def test_demo_postures_give_clearly_different_verdicts(
     scan_settings: Settings, graphsim: GraphSimulator, name: str, expected: dict[str, Status]
 ) -> None:
-    snapshot = await _snapshot(scan_settings, _demo(graphsim, name))
+    snapshot = await collected_snapshot(scan_settings, demo_tenant_id(graphsim, name))
     if name != "Tailwind Traders":
         assert not SOURCES & set(snapshot.failures), snapshot.failures
     verdicts = {c.id: run_check(c, snapshot) for c in CHECKS}
@@ -72,7 +60,7 @@ async def test_demo_postures_give_clearly_different_verdicts(
 async def test_the_service_answers_every_instance_as_a_bare_list(
     scan_settings: Settings, graphsim: GraphSimulator
 ) -> None:
-    tenant = _demo(graphsim, "Northwind Logistics")
+    tenant = demo_tenant_id(graphsim, "Northwind Logistics")
     connection = open_connection(scan_settings, tenant)
     try:
         assert connection.teams is not None
@@ -111,7 +99,7 @@ async def test_without_a_directory_role_every_teams_check_is_an_error_naming_it(
     fixture["app"]["exchangeRole"] = None
     tenant = graphsim.load_tenant(fixture)
     try:
-        snapshot = await _snapshot(scan_settings, tenant)
+        snapshot = await collected_snapshot(scan_settings, tenant)
     finally:
         graphsim.remove_tenant(tenant)
     for check in CHECKS:
@@ -123,10 +111,10 @@ async def test_without_a_directory_role_every_teams_check_is_an_error_naming_it(
 async def test_a_tenant_that_loses_teams_is_not_applicable_not_an_error(
     scan_settings: Settings, graphsim: GraphSimulator
 ) -> None:
-    tenant = _demo(graphsim, "Fabrikam Legal")
+    tenant = demo_tenant_id(graphsim, "Fabrikam Legal")
     graphsim.set_faults(tenant, missing_licences=["TEAMS1"])
     try:
-        snapshot = await _snapshot(scan_settings, tenant)
+        snapshot = await collected_snapshot(scan_settings, tenant)
     finally:
         graphsim.clear_faults(tenant)
     assert {snapshot.failures[s].kind for s in SOURCES} == {"not_licensed"}
@@ -137,14 +125,14 @@ async def test_a_tenant_that_loses_teams_is_not_applicable_not_an_error(
 async def test_a_throttled_read_is_retried_and_a_failing_one_errors_only_its_checks(
     scan_settings: Settings, graphsim: GraphSimulator
 ) -> None:
-    tenant = _demo(graphsim, "Fabrikam Legal")
+    tenant = demo_tenant_id(graphsim, "Fabrikam Legal")
     graphsim.set_faults(
         tenant, throttle=2, throttle_path="teams:TenantFederationSettings", throttle_retry_after=0
     )
     graphsim.set_faults(tenant, fail_status=500, fail_path="teams:TeamsMeetingPolicy", fail_count=1000)
     graphsim.reset_request_log(tenant)
     try:
-        snapshot = await _snapshot(scan_settings, tenant)
+        snapshot = await collected_snapshot(scan_settings, tenant)
     finally:
         graphsim.clear_faults(tenant)
     federation = [
