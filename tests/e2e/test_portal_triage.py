@@ -68,7 +68,12 @@ def test_analyst_triages_failing_findings_and_exports_what_the_filters_show(
     page.get_by_role("searchbox", name="Find").fill("MFA")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url(re.compile(r"text=MFA"))
-    page.locator("table.data tbody tr").first.wait_for()
+    # The URL changes before the filtered rows replace the unfiltered ones: wait for the table the
+    # filter drew, not just any table (the old rows, or a moment with none, were read otherwise).
+    page.wait_for_function(
+        "() => { const ths = [...document.querySelectorAll('table.data tbody tr th')];"
+        " return ths.length > 0 && ths.every((th) => th.innerText.toLowerCase().includes('mfa')); }"
+    )
     titles = page.locator("table.data tbody tr th").all_inner_texts()
     assert titles and all("mfa" in t.lower() for t in titles), titles
     assert all(s.startswith("fail") for s in _column(visit, 3))
