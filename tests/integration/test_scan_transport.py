@@ -7,7 +7,7 @@ import asyncio
 import gzip
 import socket
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
@@ -15,7 +15,12 @@ from aiohttp import web
 
 from core.collect.connection import graph_http_client
 from core.collect.readers import send_json
-from core.collect.transport import AiohttpTransport, SharedSessionTokenTransport, shared_session
+from core.collect.transport import (
+    ENVIRONMENT_PROXIES,
+    AiohttpTransport,
+    SharedSessionTokenTransport,
+    shared_session,
+)
 from core.settings import Settings
 
 SEEN: dict[str, object] = {}
@@ -27,6 +32,12 @@ async def _echo(request: web.Request) -> web.Response:
     SEEN["authorization"] = request.headers.get("Authorization")
     SEEN["peer"] = request.transport.get_extra_info("peername") if request.transport else None
     return web.json_response({"method": request.method})
+
+
+async def _forwarded(request: web.Request) -> web.Response:
+    """As a forward proxy sees a plain-HTTP request: the whole URL in the request line."""
+    SEEN["proxied"] = str(request.url) if request.host.startswith("proxied.invalid") else None
+    return web.json_response({"via": "proxy"})
 
 
 async def _gzipped(_: web.Request) -> web.Response:
@@ -65,6 +76,7 @@ async def _throttled_once(request: web.Request) -> web.Response:
 async def server() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_route("*", "/echo", _echo)
+    app.router.add_get("/through-proxy", _forwarded)
     app.router.add_get("/gzip", _gzipped)
     app.router.add_get("/links", _two_links)
     app.router.add_get("/moved", _moved)
@@ -254,3 +266,47 @@ async def test_a_dropped_connection_is_retried_once_for_a_read_only(method: str,
         await client.aclose()
         server.close()
         await server.wait_closed()
+
+
+@pytest.fixture
+def proxied_by(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], None]]:
+    """Sets the proxy variables for the next requests; the proxies are read once, so forget them."""
+
+    def set_proxy(proxy: str, no_proxy: str) -> None:
+        for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("NO_PROXY", no_proxy)
+        ENVIRONMENT_PROXIES.forget()
+
+    yield set_proxy
+    ENVIRONMENT_PROXIES.forget()
+
+
+@pytest.mark.parametrize("sender", ["scan", "token"])
+async def test_the_proxy_variables_are_honoured(
+    server: str, proxied_by: Callable[[str, str], None], sender: str
+) -> None:
+    """A tenant's network may only reach Microsoft through a proxy: HTTP_PROXY routes both the
+    scan's requests and the token requests through it, and NO_PROXY exempts a host. The local
+    server plays the proxy: a host that does not resolve answers only through it."""
+    from azure.core.rest import HttpRequest
+
+    async def get(url: str) -> int:
+        if sender == "scan":
+            client = _client()
+            try:
+                return (await client.get(url)).status_code
+            finally:
+                await client.aclose()
+        async with SharedSessionTokenTransport(VERIFY) as transport:
+            return (await transport.send(HttpRequest("GET", url))).status_code
+
+    proxied_by(server, "localhost")
+    assert await get("http://proxied.invalid/through-proxy") == 200
+    assert SEEN["proxied"] == "http://proxied.invalid/through-proxy"
+    proxied_by(server, "proxied.invalid")
+    from azure.core.exceptions import ServiceRequestError
+
+    with pytest.raises((httpx.ConnectError, ServiceRequestError), match=r"proxied\.invalid"):
+        await get("http://proxied.invalid/through-proxy")
