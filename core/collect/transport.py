@@ -19,16 +19,12 @@ import ssl
 import weakref
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import Any
-from urllib.request import (  # type: ignore[attr-defined]  # urllib's own NO_PROXY rule, untyped
-    getproxies_environment,
-    proxy_bypass_environment,
-)
 
 import aiohttp
 import httpx
-from azure.core.pipeline.transport import AioHttpTransport
 from yarl import URL
+
+from core.wire import ENVIRONMENT_PROXIES, ProxyAwareTransport
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -89,33 +85,9 @@ async def shared_session(verify: ssl.SSLContext) -> aiohttp.ClientSession:
     return entry.session
 
 
-class EnvironmentProxies:
-    """The proxy variables httpx and azure-core honour by default (HTTPS_PROXY, HTTP_PROXY,
-    ALL_PROXY, NO_PROXY), read once per process. aiohttp's own trust_env reads them, and ~/.netrc,
-    afresh for every request, each in a thread of the default executor: two thread hand-offs per
-    request, about a fifth of a scan's CPU (py-spy, 1,000-user tenant, issue 24)."""
-
-    def __init__(self) -> None:
-        self._proxies: dict[str, str] | None = None
-
-    def for_url(self, scheme: str, host: str) -> str | None:
-        if self._proxies is None:
-            self._proxies = getproxies_environment()
-        if not self._proxies or proxy_bypass_environment(host, self._proxies):
-            return None
-        return self._proxies.get(scheme) or self._proxies.get("all")
-
-    def forget(self) -> None:
-        """Read the variables again at the next request (tests that set them)."""
-        self._proxies = None
-
-
-ENVIRONMENT_PROXIES = EnvironmentProxies()
-
-
 def _open(verify: ssl.SSLContext) -> aiohttp.ClientSession:
-    # No trust_env: ENVIRONMENT_PROXIES applies the proxy variables, and no netrc credentials are
-    # wanted on bearer-token APIs. No cookie jar: these are APIs.
+    # No trust_env: ENVIRONMENT_PROXIES (core.wire) applies the proxy variables, and no netrc
+    # credentials are wanted on bearer-token APIs. No cookie jar: these are APIs.
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(ssl=verify, limit=0),
         auto_decompress=False,
@@ -131,7 +103,7 @@ async def _close_with_loop(session: aiohttp.ClientSession) -> AsyncGenerator[Non
         await session.close()
 
 
-class SharedSessionTokenTransport(AioHttpTransport):
+class SharedSessionTokenTransport(ProxyAwareTransport):
     """azure-identity's token requests on the same shared session: its own transport opens a
     session per credential, so every scan paid new TLS connections to Entra (four at once, for the
     tokens it asks for together). Opening borrows the loop's session; closing gives it back
@@ -147,13 +119,6 @@ class SharedSessionTokenTransport(AioHttpTransport):
 
     async def close(self) -> None:
         """The session is the loop's to close (shared_session)."""
-
-    async def send(self, request: Any, **config: Any) -> Any:
-        """As azure-core sends it, with the environment's proxy its own session would have found."""
-        if not config.get("proxy") and not config.get("proxies"):
-            url = URL(request.url)
-            config["proxy"] = ENVIRONMENT_PROXIES.for_url(url.scheme, url.host or "")
-        return await super().send(request, **config)
 
 
 def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:

@@ -10,10 +10,11 @@ from azure.storage.blob.aio import BlobServiceClient
 
 from core.settings import Settings
 from core.store.errors import NotFound, Unavailable, storage_retry
+from core.wire import azure_client_options
 
 
 def blob_service_from_settings(settings: Settings, **kwargs: Any) -> BlobServiceClient:
-    kwargs = {**storage_retry(settings.storage_retry_total), **kwargs}
+    kwargs = {**storage_retry(settings.storage_retry_total), **azure_client_options(), **kwargs}
     if settings.storage_connection is not None:
         return BlobServiceClient.from_connection_string(
             settings.storage_connection.get_secret_value(), **kwargs

@@ -14,6 +14,7 @@ from core.store.narrow_org import CustomerRows, NarrowOrgRepository, OrgView
 from core.store.partitions import OrgRepository, RelationshipRepository, TenantRepository
 from core.store.resource_tokens import Mode, TokenBroker
 from core.store.scope import RelationshipScope, current_scope
+from core.wire import azure_client_options
 
 if TYPE_CHECKING:
     from core.customers import Customer
@@ -44,7 +45,7 @@ def _client_from_settings(settings: Settings) -> CosmosClient:
         from azure.identity.aio import DefaultAzureCredential
 
         credential = DefaultAzureCredential()
-    return CosmosClient(settings.cosmos_endpoint, credential=credential, **kwargs)
+    return CosmosClient(settings.cosmos_endpoint, credential=credential, **azure_client_options(**kwargs))
 
 
 def _broker_from_settings(settings: Settings) -> tuple[TokenBroker | None, CosmosClient | None]:
@@ -57,7 +58,9 @@ def _broker_from_settings(settings: Settings) -> tuple[TokenBroker | None, Cosmo
     if key is None:
         raise ValueError("CUSTOMER_RESOURCE_TOKENS is on but COSMOS_BROKER_KEY is not set")
     options = _client_options(settings)
-    admin = CosmosClient(settings.cosmos_endpoint, credential=key.get_secret_value(), **options)
+    admin = CosmosClient(
+        settings.cosmos_endpoint, credential=key.get_secret_value(), **azure_client_options(**options)
+    )
     broker = TokenBroker(
         admin.get_database_client(settings.cosmos_database),
         endpoint=settings.cosmos_endpoint,

@@ -14,6 +14,7 @@ from azure.storage.queue.aio import QueueClient
 
 from core.settings import Settings
 from core.store.errors import Unavailable, storage_retry
+from core.wire import azure_client_options
 
 
 def poison_queue_name(queue_name: str) -> str:
@@ -38,6 +39,7 @@ def queue_client_from_settings(settings: Settings, queue_name: str, **kwargs: An
         "message_encode_policy": TextBase64EncodePolicy(),
         "message_decode_policy": TextBase64DecodePolicy(),
         **storage_retry(settings.storage_retry_total),
+        **azure_client_options(),
     }
     if settings.storage_connection is not None:
         return QueueClient.from_connection_string(

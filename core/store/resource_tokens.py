@@ -29,6 +29,7 @@ from azure.cosmos.exceptions import CosmosHttpResponseError, CosmosResourceExist
 
 from core.store.errors import Unavailable
 from core.store.repository import check_document_id
+from core.wire import azure_client_options
 
 # A token is used until this long before Cosmos's expiry, so no request carries one that lapses
 # on the way.
@@ -116,7 +117,7 @@ class TokenBroker:
             entry.expires_at = expires_at
             return entry
         tokens = {self._link: token}
-        client = CosmosClient(self._endpoint, credential=tokens, **self._options)
+        client = CosmosClient(self._endpoint, credential=tokens, **azure_client_options(**self._options))
         container = client.get_database_client(self._admin.id).get_container_client(self._container_name)
         entry = _Entry(client, container, tokens, expires_at)
         self._entries[(relationship_id, mode)] = entry

@@ -15,13 +15,9 @@ from aiohttp import web
 
 from core.collect.connection import graph_http_client
 from core.collect.readers import send_json
-from core.collect.transport import (
-    ENVIRONMENT_PROXIES,
-    AiohttpTransport,
-    SharedSessionTokenTransport,
-    shared_session,
-)
+from core.collect.transport import AiohttpTransport, SharedSessionTokenTransport, shared_session
 from core.settings import Settings
+from core.wire import ENVIRONMENT_PROXIES
 
 SEEN: dict[str, object] = {}
 
