@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from core.bootstrap import LazyServices
+from core.startup import collection_paused
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,7 +27,8 @@ class LazyAsgi:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._app is None:
-            self._app = self._build()
+            with collection_paused():
+                self._app = self._build()
         await self._app(scope, receive, send)
 
 

@@ -16,6 +16,7 @@ from starlette.datastructures import State
 from starlette.types import Receive, Scope, Send
 
 from core.bootstrap import LazyServices
+from core.startup import collection_paused
 from functions.api import ROUTER_MODULES, routers
 from functions.api.app import API_PREFIX, build_app
 from functions.api.deps import route_path
@@ -61,7 +62,8 @@ class FamilyApps:
     def app(self, modules: tuple[str, ...]) -> FastAPI:
         app = self._apps.get(modules)
         if app is None:
-            app = self._apps[modules] = build_app(self._services, routers(modules), self._state)
+            with collection_paused():  # FastAPI's routes and models, at a family's first request
+                app = self._apps[modules] = build_app(self._services, routers(modules), self._state)
         return app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

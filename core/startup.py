@@ -1,0 +1,27 @@
+"""Start-up without the cyclic garbage collector (issue 24, cold start).
+
+Importing the app and building the HTTP app at its first request create a few hundred thousand
+objects, nearly all of them module-level and alive for the life of the process, and the collector
+walks them again and again while they are made (measured with bench/coldstart.py). Collecting is
+paused while they are made; afterwards they are frozen (`gc.freeze`): moved to a generation the
+collector never walks, so no later full collection in a request or a scan walks them either.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Run the block with the collector off (if it was on) and freeze what it left alive."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.freeze()
+            gc.enable()
