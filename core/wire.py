@@ -37,6 +37,7 @@ class EnvironmentProxies:
 
 
 ENVIRONMENT_PROXIES = EnvironmentProxies()
+_SSL_CONTEXTS: dict[tuple[Any, Any], Any] = {}
 
 
 class ProxyAwareTransport(AioHttpTransport):
@@ -46,6 +47,16 @@ class ProxyAwareTransport(AioHttpTransport):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(use_env_settings=False, **kwargs)
+
+    def _build_ssl_config(self, cert: Any, verify: Any) -> Any:
+        """The TLS context for a client certificate and a CA bundle path, made once: azure-core
+        makes a new one for every request, and aiohttp pools connections by context, so with
+        a CA path (the local Cosmos stand-in's) every request paid for a new TLS connection."""
+        key = (cert, verify)
+        context = _SSL_CONTEXTS.get(key)
+        if context is None:
+            context = _SSL_CONTEXTS[key] = super()._build_ssl_config(cert, verify)
+        return context
 
     async def send(self, request: Any, **config: Any) -> Any:
         if not config.get("proxy") and not config.get("proxies"):
