@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
 
@@ -35,7 +36,10 @@ def for_user(source: GraphSource, user_id: str) -> GraphSource:
 
 
 async def read_admin_sources(
-    snapshot: TenantSnapshot, sources: Iterable[GraphSource], read: ReadSource, limiter: asyncio.Semaphore
+    snapshot: TenantSnapshot,
+    sources: Iterable[GraphSource],
+    read: ReadSource,
+    limiter: AbstractAsyncContextManager[None],
 ) -> None:
     """Fill `snapshot` with each source's per-user data, or its failure."""
     try:
@@ -59,7 +63,7 @@ async def read_admin_sources(
 
 
 async def _one(
-    source: GraphSource, user_id: str, read: ReadSource, limiter: asyncio.Semaphore
+    source: GraphSource, user_id: str, read: ReadSource, limiter: AbstractAsyncContextManager[None]
 ) -> tuple[str, Any]:
     try:
         async with limiter:

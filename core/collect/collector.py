@@ -31,6 +31,7 @@ from core.collect.dns_records import DnsUnavailable, collect_dns, custom_domains
 from core.collect.exchange import PAGE_SIZE as EXCHANGE_PAGE_SIZE
 from core.collect.exchange import read_exchange_source
 from core.collect.failures import SourceError, exchange_token_failure
+from core.collect.limits import ServiceLimit
 from core.collect.readers import read_graph_source
 from core.collect.role_groups import ROLE_SOURCES, read_role_groups
 from core.collect.sharepoint_admin import collect_sharepoint_admin
@@ -152,11 +153,12 @@ class _Collection:
     def __init__(self, connection: TenantConnection, settings: Settings, snapshot: TenantSnapshot) -> None:
         self.connection, self.settings, self.snapshot = connection, settings, snapshot
         limit = settings.scan_request_concurrency
-        self.limiters = {channel: asyncio.Semaphore(limit) for channel in CHANNELS}
+        self.limiters = {channel: ServiceLimit(limit) for channel in CHANNELS}
 
-    async def fetch(self, name: str, read: _Read) -> None:
+    async def fetch(self, name: str, read: _Read, *, ahead: bool = False) -> None:
+        limit = self.limiters[read.channel]
         try:
-            async with self.limiters[read.channel]:
+            async with limit.ahead if ahead else limit:
                 self.snapshot.data[name] = await read()
         except SourceError as exc:
             self.snapshot.failures[name] = exc.failure
@@ -229,10 +231,13 @@ class _Collection:
 
     async def role_groups_after_roles(self) -> None:
         # Groups that hold roles are known only once the role assignments are read.
-        roles = [self.fetch(s.name, self.graph(s)) for s in GRAPH_SOURCES if s.name in ROLE_SOURCES]
+        # Each link of this chain goes ahead of the one-request sources waiting (ServiceLimit).
+        roles = [
+            self.fetch(s.name, self.graph(s), ahead=True) for s in GRAPH_SOURCES if s.name in ROLE_SOURCES
+        ]
         await asyncio.gather(*roles)
         try:
-            limiter = self.limiters["graph"]
+            limiter = self.limiters["graph"].ahead
             await read_role_groups(self.snapshot, ROLE_GROUP_SOURCES, lambda s: self.graph(s)(), limiter)
             # The Global Administrators are known only once the roles and role groups are read.
             await read_admin_sources(self.snapshot, ADMIN_USER_SOURCES, lambda s: self.graph(s)(), limiter)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
 
@@ -53,7 +54,10 @@ def _skip_reason(snapshot: TenantSnapshot, source: GraphSource) -> SourceFailure
 
 
 async def read_role_groups(
-    snapshot: TenantSnapshot, sources: Iterable[GraphSource], read: ReadSource, limiter: asyncio.Semaphore
+    snapshot: TenantSnapshot,
+    sources: Iterable[GraphSource],
+    read: ReadSource,
+    limiter: AbstractAsyncContextManager[None],
 ) -> None:
     """Fill `snapshot` with each source's per-group data, or its failure."""
     groups = role_holding_groups(snapshot)
@@ -78,7 +82,7 @@ class _GroupFailed(Exception):
 
 
 async def _read_each(
-    source: GraphSource, groups: list[str], read: ReadSource, limiter: asyncio.Semaphore
+    source: GraphSource, groups: list[str], read: ReadSource, limiter: AbstractAsyncContextManager[None]
 ) -> Mapping[str, Any]:
     async def one(group_id: str) -> tuple[str, Any]:
         try:
