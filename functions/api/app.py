@@ -13,10 +13,10 @@ from starlette.datastructures import State
 
 from core.bootstrap import LazyServices
 from core.errors import ScanPostureError
-from functions.api.auth import AuthenticateFirst
 from functions.api.bodies import LimitBodies
 from functions.api.errors import answer_error
 from functions.api.examples import add_response_examples
+from functions.api.gate import AuthenticateFirst
 from functions.api.validation import answer_invalid_request
 from functions.runtime import LazyAsgi
 

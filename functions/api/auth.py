@@ -1,9 +1,8 @@
 """Authentication and authorisation.
 
-`AuthenticateFirst` (ASGI middleware) authenticates every non-public /api request from its
-credential alone, before anything reads the body: FastAPI parses a JSON body before it runs a
-route's dependencies, so an anonymous request's body used to be read and parsed (a 400 for
-malformed JSON instead of the 401). It leaves the caller in the request scope for the dependencies.
+`authenticate` finds who is calling from the credential alone; `functions.api.gate.
+AuthenticateFirst` calls it for every non-public /api request before anything reads the body, and
+leaves the caller in the request scope for the dependencies.
 
 Every route declares the action it needs with `Depends(require(Action.X))`; the dependency loads
 the caller's memberships and asks `core.auth.principals.authorize` (the one decision in core) for
@@ -21,8 +20,6 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core import errors
 from core.audit import Actor
@@ -33,20 +30,13 @@ from core.auth.roles import TENANT_ACTIONS, Action
 from core.auth.tokens import InvalidToken, JwksCache, TokenClaims, TokenValidator
 from core.bootstrap import Services
 from core.collect.connection import tls_verification
-from core.errors import ScanPostureError
 from core.store import InvalidId
 from core.store.documents import principal_document_id
 from core.store.read_snapshot import enter_snapshot, leave_snapshot
 from core.store.repository import check_document_id
 from core.store.scope import enter_scope, leave_scope
-from functions.api.deps import ServicesDep, get_services, route_path
-from functions.api.errors import answer_error
+from functions.api.deps import ServicesDep, get_services
 
-# Routes anyone may call: health, the API description, the consent callback (Entra redirects the
-# customer's administrator there, who has no ScanPosture account).
-PUBLIC_PATHS = frozenset({"/api/health", "/api/config", "/api/consent/callback"})
-# FastAPI's own pages (the OpenAPI document and its viewer) stay public, wherever the app puts them.
-_DOCUMENTATION_URLS = ("openapi_url", "docs_url", "redoc_url", "swagger_ui_oauth2_redirect_url")
 # Who is calling: a person's validated token, or the principal of an API key.
 Caller = TokenClaims | Principal
 _CALLER_KEY = "scanposture.caller"  # where AuthenticateFirst leaves the caller in the scope
@@ -128,44 +118,6 @@ async def authenticate(request: Request) -> Caller:
     # pass on to the API's handler, or to AuthenticateFirst's use of it.
     request.scope[_CALLER_KEY] = caller
     return caller
-
-
-def needs_authentication(scope: Scope) -> bool:
-    """Every /api path but the public ones and the API's documentation."""
-    path = route_path(scope)
-    documentation = {getattr(scope.get("app"), name, None) for name in _DOCUMENTATION_URLS}
-    return (path == "/api" or path.startswith("/api/")) and path not in PUBLIC_PATHS | documentation
-
-
-class AuthenticateFirst:
-    """ASGI middleware: a non-public request without a valid credential is answered 401 before
-    any route runs, so no body of an unauthenticated caller is read, parsed or validated."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not needs_authentication(scope):
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)  # without `receive`: nothing here can touch the body
-        sent = request.headers
-        unread_body = sent.get("content-length", "0") != "0" or "transfer-encoding" in sent
-        try:
-            await authenticate(request)
-        except HTTPException as exc:
-            headers = dict(exc.headers or {})
-            if unread_body:
-                headers["connection"] = "close"  # rather than let the server drain an unread body
-            await JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)(scope, receive, send)
-            return
-        except ScanPostureError as exc:  # outside the app's handlers here: the same answer by hand
-            answer = await answer_error(request, exc)
-            if unread_body:
-                answer.headers["connection"] = "close"
-            await answer(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
 
 
 async def current_claims(request: Request) -> TokenClaims:

@@ -21,8 +21,9 @@ from core.bootstrap import LazyServices, Services
 from core.settings import Settings
 from core.store.resource_tokens import Mode, user_id
 from functions.api import API_PREFIX, create_api
-from functions.api.auth import PUBLIC_PATHS, PrincipalDep
+from functions.api.auth import PrincipalDep
 from functions.api.deps import ServicesDep
+from functions.api.gate import PUBLIC_PATHS
 from tests.integration.test_isolation import OPERATIONS, _url
 from tests.integration.test_resource_tokens import request_log, request_log_position
 from tests.world import World

@@ -25,7 +25,7 @@ from core.settings import Settings
 from devtools.consent_browser import consent_as_admin
 from devtools.graphsim.launcher import GraphSimulator
 from devtools.graphsim.synthetic import synthetic_tenant
-from functions.api.auth import PUBLIC_PATHS
+from functions.api.gate import PUBLIC_PATHS
 from tests.conftest import asgi_client
 from tests.integration.test_isolation import EXAMPLE_BODIES, OPERATIONS
 from tests.world import World

@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from core.auth.roles import TENANT_ACTIONS, Action, may
 from core.bootstrap import LazyServices
 from functions.api import API_PREFIX, ROUTERS, create_api
-from functions.api.auth import PUBLIC_PATHS
+from functions.api.gate import PUBLIC_PATHS
 from tests.world import Person, World
 
 # Routes that need a signed-in person but no membership (how a person gets one, and who am I).

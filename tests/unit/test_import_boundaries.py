@@ -63,9 +63,10 @@ def call(method, path):
 statuses = {"/api/config": call("GET", "/api/config")}
 from functions.api import ROUTER_MODULES
 first = sorted(m for m in ROUTER_MODULES if "functions.api." + m in sys.modules)
+auth_after_first = sorted(m for m in sys.modules if m.startswith(("functions.api.auth", "core.auth")))
 statuses["/api/openapi.json"] = call("GET", "/api/openapi.json")
 from functions.api import ROUTERS
-from functions.api.auth import PUBLIC_PATHS
+from functions.api.gate import PUBLIC_PATHS
 public_only = []
 for router in ROUTERS:
     route = next((r for r in router.routes if "/api" + r.path not in PUBLIC_PATHS), None)
@@ -79,6 +80,7 @@ print(json.dumps({
     "statuses": statuses,
     "public_only": public_only,
     "routers_after_first_request": first,
+    "auth_after_first_request": auth_after_first,
     "heavy": heavy(set(LIGHT_EXCEPTIONS)),
     "packages": sorted({m.split(".")[0] for m in sys.modules}),
 }))
@@ -112,6 +114,8 @@ def test_every_route_family_answers_its_first_request_without_heavy_modules() ->
     assert statuses.pop("/api/config") == 200
     # The first request imported its own router only (functions.api.families).
     assert answered["routers_after_first_request"] == ["config"]
+    # A public request does not load sign-in: token validation, API keys, principals.
+    assert answered["auth_after_first_request"] == []
     assert statuses.pop("/api/openapi.json") == 200
     assert sorted(answered["public_only"]) == ["config", "consent", "health"]
     assert len(statuses) == 12  # a route of each of the other eleven routers, and the MCP mount
