@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from core.clock import SystemClock
 from core.settings import Settings, get_settings
+from core.startup import collection_paused
 
 if TYPE_CHECKING:
     from core.collect.connector import GraphTenantConnector
@@ -34,13 +35,15 @@ class Services:
 
     @cached_property
     def store(self) -> CosmosStore:
-        from core.store.cosmos import CosmosStore  # azure.cosmos, at first use (module docstring)
+        with collection_paused():  # core.startup: a cold start's largest imports are these
+            from core.store.cosmos import CosmosStore  # azure.cosmos, at first use (module docstring)
 
         return CosmosStore.from_settings(self.settings)
 
     @cached_property
     def blobs(self) -> BlobStore:
-        from core.store.blobs import BlobStore, blob_service_from_settings  # azure.storage.blob
+        with collection_paused():
+            from core.store.blobs import BlobStore, blob_service_from_settings  # azure.storage.blob
 
         return BlobStore(blob_service_from_settings(self.settings))
 
@@ -69,7 +72,8 @@ class Services:
         return GraphTenantConnector(self.settings)
 
     def _channel(self, name: str) -> QueueChannel:
-        from core.store.queues import QueueChannel  # azure.storage.queue, at first use
+        with collection_paused():
+            from core.store.queues import QueueChannel  # azure.storage.queue, at first use
 
         return QueueChannel.from_settings(self.settings, name)
 

@@ -67,3 +67,28 @@ async def test_the_first_call_builds_with_the_collector_paused() -> None:
     await lazy({}, None, None)  # type: ignore[arg-type]
     await lazy({}, None, None)  # type: ignore[arg-type]
     assert seen == [False, True, True]  # built once, paused; answered with the collector on
+
+
+def test_a_block_that_loads_no_module_freezes_nothing() -> None:
+    """Apps and clients built again (as tests do) must not freeze, and so leak, what they made."""
+    frozen = gc.get_freeze_count()
+    with collection_paused():
+        made = [[object()] for _ in range(1000)]
+    assert gc.get_freeze_count() == frozen and len(made) == 1000
+
+
+def test_the_storage_clients_are_built_with_the_collector_paused() -> None:
+    """Their SDKs are most of a cold start's imports (core.bootstrap.Services)."""
+    probe = (
+        "import gc, json, sys\n"
+        "from core.bootstrap import Services\n"
+        "from core.settings import Settings\n"
+        "services = Services(Settings(storage_connection='UseDevelopmentStorage=true'))\n"
+        "before = gc.get_freeze_count()\n"
+        "services.blobs\n"
+        "print(json.dumps({'on': gc.isenabled(), 'frozen': gc.get_freeze_count() - before,"
+        " 'sdk': 'azure.storage.blob' in sys.modules}))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    seen = json.loads(out.stdout)
+    assert seen == {"on": True, "frozen": seen["frozen"], "sdk": True} and seen["frozen"] > 10_000
