@@ -6,6 +6,7 @@ names its host)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,26 +66,25 @@ async def collect_tenant(
     its sources and the rest completes. `when_one_read_left` is told once, when all but one read
     (usually the longest run of pages) are done (core.scan.early)."""
     snapshot = TenantSnapshot(tenant_id=connection.tenant_id, collected_at=datetime.now(UTC))
-    await _probe_tokens(connection, snapshot)
-    run = _Collection(connection, settings, snapshot)
+    tokens = _FirstTokens(connection, snapshot)
+    await tokens.graph()
+    run = _Collection(connection, settings, snapshot, tokens)
     chained = {"domains", "organization", *ROLE_SOURCES}
     independent: list[GraphSource | ExchangeSource] = [s for s in GRAPH_SOURCES if s.name not in chained]
-    unrefused = [s for s in EXCHANGE_SOURCES if s.name not in snapshot.failures]
-    independent += [s for s in unrefused if s.endpoint == "exchange"]
+    independent += [s for s in EXCHANGE_SOURCES if s.endpoint == "exchange"]
     # Longest chains first. A scan lasts as long as its longest run of pages, so the sources with one
     # row per user or mailbox start at once, then the reads other reads wait on, then the rest; each
     # channel's limiter hands out its slots in the order they are asked for.
     bulk = sorted((s for s in independent if s.bulk), key=_rows_per_page)
-    tasks = [run.fetch(s.name, run.read(s)) for s in bulk]
+    tasks = [run.source(s) for s in bulk]
     tasks += [
         run.dns_after_domains(),
         run.role_groups_after_roles(),
         run.compliance_after_discovery(),
         run.sharepoint_after_organization(),
     ]
-    # One request each, on the Teams admin service's own limiter.
-    tasks += [run.fetch(s.name, run.teams(s)) for s in TEAMS_SOURCES if s.name not in snapshot.failures]
-    tasks += [run.fetch(s.name, run.read(s)) for s in independent if not s.bulk]
+    tasks += [run.teams_source(s) for s in TEAMS_SOURCES]
+    tasks += [run.source(s) for s in independent if not s.bulk]
     await _all_of(tasks, snapshot, when_one_read_left)
     _stop_if_identity_gone(snapshot)
     settle_teams_licence(snapshot)  # a tenant without Teams: its subscriptions decide, not the answer
@@ -119,19 +119,40 @@ def _rows_per_page(source: GraphSource | ExchangeSource) -> int:
     return int(top) if top.isdigit() else GRAPH_DEFAULT_PAGE_SIZE
 
 
-async def _probe_tokens(connection: TenantConnection, snapshot: TenantSnapshot) -> None:
-    """Fail fast, once, when Entra refuses the tenant, rather than once per source. Only the Graph
-    token says whether the tenant still lets the app in: a tenant without Exchange Online refuses
-    the Exchange token (AADSTS500011) yet is as connected as any other."""
-    graph_probe, exchange_refused, compliance_refused, teams_refused = await asyncio.gather(
-        connection.probe_token(GRAPH_SCOPE),
+class _FirstTokens:
+    """The scan's first token requests, sent together. Graph's decides whether the scan can start,
+    and Graph's reads start once it is issued. Exchange's, Security & Compliance's and Teams' only
+    say whether their services' sources are refused (a tenant without Exchange Online refuses the
+    token, AADSTS500011, yet is as connected as any other), so only those reads wait for them: a
+    token request is a round trip to Entra, and the last of four can come back well after Graph's."""
+
+    def __init__(self, connection: TenantConnection, snapshot: TenantSnapshot) -> None:
+        self._graph = asyncio.ensure_future(connection.probe_token(GRAPH_SCOPE))
+        self._refusals = asyncio.ensure_future(_record_refusals(connection, snapshot))
+
+    async def graph(self) -> None:
+        """Fail fast, once, when Entra refuses the tenant, rather than once per source."""
+        try:
+            await self._graph
+        except BaseException:
+            self._refusals.cancel()
+            with contextlib.suppress(BaseException):
+                await self._refusals
+            raise
+
+    async def refusals(self) -> None:
+        """Wait until the other services' refusals are recorded in the snapshot. Shielded: a read
+        cancelled while waiting must not cancel the others' wait."""
+        await asyncio.shield(self._refusals)
+
+
+async def _record_refusals(connection: TenantConnection, snapshot: TenantSnapshot) -> None:
+    exchange_refused, compliance_refused, teams_refused = await asyncio.gather(
         connection.exchange_token_refusal(EXCHANGE_SCOPE),
         connection.exchange_token_refusal(COMPLIANCE_SCOPE),
         connection.exchange_token_refusal(TEAMS_SCOPE),
         return_exceptions=True,
     )
-    if isinstance(graph_probe, BaseException):
-        raise graph_probe
     # A refusal fails only its own endpoint's sources. Anything else (a network error on the way to
     # Entra) is left to each read to meet.
     refusals = {"exchange": exchange_refused, "compliance": compliance_refused}
@@ -150,8 +171,10 @@ class _Collection:
     Exchange Online, Security & Compliance, SharePoint's admin API and the Teams admin service throttle
     apart, and a slow one holds up only itself."""
 
-    def __init__(self, connection: TenantConnection, settings: Settings, snapshot: TenantSnapshot) -> None:
-        self.connection, self.settings, self.snapshot = connection, settings, snapshot
+    def __init__(
+        self, connection: TenantConnection, settings: Settings, snapshot: TenantSnapshot, tokens: _FirstTokens
+    ) -> None:
+        self.connection, self.settings, self.snapshot, self.tokens = connection, settings, snapshot, tokens
         limit = settings.scan_request_concurrency
         self.limiters = {channel: ServiceLimit(limit) for channel in CHANNELS}
 
@@ -164,6 +187,21 @@ class _Collection:
             self.snapshot.failures[name] = exc.failure
         except ClientAuthenticationError as exc:
             raise _unreachable(self.connection.tenant_id, exc) from exc
+
+    async def source(self, source: GraphSource | ExchangeSource) -> None:
+        if isinstance(source, ExchangeSource) and await self._refused(source.name):
+            return
+        await self.fetch(source.name, self.read(source))
+
+    async def teams_source(self, source: TeamsSource) -> None:
+        # One request each, on the Teams admin service's own limiter.
+        if not await self._refused(source.name):
+            await self.fetch(source.name, self.teams(source))
+
+    async def _refused(self, name: str) -> bool:
+        """Whether Entra refused the token this source's service needs (recorded as its failure)."""
+        await self.tokens.refusals()
+        return name in self.snapshot.failures
 
     def read(self, source: GraphSource | ExchangeSource) -> _Read:
         return self.graph(source) if isinstance(source, GraphSource) else self.exchange(source)
@@ -187,6 +225,7 @@ class _Collection:
 
     async def compliance_after_discovery(self) -> None:
         # Security & Compliance answers from a regional host, found first (core.collect.compliance).
+        await self.tokens.refusals()
         sources = [
             s for s in EXCHANGE_SOURCES if s.endpoint == "compliance" and s.name not in self.snapshot.failures
         ]

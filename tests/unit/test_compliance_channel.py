@@ -3,6 +3,7 @@ way round; each source reaches the endpoint it names."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -10,7 +11,7 @@ import pytest
 from azure.core.exceptions import ClientAuthenticationError
 
 from core.checks.model import TenantSnapshot
-from core.collect.collector import _probe_tokens
+from core.collect.collector import _FirstTokens
 from core.collect.compliance import regional_base
 from core.collect.connection import COMPLIANCE_SCOPE, EXCHANGE_SCOPE, TenantConnection
 from core.collect.failures import SourceError
@@ -52,11 +53,53 @@ class Refusing:
 async def test_a_refused_token_fails_only_its_own_endpoint(refused: frozenset[str], failed: set[str]) -> None:
     snapshot = TenantSnapshot(tenant_id="t", collected_at=datetime.now(UTC))
     connection: TenantConnection = Refusing(refused)  # type: ignore[assignment]
-    await _probe_tokens(connection, snapshot)
+    tokens = _FirstTokens(connection, snapshot)
+    await tokens.graph()
+    await tokens.refusals()
     assert set(snapshot.failures) == failed
     for name in COMPLIANCE & failed:
         assert "token for Security & Compliance" in snapshot.failures[name].reason
         assert snapshot.failures[name].kind == "forbidden"
+
+
+@dataclass
+class SlowExchange:
+    """Graph's token at once; the other services' tokens only once `released` is set."""
+
+    released: asyncio.Event
+    graph_refused: bool = False
+    tenant_id: str = "t"
+
+    async def probe_token(self, *scopes: str) -> None:
+        if self.graph_refused:
+            raise ClientAuthenticationError("AADSTS7000229: the tenant has no service principal for the app")
+
+    async def exchange_token_refusal(self, scope: str = EXCHANGE_SCOPE) -> ClientAuthenticationError | None:
+        await self.released.wait()
+        return None
+
+
+async def test_graph_reads_start_before_the_other_services_tokens_arrive() -> None:
+    """A scan's Graph reads wait for Graph's token only; the Exchange, Security & Compliance and
+    Teams tokens (whose refusals only fail their own sources) may come back later."""
+    snapshot = TenantSnapshot(tenant_id="t", collected_at=datetime.now(UTC))
+    released = asyncio.Event()
+    tokens = _FirstTokens(SlowExchange(released), snapshot)  # type: ignore[arg-type]
+    await asyncio.wait_for(tokens.graph(), timeout=1)
+    waiting = asyncio.create_task(tokens.refusals())
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    released.set()
+    await asyncio.wait_for(waiting, timeout=1)
+    assert snapshot.failures == {}
+
+
+async def test_a_refused_graph_token_stops_the_scan_and_leaves_no_token_request_running() -> None:
+    snapshot = TenantSnapshot(tenant_id="t", collected_at=datetime.now(UTC))
+    tokens = _FirstTokens(SlowExchange(asyncio.Event(), graph_refused=True), snapshot)  # type: ignore[arg-type]
+    with pytest.raises(ClientAuthenticationError):
+        await tokens.graph()
+    assert tokens._refusals.cancelled()
 
 
 def test_compliance_sources_are_named_as_their_service() -> None:
