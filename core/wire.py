@@ -37,7 +37,6 @@ class EnvironmentProxies:
 
 
 ENVIRONMENT_PROXIES = EnvironmentProxies()
-_SSL_CONTEXTS: dict[tuple[Any, Any], Any] = {}
 
 
 class ProxyAwareTransport(AioHttpTransport):
@@ -49,14 +48,14 @@ class ProxyAwareTransport(AioHttpTransport):
         super().__init__(use_env_settings=False, **kwargs)
 
     def _build_ssl_config(self, cert: Any, verify: Any) -> Any:
-        """The TLS context for a client certificate and a CA bundle path, made once: azure-core
-        makes a new one for every request, and aiohttp pools connections by context, so with
-        a CA path (the local Cosmos stand-in's) every request paid for a new TLS connection."""
-        key = (cert, verify)
-        context = _SSL_CONTEXTS.get(key)
-        if context is None:
-            context = _SSL_CONTEXTS[key] = super()._build_ssl_config(cert, verify)
-        return context
+        """A CA bundle path's TLS context from `tls_verification`, made once per bundle: azure-core
+        makes a new one for every request, and aiohttp pools connections by context, so with a
+        CA path (the local Cosmos stand-in's) every request paid for a new TLS connection."""
+        if cert is None and isinstance(verify, str):
+            from core.collect.connection import tls_verification
+
+            return tls_verification(verify)
+        return super()._build_ssl_config(cert, verify)
 
     async def send(self, request: Any, **config: Any) -> Any:
         if not config.get("proxy") and not config.get("proxies"):
